@@ -1,0 +1,103 @@
+package dtls
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+)
+
+// verifyServerCertificates parses and (unless InsecureSkipVerify) verifies
+// the server's chain against RootCAs and ServerName, then runs
+// VerifyPeerCertificate (RFC 5246 §7.4.2).
+func (c *Conn) verifyServerCertificates(raw [][]byte) ([]*x509.Certificate, [][]*x509.Certificate, error) {
+	if len(raw) == 0 {
+		return nil, nil, c.sendAlert(AlertBadCertificate, errors.New("dtls: server sent no certificate"))
+	}
+	certs := make([]*x509.Certificate, len(raw))
+	for i, der := range raw {
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, nil, c.sendAlert(AlertBadCertificate, errors.New("dtls: failed to parse certificate from server: "+err.Error()))
+		}
+		certs[i] = cert
+	}
+	var chains [][]*x509.Certificate
+	cfg := c.config
+	if !cfg.InsecureSkipVerify {
+		opts := x509.VerifyOptions{
+			Roots:         cfg.RootCAs,
+			CurrentTime:   cfg.now(),
+			DNSName:       cfg.ServerName,
+			Intermediates: x509.NewCertPool(),
+			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		}
+		for _, cert := range certs[1:] {
+			opts.Intermediates.AddCert(cert)
+		}
+		var err error
+		if chains, err = certs[0].Verify(opts); err != nil {
+			return nil, nil, c.sendAlert(certificateAlert(err), &tls.CertificateVerificationError{UnverifiedCertificates: certs, Err: err})
+		}
+	}
+	if cfg.VerifyPeerCertificate != nil {
+		if err := cfg.VerifyPeerCertificate(raw, chains); err != nil {
+			return nil, nil, c.sendAlert(AlertBadCertificate, err)
+		}
+	}
+	return certs, chains, nil
+}
+
+// certificateAlert picks the alert for a verification failure.
+func certificateAlert(err error) Alert {
+	var inv x509.CertificateInvalidError
+	var ua x509.UnknownAuthorityError
+	switch {
+	case errors.As(err, &inv) && inv.Reason == x509.Expired:
+		return AlertCertificateExpired
+	case errors.As(err, &ua):
+		return AlertUnknownCA
+	}
+	return AlertBadCertificate
+}
+
+// certFor returns the first configured certificate whose key suits the key
+// exchange, with its public key.
+func (cfg *Config) certFor(kx keyExchange) (*tls.Certificate, crypto.PublicKey) {
+	for i := range cfg.Certificates {
+		cert := &cfg.Certificates[i]
+		signer, ok := cert.PrivateKey.(crypto.Signer)
+		if !ok || len(cert.Certificate) == 0 {
+			continue
+		}
+		pub := signer.Public()
+		if kxAcceptsKey(kx, pub) {
+			return cert, pub
+		}
+	}
+	return nil, nil
+}
+
+// kxAcceptsKey reports whether a certificate key fits an ECDHE suite's
+// authentication (RFC 8422 §2).
+func kxAcceptsKey(kx keyExchange, pub crypto.PublicKey) bool {
+	switch pub.(type) {
+	case *ecdsa.PublicKey:
+		return kx == kxECDHEECDSA
+	case *rsa.PublicKey:
+		return kx == kxECDHERSA
+	}
+	return false
+}
+
+// hostnameForSNI returns name if it may go in server_name: not an IP
+// address (RFC 6066 §3).
+func hostnameForSNI(name string) string {
+	if name == "" || net.ParseIP(name) != nil {
+		return ""
+	}
+	return name
+}

@@ -1,0 +1,257 @@
+package dtls
+
+import (
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// Defaults for the zero Config.
+const (
+	DefaultDatagramSize      = 1200             // UDP payload bytes (RFC 8899 BASE_PLPMTU)
+	DefaultRetransmitTimeout = time.Second      // RFC 6347 §4.2.4.1
+	MaxRetransmitTimeout     = 60 * time.Second // RFC 6347 §4.2.4.1
+	DefaultHandshakeTimeout  = 60 * time.Second
+	DefaultReplayWindow      = 64 // RFC 6347 §4.1.2.6
+	MinReplayWindow          = 32 // RFC 6347 §4.1.2.6: "a minimum window size of 32 MUST be supported"
+	minDatagramSize          = 64
+)
+
+// A Config configures a client or a server. The zero value is a usable client
+// configuration: DTLS 1.2, every supported ECDHE suite, certificates verified
+// against the system roots. A Config may be shared by many connections, and
+// must not be changed after it has been passed to Client or Server.
+type Config struct {
+	// Rand is the source of randomness; nil means crypto/rand.Reader.
+	Rand io.Reader
+	// Time returns the current time for certificate verification and cookie
+	// secret rotation; nil means time.Now.
+	Time func() time.Time
+
+	// Certificates are the certificate chains to present (a server's, or a
+	// client's when the server asks). The first whose key fits the suite is used.
+	Certificates []tls.Certificate
+	// RootCAs verifies the server's certificate; nil means the system roots.
+	RootCAs *x509.CertPool
+	// ServerName is checked against the server's certificate and sent in the
+	// server_name extension when it is a host name (RFC 6066 §3).
+	ServerName string
+	// InsecureSkipVerify turns off verification of the server's certificate.
+	InsecureSkipVerify bool
+	// VerifyPeerCertificate, if set, is called after normal verification.
+	VerifyPeerCertificate func(rawCerts [][]byte, verifiedChains [][]*x509.Certificate) error
+
+	// PSK returns the pre-shared key (RFC 4279). A client calls it with the
+	// server's identity hint (possibly empty); a server with the client's
+	// identity. PSK suites are offered and accepted only when PSK is set.
+	PSK func(hintOrIdentity []byte) ([]byte, error)
+	// PSKIdentity is the identity a client sends with a PSK suite.
+	PSKIdentity []byte
+	// PSKIdentityHint is the hint a server sends with a PSK suite.
+	PSKIdentityHint []byte
+
+	// CipherSuites lists the enabled suites in order of preference; nil means
+	// every supported suite that the configuration can use (see CipherSuites()).
+	CipherSuites []uint16
+	// CurvePreferences lists the ECDHE groups; nil means X25519, P-256, P-384.
+	CurvePreferences []tls.CurveID
+	// MinVersion and MaxVersion bound the protocol version; zero means
+	// VersionDTLS12 for both (RFC 8996 deprecates DTLS 1.0).
+	MinVersion, MaxVersion uint16
+
+	// InsecureNoCookie turns off the server's stateless cookie exchange
+	// (RFC 6347 §4.2.1). Without it a server can be used to amplify traffic.
+	InsecureNoCookie bool
+	// CookieSecretLifetime is how long a cookie secret is used before it is
+	// replaced; cookies made with the previous secret are still accepted.
+	// Zero means 5 minutes.
+	CookieSecretLifetime time.Duration
+
+	// DatagramSize is the UDP payload size used when the datagram connection
+	// does not implement Path; zero means DefaultDatagramSize.
+	DatagramSize int
+	// RetransmitTimeout is the initial retransmission timer; zero means 1 s.
+	RetransmitTimeout time.Duration
+	// HandshakeTimeout bounds a whole handshake, together with the context's
+	// deadline; zero means DefaultHandshakeTimeout, negative means none.
+	HandshakeTimeout time.Duration
+
+	// ReplayWindow is the anti-replay window size in records: zero means
+	// DefaultReplayWindow, a negative value turns replay detection off, and
+	// positive values must be at least MinReplayWindow.
+	ReplayWindow int
+	// AlertOnBadRecord makes a record that fails authentication end the
+	// connection with a fatal bad_record_mac alert, instead of being silently
+	// discarded and counted (RFC 6347 §4.1.2.7).
+	AlertOnBadRecord bool
+
+	// Trace, if set, receives a one-line description of each handshake step:
+	// flights sent with their datagram and fragment sizes, retransmissions,
+	// messages received, and the version and suite negotiated. It never
+	// receives secrets.
+	Trace func(msg string)
+
+	cookieOnce sync.Once
+	cookies    *cookieSecrets
+}
+
+func (c *Config) rand() io.Reader {
+	if c.Rand != nil {
+		return c.Rand
+	}
+	return rand.Reader
+}
+
+func (c *Config) now() time.Time {
+	if c.Time != nil {
+		return c.Time()
+	}
+	return time.Now()
+}
+
+func (c *Config) minVersion() uint16 {
+	if c.MinVersion == 0 {
+		return VersionDTLS12
+	}
+	return c.MinVersion
+}
+
+func (c *Config) maxVersion() uint16 {
+	if c.MaxVersion == 0 {
+		return VersionDTLS12
+	}
+	return c.MaxVersion
+}
+
+// supportsVersion reports whether v lies within [MinVersion, MaxVersion].
+// DTLS versions count down, so newer is numerically smaller.
+func (c *Config) supportsVersion(v uint16) bool {
+	return (v == VersionDTLS10 || v == VersionDTLS12) && v <= c.minVersion() && v >= c.maxVersion()
+}
+
+func (c *Config) datagramSize() int {
+	if c.DatagramSize == 0 {
+		return DefaultDatagramSize
+	}
+	return c.DatagramSize
+}
+
+func (c *Config) retransmitTimeout() time.Duration {
+	if c.RetransmitTimeout == 0 {
+		return DefaultRetransmitTimeout
+	}
+	return min(c.RetransmitTimeout, MaxRetransmitTimeout)
+}
+
+func (c *Config) handshakeTimeout() time.Duration {
+	if c.HandshakeTimeout == 0 {
+		return DefaultHandshakeTimeout
+	}
+	return c.HandshakeTimeout
+}
+
+func (c *Config) replayWindow() int {
+	switch {
+	case c.ReplayWindow == 0:
+		return DefaultReplayWindow
+	case c.ReplayWindow < 0:
+		return 0
+	}
+	return c.ReplayWindow
+}
+
+func (c *Config) cookieLifetime() time.Duration {
+	if c.CookieSecretLifetime <= 0 {
+		return 5 * time.Minute
+	}
+	return c.CookieSecretLifetime
+}
+
+func (c *Config) curves() []tls.CurveID {
+	if c.CurvePreferences == nil {
+		return []tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP384}
+	}
+	return c.CurvePreferences
+}
+
+// suites returns the configured suite IDs in preference order.
+func (c *Config) suites() []uint16 {
+	if c.CipherSuites != nil {
+		return c.CipherSuites
+	}
+	var ids []uint16
+	for _, s := range cipherSuites {
+		if s.kx == kxPSK && c.PSK == nil {
+			continue
+		}
+		ids = append(ids, s.id)
+	}
+	return ids
+}
+
+func (c *Config) tracef(format string, args ...any) {
+	if c.Trace != nil {
+		c.Trace(fmt.Sprintf(format, args...))
+	}
+}
+
+// check reports a configuration that cannot work.
+func (c *Config) check() error {
+	for _, v := range []uint16{c.minVersion(), c.maxVersion()} {
+		if v != VersionDTLS10 && v != VersionDTLS12 {
+			return fmt.Errorf("dtls: unsupported version %#04x in Config", v)
+		}
+	}
+	if c.minVersion() < c.maxVersion() {
+		return errors.New("dtls: Config.MinVersion is newer than MaxVersion")
+	}
+	if w := c.ReplayWindow; w > 0 && w < MinReplayWindow {
+		return fmt.Errorf("dtls: Config.ReplayWindow %d is below the minimum %d", w, MinReplayWindow)
+	}
+	if c.DatagramSize != 0 && c.DatagramSize < minDatagramSize {
+		return fmt.Errorf("dtls: Config.DatagramSize %d is below %d", c.DatagramSize, minDatagramSize)
+	}
+	for _, id := range c.CipherSuites {
+		if suiteByID(id) == nil {
+			return fmt.Errorf("dtls: unsupported cipher suite %s in Config", CipherSuiteName(id))
+		}
+	}
+	return nil
+}
+
+// Clone returns a copy of c with the same exported fields. The copy has its
+// own cookie secrets.
+func (c *Config) Clone() *Config {
+	if c == nil {
+		return nil
+	}
+	return &Config{
+		Rand:                  c.Rand,
+		Time:                  c.Time,
+		Certificates:          c.Certificates,
+		RootCAs:               c.RootCAs,
+		ServerName:            c.ServerName,
+		InsecureSkipVerify:    c.InsecureSkipVerify,
+		VerifyPeerCertificate: c.VerifyPeerCertificate,
+		PSK:                   c.PSK,
+		PSKIdentity:           c.PSKIdentity,
+		PSKIdentityHint:       c.PSKIdentityHint,
+		CipherSuites:          c.CipherSuites,
+		CurvePreferences:      c.CurvePreferences,
+		MinVersion:            c.MinVersion,
+		MaxVersion:            c.MaxVersion,
+		InsecureNoCookie:      c.InsecureNoCookie,
+		CookieSecretLifetime:  c.CookieSecretLifetime,
+		DatagramSize:          c.DatagramSize,
+		RetransmitTimeout:     c.RetransmitTimeout,
+		HandshakeTimeout:      c.HandshakeTimeout,
+		ReplayWindow:          c.ReplayWindow,
+		AlertOnBadRecord:      c.AlertOnBadRecord,
+		Trace:                 c.Trace,
+	}
+}

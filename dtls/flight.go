@@ -1,0 +1,149 @@
+package dtls
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
+	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
+	"github.com/pathdtls/pathdtls/dtls/internal/record"
+)
+
+// The handshake moves through the states of RFC 6347 §4.2.4:
+//
+//	                   +-----------+
+//	                   | PREPARING |
+//	             +---> |           | <--------------------+
+//	             |     +-----------+                      |
+//	             |           |                            |
+//	             |           | Buffer next flight         |
+//	             |          \|/                           |
+//	             |     +-----------+                      |
+//	             |     |  SENDING  |<------------------+  |
+//	             |     +-----------+                   |  | Send
+//	             |           |                         |  | HelloRequest
+//	     Receive |           | Send flight             |  |
+//	        next |           | Set retransmit timer    |  |
+//	      flight |          \|/                        |  |
+//	             |     +-----------+                   |  |
+//	             +-----|  WAITING  |-------------------+  |
+//	                   +-----------+   Timer expires      |
+//	                      /  |                            |
+//	     Read retransmit /   | Receive last flight        |
+//	                    /    |                            |
+//	                   \/   \|/                           |
+//	                   +-----------+                      |
+//	                   | FINISHED  | ---------------------+
+//	                   +-----------+
+//
+// PREPARING is the straight-line handshake code building a flight;
+// sendFlight is SENDING; readMessage is WAITING (its timer retransmits, and
+// so does a retransmission from the peer); FINISHED is a completed handshake
+// whose last flight is kept to answer a retransmitted final flight
+// (answerRetransmission).
+
+// retransmitTimer is the timer of RFC 6347 §4.2.4.1: it starts at the
+// configured initial value, doubles on every expiry up to 60 s, and keeps its
+// value until a flight is answered without having been retransmitted.
+type retransmitTimer struct {
+	initial, cur time.Duration
+}
+
+func newRetransmitTimer(initial time.Duration) retransmitTimer {
+	return retransmitTimer{initial: initial, cur: initial}
+}
+
+// expired doubles the timer after a timeout.
+func (t *retransmitTimer) expired() { t.cur = min(2*t.cur, MaxRetransmitTimeout) }
+
+// answered is called when a flight's reply arrives; retransmitted says
+// whether the flight had to be sent more than once.
+func (t *retransmitTimer) answered(retransmitted bool) {
+	if !retransmitted {
+		t.cur = t.initial
+	}
+}
+
+// transmitFlightLocked sends c.out.flight at the path's current size. When the
+// datagram connection reports a datagram as too long and the path then
+// offers a smaller size, it fragments again and re-sends; otherwise the
+// flight counts as lost and the timer takes over. c.out is held.
+func (c *Conn) transmitFlightLocked() error {
+	for tries := 0; tries < len(backoffLadder)+1; tries++ {
+		size := c.path.MaxDatagramSize()
+		n, err := c.sendFlightAt(size)
+		if err == nil || !errors.Is(err, ErrMessageTooLong) {
+			return err
+		}
+		c.path.MessageTooLong(n)
+		if c.path.MaxDatagramSize() >= size {
+			return nil
+		}
+		c.config.tracef("path refused %d-byte datagram; re-sending flight at %d", n, c.path.MaxDatagramSize())
+	}
+	return nil
+}
+
+// sendFlightAt packs the flight into datagrams of at most size bytes and
+// writes them. On a write error it returns the failed datagram's length.
+func (c *Conn) sendFlightAt(size int) (int, error) {
+	dgrams, err := fragment.Pack(c.out.flight, size, c.out.maxPlaintext)
+	if err != nil {
+		return 0, err
+	}
+	c.out.flightSize, c.out.sentAt = size, time.Now()
+	var sizes []string
+	for _, d := range dgrams {
+		b := c.out.buf[:0]
+		for _, r := range d {
+			if b, err = c.out.appendRecord(b, record.ContentType(r.Type), r.Epoch, r.Payload); err != nil {
+				return 0, err
+			}
+		}
+		if _, err := c.conn.Write(b); err != nil {
+			return len(b), err
+		}
+		if c.config.Trace != nil {
+			sizes = append(sizes, fmt.Sprintf("%d bytes %s", len(b), describeDatagram(d)))
+		}
+	}
+	c.config.tracef("sent %s in %d datagram(s) of at most %d bytes: %s",
+		describeFlight(c.out.flight), len(dgrams), size, strings.Join(sizes, "; "))
+	return 0, nil
+}
+
+// describeFlight names a flight's messages for the trace.
+func describeFlight(f []fragment.Out) string {
+	names := make([]string, len(f))
+	for i, o := range f {
+		if o.CCS {
+			names[i] = "ChangeCipherSpec"
+		} else {
+			names[i] = o.Type.String()
+		}
+	}
+	return "flight [" + strings.Join(names, ", ") + "]"
+}
+
+// describeDatagram lists a datagram's handshake fragments as
+// Type[offset+length] for the trace.
+func describeDatagram(d []fragment.Record) string {
+	var parts []string
+	for _, r := range d {
+		if r.Type != uint8(record.Handshake) {
+			parts = append(parts, "CCS")
+			continue
+		}
+		for b := r.Payload; len(b) > 0; {
+			h, frag, rest, ok := handshake.ParseFragment(b)
+			if !ok {
+				break
+			}
+			parts = append(parts, fmt.Sprintf("%s[%d+%d]", h.Type, h.FragmentOffset, len(frag)))
+			b = rest
+		}
+	}
+	return "(" + strings.Join(parts, " ") + ")"
+}

@@ -1,0 +1,35 @@
+package fragment
+
+import "math/bits"
+
+// A coverage records which bytes of a message body have arrived, one bit per
+// byte, so its size is bounded by the message length (an eighth of it) however
+// the message is cut into fragments.
+type coverage struct {
+	words   []uint64
+	missing int // bytes not yet received
+}
+
+func newCoverage(n int) coverage {
+	return coverage{words: make([]uint64, (n+63)/64), missing: n}
+}
+
+// add marks bytes [lo, hi) as received; 0 <= lo <= hi <= the length.
+func (c *coverage) add(lo, hi int) {
+	for lo < hi {
+		w, bit := lo/64, lo%64
+		n := min(64-bit, hi-lo)
+		mask := ^uint64(0)
+		if n < 64 {
+			mask = (1<<n - 1) << bit
+		}
+		c.missing -= bits.OnesCount64(mask &^ c.words[w])
+		c.words[w] |= mask
+		lo += n
+	}
+}
+
+// complete reports whether every byte has arrived.
+func (c *coverage) complete() bool {
+	return c.missing == 0
+}

@@ -1,0 +1,181 @@
+package fragment
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
+)
+
+// Record content types (RFC 6347, Section 4.1; RFC 5246, Section 6.2.1).
+const (
+	typeChangeCipherSpec uint8 = 20
+	typeHandshake        uint8 = 22
+)
+
+const (
+	// maxRecordPayload is the largest DTLSPlaintext.length (RFC 6347, Section
+	// 4.3.1; RFC 5246, Section 6.2.1).
+	maxRecordPayload = 1 << 14
+	// maxBodyLen is the largest body a uint24 length field can describe.
+	maxBodyLen = 1<<24 - 1
+)
+
+// Out is one item of an outgoing flight: a handshake message, or (CCS true) a
+// ChangeCipherSpec message (one byte, 1, in a record of type 20; RFC 5246,
+// Section 7.1). Type, Seq and Body are unused for a ChangeCipherSpec.
+type Out struct {
+	Epoch uint16
+	CCS   bool
+	Type  handshake.Type
+	Seq   uint16
+	Body  []byte
+}
+
+// Record is one plaintext record chosen by Pack.
+type Record struct {
+	Epoch   uint16
+	Type    uint8  // 20 ChangeCipherSpec or 22 Handshake
+	Payload []byte // the CCS byte, or one or more handshake fragments each with its 12-byte header
+}
+
+// Pack splits a flight into datagrams of at most maxDatagram bytes each. maxPlaintext
+// reports the largest record payload that fits in space bytes of a datagram for a
+// record of the given epoch (record header and cipher expansion included), 0 if none;
+// it must not decrease as space grows.
+//
+// Items keep their order; a handshake message is fragmented (never below 1 byte of
+// body per fragment, except for an empty body) across records and datagrams as
+// needed (RFC 6347, Section 4.2.3); consecutive items of the same epoch share a
+// record while they fit, and a ChangeCipherSpec has a record of its own. A record
+// never spans datagrams (Section 4.1.1), and no record payload exceeds 2^14 bytes.
+// Pack returns an error if maxDatagram cannot carry even a 1-byte fragment, or if
+// a body is too long for the 24-bit length field.
+func Pack(flight []Out, maxDatagram int, maxPlaintext func(epoch uint16, space int) int) ([][]Record, error) {
+	p := &packer{maxDatagram: maxDatagram, maxPlaintext: maxPlaintext}
+	for _, o := range flight {
+		var err error
+		if o.CCS {
+			err = p.addCCS(o.Epoch)
+		} else {
+			err = p.addMessage(o)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	p.closeDatagram()
+	return p.datagrams, nil
+}
+
+// A packer fills datagrams with records, and records with fragments, in order.
+type packer struct {
+	maxDatagram  int
+	maxPlaintext func(epoch uint16, space int) int
+
+	datagrams [][]Record
+	cur       []Record // closed records of the datagram being filled
+	used      int      // datagram bytes those records take
+
+	open  bool   // rec is being filled
+	rec   Record // the open record
+	room  int    // the largest payload rec may grow to
+	space int    // datagram bytes that were free when rec was opened
+}
+
+var errBodyTooLong = errors.New("dtls: handshake message body longer than 2^24-1 bytes")
+
+func (p *packer) addCCS(epoch uint16) error {
+	if err := p.reserve(epoch, typeChangeCipherSpec, 1); err != nil {
+		return err
+	}
+	p.rec.Payload = append(p.rec.Payload, 1)
+	p.closeRecord()
+	return nil
+}
+
+func (p *packer) addMessage(o Out) error {
+	if len(o.Body) > maxBodyLen {
+		return errBodyTooLong
+	}
+	for off := 0; ; {
+		left := len(o.Body) - off
+		if err := p.reserve(o.Epoch, typeHandshake, handshake.HeaderLen+min(left, 1)); err != nil {
+			return err
+		}
+		n := min(p.room-len(p.rec.Payload)-handshake.HeaderLen, left)
+		h := handshake.Header{
+			Type:           o.Type,
+			Length:         uint32(len(o.Body)),
+			MessageSeq:     o.Seq,
+			FragmentOffset: uint32(off),
+			FragmentLength: uint32(n),
+		}
+		p.rec.Payload = h.Append(p.rec.Payload)
+		p.rec.Payload = append(p.rec.Payload, o.Body[off:off+n]...)
+		if off += n; off == len(o.Body) {
+			return nil
+		}
+	}
+}
+
+// reserve makes sure that a record of the given epoch and type with at least need
+// free payload bytes is open: the open record if it qualifies, else a new record
+// in the current datagram, else a new record in a new datagram.
+func (p *packer) reserve(epoch uint16, typ uint8, need int) error {
+	if p.open && p.rec.Epoch == epoch && p.rec.Type == typ && p.room-len(p.rec.Payload) >= need {
+		return nil
+	}
+	p.closeRecord()
+	if p.openRecord(epoch, typ, need) {
+		return nil
+	}
+	p.closeDatagram()
+	if p.openRecord(epoch, typ, need) {
+		return nil
+	}
+	return fmt.Errorf("dtls: a %d-byte datagram cannot carry a record of epoch %d with a %d-byte payload", p.maxDatagram, epoch, need)
+}
+
+// openRecord opens a record in the rest of the current datagram if one with need
+// payload bytes fits there.
+func (p *packer) openRecord(epoch uint16, typ uint8, need int) bool {
+	space := p.maxDatagram - p.used
+	if space <= 0 {
+		return false
+	}
+	room := min(p.maxPlaintext(epoch, space), maxRecordPayload)
+	if room < need {
+		return false
+	}
+	p.open, p.rec, p.room, p.space = true, Record{Epoch: epoch, Type: typ}, room, space
+	return true
+}
+
+// closeRecord adds the open record, if any, to the current datagram.
+func (p *packer) closeRecord() {
+	if !p.open {
+		return
+	}
+	p.open = false
+	p.used += p.wireSize(p.rec.Epoch, len(p.rec.Payload), p.space)
+	p.cur = append(p.cur, p.rec)
+}
+
+// wireSize returns the fewest datagram bytes that carry a record of the epoch with
+// an n-byte payload, as maxPlaintext reports it: the least space in [0, limit]
+// for which maxPlaintext is at least n. maxPlaintext(epoch, limit) >= n.
+func (p *packer) wireSize(epoch uint16, n, limit int) int {
+	return sort.Search(limit, func(space int) bool { return p.maxPlaintext(epoch, space) >= n })
+}
+
+// closeDatagram closes the open record and, unless it is empty, the current
+// datagram.
+func (p *packer) closeDatagram() {
+	p.closeRecord()
+	if len(p.cur) > 0 {
+		p.datagrams = append(p.datagrams, p.cur)
+	}
+	p.cur, p.used = nil, 0
+}

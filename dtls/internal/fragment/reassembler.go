@@ -1,0 +1,236 @@
+package fragment
+
+import "github.com/pathdtls/pathdtls/dtls/internal/handshake"
+
+// The limits used for the zero fields of Limits.
+const (
+	defaultMaxMessageLen = 1 << 17
+	defaultMaxAhead      = 8
+	defaultMaxBuffered   = 1 << 18
+)
+
+// Limits bounds the memory a Reassembler uses. A zero or negative field takes
+// its default; MaxAhead is at most 65535. Besides the buffered bodies counted by MaxBuffered, each buffered
+// message costs a bitmap of an eighth of its length and a small constant.
+type Limits struct {
+	MaxMessageLen int // largest handshake message accepted (default 1<<17 when 0)
+	MaxAhead      int // how many message_seq values past next are buffered (default 8)
+	MaxBuffered   int // total bytes buffered across messages (default 1<<18)
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxMessageLen <= 0 {
+		l.MaxMessageLen = defaultMaxMessageLen
+	}
+	if l.MaxAhead <= 0 {
+		l.MaxAhead = defaultMaxAhead
+	}
+	l.MaxAhead = min(l.MaxAhead, 1<<16-1)
+	if l.MaxBuffered <= 0 {
+		l.MaxBuffered = defaultMaxBuffered
+	}
+	return l
+}
+
+// Message is a reassembled handshake message: its type, its message_seq, and its
+// body without the handshake header.
+type Message struct {
+	Type handshake.Type
+	Seq  uint16
+	Body []byte
+}
+
+// Status says what Push did with a fragment.
+type Status uint8
+
+const (
+	// Accepted means the fragment was stored, or was a harmless duplicate.
+	Accepted Status = iota
+	// Old means message_seq < next_receive_seq: the fragment belongs to a message
+	// already processed, so the peer is retransmitting (RFC 6347, Section 4.2.4).
+	Old
+	// Dropped means the fragment was discarded: it is too far ahead, over a
+	// limit, malformed, or inconsistent with earlier fragments of the same
+	// message (a different Type or Length).
+	Dropped
+)
+
+// String returns the name of s.
+func (s Status) String() string {
+	switch s {
+	case Accepted:
+		return "Accepted"
+	case Old:
+		return "Old"
+	case Dropped:
+		return "Dropped"
+	}
+	return "Status(?)"
+}
+
+// A Reassembler buffers handshake message fragments and releases complete
+// messages in message_seq order, keeping the next_receive_seq counter of RFC
+// 6347, Section 4.2.2. Fragments of messages before next_receive_seq are Old;
+// fragments of messages up to Limits.MaxAhead past it are buffered; fragments
+// further ahead are Dropped. A retransmission may cut a message into different,
+// overlapping fragments (Section 4.2.3); overlapping bytes are expected to agree,
+// and the last one written wins.
+//
+// Sequence numbers compare as plain integers, as in the RFC: message_seq does not
+// wrap within a handshake. A Reassembler is not safe for concurrent use.
+type Reassembler struct {
+	limits Limits
+	next   uint16
+	// window[i] is message next+i, or nil; len(window) is MaxAhead+1.
+	window   []*partial
+	buffered int // sum of the body lengths in window
+}
+
+// A partial is a message being reassembled.
+type partial struct {
+	typ  handshake.Type
+	body []byte
+	have coverage
+}
+
+// NewReassembler returns a Reassembler with next_receive_seq 0.
+func NewReassembler(l Limits) *Reassembler {
+	l = l.withDefaults()
+	return &Reassembler{limits: l, window: make([]*partial, l.MaxAhead+1)}
+}
+
+// Next returns next_receive_seq, the message_seq of the next message Pop returns.
+func (r *Reassembler) Next() uint16 {
+	return r.next
+}
+
+// SetNext sets next_receive_seq to seq, discarding buffered messages before it
+// and those more than Limits.MaxAhead past it.
+func (r *Reassembler) SetNext(seq uint16) {
+	if seq >= r.next {
+		r.slide(int(seq - r.next))
+	} else {
+		r.slide(-int(r.next - seq))
+	}
+	r.next = seq
+}
+
+// slide moves the window d messages forward (backward if d < 0), discarding
+// the messages that leave it.
+func (r *Reassembler) slide(d int) {
+	w := r.window
+	switch {
+	case d >= len(w) || -d >= len(w):
+		r.Reset()
+		return
+	case d > 0:
+		r.forget(w[:d])
+		copy(w, w[d:])
+		clear(w[len(w)-d:])
+	case d < 0:
+		r.forget(w[len(w)+d:])
+		copy(w[-d:], w)
+		clear(w[:-d])
+	}
+}
+
+func (r *Reassembler) forget(msgs []*partial) {
+	for _, p := range msgs {
+		if p != nil {
+			r.buffered -= len(p.body)
+		}
+	}
+}
+
+// Reset discards every buffered message; next_receive_seq is kept.
+func (r *Reassembler) Reset() {
+	clear(r.window)
+	r.buffered = 0
+}
+
+// Push offers one fragment, with its header, to the Reassembler. The fragment is
+// copied. A fragment that would not fit within Limits.MaxBuffered evicts buffered
+// messages further ahead than its own, farthest first (the peer will send them
+// again); if that is not enough it is Dropped.
+func (r *Reassembler) Push(h handshake.Header, fragment []byte) Status {
+	if !wellFormed(h, fragment) {
+		return Dropped
+	}
+	switch {
+	case h.MessageSeq < r.next:
+		return Old
+	case int(h.MessageSeq-r.next) > r.limits.MaxAhead,
+		uint64(h.Length) > uint64(r.limits.MaxMessageLen):
+		return Dropped
+	}
+	i := int(h.MessageSeq - r.next)
+	p := r.window[i]
+	if p != nil && (p.typ != h.Type || uint64(len(p.body)) != uint64(h.Length)) {
+		return Dropped
+	}
+	if p == nil {
+		if h.FragmentLength == 0 && h.Length > 0 {
+			return Accepted // carries nothing; not worth buffering a message for
+		}
+		if p = r.start(i, h); p == nil {
+			return Dropped
+		}
+	}
+	off := int(h.FragmentOffset)
+	copy(p.body[off:], fragment)
+	p.have.add(off, off+len(fragment))
+	return Accepted
+}
+
+// wellFormed reports whether fragment is the body range h describes. The header
+// fields are 24-bit on the wire but uint32 here, so the sum is taken in uint64.
+func wellFormed(h handshake.Header, fragment []byte) bool {
+	return uint64(len(fragment)) == uint64(h.FragmentLength) &&
+		uint64(h.FragmentOffset)+uint64(h.FragmentLength) <= uint64(h.Length)
+}
+
+// start allocates message i of the window, for h, making room for it; or it
+// returns nil. h.Length is at most MaxMessageLen.
+func (r *Reassembler) start(i int, h handshake.Header) *partial {
+	n := int(h.Length)
+	if !r.makeRoom(i, n) {
+		return nil
+	}
+	p := &partial{typ: h.Type, body: make([]byte, n), have: newCoverage(n)}
+	r.window[i] = p
+	r.buffered += n
+	return p
+}
+
+// makeRoom evicts messages after message i of the window, farthest first,
+// until n more bytes fit within MaxBuffered. It evicts nothing and reports false
+// if they cannot fit even then.
+func (r *Reassembler) makeRoom(i, n int) bool {
+	kept := 0
+	for _, p := range r.window[:i+1] {
+		if p != nil {
+			kept += len(p.body)
+		}
+	}
+	if kept+n > r.limits.MaxBuffered {
+		return false
+	}
+	for j := len(r.window) - 1; r.buffered+n > r.limits.MaxBuffered; j-- {
+		r.forget(r.window[j : j+1])
+		r.window[j] = nil
+	}
+	return true
+}
+
+// Pop returns the next complete message (Seq == Next()) and advances Next.
+// Body is owned by the caller after Pop.
+func (r *Reassembler) Pop() (Message, bool) {
+	p := r.window[0]
+	if p == nil || !p.have.complete() {
+		return Message{}, false
+	}
+	m := Message{Type: p.typ, Seq: r.next, Body: p.body}
+	r.slide(1)
+	r.next++
+	return m, true
+}

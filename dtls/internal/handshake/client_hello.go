@@ -1,0 +1,80 @@
+package handshake
+
+import (
+	"cmp"
+
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// maxSessionIDLen is the ceiling of SessionID, opaque SessionID<0..32>
+// (RFC 5246, Section 7.4.1.2).
+const maxSessionIDLen = 32
+
+// ClientHello is the ClientHello message body of RFC 6347, Section 4.2.1,
+// which adds the cookie to the one of RFC 5246, Section 7.4.1.2:
+//
+//	struct {
+//	  ProtocolVersion client_version;
+//	  Random random;
+//	  SessionID session_id;
+//	  opaque cookie<0..2^8-1>;                             // New field
+//	  CipherSuite cipher_suites<2..2^16-1>;
+//	  CompressionMethod compression_methods<1..2^8-1>;
+//	  select (extensions_present) {
+//	      case false:
+//	          struct {};
+//	      case true:
+//	          Extension extensions<0..2^16-1>;
+//	  };
+//	} ClientHello;
+//
+// RFC 4347 capped the cookie at 32 bytes; RFC 6347 raised the cap to 255,
+// which this package applies to both versions. After Unmarshal, the byte
+// slices alias the body that was parsed.
+type ClientHello struct {
+	Version            uint16
+	Random             [32]byte
+	SessionID          []byte   // <0..32>
+	Cookie             []byte   // <0..2^8-1> (RFC 6347, Section 4.2.1)
+	CipherSuites       []uint16 // <2..2^16-2>: at least one
+	CompressionMethods []uint8  // <1..2^8-1>
+	Extensions         Extensions
+}
+
+// Marshal returns the encoded ClientHello body, or an error if a field does
+// not fit its vector's bounds.
+func (m *ClientHello) Marshal() ([]byte, error) {
+	err := cmp.Or(
+		checkLen("ClientHello session_id", len(m.SessionID), 0, maxSessionIDLen),
+		checkLen("ClientHello cookie", len(m.Cookie), 0, 1<<8-1),
+		checkLen("ClientHello cipher_suites", 2*len(m.CipherSuites), 2, 1<<16-2),
+		checkLen("ClientHello compression_methods", len(m.CompressionMethods), 1, 1<<8-1),
+		m.Extensions.check(),
+	)
+	if err != nil {
+		return nil, err
+	}
+	var b cryptobyte.Builder
+	b.AddUint16(m.Version)
+	b.AddBytes(m.Random[:])
+	addOpaque8(&b, m.SessionID)
+	addOpaque8(&b, m.Cookie)
+	addUint16List(&b, m.CipherSuites)
+	addOpaque8(&b, m.CompressionMethods)
+	m.Extensions.marshal(&b)
+	return build(&b)
+}
+
+// Unmarshal parses a ClientHello body into m and reports whether it is well
+// formed, with nothing left over.
+func (m *ClientHello) Unmarshal(body []byte) bool {
+	*m = ClientHello{}
+	s := cryptobyte.String(body)
+	return s.ReadUint16(&m.Version) &&
+		s.CopyBytes(m.Random[:]) &&
+		readOpaque8(&s, &m.SessionID, 0) && len(m.SessionID) <= maxSessionIDLen &&
+		readOpaque8(&s, &m.Cookie, 0) &&
+		readUint16List(&s, &m.CipherSuites) &&
+		readOpaque8(&s, &m.CompressionMethods, 1) &&
+		m.Extensions.unmarshal(&s)
+}

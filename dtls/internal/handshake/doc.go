@@ -1,0 +1,43 @@
+// Package handshake encodes and decodes the DTLS handshake message header
+// and the handshake message bodies of DTLS 1.0 (RFC 4347) and DTLS 1.2
+// (RFC 6347) full handshakes with ECDHE (ECDSA or RSA certificates) and PSK
+// key exchange.
+//
+// # Messages
+//
+// Each message body has its own type and file, with a Marshal method that
+// returns the encoded body and an Unmarshal method that reports whether a
+// body is well formed. Bodies never include the 12-byte DTLS handshake
+// header: the fragmentation layer adds it with [Header.Append] and splits it
+// off with [ParseFragment]. Messages whose layout differs between DTLS 1.0
+// and DTLS 1.2 (ServerKeyExchange, CertificateRequest, CertificateVerify)
+// take a tls12 argument.
+//
+// # Parsing
+//
+// Parsers are strict: every vector must lie within the bounds its RFC
+// declares, and nothing may follow the last field. Unmarshal resets the
+// message before parsing; when it returns false the message's contents are
+// unspecified. On success, byte-slice fields alias the body that was parsed
+// (never more than it) instead of copying it, with their capacity clipped so
+// that appending to one cannot overwrite another; callers that keep a
+// message longer than the body must copy what they keep. A false result is
+// meant to become a decode_error alert (RFC 5246, Section 7.2.2).
+//
+// # Marshaling
+//
+// Marshal checks every field against its vector's bounds and returns an
+// error, starting with "dtls: ", instead of writing an encoding the peer
+// would reject. Hello extensions are written in ascending type order, and
+// no extensions block is written when there are none.
+//
+// # References
+//
+//   - RFC 4347 and RFC 6347: DTLS 1.0 and 1.2 (header, HelloVerifyRequest,
+//     the ClientHello cookie).
+//   - RFC 4346 and RFC 5246: TLS 1.1 and 1.2, Section 7.4 (message bodies).
+//   - RFC 4492 and RFC 8422: ECDHE key exchange and its extensions.
+//   - RFC 4279: PSK key exchange.
+//   - RFC 5746: renegotiation_info. RFC 6066: server_name.
+//     RFC 6520: heartbeat. RFC 7627: extended_master_secret.
+package handshake

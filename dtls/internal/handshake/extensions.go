@@ -1,0 +1,289 @@
+package handshake
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// Extension types this package understands, from the IANA "TLS
+// ExtensionType Values" registry.
+const (
+	extServerName           uint16 = 0      // RFC 6066, Section 3
+	extSupportedGroups      uint16 = 10     // RFC 8422, Section 5.1.1
+	extECPointFormats       uint16 = 11     // RFC 8422, Section 5.1.2
+	extSignatureAlgorithms  uint16 = 13     // RFC 5246, Section 7.4.1.4.1
+	extHeartbeat            uint16 = 15     // RFC 6520, Section 2
+	extExtendedMasterSecret uint16 = 23     // RFC 7627, Section 5.1
+	extRenegotiationInfo    uint16 = 0xff01 // RFC 5746, Section 3.2
+)
+
+// nameTypeHostName is the host_name NameType of RFC 6066, Section 3.
+const nameTypeHostName uint8 = 0
+
+// HeartbeatPeerAllowedToSend and HeartbeatPeerNotAllowedToSend are the
+// HeartbeatMode values of RFC 6520, Section 2, for Extensions.Heartbeat.
+const (
+	HeartbeatPeerAllowedToSend    uint8 = 1
+	HeartbeatPeerNotAllowedToSend uint8 = 2
+)
+
+// Extensions holds the hello extensions pathdtls understands (RFC 5246,
+// Section 7.4.1.4):
+//
+//	struct {
+//	    ExtensionType extension_type;
+//	    opaque extension_data<0..2^16-1>;
+//	} Extension;
+//
+//	Extension extensions<0..2^16-1>;
+//
+// Unknown extensions are skipped when parsing; a duplicate extension or an
+// extension whose body has bytes left over makes parsing fail. Marshal writes
+// them in a fixed order and writes no extensions block at all when none is
+// present; Unmarshal accepts an absent block.
+//
+// The same struct serves ClientHello and ServerHello, so parsing does not
+// reject an extension in the wrong direction (say, ServerNameAck in a
+// ClientHello): the handshake engine checks what a peer may send.
+type Extensions struct {
+	// ServerName is the one host_name of a ClientHello's server_name
+	// extension (0), RFC 6066, Section 3: ASCII, not empty, no trailing dot.
+	// Names of other types are skipped when parsing.
+	ServerName string
+	// ServerNameAck is a server_name extension (0) with an empty body, the
+	// form a ServerHello uses (RFC 6066, Section 3).
+	ServerNameAck bool
+	// SupportedGroups is the named_curve_list of supported_groups (10),
+	// RFC 8422, Section 5.1.1.
+	SupportedGroups []uint16
+	// PointFormats is the ec_point_format_list of ec_point_formats (11),
+	// RFC 8422, Section 5.1.2.
+	PointFormats []uint8
+	// SignatureAlgorithms is the supported_signature_algorithms list of
+	// signature_algorithms (13), RFC 5246, Section 7.4.1.4.1.
+	SignatureAlgorithms []uint16
+	// Heartbeat is the mode of heartbeat (15), RFC 6520, Section 2: 0 when
+	// absent, else HeartbeatPeerAllowedToSend or
+	// HeartbeatPeerNotAllowedToSend.
+	Heartbeat uint8
+	// ExtendedMasterSecret is extended_master_secret (23), which has an
+	// empty body (RFC 7627, Section 5.1).
+	ExtendedMasterSecret bool
+	// SecureRenegotiation is whether renegotiation_info (0xff01) is
+	// present (RFC 5746, Section 3.2).
+	SecureRenegotiation bool
+	// RenegotiationInfo is its renegotiated_connection<0..255>, empty in an
+	// initial handshake.
+	RenegotiationInfo []byte
+}
+
+// check reports whether e can be encoded.
+func (e *Extensions) check() error {
+	if e.ServerName != "" && e.ServerNameAck {
+		return errors.New("dtls: server_name has both a host name and the empty acknowledgement")
+	}
+	if e.ServerName != "" && !validHostName([]byte(e.ServerName)) {
+		return errors.New("dtls: server_name host name is not an ASCII host name without a trailing dot")
+	}
+	if e.Heartbeat > HeartbeatPeerNotAllowedToSend {
+		return fmt.Errorf("dtls: heartbeat mode %d is not 0 (absent), 1 or 2", e.Heartbeat)
+	}
+	if !e.SecureRenegotiation && len(e.RenegotiationInfo) > 0 {
+		return errors.New("dtls: renegotiation_info data without SecureRenegotiation")
+	}
+	// Each extension_data is at most 2^16-1 bytes and also holds the list's
+	// length (2 bytes) and, for server_name, a name type and the name's
+	// length (3 more); lists of uint16 have an even length.
+	return cmp.Or(
+		checkLen("server_name host name", len(e.ServerName), 0, 1<<16-1-5),
+		checkLen("supported_groups", 2*len(e.SupportedGroups), 0, 1<<16-2-2),
+		checkLen("ec_point_formats", len(e.PointFormats), 0, 1<<8-1),
+		checkLen("signature_algorithms", 2*len(e.SignatureAlgorithms), 0, 1<<16-2-2),
+		checkLen("renegotiation_info", len(e.RenegotiationInfo), 0, 1<<8-1),
+	)
+}
+
+// empty reports whether e holds no extension at all.
+func (e *Extensions) empty() bool {
+	return e.ServerName == "" && !e.ServerNameAck &&
+		len(e.SupportedGroups) == 0 && len(e.PointFormats) == 0 &&
+		len(e.SignatureAlgorithms) == 0 && e.Heartbeat == 0 &&
+		!e.ExtendedMasterSecret && !e.SecureRenegotiation
+}
+
+// marshal appends the extensions block to b, in extension type order, or
+// nothing if e is empty. The caller has checked e.
+func (e *Extensions) marshal(b *cryptobyte.Builder) {
+	if e.empty() {
+		return
+	}
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+		if e.ServerName != "" || e.ServerNameAck {
+			addExtension(b, extServerName, e.marshalServerName)
+		}
+		if len(e.SupportedGroups) > 0 {
+			addExtension(b, extSupportedGroups, func(b *cryptobyte.Builder) {
+				addUint16List(b, e.SupportedGroups)
+			})
+		}
+		if len(e.PointFormats) > 0 {
+			addExtension(b, extECPointFormats, func(b *cryptobyte.Builder) {
+				addOpaque8(b, e.PointFormats)
+			})
+		}
+		if len(e.SignatureAlgorithms) > 0 {
+			addExtension(b, extSignatureAlgorithms, func(b *cryptobyte.Builder) {
+				addUint16List(b, e.SignatureAlgorithms)
+			})
+		}
+		if e.Heartbeat != 0 {
+			addExtension(b, extHeartbeat, func(b *cryptobyte.Builder) { b.AddUint8(e.Heartbeat) })
+		}
+		if e.ExtendedMasterSecret {
+			addExtension(b, extExtendedMasterSecret, func(*cryptobyte.Builder) {})
+		}
+		if e.SecureRenegotiation {
+			addExtension(b, extRenegotiationInfo, func(b *cryptobyte.Builder) {
+				addOpaque8(b, e.RenegotiationInfo)
+			})
+		}
+	})
+}
+
+// addExtension appends one Extension whose extension_data body writes.
+func addExtension(b *cryptobyte.Builder, typ uint16, body cryptobyte.BuilderContinuation) {
+	b.AddUint16(typ)
+	b.AddUint16LengthPrefixed(body)
+}
+
+// marshalServerName writes the server_name extension_data: empty for the
+// acknowledgement, else a ServerNameList holding one host_name.
+func (e *Extensions) marshalServerName(b *cryptobyte.Builder) {
+	if e.ServerNameAck {
+		return
+	}
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+		b.AddUint8(nameTypeHostName)
+		addOpaque16(b, []byte(e.ServerName))
+	})
+}
+
+// unmarshal parses the rest of a hello message, s, as an optional extensions
+// block and requires nothing after it. It resets e first.
+func (e *Extensions) unmarshal(s *cryptobyte.String) bool {
+	*e = Extensions{}
+	if s.Empty() {
+		return true // RFC 5246, Section 7.4.1.2: the block may be absent
+	}
+	var block cryptobyte.String
+	if !s.ReadUint16LengthPrefixed(&block) || !s.Empty() {
+		return false
+	}
+	seen := make(map[uint16]bool)
+	for !block.Empty() {
+		var typ uint16
+		var body cryptobyte.String
+		if !block.ReadUint16(&typ) || !block.ReadUint16LengthPrefixed(&body) {
+			return false
+		}
+		if seen[typ] {
+			return false // RFC 5246, Section 7.4.1.4
+		}
+		seen[typ] = true
+		if !e.unmarshalOne(typ, body) {
+			return false
+		}
+	}
+	return true
+}
+
+// unmarshalOne parses the extension_data of one extension of type typ,
+// skipping types it does not know.
+func (e *Extensions) unmarshalOne(typ uint16, body cryptobyte.String) bool {
+	var ok bool
+	switch typ {
+	case extServerName:
+		ok = e.unmarshalServerName(&body)
+	case extSupportedGroups:
+		ok = readUint16List(&body, &e.SupportedGroups)
+	case extECPointFormats:
+		ok = readOpaque8(&body, &e.PointFormats, 1)
+	case extSignatureAlgorithms:
+		ok = readUint16List(&body, &e.SignatureAlgorithms)
+	case extHeartbeat:
+		ok = body.ReadUint8(&e.Heartbeat) &&
+			(e.Heartbeat == HeartbeatPeerAllowedToSend || e.Heartbeat == HeartbeatPeerNotAllowedToSend)
+	case extExtendedMasterSecret:
+		e.ExtendedMasterSecret, ok = true, true
+	case extRenegotiationInfo:
+		e.SecureRenegotiation = true
+		ok = readOpaque8(&body, &e.RenegotiationInfo, 0)
+	default:
+		return true
+	}
+	return ok && body.Empty()
+}
+
+// unmarshalServerName parses server_name extension_data (RFC 6066,
+// Section 3):
+//
+//	struct {
+//	    NameType name_type;
+//	    select (name_type) {
+//	        case host_name: HostName;
+//	    } name;
+//	} ServerName;
+//
+//	opaque HostName<1..2^16-1>;
+//
+//	struct {
+//	    ServerName server_name_list<1..2^16-1>
+//	} ServerNameList;
+//
+// Every name is read as opaque<1..2^16-1>, the layout RFC 6066 keeps for
+// future name types, so names of unknown types can be skipped.
+func (e *Extensions) unmarshalServerName(body *cryptobyte.String) bool {
+	if body.Empty() {
+		e.ServerNameAck = true
+		return true
+	}
+	var list cryptobyte.String
+	if !body.ReadUint16LengthPrefixed(&list) || list.Empty() {
+		return false
+	}
+	for !list.Empty() {
+		var nameType uint8
+		var name []byte
+		if !list.ReadUint8(&nameType) || !readOpaque16(&list, &name, 1) {
+			return false
+		}
+		if nameType != nameTypeHostName {
+			continue
+		}
+		// "The ServerNameList MUST NOT contain more than one name of the
+		// same name_type."
+		if e.ServerName != "" || !validHostName(name) {
+			return false
+		}
+		e.ServerName = string(name)
+	}
+	return true
+}
+
+// validHostName reports whether name is a HostName as RFC 6066, Section 3
+// describes it: non-empty printable ASCII without a trailing dot. Whether
+// the name is a DNS name the caller wants is the caller's business.
+func validHostName(name []byte) bool {
+	if len(name) == 0 || name[len(name)-1] == '.' {
+		return false
+	}
+	for _, c := range name {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,205 @@
+package handshake
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// extensionsBlock adapts Extensions, which hellos embed, to message.
+type extensionsBlock struct{ Extensions }
+
+func (e *extensionsBlock) Marshal() ([]byte, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	var b cryptobyte.Builder
+	e.marshal(&b)
+	return build(&b)
+}
+
+func (e *extensionsBlock) Unmarshal(block []byte) bool {
+	s := cryptobyte.String(block)
+	return e.unmarshal(&s)
+}
+
+func newExtensionsBlock() message { return new(extensionsBlock) }
+
+// allExtensions has every extension this package knows, in the order and
+// encoding of allExtensionsHex.
+var allExtensions = Extensions{
+	ServerName:           "example.com",
+	SupportedGroups:      []uint16{0x001d, 0x0017},
+	PointFormats:         []uint8{0},
+	SignatureAlgorithms:  []uint16{0x0403, 0x0804},
+	Heartbeat:            HeartbeatPeerAllowedToSend,
+	ExtendedMasterSecret: true,
+	SecureRenegotiation:  true,
+}
+
+var allExtensionsHex = []string{
+	"003c", // extensions length: 60
+	"0000 0010 000e 00 000b 6578616d706c652e636f6d", // server_name: host_name "example.com"
+	"000a 0006 0004 001d 0017",                      // supported_groups: x25519, secp256r1
+	"000b 0002 01 00",                               // ec_point_formats: uncompressed
+	"000d 0006 0004 0403 0804",                      // signature_algorithms: ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256
+	"000f 0001 01",                                  // heartbeat: peer_allowed_to_send
+	"0017 0000",                                     // extended_master_secret
+	"ff01 0001 00",                                  // renegotiation_info: empty renegotiated_connection
+}
+
+func TestExtensionsVectors(t *testing.T) {
+	tests := []struct {
+		name string
+		ext  Extensions
+		raw  []string
+	}{
+		{"none", Extensions{}, nil},
+		{"all", allExtensions, allExtensionsHex},
+		{
+			"server side",
+			Extensions{
+				ServerNameAck:       true,
+				PointFormats:        []uint8{0, 1, 2},
+				Heartbeat:           HeartbeatPeerNotAllowedToSend,
+				SecureRenegotiation: true,
+				RenegotiationInfo:   bytes.Repeat([]byte{0xc1}, 24),
+			},
+			[]string{
+				"002e",                // extensions length: 46
+				"0000 0000",           // server_name: empty acknowledgement
+				"000b 0004 03 000102", // ec_point_formats
+				"000f 0001 02",        // heartbeat: peer_not_allowed_to_send
+				"ff01 0019 18",        // renegotiation_info: 24 bytes of verify data
+				strings.Repeat("c1", 24),
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The empty prefix is an absent block, which is valid.
+			checkVector(t, &extensionsBlock{tt.ext}, newExtensionsBlock, unhex(t, tt.raw...),
+				func(n int) bool { return n == 0 })
+		})
+	}
+}
+
+// extensionsUnmarshalTests are extensions blocks that fail to parse, or
+// parse into want.
+var extensionsUnmarshalTests = []struct {
+	name  string
+	block string
+	ok    bool
+	want  Extensions
+}{
+	{"empty block", "0000", true, Extensions{}},
+	{"unknown extensions skipped", "000c 0023 0000 0016 0000 0005 0000", true, Extensions{}},
+	{"unknown extension with a body skipped", "0007 1234 0003 abcdef", true, Extensions{}},
+	{"duplicate known extension", "0008 0017 0000 0017 0000", false, Extensions{}},
+	{"duplicate unknown extension", "0008 0023 0000 0023 0000", false, Extensions{}},
+	{"block length too long", "0005 0017 0000", false, Extensions{}},
+	{"extension length past block", "0004 0017 0001", false, Extensions{}},
+	{"truncated extension header", "0003 0017 00", false, Extensions{}},
+	{"extended_master_secret with a body", "0005 0017 0001 00", false, Extensions{}},
+	{"server_name empty list", "0006 0000 0002 0000", false, Extensions{}},
+	{"server_name empty host_name", "0009 0000 0005 0003 00 0000", false, Extensions{}},
+	{"server_name trailing dot", "000b 0000 0007 0005 00 0002 612e", false, Extensions{}},
+	{"server_name control character", "000a 0000 0006 0004 00 0001 0a", false, Extensions{}},
+	{"server_name two host_names", "0010 0000 000c 000a 00 0002 6162 00 0002 6364", false, Extensions{}},
+	{"server_name list length mismatch", "000a 0000 0006 0005 00 0001 61", false, Extensions{}},
+	{"server_name bytes after list", "000b 0000 0007 0004 00 0001 61 00", false, Extensions{}},
+	{
+		"server_name unknown name type skipped",
+		"0010 0000 000c 000a 07 0002 6162 00 0002 6364", true,
+		Extensions{ServerName: "cd"},
+	},
+	{"server_name only unknown name types", "000b 0000 0007 0005 07 0002 6162", true, Extensions{}},
+	{"supported_groups empty list", "0006 000a 0002 0000", false, Extensions{}},
+	{"supported_groups odd length", "0009 000a 0005 0003 001d 00", false, Extensions{}},
+	{"supported_groups trailing byte", "0009 000a 0005 0002 001d 00", false, Extensions{}},
+	{"ec_point_formats empty list", "0005 000b 0001 00", false, Extensions{}},
+	{"signature_algorithms empty list", "0006 000d 0002 0000", false, Extensions{}},
+	{"heartbeat empty", "0004 000f 0000", false, Extensions{}},
+	{"heartbeat mode 0", "0005 000f 0001 00", false, Extensions{}},
+	{"heartbeat mode 3", "0005 000f 0001 03", false, Extensions{}},
+	{"heartbeat trailing byte", "0006 000f 0002 0100", false, Extensions{}},
+	{"renegotiation_info empty body", "0004 ff01 0000", false, Extensions{}},
+	{"renegotiation_info length mismatch", "0006 ff01 0002 02 aa", false, Extensions{}},
+	{
+		"renegotiation_info with data",
+		"0007 ff01 0003 02 aabb", true,
+		Extensions{SecureRenegotiation: true, RenegotiationInfo: []byte{0xaa, 0xbb}},
+	},
+}
+
+func TestExtensionsUnmarshal(t *testing.T) {
+	for _, tt := range extensionsUnmarshalTests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got extensionsBlock
+			if ok := got.Unmarshal(unhex(t, tt.block)); ok != tt.ok {
+				t.Fatalf("Unmarshal = %v, want %v", ok, tt.ok)
+			}
+			if !tt.ok {
+				return
+			}
+			gotEnc, err1 := got.Marshal()
+			wantEnc, err2 := (&extensionsBlock{tt.want}).Marshal()
+			if err1 != nil || err2 != nil || !bytes.Equal(gotEnc, wantEnc) {
+				t.Errorf("Unmarshal gave %+v, want %+v", got.Extensions, tt.want)
+			}
+		})
+	}
+}
+
+func TestExtensionsUnmarshalResets(t *testing.T) {
+	e := extensionsBlock{allExtensions}
+	if !e.Unmarshal(nil) {
+		t.Fatal("an absent block did not parse")
+	}
+	if !e.empty() {
+		t.Errorf("Unmarshal left fields from before: %+v", e.Extensions)
+	}
+}
+
+func TestExtensionsMarshalErrors(t *testing.T) {
+	long := make([]uint16, 20000)
+	tests := []struct {
+		name string
+		ext  Extensions
+	}{
+		{"name and acknowledgement", Extensions{ServerName: "a", ServerNameAck: true}},
+		{"name with trailing dot", Extensions{ServerName: "example.com."}},
+		{"name with a space", Extensions{ServerName: "a b"}},
+		{"name not ASCII", Extensions{ServerName: "ex\u00e4mple"}},
+		{"name too long", Extensions{ServerName: strings.Repeat("a", 1<<16-5)}},
+		{"heartbeat mode 3", Extensions{Heartbeat: 3}},
+		{"renegotiation data without the extension", Extensions{RenegotiationInfo: []byte{1}}},
+		{"renegotiation data too long", Extensions{SecureRenegotiation: true, RenegotiationInfo: make([]byte, 256)}},
+		{"point formats too long", Extensions{PointFormats: make([]uint8, 256)}},
+		{"groups too long", Extensions{SupportedGroups: make([]uint16, 1<<15)}},
+		{"signature algorithms too long", Extensions{SignatureAlgorithms: make([]uint16, 1<<15)}},
+		{"block too long", Extensions{SupportedGroups: long, SignatureAlgorithms: long}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := (&extensionsBlock{tt.ext}).Marshal()
+			if err == nil {
+				t.Fatal("Marshal succeeded")
+			}
+			if !strings.HasPrefix(err.Error(), "dtls: ") {
+				t.Errorf("error %q does not start with \"dtls: \"", err)
+			}
+		})
+	}
+}
+
+func FuzzExtensions(f *testing.F) {
+	f.Add(unhex(f, allExtensionsHex...))
+	f.Add(unhex(f, "0010 0000 000c 000a 07 0002 6162 00 0002 6364"))
+	f.Add(unhex(f, "0007 ff01 0003 02 aabb"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		checkStable(t, newExtensionsBlock, b, false)
+	})
+}

@@ -1,0 +1,118 @@
+package handshake
+
+import (
+	"slices"
+	"strconv"
+
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// Type is a handshake message type, the HandshakeType enum of RFC 5246,
+// Section 7.4 and RFC 6347, Section 4.3.2.
+type Type uint8
+
+// TypeHelloRequest through TypeFinished are the handshake message types
+// used by DTLS 1.0 and 1.2 full handshakes (RFC 5246, Section 7.4; RFC
+// 6347, Section 4.3.2).
+const (
+	TypeHelloRequest       Type = 0
+	TypeClientHello        Type = 1
+	TypeServerHello        Type = 2
+	TypeHelloVerifyRequest Type = 3
+	TypeCertificate        Type = 11
+	TypeServerKeyExchange  Type = 12
+	TypeCertificateRequest Type = 13
+	TypeServerHelloDone    Type = 14
+	TypeCertificateVerify  Type = 15
+	TypeClientKeyExchange  Type = 16
+	TypeFinished           Type = 20
+)
+
+var typeNames = [...]string{
+	TypeHelloRequest:       "HelloRequest",
+	TypeClientHello:        "ClientHello",
+	TypeServerHello:        "ServerHello",
+	TypeHelloVerifyRequest: "HelloVerifyRequest",
+	TypeCertificate:        "Certificate",
+	TypeServerKeyExchange:  "ServerKeyExchange",
+	TypeCertificateRequest: "CertificateRequest",
+	TypeServerHelloDone:    "ServerHelloDone",
+	TypeCertificateVerify:  "CertificateVerify",
+	TypeClientKeyExchange:  "ClientKeyExchange",
+	TypeFinished:           "Finished",
+}
+
+// String returns the RFC name of t, such as "ClientHello", or "Type(n)" for a
+// type this package does not know.
+func (t Type) String() string {
+	if int(t) < len(typeNames) && typeNames[t] != "" {
+		return typeNames[t]
+	}
+	return "Type(" + strconv.Itoa(int(t)) + ")"
+}
+
+// HeaderLen is the length in bytes of the DTLS handshake message header.
+const HeaderLen = 12
+
+// Header is the DTLS handshake message header (RFC 6347, Section 4.2.2),
+// which precedes every handshake message fragment:
+//
+//	struct {
+//	  HandshakeType msg_type;
+//	  uint24 length;
+//	  uint16 message_seq;                               // New field
+//	  uint24 fragment_offset;                           // New field
+//	  uint24 fragment_length;                           // New field
+//	  select (HandshakeType) { ... } body;
+//	} Handshake;
+//
+// Length, FragmentOffset and FragmentLength are 24-bit values.
+type Header struct {
+	Type           Type
+	Length         uint32 // length of the whole message body
+	MessageSeq     uint16
+	FragmentOffset uint32 // where this fragment starts in the body
+	FragmentLength uint32 // number of body bytes in this fragment
+}
+
+// Append appends the 12-byte encoding of h to b and returns the extended
+// slice. Only the low 24 bits of Length, FragmentOffset and FragmentLength
+// are written; callers keep them below 1<<24.
+func (h *Header) Append(b []byte) []byte {
+	bb := cryptobyte.NewBuilder(b)
+	bb.AddUint8(uint8(h.Type))
+	bb.AddUint24(h.Length)
+	bb.AddUint16(h.MessageSeq)
+	bb.AddUint24(h.FragmentOffset)
+	bb.AddUint24(h.FragmentLength)
+	// Fixed-width fields open no length prefix, so Bytes cannot fail.
+	out, _ := bb.Bytes()
+	return out
+}
+
+// ParseFragment splits the first handshake fragment off b (a record's
+// plaintext, which may hold several fragments): its header, its
+// FragmentLength bytes, and the rest. ok is false if b is shorter than a
+// header, the fragment runs past the end of b, or FragmentOffset +
+// FragmentLength > Length.
+//
+// fragment and rest alias b; fragment's capacity ends where it does, so
+// appending to it cannot overwrite rest.
+func ParseFragment(b []byte) (h Header, fragment, rest []byte, ok bool) {
+	s := cryptobyte.String(b)
+	var typ uint8
+	if !s.ReadUint8(&typ) ||
+		!s.ReadUint24(&h.Length) ||
+		!s.ReadUint16(&h.MessageSeq) ||
+		!s.ReadUint24(&h.FragmentOffset) ||
+		!s.ReadUint24(&h.FragmentLength) ||
+		!s.ReadBytes(&fragment, int(h.FragmentLength)) {
+		return Header{}, nil, nil, false
+	}
+	// Each term is below 1<<24, so the sum cannot overflow.
+	if h.FragmentOffset+h.FragmentLength > h.Length {
+		return Header{}, nil, nil, false
+	}
+	h.Type = Type(typ)
+	return h, slices.Clip(fragment), []byte(s), true
+}

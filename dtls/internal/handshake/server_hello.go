@@ -1,0 +1,67 @@
+package handshake
+
+import (
+	"cmp"
+
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// ServerHello is the ServerHello message body of RFC 5246, Section 7.4.1.3
+// (RFC 4346, Section 7.4.1.3 for DTLS 1.0), unchanged in DTLS:
+//
+//	struct {
+//	    ProtocolVersion server_version;
+//	    Random random;
+//	    SessionID session_id;
+//	    CipherSuite cipher_suite;
+//	    CompressionMethod compression_method;
+//	    select (extensions_present) {
+//	        case false:
+//	            struct {};
+//	        case true:
+//	            Extension extensions<0..2^16-1>;
+//	    };
+//	} ServerHello;
+//
+// After Unmarshal, the byte slices alias the body that was parsed.
+type ServerHello struct {
+	Version           uint16
+	Random            [32]byte
+	SessionID         []byte // <0..32>
+	CipherSuite       uint16
+	CompressionMethod uint8
+	Extensions        Extensions
+}
+
+// Marshal returns the encoded ServerHello body, or an error if a field does
+// not fit its vector's bounds.
+func (m *ServerHello) Marshal() ([]byte, error) {
+	err := cmp.Or(
+		checkLen("ServerHello session_id", len(m.SessionID), 0, maxSessionIDLen),
+		m.Extensions.check(),
+	)
+	if err != nil {
+		return nil, err
+	}
+	var b cryptobyte.Builder
+	b.AddUint16(m.Version)
+	b.AddBytes(m.Random[:])
+	addOpaque8(&b, m.SessionID)
+	b.AddUint16(m.CipherSuite)
+	b.AddUint8(m.CompressionMethod)
+	m.Extensions.marshal(&b)
+	return build(&b)
+}
+
+// Unmarshal parses a ServerHello body into m and reports whether it is well
+// formed, with nothing left over.
+func (m *ServerHello) Unmarshal(body []byte) bool {
+	*m = ServerHello{}
+	s := cryptobyte.String(body)
+	return s.ReadUint16(&m.Version) &&
+		s.CopyBytes(m.Random[:]) &&
+		readOpaque8(&s, &m.SessionID, 0) && len(m.SessionID) <= maxSessionIDLen &&
+		s.ReadUint16(&m.CipherSuite) &&
+		s.ReadUint8(&m.CompressionMethod) &&
+		m.Extensions.unmarshal(&s)
+}

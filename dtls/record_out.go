@@ -1,0 +1,118 @@
+package dtls
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
+	"github.com/pathdtls/pathdtls/dtls/internal/record"
+)
+
+// epochOut is the write state of one epoch: its cipher and next sequence
+// number (RFC 6347 §4.1: sequence numbers restart at 0 in every epoch).
+type epochOut struct {
+	epoch  uint16
+	cipher record.Cipher
+	seq    uint64
+}
+
+// outHalf is the sending direction of the record layer. During a handshake it
+// keeps the previous epoch too, because a retransmitted flight may carry
+// records of both (e.g. ChangeCipherSpec in epoch 0, Finished in epoch 1).
+type outHalf struct {
+	sync.Mutex
+	err     error // first permanent error
+	version uint16
+	cur     *epochOut
+	prev    *epochOut
+	buf     []byte
+
+	flight      []fragment.Out // the current or last flight, for retransmission
+	flightSize  int            // the datagram size it was last sent at
+	sentAt      time.Time
+	retransmits int
+}
+
+func (o *outHalf) init() {
+	o.version = VersionDTLS10 // until a version is negotiated (RFC 6347 §4.1)
+	o.cur = &epochOut{cipher: record.NewNull()}
+	o.buf = make([]byte, 0, record.MaxCiphertext+record.HeaderLen)
+}
+
+// nextEpoch switches writing to a new epoch protected by c, keeping the old
+// one for retransmissions.
+func (o *outHalf) nextEpoch(c record.Cipher) {
+	o.prev = o.cur
+	o.cur = &epochOut{epoch: o.prev.epoch + 1, cipher: c}
+}
+
+func (o *outHalf) epochState(epoch uint16) *epochOut {
+	if o.cur.epoch == epoch {
+		return o.cur
+	}
+	if o.prev != nil && o.prev.epoch == epoch {
+		return o.prev
+	}
+	return nil
+}
+
+// maxPlaintext returns the largest record payload that fits in space bytes of
+// a datagram for a record of the epoch, header and cipher expansion included.
+func (o *outHalf) maxPlaintext(epoch uint16, space int) int {
+	es := o.epochState(epoch)
+	if es == nil || space <= record.HeaderLen {
+		return 0
+	}
+	return min(es.cipher.MaxPlaintext(space-record.HeaderLen), record.MaxPlaintext)
+}
+
+// appendRecord seals payload as a record of the given type and epoch and
+// appends it to dst.
+func (o *outHalf) appendRecord(dst []byte, typ record.ContentType, epoch uint16, payload []byte) ([]byte, error) {
+	es := o.epochState(epoch)
+	if es == nil {
+		return dst, errors.New("dtls: internal error: no write state for epoch")
+	}
+	if es.seq > record.MaxSeq {
+		return dst, errSeqExhausted
+	}
+	h := record.Header{Type: typ, Version: o.version, Epoch: epoch, Seq: es.seq}
+	es.seq++
+	return record.AppendRecord(dst, h, payload, es.cipher), nil
+}
+
+// writeRecordLocked sends one record in its own datagram. c.out is held.
+func (c *Conn) writeRecordLocked(typ record.ContentType, epoch uint16, payload []byte) error {
+	if c.out.err != nil {
+		return c.out.err
+	}
+	b, err := c.out.appendRecord(c.out.buf[:0], typ, epoch, payload)
+	if err != nil {
+		c.out.err = err
+		return err
+	}
+	if _, err := c.conn.Write(b); err != nil {
+		if errors.Is(err, ErrMessageTooLong) {
+			c.path.MessageTooLong(len(b))
+		}
+		return err
+	}
+	return nil
+}
+
+// sendAlertLocked sends an alert record in the current epoch. Alerts are
+// never retransmitted (RFC 6347 §4.2.7 leaves them unreliable).
+func (c *Conn) sendAlertLocked(level uint8, a Alert) error {
+	return c.writeRecordLocked(record.Alert, c.out.cur.epoch, []byte{level, byte(a)})
+}
+
+// sendAlert sends a fatal alert and returns an *AlertError carrying err, for
+// the caller to return, so that checks read like crypto/tls:
+// return c.sendAlert(AlertDecodeError, err).
+func (c *Conn) sendAlert(a Alert, err error) error {
+	c.out.Lock()
+	_ = c.sendAlertLocked(alertLevelFatal, a)
+	c.out.Unlock()
+	return &AlertError{Alert: a, Fatal: true, Err: err}
+}

@@ -1,0 +1,176 @@
+package dtls
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
+	"github.com/pathdtls/pathdtls/dtls/internal/record"
+)
+
+func TestRetransmitTimer(t *testing.T) {
+	tm := newRetransmitTimer(time.Second)
+	steps := []struct {
+		op   string
+		want time.Duration
+	}{
+		{"expire", 2 * time.Second},
+		{"expire", 4 * time.Second},
+		{"answered-after-loss", 4 * time.Second}, // kept until a flight goes through without loss
+		{"expire", 8 * time.Second},
+		{"expire", 16 * time.Second},
+		{"expire", 32 * time.Second},
+		{"expire", 60 * time.Second}, // capped (RFC 6347 §4.2.4.1)
+		{"expire", 60 * time.Second},
+		{"answered-clean", time.Second},
+	}
+	for i, s := range steps {
+		switch s.op {
+		case "expire":
+			tm.expired()
+		case "answered-after-loss":
+			tm.answered(true)
+		case "answered-clean":
+			tm.answered(false)
+		}
+		if tm.cur != s.want {
+			t.Fatalf("step %d (%s): timer %v, want %v", i, s.op, tm.cur, s.want)
+		}
+	}
+}
+
+func TestFixedPathLadder(t *testing.T) {
+	p := newFixedPath(1200)
+	p.HandshakeTimeout(1200, 1)
+	if got := p.MaxDatagramSize(); got != 1200 {
+		t.Fatalf("after 1 timeout: %d, want 1200 (backoff starts at the 2nd)", got)
+	}
+	for i, want := range []int{548, 548} {
+		p.HandshakeTimeout(p.MaxDatagramSize(), 2+i)
+		if got := p.MaxDatagramSize(); got != want {
+			t.Fatalf("after %d timeouts: %d, want %d", 2+i, got, want)
+		}
+	}
+	q := newFixedPath(1500)
+	var seen []int
+	for n := 2; n < 10; n++ {
+		q.HandshakeTimeout(q.MaxDatagramSize(), n)
+		seen = append(seen, q.MaxDatagramSize())
+	}
+	want := []int{1472, 1452, 1372, 1252, 1232, 1200, 548, 548}
+	for i := range want {
+		if seen[i] != want[i] {
+			t.Fatalf("ladder from 1500 = %v, want %v", seen, want)
+		}
+	}
+	q = newFixedPath(1400)
+	q.MessageTooLong(1400)
+	if got := q.MaxDatagramSize(); got != 1372 {
+		t.Fatalf("after message too long at 1400: %d, want 1372", got)
+	}
+}
+
+func TestConfigCheck(t *testing.T) {
+	bad := []*Config{
+		{MinVersion: 0x0303},
+		{MinVersion: VersionDTLS12, MaxVersion: VersionDTLS10},
+		{ReplayWindow: 16},
+		{DatagramSize: 10},
+		{CipherSuites: []uint16{0x0005}}, // TLS_RSA_WITH_RC4_128_SHA: never
+	}
+	for i, c := range bad {
+		if err := c.check(); err == nil {
+			t.Errorf("#%d: check accepted %+v", i, c)
+		}
+	}
+	if err := (&Config{}).check(); err != nil {
+		t.Errorf("zero Config: %v", err)
+	}
+}
+
+// clientHelloDatagram builds a datagram holding one ClientHello.
+func clientHelloDatagram(t *testing.T, cookie []byte, random byte) []byte {
+	t.Helper()
+	ch := handshake.ClientHello{
+		Version: VersionDTLS12, Cookie: cookie,
+		CipherSuites: []uint16{TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, CompressionMethods: []uint8{0},
+	}
+	ch.Random[0] = random
+	body, err := ch.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := handshake.Header{Type: handshake.TypeClientHello, Length: uint32(len(body)), FragmentLength: uint32(len(body))}
+	rh := record.Header{Type: record.Handshake, Version: VersionDTLS10, Seq: 7}
+	return record.AppendRecord(nil, rh, append(h.Append(nil), body...), record.NewNull())
+}
+
+// cookieFrom extracts the cookie from a HelloVerifyRequest datagram.
+func cookieFrom(t *testing.T, d []byte) []byte {
+	t.Helper()
+	rh, frag, rest, ok := record.Split(d)
+	if !ok || len(rest) != 0 || rh.Seq != 7 {
+		t.Fatalf("HelloVerifyRequest record: ok %v, seq %d (want the ClientHello's, 7)", ok, rh.Seq)
+	}
+	hh, body, _, ok := handshake.ParseFragment(frag)
+	var hvr handshake.HelloVerifyRequest
+	if !ok || hh.Type != handshake.TypeHelloVerifyRequest || !hvr.Unmarshal(body) {
+		t.Fatal("reply is not a HelloVerifyRequest")
+	}
+	return hvr.Cookie
+}
+
+func TestCookieExchange(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	cfg := &Config{Time: func() time.Time { return now }, CookieSecretLifetime: time.Minute}
+	addr := &net.UDPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 5000}
+	other := &net.UDPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 5001}
+
+	reply, ok := cfg.VerifyClientHello(clientHelloDatagram(t, nil, 1), addr)
+	if ok || reply == nil {
+		t.Fatalf("ClientHello without cookie: accept %v, reply %v", ok, reply != nil)
+	}
+	cookie := cookieFrom(t, reply)
+	if _, ok := cfg.VerifyClientHello(clientHelloDatagram(t, cookie, 1), addr); !ok {
+		t.Fatal("valid cookie rejected")
+	}
+	if _, ok := cfg.VerifyClientHello(clientHelloDatagram(t, cookie, 1), other); ok {
+		t.Fatal("cookie accepted from another port")
+	}
+	if _, ok := cfg.VerifyClientHello(clientHelloDatagram(t, cookie, 2), addr); ok {
+		t.Fatal("cookie accepted for a different ClientHello")
+	}
+	now = now.Add(90 * time.Second) // one rotation: the previous secret still verifies
+	if _, ok := cfg.VerifyClientHello(clientHelloDatagram(t, cookie, 1), addr); !ok {
+		t.Fatal("cookie of the previous secret rejected")
+	}
+	now = now.Add(90 * time.Second) // two rotations: too old
+	if _, ok := cfg.VerifyClientHello(clientHelloDatagram(t, cookie, 1), addr); ok {
+		t.Fatal("cookie two secrets old accepted")
+	}
+	if reply, ok := cfg.VerifyClientHello([]byte{22, 254, 253, 0}, addr); ok || reply != nil {
+		t.Fatal("garbage got an answer")
+	}
+}
+
+// TestCookieStateless checks that answering ClientHellos keeps no
+// per-client state: the only state is the Config's cookie secrets, which are
+// fixed-size and untouched by a thousand clients.
+func TestCookieStateless(t *testing.T) {
+	cfg := &Config{}
+	cfg.VerifyClientHello(clientHelloDatagram(t, nil, 0), &net.UDPAddr{Port: 1})
+	jar := cfg.cookieJar()
+	before := [2][32]byte{jar.cur, jar.prev}
+	since := jar.since
+	for i := range 1000 {
+		addr := &net.UDPAddr{IP: net.IPv4(198, 51, 100, byte(i)), Port: 1000 + i}
+		reply, ok := cfg.VerifyClientHello(clientHelloDatagram(t, nil, byte(i)), addr)
+		if ok || reply == nil {
+			t.Fatal("a ClientHello without a cookie was not answered with a HelloVerifyRequest")
+		}
+	}
+	if [2][32]byte{jar.cur, jar.prev} != before || jar.since != since || cfg.cookieJar() != jar {
+		t.Fatal("cookie state changed while answering clients")
+	}
+}
