@@ -1,0 +1,200 @@
+package main
+
+import (
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const (
+	pskHex = "00112233445566778899aabbccddeeff"
+	pskID  = "test-client"
+)
+
+func TestEcho(t *testing.T) {
+	f := writePKI(t)
+	certArgs := []string{"-cert", f.cert, "-key", f.key}
+	caArgs := []string{"-CAfile", f.ca}
+	pskServer := []string{"-psk", pskHex, "-psk_identity", pskID, "-psk_hint", "hint"}
+	pskClient := []string{"-psk", pskHex, "-psk_identity", pskID}
+	tests := []struct {
+		name           string
+		server, client []string
+		version, suite string
+	}{
+		{"DTLS1.2/ECDSA", certArgs, caArgs, "DTLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
+		{"DTLS1.0/ECDSA", append([]string{"-dtls1"}, certArgs...), append([]string{"-dtls1"}, caArgs...),
+			"DTLSv1.0", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"},
+		{"DTLS1.2/PSK", append([]string{"-dtls1_2"}, pskServer...), append([]string{"-dtls1_2"}, pskClient...),
+			"DTLSv1.2", "TLS_PSK_WITH_AES_128_GCM_SHA256"},
+		{"DTLS1.0/PSK", append([]string{"-dtls1"}, pskServer...), append([]string{"-dtls1"}, pskClient...),
+			"DTLSv1.0", "TLS_PSK_WITH_AES_128_CBC_SHA"},
+		{"DTLS1.2/-cipher", certArgs, append([]string{"-cipher", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"}, caArgs...),
+			"DTLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startServer(t, append([]string{"-naccept", "1"}, tt.server...)...)
+			lines := []string{"hello", "", "world", strings.Repeat("x", 1000)}
+			want := "hello\nworld\n" + lines[3] + "\n" // the empty line is not sent
+			c := clientLines(t, append(tt.client, "-wait", "100ms", "127.0.0.1:"+srv.port), lines, 3)
+			if c.code != 0 || c.stdout != want {
+				t.Errorf("client exited %d, printed %q; want 0 and the lines back\nstderr: %s", c.code, c.stdout, c.stderr)
+			}
+			s := srv.wait(t)
+			accept := regexp.MustCompile(`(?m)^ACCEPT 127\.0\.0\.1:\d+ ` + tt.version + ` ` + tt.suite + `$`)
+			if s.code != 0 || !accept.MatchString(s.stderr) || !strings.Contains(s.stderr, "CLOSE 127.0.0.1:") {
+				t.Errorf("server exited %d with stderr:\n%s\nwant ACCEPT ... %s %s and CLOSE", s.code, s.stderr, tt.version, tt.suite)
+			}
+		})
+	}
+}
+
+func TestEchoIPv6(t *testing.T) {
+	if c, err := net.ListenPacket("udp6", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	} else {
+		c.Close()
+	}
+	f := writePKI(t)
+	srv := startServer(t, "-naccept", "1", "-cert", f.cert, "-key", f.key)
+	c := clientLines(t, []string{"-CAfile", f.ca, "-wait", "100ms", "[::1]:" + srv.port}, []string{"over IPv6"}, 1)
+	if c.code != 0 || c.stdout != "over IPv6\n" {
+		t.Errorf("client exited %d, printed %q\nstderr: %s", c.code, c.stdout, c.stderr)
+	}
+	if s := srv.wait(t); !strings.Contains(s.stderr, "ACCEPT [::1]:") {
+		t.Errorf("server stderr:\n%s\nwant ACCEPT [::1]:...", s.stderr)
+	}
+}
+
+func TestServerPrints(t *testing.T) {
+	srv := startServer(t, "-naccept", "1", "-echo=false", "-psk", pskHex)
+	lines := []string{"first", "second"}
+	c := clientLines(t, []string{"-psk", pskHex, "-wait", "100ms", "localhost:" + srv.port}, lines, 0)
+	if c.code != 0 || c.stdout != "" {
+		t.Errorf("client exited %d, printed %q\nstderr: %s", c.code, c.stdout, c.stderr)
+	}
+	if s := srv.wait(t); s.code != 0 || s.stdout != "first\nsecond\n" {
+		t.Errorf("server exited %d, printed %q; want the client's lines\nstderr: %s", s.code, s.stdout, s.stderr)
+	}
+}
+
+func TestVerbose(t *testing.T) {
+	f := writePKI(t)
+	srv := startServer(t, "-naccept", "1", "-v", "-cert", f.cert, "-key", f.key)
+	c := clientLines(t, []string{"-v", "-CAfile", f.ca, "-servername", "localhost", "127.0.0.1:" + srv.port}, []string{"hi"}, 1)
+	s := srv.wait(t)
+	const suite = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+	for _, want := range []string{"trace: sent flight [ClientHello]", "trace: received HelloVerifyRequest",
+		"trace: sent flight [ClientKeyExchange, ChangeCipherSpec, Finished]", suite, "CONNECTED 127.0.0.1:" + srv.port + " DTLSv1.2 " + suite} {
+		if !strings.Contains(c.stderr, want) {
+			t.Errorf("client -v stderr lacks %q:\n%s", want, c.stderr)
+		}
+	}
+	for _, want := range []string{"trace: sent HelloVerifyRequest", "trace: sent flight [ServerHello, Certificate, ServerKeyExchange, ServerHelloDone]", suite} {
+		if !strings.Contains(s.stderr, want) {
+			t.Errorf("server -v stderr lacks %q:\n%s", want, s.stderr)
+		}
+	}
+}
+
+// TestWrongCA checks that a client that cannot verify the server exits 1
+// with a single line on standard error.
+func TestWrongCA(t *testing.T) {
+	f := writePKI(t)
+	srv := startServer(t, "-naccept", "1", "-cert", f.cert, "-key", f.key)
+	c := clientLines(t, []string{"-CAfile", f.otherCA, "127.0.0.1:" + srv.port}, nil, 0)
+	if c.code != 1 || strings.Count(c.stderr, "\n") != 1 || !strings.Contains(c.stderr, "handshake") {
+		t.Errorf("client exited %d with stderr %q; want 1 and one line about the handshake", c.code, c.stderr)
+	}
+	if s := srv.wait(t); s.code != 0 || !strings.Contains(s.stderr, "FAIL 127.0.0.1:") {
+		t.Errorf("server exited %d with stderr:\n%s\nwant 0 and a FAIL line", s.code, s.stderr)
+	}
+}
+
+var datagramSizes = regexp.MustCompile(`(\d+) bytes[ )]`)
+
+// TestMTU checks that -mtu 300 keeps every handshake datagram of both sides
+// within 300-28 bytes of UDP payload, fragmenting the certificate chain.
+func TestMTU(t *testing.T) {
+	f := writePKI(t)
+	srv := startServer(t, "-naccept", "1", "-v", "-mtu", "300", "-cert", f.cert, "-key", f.key)
+	c := clientLines(t, []string{"-v", "-mtu", "300", "-CAfile", f.ca, "127.0.0.1:" + srv.port}, []string{"small"}, 1)
+	s := srv.wait(t)
+	if c.code != 0 || c.stdout != "small\n" {
+		t.Fatalf("client exited %d, printed %q\nstderr: %s", c.code, c.stdout, c.stderr)
+	}
+	var sizes []int
+	for _, trace := range []string{c.stderr, s.stderr} {
+		for _, line := range strings.Split(trace, "\n") {
+			if !strings.HasPrefix(line, "trace: sent") {
+				continue
+			}
+			// The flight's own bound ("at most N bytes") is a datagram
+			// size as well, so it is checked along with the datagrams.
+			for _, m := range datagramSizes.FindAllStringSubmatch(line, -1) {
+				n, _ := strconv.Atoi(m[1])
+				sizes = append(sizes, n)
+			}
+		}
+	}
+	if len(sizes) < 8 {
+		t.Fatalf("found only %d datagram sizes in the traces:\n%s\n%s", len(sizes), c.stderr, s.stderr)
+	}
+	for _, n := range sizes {
+		if n > 272 {
+			t.Errorf("handshake datagram of %d bytes exceeds 272", n)
+		}
+	}
+	if !regexp.MustCompile(`Certificate\[[1-9]\d*\+`).MatchString(s.stderr) {
+		t.Errorf("the server's Certificate was not fragmented:\n%s", s.stderr)
+	}
+	if !strings.Contains(c.stderr, "maxpayload 235") { // 272 - 13 header - 8 nonce - 16 tag
+		t.Errorf("client did not report maxpayload 235:\n%s", c.stderr)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	r := runTool(t, "", "demo")
+	if r.code != 0 {
+		t.Fatalf("demo exited %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"DTLSv1.2", "DTLSv1.0", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+		"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", `echoed "datagram 3 over DTLSv1.0"`, "MaxPayload"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string // in standard error
+	}{
+		{[]string{"-h"}, 0, "dtls client [flags] HOST:PORT"},
+		{nil, 2, "Usage:"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"client", "-h"}, 0, "-dtls1_2"},
+		{[]string{"client", "--help"}, 0, "-CAfile"},
+		{[]string{"server", "-h"}, 0, "-psk_hint"},
+		{[]string{"demo", "-h"}, 0, "DTLS 1.2"},
+		{[]string{"client"}, 2, "HOST:PORT"},
+		{[]string{"client", "-nosuchflag", "x:1"}, 2, "nosuchflag"},
+		{[]string{"client", "-cipher", "TLS_RSA_WITH_RC4_128_SHA", "x:1"}, 2, `unknown cipher suite "TLS_RSA_WITH_RC4_128_SHA"`},
+		{[]string{"client", "-dtls1", "-dtls1_2", "x:1"}, 2, "mutually exclusive"},
+		{[]string{"client", "-psk", "xyz", "x:1"}, 2, "hex"},
+		{[]string{"client", "-mtu", "50", "127.0.0.1:9"}, 1, "MTU"},
+		{[]string{"server", ":0"}, 2, "-cert"},
+		{[]string{"server", "-cert", "/nonexistent.pem", ":0"}, 2, "nonexistent"},
+	}
+	for _, tt := range tests {
+		r := runTool(t, "", tt.args...)
+		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("dtls %s: exit %d, stderr:\n%s\nwant exit %d and %q", strings.Join(tt.args, " "), r.code, r.stderr, tt.code, tt.want)
+		}
+	}
+}

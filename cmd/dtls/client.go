@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"time"
+
+	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/transport"
+)
+
+const clientUsage = `Usage: dtls client [flags] HOST:PORT
+
+Completes a DTLS handshake with HOST:PORT, sends each non-empty line of
+standard input (without its newline) as one datagram, and prints each
+datagram received as one line on standard output. At the end of input it
+waits -wait for replies, sends close_notify and exits 0. A failed handshake
+exits 1 with one line on standard error.
+
+Flags:
+`
+
+// runClient runs "dtls client".
+func runClient(args []string, e *env) int {
+	fs := flag.NewFlagSet("dtls client", flag.ContinueOnError)
+	var o options
+	o.register(fs, roleClient)
+	wait := fs.Duration("wait", time.Second, "how long to wait for replies after the end of input")
+	if code, ok := parseFlags(fs, args, clientUsage, e); !ok {
+		return code
+	}
+	if fs.NArg() != 1 {
+		e.stderr.printf("dtls client: want one HOST:PORT argument\n")
+		return 2
+	}
+	address := fs.Arg(0)
+	config, err := o.config(roleClient, func(s string) { e.stderr.printf("trace: %s\n", s) })
+	if err != nil {
+		e.stderr.printf("dtls client: %s\n", oneLine(err))
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	d := transport.Dialer{MTU: o.mtu}
+	conn, err := d.Dial(ctx, "udp", address, config)
+	if err != nil {
+		e.stderr.printf("dtls client: handshake with %s failed: %s\n", address, oneLine(err))
+		return 1
+	}
+	defer conn.Close()
+	if o.verbose {
+		st := conn.ConnectionState()
+		e.stderr.printf("CONNECTED %s %s %s maxpayload %d\n", conn.RemoteAddr(),
+			versionName(st.Version), dtls.CipherSuiteName(st.CipherSuite), conn.MaxPayload())
+	}
+	return exchangeLines(conn, *wait, e)
+}
+
+// exchangeLines sends standard input line by line and prints what arrives,
+// until the input ends (and -wait has passed) or the server closes.
+func exchangeLines(conn *transport.Conn, wait time.Duration, e *env) int {
+	received := make(chan error, 1)
+	go func() { received <- printDatagrams(conn, e.stdout) }()
+	sent := make(chan int, 1)
+	go func() { sent <- sendLines(conn, e.stdin, e) }()
+	select {
+	case err := <-received:
+		return readStatus(err, e)
+	case code := <-sent:
+		if code != 0 {
+			return code
+		}
+	}
+	select {
+	case err := <-received:
+		return readStatus(err, e)
+	case <-time.After(wait):
+		return 0
+	}
+}
+
+// readStatus turns the error that ended reading into an exit status: the
+// server's close_notify is a clean end.
+func readStatus(err error, e *env) int {
+	if errors.Is(err, io.EOF) {
+		return 0
+	}
+	e.stderr.printf("dtls client: %s\n", oneLine(err))
+	return 1
+}
+
+// printDatagrams prints each datagram read from conn as a line.
+func printDatagrams(conn *transport.Conn, out *lines) error {
+	buf := make([]byte, 1<<16)
+	for {
+		n, err := conn.Read(buf)
+		if err != nil {
+			return err
+		}
+		out.line(buf[:n])
+	}
+}
+
+// sendLines writes each line of in to conn as one datagram. A line that
+// does not fit in a datagram is reported and skipped, and so is an empty
+// line.
+func sendLines(conn *transport.Conn, in io.Reader, e *env) int {
+	r := bufio.NewReader(in)
+	code := 0
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(line) > 0 && line[len(line)-1] == '\n' {
+			line = line[:len(line)-1]
+		}
+		// An empty line is not sent: a receiver does not deliver an empty
+		// record as a datagram, and may count it as useless.
+		if len(line) > 0 {
+			if _, werr := conn.Write(line); werr != nil {
+				var tooLarge *dtls.PayloadTooLargeError
+				if !errors.As(werr, &tooLarge) {
+					e.stderr.printf("dtls client: %s\n", oneLine(werr))
+					return 1
+				}
+				e.stderr.printf("dtls client: line not sent: %s\n", oneLine(werr))
+				code = 1
+			}
+		}
+		if err == io.EOF {
+			return code
+		}
+		if err != nil {
+			e.stderr.printf("dtls client: reading standard input: %s\n", oneLine(err))
+			return 1
+		}
+	}
+}
+
+// parseFlags parses args into fs with usage as the help text. It returns
+// ok false and the exit status when the command should stop: 0 after -h,
+// 2 after a bad flag.
+func parseFlags(fs *flag.FlagSet, args []string, usage string, e *env) (code int, ok bool) {
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		e.stderr.print(usage)
+		fs.PrintDefaults()
+	}
+	switch err := fs.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		return 0, false
+	case err != nil:
+		return 2, false
+	}
+	return 0, true
+}

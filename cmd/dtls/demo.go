@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"flag"
+	"fmt"
+	"math/big"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/transport"
+)
+
+const demoUsage = `Usage: dtls demo [-v]
+
+Runs a DTLS server and client in one process over the loopback interface with
+a freshly generated ECDSA certificate, first with DTLS 1.2 and then with DTLS
+1.0, and prints what happened.
+
+Flags:
+`
+
+// runDemo runs "dtls demo".
+func runDemo(args []string, e *env) int {
+	fs := flag.NewFlagSet("dtls demo", flag.ContinueOnError)
+	verbose := fs.Bool("v", false, "trace both handshakes on standard error")
+	if code, ok := parseFlags(fs, args, demoUsage, e); !ok {
+		return code
+	}
+	cert, roots, err := selfSigned("localhost")
+	if err != nil {
+		e.stderr.printf("dtls demo: %s\n", oneLine(err))
+		return 1
+	}
+	e.stdout.printf("pathdtls demo: a server and a client on the loopback interface, ECDSA P-256 certificate for localhost\n")
+	for _, v := range []uint16{dtls.VersionDTLS12, dtls.VersionDTLS10} {
+		server := &dtls.Config{Certificates: []tls.Certificate{cert}, MinVersion: v, MaxVersion: v}
+		client := &dtls.Config{RootCAs: roots, ServerName: "localhost", MinVersion: v, MaxVersion: v}
+		if *verbose {
+			server.Trace = func(s string) { e.stderr.printf("trace: server: %s\n", s) }
+			client.Trace = func(s string) { e.stderr.printf("trace: client: %s\n", s) }
+		}
+		if err := demoOnce(server, client, e.stdout); err != nil {
+			e.stderr.printf("dtls demo: %s: %s\n", versionName(v), oneLine(err))
+			return 1
+		}
+	}
+	return 0
+}
+
+// demoOnce runs one server and one client and reports on out.
+func demoOnce(server, client *dtls.Config, out *lines) error {
+	l, err := transport.Listen("udp", "127.0.0.1:0", server)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer l.Close()
+	wg.Go(func() {
+		if c, err := l.Accept(); err == nil {
+			echoAll(c)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	c, err := transport.Dial(ctx, "udp", l.Addr().String(), client)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	st := c.ConnectionState()
+	out.printf("\n%s with %s: %s, handshake in %v, %d retransmissions\n", versionName(st.Version),
+		l.Addr(), dtls.CipherSuiteName(st.CipherSuite), time.Since(start).Round(time.Millisecond), c.Stats().Retransmissions)
+	out.printf("  largest write (MaxPayload): %d bytes in %d-byte datagrams\n", c.MaxPayload(), dtls.DefaultDatagramSize)
+	for i := 1; i <= 3; i++ {
+		if err := demoEcho(c, fmt.Sprintf("datagram %d over %s", i, versionName(st.Version)), out); err != nil {
+			return err
+		}
+	}
+	_, err = c.Write(make([]byte, c.MaxPayload()+1))
+	out.printf("  a write of MaxPayload+1 bytes is refused, nothing sent: %v\n", err)
+	return nil
+}
+
+// demoEcho sends msg on c and prints it with its echo.
+func demoEcho(c *transport.Conn, msg string, out *lines) error {
+	if _, err := c.Write([]byte(msg)); err != nil {
+		return err
+	}
+	buf := make([]byte, 1<<16)
+	if err := c.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return err
+	}
+	n, err := c.Read(buf)
+	if err != nil {
+		return err
+	}
+	out.printf("  sent %q, echoed %q\n", msg, buf[:n])
+	return nil
+}
+
+// echoAll echoes datagrams on c until it ends.
+func echoAll(c *transport.Conn) {
+	defer c.Close()
+	buf := make([]byte, 1<<16)
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			return
+		}
+		if _, err := c.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+// selfSigned returns an ECDSA P-256 certificate for name, 127.0.0.1 and ::1
+// valid for a day, and a pool that trusts it.
+func selfSigned(name string) (tls.Certificate, *x509.CertPool, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: name},
+		DNSNames:     []string{name},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, roots, nil
+}

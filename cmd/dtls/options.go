@@ -1,0 +1,200 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/pathdtls/pathdtls/dtls"
+)
+
+// role says which side a set of flags configures.
+type role int
+
+const (
+	roleClient role = iota
+	roleServer
+)
+
+// defaultPSKIdentity is the identity a client sends when -psk is given
+// without -psk_identity, the same default as OpenSSL's s_client.
+const defaultPSKIdentity = "Client_identity"
+
+// options holds the flags that build a dtls.Config. Their names follow
+// OpenSSL's s_client and s_server.
+type options struct {
+	dtls1, dtls12 bool
+	cipher        string
+	certFile      string
+	keyFile       string
+	caFile        string
+	insecure      bool
+	serverName    string
+	pskHex        string
+	pskIdentity   string
+	pskHint       string
+	mtu           int
+	noCookie      bool
+	timeout       time.Duration
+	verbose       bool
+}
+
+// register defines the flags of role on fs.
+func (o *options) register(fs *flag.FlagSet, r role) {
+	fs.BoolVar(&o.dtls1, "dtls1", false, "use DTLS 1.0 only (RFC 4347; deprecated by RFC 8996)")
+	fs.BoolVar(&o.dtls12, "dtls1_2", false, "use DTLS 1.2 only (RFC 6347; the default)")
+	fs.StringVar(&o.cipher, "cipher", "", "comma-separated `LIST` of IANA cipher suite names, in order of preference")
+	fs.StringVar(&o.certFile, "cert", "", "certificate chain `FILE` (PEM, leaf first)")
+	fs.StringVar(&o.keyFile, "key", "", "private key `FILE` (PEM); default: the -cert file")
+	fs.StringVar(&o.pskHex, "psk", "", "pre-shared key in `HEX` (RFC 4279)")
+	fs.IntVar(&o.mtu, "mtu", 0, "fix the path MTU at `N` bytes including IP and UDP headers (datagrams of N-28 bytes to IPv4 peers, N-48 to IPv6)")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "handshake timeout")
+	fs.BoolVar(&o.verbose, "v", false, "trace the handshake on standard error")
+	switch r {
+	case roleClient:
+		fs.StringVar(&o.caFile, "CAfile", "", "`FILE` of trusted CA certificates (PEM); default: the system roots")
+		fs.BoolVar(&o.insecure, "insecure", false, "do not verify the server's certificate")
+		fs.StringVar(&o.serverName, "servername", "", "`NAME` to verify the server's certificate against and send in server_name; default: the host in HOST:PORT")
+		fs.StringVar(&o.pskIdentity, "psk_identity", defaultPSKIdentity, "PSK identity `ID` to send")
+	case roleServer:
+		fs.StringVar(&o.pskIdentity, "psk_identity", "", "accept only the PSK identity `ID`; default: any")
+		fs.StringVar(&o.pskHint, "psk_hint", "", "PSK identity `HINT` to send")
+		fs.BoolVar(&o.noCookie, "no_cookie", false, "skip the HelloVerifyRequest cookie exchange (RFC 6347 §4.2.1); allows amplification")
+	}
+}
+
+// config builds the dtls.Config the flags describe. trace, if not nil,
+// receives the handshake trace when -v is set.
+func (o *options) config(r role, trace func(string)) (*dtls.Config, error) {
+	c := &dtls.Config{
+		ServerName:         o.serverName,
+		InsecureSkipVerify: o.insecure,
+		InsecureNoCookie:   o.noCookie,
+		HandshakeTimeout:   o.timeout,
+	}
+	if o.verbose {
+		c.Trace = trace
+	}
+	if o.timeout <= 0 {
+		return nil, errors.New("-timeout must be positive")
+	}
+	if err := o.versions(c); err != nil {
+		return nil, err
+	}
+	if err := o.suites(c); err != nil {
+		return nil, err
+	}
+	if err := o.certificates(c); err != nil {
+		return nil, err
+	}
+	if err := o.psk(c, r); err != nil {
+		return nil, err
+	}
+	if r == roleServer && c.Certificates == nil && c.PSK == nil {
+		return nil, errors.New("a server needs -cert (and -key) or -psk")
+	}
+	return c, nil
+}
+
+func (o *options) versions(c *dtls.Config) error {
+	switch {
+	case o.dtls1 && o.dtls12:
+		return errors.New("-dtls1 and -dtls1_2 are mutually exclusive")
+	case o.dtls1:
+		c.MinVersion, c.MaxVersion = dtls.VersionDTLS10, dtls.VersionDTLS10
+	default:
+		c.MinVersion, c.MaxVersion = dtls.VersionDTLS12, dtls.VersionDTLS12
+	}
+	return nil
+}
+
+func (o *options) suites(c *dtls.Config) error {
+	if o.cipher == "" {
+		return nil
+	}
+	for name := range strings.SplitSeq(o.cipher, ",") {
+		name = strings.TrimSpace(name)
+		id, ok := dtls.CipherSuiteByName(name)
+		if !ok {
+			return fmt.Errorf("unknown cipher suite %q; supported: %s", name, supportedSuites())
+		}
+		c.CipherSuites = append(c.CipherSuites, id)
+	}
+	return nil
+}
+
+func supportedSuites() string {
+	var names []string
+	for _, id := range dtls.CipherSuites() {
+		names = append(names, dtls.CipherSuiteName(id))
+	}
+	return strings.Join(names, ",")
+}
+
+func (o *options) certificates(c *dtls.Config) error {
+	if o.certFile == "" && o.keyFile != "" {
+		return errors.New("-key needs -cert")
+	}
+	if o.certFile != "" {
+		keyFile := o.keyFile
+		if keyFile == "" {
+			keyFile = o.certFile
+		}
+		cert, err := tls.LoadX509KeyPair(o.certFile, keyFile)
+		if err != nil {
+			return fmt.Errorf("loading -cert %s and -key %s: %w", o.certFile, keyFile, err)
+		}
+		c.Certificates = []tls.Certificate{cert}
+	}
+	if o.caFile != "" {
+		pem, err := os.ReadFile(o.caFile)
+		if err != nil {
+			return err
+		}
+		c.RootCAs = x509.NewCertPool()
+		if !c.RootCAs.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("-CAfile %s holds no PEM certificate", o.caFile)
+		}
+	}
+	return nil
+}
+
+func (o *options) psk(c *dtls.Config, r role) error {
+	if o.pskHex == "" {
+		return nil
+	}
+	key, err := hex.DecodeString(o.pskHex)
+	if err != nil || len(key) == 0 {
+		return fmt.Errorf("-psk %q is not a non-empty hex string", o.pskHex)
+	}
+	want := o.pskIdentity
+	c.PSK = func(hintOrIdentity []byte) ([]byte, error) {
+		if r == roleServer && want != "" && string(hintOrIdentity) != want {
+			return nil, fmt.Errorf("dtls: unknown PSK identity %q", hintOrIdentity)
+		}
+		return key, nil
+	}
+	if r == roleClient {
+		c.PSKIdentity = []byte(o.pskIdentity)
+	} else {
+		c.PSKIdentityHint = []byte(o.pskHint)
+	}
+	return nil
+}
+
+// versionName names a protocol version as the tool prints it.
+func versionName(v uint16) string {
+	switch v {
+	case dtls.VersionDTLS10:
+		return "DTLSv1.0"
+	case dtls.VersionDTLS12:
+		return "DTLSv1.2"
+	}
+	return fmt.Sprintf("0x%04x", v)
+}

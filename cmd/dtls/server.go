@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/transport"
+)
+
+const serverUsage = `Usage: dtls server [flags] [HOST]:PORT
+
+Accepts DTLS associations on one UDP socket (IPv4 and IPv6 when HOST is empty
+or "::") and echoes each datagram back, or prints it as a line on standard
+output with -echo=false. It reports on standard error:
+	LISTEN <address>
+	ACCEPT <peer> <version> <suite>     after each handshake
+	FAIL <peer> <reason>                for each failed handshake
+	CLOSE <peer> [<reason>]             when an association ends
+It runs until interrupted, or until -naccept associations have ended (an
+association ends with the peer's close_notify, an error, or -idle).
+
+Flags:
+`
+
+// runServer runs "dtls server".
+func runServer(args []string, e *env) int {
+	fs := flag.NewFlagSet("dtls server", flag.ContinueOnError)
+	var o options
+	o.register(fs, roleServer)
+	echo := fs.Bool("echo", true, "echo each datagram back; false prints it on standard output")
+	naccept := fs.Int("naccept", 0, "exit after `N` associations have ended; 0 means never")
+	idle := fs.Duration("idle", 0, "end an association after this long without a datagram; 0 means never")
+	if code, ok := parseFlags(fs, args, serverUsage, e); !ok {
+		return code
+	}
+	if fs.NArg() != 1 {
+		e.stderr.printf("dtls server: want one [HOST]:PORT argument\n")
+		return 2
+	}
+	config, err := o.config(roleServer, func(s string) { e.stderr.printf("trace: %s\n", s) })
+	if err != nil {
+		e.stderr.printf("dtls server: %s\n", oneLine(err))
+		return 2
+	}
+	lc := transport.ListenConfig{MTU: o.mtu}
+	l, err := lc.Listen("udp", fs.Arg(0), config)
+	if err != nil {
+		e.stderr.printf("dtls server: %s\n", oneLine(err))
+		return 1
+	}
+	e.stderr.printf("LISTEN %s\n", l.Addr())
+	s := &server{l: l, echo: *echo, idle: *idle, e: e, naccept: *naccept, done: make(chan struct{})}
+	s.wg.Go(s.acceptLoop)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+	}
+	l.Close() // ends the associations still running
+	s.wg.Wait()
+	return 0
+}
+
+// server serves the associations of one listener, one goroutine each.
+type server struct {
+	l       *transport.Listener
+	echo    bool
+	idle    time.Duration // read deadline after each datagram; 0: none
+	e       *env
+	naccept int // close done after this many associations; 0: never
+	wg      sync.WaitGroup
+
+	mu    sync.Mutex
+	ended int
+	done  chan struct{}
+}
+
+// acceptLoop starts a goroutine for each association until the listener
+// closes. It runs in s.wg, so the goroutines it adds are waited for too.
+func (s *server) acceptLoop() {
+	for {
+		c, err := s.l.Accept()
+		if err != nil {
+			return
+		}
+		s.wg.Go(func() {
+			s.serve(c)
+			s.end()
+		})
+	}
+}
+
+// end counts an association that has ended.
+func (s *server) end() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended++
+	if s.ended == s.naccept {
+		close(s.done)
+	}
+}
+
+// serve runs one association: the handshake, then echoing or printing each
+// datagram until the peer closes or an error.
+func (s *server) serve(c *transport.Conn) {
+	defer c.Close()
+	peer := c.RemoteAddr()
+	if err := c.Handshake(context.Background()); err != nil {
+		s.e.stderr.printf("FAIL %s %s\n", peer, oneLine(err))
+		return
+	}
+	st := c.ConnectionState()
+	s.e.stderr.printf("ACCEPT %s %s %s\n", peer, versionName(st.Version), dtls.CipherSuiteName(st.CipherSuite))
+	buf := make([]byte, 1<<16)
+	for {
+		if s.idle > 0 {
+			_ = c.SetReadDeadline(time.Now().Add(s.idle))
+		}
+		n, err := c.Read(buf)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				s.e.stderr.printf("CLOSE %s\n", peer)
+			} else {
+				s.e.stderr.printf("CLOSE %s %s\n", peer, oneLine(err))
+			}
+			return
+		}
+		if !s.echo {
+			s.e.stdout.line(buf[:n])
+			continue
+		}
+		if _, err := c.Write(buf[:n]); err != nil {
+			s.e.stderr.printf("CLOSE %s %s\n", peer, oneLine(err))
+			return
+		}
+	}
+}

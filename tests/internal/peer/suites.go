@@ -1,0 +1,75 @@
+package peer
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Version is a DTLS protocol version as it appears on the wire.
+type Version uint16
+
+const (
+	// DTLS10 is DTLS 1.0, RFC 4347, Section 4.1.
+	DTLS10 Version = 0xfeff
+	// DTLS12 is DTLS 1.2, RFC 6347, Section 4.1.
+	DTLS12 Version = 0xfefd
+)
+
+// String returns the version's name.
+func (v Version) String() string {
+	switch v {
+	case DTLS10:
+		return "DTLS 1.0"
+	case DTLS12:
+		return "DTLS 1.2"
+	}
+	return fmt.Sprintf("Version(%#04x)", uint16(v))
+}
+
+// Suite is a cipher suite under the names each peer tool gives it.
+type Suite struct {
+	// ID is the suite's value in the IANA TLS Cipher Suites registry.
+	ID uint16
+	// Name is the suite's IANA name, the name the harness's options use.
+	Name string
+	// OpenSSL is the name in OpenSSL cipher strings (openssl ciphers
+	// -stdname prints both names).
+	OpenSSL string
+	// GnuTLS lists the GnuTLS priority-string elements for the suite's key
+	// exchange, cipher and MAC. Added to a priority string from which all
+	// three kinds were removed, they leave this suite alone.
+	GnuTLS string
+	// PSK reports whether the suite authenticates with a pre-shared key
+	// (RFC 4279) instead of certificates.
+	PSK bool
+	// AEAD reports whether the suite's cipher is an AEAD, which needs
+	// DTLS 1.2 (RFC 5288, Section 4).
+	AEAD bool
+}
+
+// suites is the table of cipher suites the harness can ask a peer for.
+// The GCM suites are defined by RFC 5289 and RFC 5487, the ECDHE CBC
+// suites by RFC 4492 and the PSK CBC suite by RFC 4279.
+var suites = []Suite{
+	// ID, Name, OpenSSL, GnuTLS, PSK, AEAD
+	{0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256", "+ECDHE-ECDSA:+AES-128-GCM:+AEAD", false, true},
+	{0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "+ECDHE-RSA:+AES-128-GCM:+AEAD", false, true},
+	{0x00a8, "TLS_PSK_WITH_AES_128_GCM_SHA256", "PSK-AES128-GCM-SHA256", "+PSK:+AES-128-GCM:+AEAD", true, true},
+	{0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA", "+ECDHE-ECDSA:+AES-128-CBC:+SHA1", false, false},
+	{0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA", "+ECDHE-RSA:+AES-128-CBC:+SHA1", false, false},
+	{0x008c, "TLS_PSK_WITH_AES_128_CBC_SHA", "PSK-AES128-CBC-SHA", "+PSK:+AES-128-CBC:+SHA1", true, false},
+}
+
+// Suites returns the cipher suites the harness knows, in a new slice.
+func Suites() []Suite {
+	return slices.Clone(suites)
+}
+
+// LookupSuite returns the suite whose IANA name is name.
+func LookupSuite(name string) (Suite, bool) {
+	i := slices.IndexFunc(suites, func(s Suite) bool { return s.Name == name })
+	if i < 0 {
+		return Suite{}, false
+	}
+	return suites[i], true
+}
