@@ -47,7 +47,9 @@ type inHalf struct {
 
 func (in *inHalf) init(cfg *Config) {
 	in.window = cfg.replayWindow()
-	in.buf = make([]byte, 1<<16)
+	// Room for one maximal record. A larger datagram is truncated and its
+	// last record dropped; DTLS peers size datagrams to the path MTU.
+	in.buf = make([]byte, record.HeaderLen+record.MaxCiphertext)
 	in.cur = &epochIn{cipher: record.NewNull(), window: record.NewWindow(in.window)}
 	in.reasm = fragment.NewReassembler(fragment.Limits{})
 }
