@@ -17,24 +17,47 @@ func (c *Conn) verifyServerCertificates(raw [][]byte) ([]*x509.Certificate, [][]
 	if len(raw) == 0 {
 		return nil, nil, c.sendAlert(AlertBadCertificate, errors.New("dtls: server sent no certificate"))
 	}
+	cfg := c.config
+	return c.verifyPeer(raw, !cfg.InsecureSkipVerify, x509.VerifyOptions{
+		Roots:     cfg.RootCAs,
+		DNSName:   cfg.ServerName,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	})
+}
+
+// verifyClientCertificates checks the client's chain as Config.ClientAuth
+// asks (RFC 5246 §7.4.6). An empty chain is an error only when a
+// certificate is required.
+func (c *Conn) verifyClientCertificates(raw [][]byte) ([]*x509.Certificate, [][]*x509.Certificate, error) {
+	auth := c.config.ClientAuth
+	if len(raw) == 0 {
+		if auth == tls.RequireAnyClientCert || auth == tls.RequireAndVerifyClientCert {
+			return nil, nil, c.sendAlert(AlertHandshakeFailure, errors.New("dtls: client sent no certificate"))
+		}
+		return nil, nil, nil
+	}
+	verify := auth == tls.VerifyClientCertIfGiven || auth == tls.RequireAndVerifyClientCert
+	return c.verifyPeer(raw, verify, x509.VerifyOptions{
+		Roots:     c.config.ClientCAs,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+}
+
+// verifyPeer parses a peer's chain, verifies it with opts if verify is set,
+// and runs VerifyPeerCertificate.
+func (c *Conn) verifyPeer(raw [][]byte, verify bool, opts x509.VerifyOptions) ([]*x509.Certificate, [][]*x509.Certificate, error) {
 	certs := make([]*x509.Certificate, len(raw))
 	for i, der := range raw {
 		cert, err := x509.ParseCertificate(der)
 		if err != nil {
-			return nil, nil, c.sendAlert(AlertBadCertificate, errors.New("dtls: failed to parse certificate from server: "+err.Error()))
+			return nil, nil, c.sendAlert(AlertBadCertificate, errors.New("dtls: failed to parse the peer's certificate: "+err.Error()))
 		}
 		certs[i] = cert
 	}
 	var chains [][]*x509.Certificate
-	cfg := c.config
-	if !cfg.InsecureSkipVerify {
-		opts := x509.VerifyOptions{
-			Roots:         cfg.RootCAs,
-			CurrentTime:   cfg.now(),
-			DNSName:       cfg.ServerName,
-			Intermediates: x509.NewCertPool(),
-			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		}
+	if verify {
+		opts.CurrentTime = c.config.now()
+		opts.Intermediates = x509.NewCertPool()
 		for _, cert := range certs[1:] {
 			opts.Intermediates.AddCert(cert)
 		}
@@ -43,8 +66,8 @@ func (c *Conn) verifyServerCertificates(raw [][]byte) ([]*x509.Certificate, [][]
 			return nil, nil, c.sendAlert(certificateAlert(err), &tls.CertificateVerificationError{UnverifiedCertificates: certs, Err: err})
 		}
 	}
-	if cfg.VerifyPeerCertificate != nil {
-		if err := cfg.VerifyPeerCertificate(raw, chains); err != nil {
+	if f := c.config.VerifyPeerCertificate; f != nil {
+		if err := f(raw, chains); err != nil {
 			return nil, nil, c.sendAlert(AlertBadCertificate, err)
 		}
 	}

@@ -43,6 +43,13 @@ type Config struct {
 	ServerName string
 	// InsecureSkipVerify turns off verification of the server's certificate.
 	InsecureSkipVerify bool
+	// ClientAuth is the server's policy for client certificates (RFC 5246
+	// §7.4.4); the zero value, tls.NoClientCert, asks for none. PSK suites
+	// never ask.
+	ClientAuth tls.ClientAuthType
+	// ClientCAs verifies client certificates when ClientAuth asks for that;
+	// nil means the system roots.
+	ClientCAs *x509.CertPool
 	// VerifyPeerCertificate, if set, is called after normal verification.
 	VerifyPeerCertificate func(rawCerts [][]byte, verifiedChains [][]*x509.Certificate) error
 
@@ -237,6 +244,8 @@ func (c *Config) Clone() *Config {
 		RootCAs:               c.RootCAs,
 		ServerName:            c.ServerName,
 		InsecureSkipVerify:    c.InsecureSkipVerify,
+		ClientAuth:            c.ClientAuth,
+		ClientCAs:             c.ClientCAs,
 		VerifyPeerCertificate: c.VerifyPeerCertificate,
 		PSK:                   c.PSK,
 		PSKIdentity:           c.PSKIdentity,

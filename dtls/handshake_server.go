@@ -6,6 +6,7 @@ import (
 	"crypto/ecdh"
 	"crypto/hmac"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"slices"
@@ -26,8 +27,10 @@ type serverHandshake struct {
 	curve    tls.CurveID
 	sigAlg   uint16
 	ecdhKey  *ecdh.PrivateKey
-	identity []byte
-	master   []byte
+	identity  []byte
+	master    []byte
+	peerCerts []*x509.Certificate
+	chains    [][]*x509.Certificate
 }
 
 func newServerHandshake(c *Conn) *serverHandshake {
@@ -195,6 +198,12 @@ func (hs *serverHandshake) sendServerFlight() error {
 	if body != nil {
 		items = append(items, hs.message(0, handshake.TypeServerKeyExchange, body))
 	}
+	if hs.wantsClientCert() {
+		if body, err = hs.certificateRequest(); err != nil {
+			return err
+		}
+		items = append(items, hs.message(0, handshake.TypeCertificateRequest, body))
+	}
 	items = append(items, hs.message(0, handshake.TypeServerHelloDone, nil))
 	return hs.sendFlight(items, true)
 }
@@ -238,11 +247,17 @@ func (hs *serverHandshake) serverKeyExchange() ([]byte, error) {
 	return ske.Marshal(hs.vers == VersionDTLS12)
 }
 
-// readClientFlight reads flight 5 up to and including Finished.
+// readClientFlight reads flight 5 up to and including Finished:
+// [Certificate], ClientKeyExchange, [CertificateVerify], Finished.
 func (hs *serverHandshake) readClientFlight() error {
 	m, err := hs.readMessage()
 	if err != nil {
 		return err
+	}
+	if hs.wantsClientCert() {
+		if m, err = hs.readClientCertificate(m); err != nil {
+			return err
+		}
 	}
 	if m.Type != handshake.TypeClientKeyExchange {
 		return hs.unexpected(m, "ClientKeyExchange")
@@ -254,6 +269,11 @@ func (hs *serverHandshake) readClientFlight() error {
 	var sessionHash []byte
 	if hs.ems {
 		sessionHash = hs.suite.transcriptHash(hs.vers, hs.transcript)
+	}
+	if len(hs.peerCerts) > 0 {
+		if err := hs.readCertificateVerify(); err != nil {
+			return err
+		}
 	}
 	hs.master = masterSecret(hs.suite, hs.vers, preMaster, hs.ch.Random[:], hs.sh.Random[:], sessionHash)
 	want := hs.finished(hs.master, clientFinishedLabel)
@@ -318,6 +338,8 @@ func (hs *serverHandshake) complete() {
 		CipherSuite:          hs.suite.id,
 		ServerName:           hs.ch.Extensions.ServerName,
 		ExtendedMasterSecret: hs.ems,
+		PeerCertificates:     hs.peerCerts,
+		VerifiedChains:       hs.chains,
 		PSKIdentity:          hs.identity,
 	}
 	c.config.tracef("handshake complete: %s, %s", versionName(hs.vers), hs.suite.name)

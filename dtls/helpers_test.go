@@ -24,6 +24,13 @@ type testPKI struct {
 	roots      *x509.CertPool
 }
 
+// The test certificates are valid from before synctest's epoch (2000) to
+// long after today, so that they verify inside and outside bubbles.
+var (
+	validFrom  = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
+	validUntil = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
 var (
 	pkiOnce sync.Once
 	pki     testPKI
@@ -34,7 +41,7 @@ func getPKI() *testPKI {
 		caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		caTmpl := &x509.Certificate{
 			SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "pathdtls test CA"},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+			NotBefore: validFrom, NotAfter: validUntil,
 			IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
 		}
 		caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
@@ -53,8 +60,8 @@ func leafCert(ca *x509.Certificate, caKey crypto.Signer, key crypto.Signer, seri
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "localhost"},
 		DNSNames:  []string{"localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		NotBefore: validFrom, NotAfter: validUntil,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 	}
 	der, _ := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)

@@ -19,12 +19,13 @@ var (
 		clientAuth: gnutlsServClientAuth,
 	}
 	gnutlsCliPeer = interopPeer{
-		name:   "gnutls-cli",
-		start:  peer.GnuTLSClient,
-		done:   peer.GnuTLSClientHandshakeDone,
-		closes: true,
-		exits:  true,
-		check:  checkGnuTLSCli,
+		name:       "gnutls-cli",
+		start:      peer.GnuTLSClient,
+		done:       peer.GnuTLSClientHandshakeDone,
+		closes:     true,
+		exits:      true,
+		check:      checkGnuTLSCli,
+		clientAuth: gnutlsCliCertificate,
 	}
 )
 
@@ -88,4 +89,9 @@ func checkGnuTLSCli(t *testing.T, p *peer.Peer, c interopCase) {
 // verify it against chain's root.
 func gnutlsServClientAuth(chain *peer.Chain) []string {
 	return []string{"--require-client-cert", "--verify-client-cert", "--x509cafile", chain.CAFile}
+}
+
+// gnutlsCliCertificate makes gnutls-cli present chain as its certificate.
+func gnutlsCliCertificate(chain *peer.Chain) []string {
+	return []string{"--x509certfile", chain.CertFile, "--x509keyfile", chain.KeyFile}
 }

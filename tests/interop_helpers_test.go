@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -317,7 +318,8 @@ type interopPeer struct {
 	// does not say.
 	check func(*testing.T, *peer.Peer, interopCase)
 	// clientAuth, for a server, returns the arguments that make it
-	// require a client certificate and verify it against chain's root.
+	// require a client certificate and verify it against chain's root;
+	// for a client, those that make it present chain.
 	clientAuth func(chain *peer.Chain) []string
 }
 
@@ -371,7 +373,11 @@ func testOurClient(t *testing.T, p interopPeer, c interopCase) {
 // a line each way, and the close.
 func testOurServer(t *testing.T, p interopPeer, c interopCase) {
 	fromUs, fromPeer := "hello from pathdtls server", "hello from "+p.name
-	l := listen(t, c.serverConfig(t))
+	cfg := c.serverConfig(t)
+	if c.clientCert {
+		cfg.ClientAuth, cfg.ClientCAs = tls.RequireAndVerifyClientCert, c.chain.Roots
+	}
+	l := listen(t, cfg)
 	addr := l.Addr().(*net.UDPAddr).AddrPort()
 	var r *relay
 	if c.mtu != 0 {
@@ -381,6 +387,9 @@ func testOurServer(t *testing.T, p interopPeer, c interopCase) {
 	opts := c.peerOptions()
 	opts.Addr = addr
 	opts.Stdin = p.script(fromPeer, fromUs)
+	if c.clientCert {
+		opts.Args = p.clientAuth(c.chain)
+	}
 	client := p.start(t, opts)
 	conn := accept(t, l)
 	c.checkState(t, conn.Conn, false)

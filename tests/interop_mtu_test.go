@@ -64,6 +64,11 @@ func TestInteropSmallDatagrams(t *testing.T) {
 			}
 			t.Run(tool.name+"/server/"+c.name(), func(t *testing.T) {
 				t.Parallel()
+				c := c
+				// Both sides fragment a chain, except where the
+				// client is gnutls-cli with the RSA chain, which it
+				// cannot send (the same GnuTLS limit as above).
+				c.clientCert = tool.client.name != "gnutls-cli" || c.chain != chains.rsa
 				testOurServer(t, tool.client, c)
 			})
 		}

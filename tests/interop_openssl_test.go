@@ -24,12 +24,13 @@ var (
 		clientAuth: sServerClientAuth,
 	}
 	sClientPeer = interopPeer{
-		name:   "s_client",
-		start:  peer.OpenSSLClient,
-		done:   peer.OpenSSLClientHandshakeDone,
-		closes: true,
-		exits:  true,
-		check:  checkSClient,
+		name:       "s_client",
+		start:      peer.OpenSSLClient,
+		done:       peer.OpenSSLClientHandshakeDone,
+		closes:     true,
+		exits:      true,
+		check:      checkSClient,
+		clientAuth: sClientCertificate,
 	}
 )
 
@@ -116,4 +117,9 @@ func parseOpenSSLSession(out string) (peer.Version, uint16, bool) {
 // chains to chain's root.
 func sServerClientAuth(chain *peer.Chain) []string {
 	return []string{"-Verify", "9", "-verify_return_error", "-CAfile", chain.CAFile}
+}
+
+// sClientCertificate makes s_client present chain as its certificate.
+func sClientCertificate(chain *peer.Chain) []string {
+	return []string{"-cert", chain.CertFile, "-cert_chain", chain.IntermediatesFile, "-key", chain.KeyFile}
 }

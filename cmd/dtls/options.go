@@ -29,20 +29,22 @@ const defaultPSKIdentity = "Client_identity"
 // options holds the flags that build a dtls.Config. Their names follow
 // OpenSSL's s_client and s_server.
 type options struct {
-	dtls1, dtls12 bool
-	cipher        string
-	certFile      string
-	keyFile       string
-	caFile        string
-	insecure      bool
-	serverName    string
-	pskHex        string
-	pskIdentity   string
-	pskHint       string
-	mtu           int
-	noCookie      bool
-	timeout       time.Duration
-	verbose       bool
+	dtls1, dtls12  bool
+	cipher         string
+	certFile       string
+	keyFile        string
+	caFile         string
+	verify         int
+	verifyRequired int
+	insecure       bool
+	serverName     string
+	pskHex         string
+	pskIdentity    string
+	pskHint        string
+	mtu            int
+	noCookie       bool
+	timeout        time.Duration
+	verbose        bool
 }
 
 // register defines the flags of role on fs.
@@ -66,6 +68,9 @@ func (o *options) register(fs *flag.FlagSet, r role) {
 		fs.StringVar(&o.pskIdentity, "psk_identity", "", "accept only the PSK identity `ID`; default: any")
 		fs.StringVar(&o.pskHint, "psk_hint", "", "PSK identity `HINT` to send")
 		fs.BoolVar(&o.noCookie, "no_cookie", false, "skip the HelloVerifyRequest cookie exchange (RFC 6347 §4.2.1); allows amplification")
+		fs.StringVar(&o.caFile, "CAfile", "", "`FILE` of CA certificates (PEM) that client certificates are verified against; default: the system roots")
+		fs.IntVar(&o.verify, "verify", 0, "ask for a client certificate and verify it if one is sent (the `DEPTH` is accepted for OpenSSL compatibility; any depth is verified)")
+		fs.IntVar(&o.verifyRequired, "Verify", 0, "require a verified client certificate (`DEPTH` as for -verify)")
 	}
 }
 
@@ -157,10 +162,17 @@ func (o *options) certificates(c *dtls.Config) error {
 		if err != nil {
 			return err
 		}
-		c.RootCAs = x509.NewCertPool()
-		if !c.RootCAs.AppendCertsFromPEM(pem) {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
 			return fmt.Errorf("-CAfile %s holds no PEM certificate", o.caFile)
 		}
+		c.RootCAs, c.ClientCAs = pool, pool // a client verifies servers, a server clients
+	}
+	switch {
+	case o.verifyRequired > 0:
+		c.ClientAuth = tls.RequireAndVerifyClientCert
+	case o.verify > 0:
+		c.ClientAuth = tls.VerifyClientCertIfGiven
 	}
 	return nil
 }
