@@ -20,13 +20,13 @@ import (
 // flights 2, 4 and 6).
 type serverHandshake struct {
 	hsBase
-	ch       *handshake.ClientHello
-	sh       *handshake.ServerHello
-	ems      bool
-	cert     *tls.Certificate
-	curve    tls.CurveID
-	sigAlg   uint16
-	ecdhKey  *ecdh.PrivateKey
+	ch        *handshake.ClientHello
+	sh        *handshake.ServerHello
+	ems       bool
+	cert      *tls.Certificate
+	curve     tls.CurveID
+	sigAlg    uint16
+	ecdhKey   *ecdh.PrivateKey
 	identity  []byte
 	master    []byte
 	peerCerts []*x509.Certificate
