@@ -1,0 +1,47 @@
+// Package platform controls the operating-system side of path-MTU discovery
+// for UDP sockets: the Don't Fragment bit, the delivery of ICMP errors to the
+// socket that caused them, the kernel's path-MTU estimate and the MTU of the
+// route to a destination, and the classification of "message too long".
+//
+// # Setting options
+//
+// Options are set before bind through [Control], for use as
+// [net.ListenConfig.Control] or [net.Dialer.Control], or on an open socket
+// through [Configure]. Both report what took effect in a [Capabilities]
+// value: an option this operating system lacks is reported as absent rather
+// than failing, so that the caller can fall back to discovering the path MTU
+// with probes alone (RFC 8899).
+//
+// # Don't Fragment modes
+//
+// [DFProbe], the default, sets the Don't Fragment bit and keeps the kernel
+// from limiting sends to the path MTU it has cached from ICMP messages, so
+// that a forged ICMP message cannot shrink the datagrams this library sends:
+// the library validates ICMP feedback itself and decides. [DFDo] also sets
+// the bit but lets the kernel refuse sends above its cached path MTU.
+// [DFDont] lets datagrams be fragmented.
+//
+// # The error queue
+//
+// On Linux, with [Options.RecvErr], an ICMP "fragmentation needed" (RFC 1191)
+// or "Packet Too Big" (RFC 8201) about a datagram this socket sent is queued
+// on the socket's error queue, read without blocking by [ReadErrQueue]. The
+// kernel also records the error as the socket's pending error, so the next
+// ordinary read on the socket fails once with "message too long" (or
+// "connection refused" for a port unreachable); [IsTransientReadError]
+// recognises such errors so that a read loop can drain the queue and carry on.
+//
+// # Platforms
+//
+//	                 DF modes               error queue   PathMTU   dual-stack DF
+//	Linux            probe, do, dont        yes           yes       yes
+//	Windows          probe, do, dont (1)    no            yes       yes (2)
+//	macOS            do, dont (3)           no            no        macOS 15 and later
+//	FreeBSD          do, dont (3)           no            no        if IP_DONTFRAG is accepted
+//	other            no                     no            no        no
+//
+// (1) Through IP_MTU_DISCOVER where Windows has it, else IP_DONTFRAGMENT,
+// which gives do and dont. (2) When the IPv4 option is accepted on the IPv6
+// socket. (3) IP_DONTFRAG and IPV6_DONTFRAG only set the bit; a probe
+// request is reported as [DFDo].
+package platform

@@ -1,0 +1,147 @@
+package netns
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// nftTable names the nftables tables, one for IPv4 and one for IPv6, that
+// hold a router's impairments. They are two rather than one "inet" table
+// because the dup statement takes an address of one family.
+const nftTable = "pdtls"
+
+// The named counters of each table.
+const (
+	counterLost       = "lost"
+	counterDuplicated = "duplicated"
+	counterBlackHoled = "blackholed"
+)
+
+// icmpErrors lists, per family, the ICMP error types a black hole drops.
+var icmpErrors = map[string]string{
+	"ip":  "icmp type { destination-unreachable, time-exceeded, parameter-problem }",
+	"ip6": "icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem }",
+}
+
+// Counters counts what the routers' impairments did, summed over the
+// routers and over IPv4 and IPv6.
+type Counters struct {
+	// Lost is the number of forwarded UDP datagrams dropped by
+	// Options.LossPercent.
+	Lost uint64
+	// Duplicated is the number of forwarded UDP datagrams sent twice by
+	// Options.DupPercent.
+	Duplicated uint64
+	// BlackHoled is the number of ICMP errors the routers originated and
+	// dropped for Options.BlackHole.
+	BlackHoled uint64
+}
+
+// nftRules returns the nftables script that gives router ns the
+// impairments of opts, those of loss and duplication only if first, or ""
+// if it needs none.
+func (ns *Namespace) nftRules(opts Options, first bool) string {
+	if !opts.BlackHole && !(first && (opts.LossPercent > 0 || opts.DupPercent > 0)) {
+		return ""
+	}
+	var b strings.Builder
+	for _, family := range []string{"ip", "ip6"} {
+		fmt.Fprintf(&b, "table %s %s {\n", family, nftTable)
+		for _, c := range []string{counterLost, counterDuplicated, counterBlackHoled} {
+			fmt.Fprintf(&b, "\tcounter %s {}\n", c)
+		}
+		b.WriteString("\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n")
+		if first && opts.LossPercent > 0 {
+			fmt.Fprintf(&b, "\t\tmeta l4proto udp %scounter name %q drop\n",
+				chance(opts.LossPercent), counterLost)
+		}
+		if first && opts.DupPercent > 0 {
+			// dup sends the copy to the next hop through the interface
+			// the original leaves by.
+			west, east := linkAddr4(ns.index-1, 1), linkAddr4(ns.index, 2)
+			if family == "ip6" {
+				west, east = linkAddr6(ns.index-1, 1), linkAddr6(ns.index, 2)
+			}
+			for _, hop := range []struct{ dev, addr string }{{"west", west.String()}, {"east", east.String()}} {
+				fmt.Fprintf(&b, "\t\tmeta l4proto udp oifname %q %scounter name %q dup to %s device %q\n",
+					hop.dev, chance(opts.DupPercent), counterDuplicated, hop.addr, hop.dev)
+			}
+		}
+		b.WriteString("\t}\n\tchain output {\n\t\ttype filter hook output priority filter; policy accept;\n")
+		if opts.BlackHole {
+			fmt.Fprintf(&b, "\t\t%s counter name %q drop\n", icmpErrors[family], counterBlackHoled)
+		}
+		b.WriteString("\t}\n}\n")
+	}
+	return b.String()
+}
+
+// chance returns an nftables match that holds for a random percent of the
+// packets, with 0 < percent ≤ 100.
+func chance(percent int) string {
+	if percent >= 100 {
+		return "" // numgen's range is 0 to 99: always less than 100
+	}
+	return fmt.Sprintf("numgen random mod 100 < %d ", percent)
+}
+
+// nftLoad loads the nftables script rules into ns.
+func (tp *Topology) nftLoad(t testing.TB, ns *Namespace, rules string) {
+	t.Helper()
+	if out, err := command(tp.ip, rules, "netns", "exec", ns.Name, tp.nft, "-f", "-"); err != nil {
+		t.Fatalf("netns: loading nftables rules into %s: %v\n%s%s", ns.Name, err, rules, out)
+	}
+}
+
+// Counters returns the counts of the routers' impairments so far. It fails
+// t if they cannot be read.
+func (tp *Topology) Counters(t testing.TB) Counters {
+	t.Helper()
+	var c Counters
+	if tp.nft == "" {
+		return c
+	}
+	for _, r := range tp.Routers {
+		out, err := command(tp.ip, "", "netns", "exec", r.Name, tp.nft, "--json", "list", "counters")
+		if err != nil {
+			t.Fatalf("netns: reading the nftables counters of %s: %v\n%s", r.Name, err, out)
+		}
+		if err := addCounters(&c, out); err != nil {
+			t.Fatalf("netns: reading the nftables counters of %s: %v\n%s", r.Name, err, out)
+		}
+	}
+	return c
+}
+
+// addCounters adds to c the packet counts of this package's counters in
+// the JSON output of "nft --json list counters".
+func addCounters(c *Counters, out []byte) error {
+	var list struct {
+		Nftables []struct {
+			Counter *struct {
+				Name    string `json:"name"`
+				Table   string `json:"table"`
+				Packets uint64 `json:"packets"`
+			} `json:"counter"`
+		} `json:"nftables"`
+	}
+	if err := json.Unmarshal(out, &list); err != nil {
+		return err
+	}
+	for _, obj := range list.Nftables {
+		if obj.Counter == nil || obj.Counter.Table != nftTable {
+			continue
+		}
+		switch obj.Counter.Name {
+		case counterLost:
+			c.Lost += obj.Counter.Packets
+		case counterDuplicated:
+			c.Duplicated += obj.Counter.Packets
+		case counterBlackHoled:
+			c.BlackHoled += obj.Counter.Packets
+		}
+	}
+	return nil
+}
