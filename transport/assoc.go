@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"github.com/pathdtls/pathdtls/internal/deadline"
 	"net"
 	"net/netip"
 	"os"
@@ -31,7 +32,7 @@ type assocConn struct {
 	closeOnce sync.Once
 	dropped   atomic.Uint64 // datagrams dropped because the queue was full
 
-	readDeadline, writeDeadline deadline
+	readDeadline, writeDeadline deadline.Deadline
 }
 
 var _ net.Conn = (*assocConn)(nil)
@@ -64,7 +65,7 @@ func (a *assocConn) Read(b []byte) (int, error) {
 	if isClosed(a.closed) {
 		return 0, a.opError("read", net.ErrClosed)
 	}
-	expired, passed := a.readDeadline.wait()
+	expired, passed := a.readDeadline.Wait()
 	if passed {
 		return 0, a.opError("read", os.ErrDeadlineExceeded)
 	}
@@ -85,7 +86,7 @@ func (a *assocConn) Write(b []byte) (int, error) {
 	if isClosed(a.closed) {
 		return 0, a.opError("write", net.ErrClosed)
 	}
-	if _, passed := a.writeDeadline.wait(); passed {
+	if _, passed := a.writeDeadline.Wait(); passed {
 		return 0, a.opError("write", os.ErrDeadlineExceeded)
 	}
 	return a.l.conn.WriteToUDPAddrPort(b, a.remote)
@@ -99,8 +100,8 @@ func (a *assocConn) Close() error {
 	a.closeOnce.Do(func() {
 		err = nil
 		close(a.closed)
-		a.readDeadline.stop()
-		a.writeDeadline.stop()
+		a.readDeadline.Stop()
+		a.writeDeadline.Stop()
 		a.l.remove(a)
 	})
 	return err
@@ -123,24 +124,34 @@ func (a *assocConn) RemoteAddr() net.Addr { return a.raddr }
 
 // SetDeadline sets the read and write deadlines.
 func (a *assocConn) SetDeadline(t time.Time) error {
-	a.readDeadline.set(t)
-	a.writeDeadline.set(t)
+	a.readDeadline.Set(t)
+	a.writeDeadline.Set(t)
 	return nil
 }
 
 // SetReadDeadline sets the deadline for Read; the DTLS engine uses it as its
 // retransmission timer.
 func (a *assocConn) SetReadDeadline(t time.Time) error {
-	a.readDeadline.set(t)
+	a.readDeadline.Set(t)
 	return nil
 }
 
 // SetWriteDeadline sets the deadline for Write.
 func (a *assocConn) SetWriteDeadline(t time.Time) error {
-	a.writeDeadline.set(t)
+	a.writeDeadline.Set(t)
 	return nil
 }
 
 func (a *assocConn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: "udp", Source: a.LocalAddr(), Addr: a.raddr, Err: err}
+}
+
+// isClosed reports whether c is closed, without blocking.
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }

@@ -8,6 +8,7 @@
 package dgramtest
 
 import (
+	"github.com/pathdtls/pathdtls/internal/deadline"
 	"io"
 	"net"
 	"os"
@@ -26,7 +27,7 @@ type Conn struct {
 
 	closeOnce sync.Once
 	closed    chan struct{}
-	rd, wd    *deadline
+	rd, wd    *deadline.Deadline
 }
 
 var _ net.Conn = (*Conn)(nil)
@@ -51,8 +52,8 @@ func newConn(local, remote net.UDPAddr, in, out *link) *Conn {
 		in:     in,
 		out:    out,
 		closed: make(chan struct{}),
-		rd:     newDeadline(),
-		wd:     newDeadline(),
+		rd:     new(deadline.Deadline),
+		wd:     new(deadline.Deadline),
 	}
 }
 
@@ -68,7 +69,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 		if isClosed(c.closed) {
 			return 0, c.opError("read", net.ErrClosed)
 		}
-		expired, passed := c.rd.wait()
+		expired, passed := c.rd.Wait()
 		if passed {
 			return 0, c.opError("read", os.ErrDeadlineExceeded)
 		}
@@ -105,7 +106,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	if isClosed(c.closed) {
 		return 0, c.opError("write", net.ErrClosed)
 	}
-	if _, passed := c.wd.wait(); passed {
+	if _, passed := c.wd.Wait(); passed {
 		return 0, c.opError("write", os.ErrDeadlineExceeded)
 	}
 	c.out.send(p)
@@ -125,8 +126,8 @@ func (c *Conn) Close() error {
 		c.out.close()
 		c.in.close()
 		close(c.closed)
-		c.rd.stop()
-		c.wd.stop()
+		c.rd.Stop()
+		c.wd.Stop()
 		err = nil
 	})
 	return err
@@ -158,7 +159,7 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 	if isClosed(c.closed) {
 		return c.opError("set", net.ErrClosed)
 	}
-	c.rd.set(t)
+	c.rd.Set(t)
 	return nil
 }
 
@@ -168,7 +169,7 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 	if isClosed(c.closed) {
 		return c.opError("set", net.ErrClosed)
 	}
-	c.wd.set(t)
+	c.wd.Set(t)
 	return nil
 }
 
@@ -186,4 +187,14 @@ func (c *Conn) SetImpairment(imp Impairment) {
 
 func (c *Conn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: "dgramtest", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
+}
+
+// isClosed reports whether c is closed, without blocking.
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
