@@ -1,11 +1,9 @@
 package tests
 
 import (
-	"net"
 	"net/netip"
 	"regexp"
-	"sync"
-	"sync/atomic"
+	"slices"
 	"testing"
 	"time"
 
@@ -204,96 +202,19 @@ func TestPeerSanityMTU(t *testing.T) {
 			t.Parallel()
 			opts := peer.Options{Chain: chain, MTU: mtu, Listen: true}
 			server := pair.server.start(t, opts)
-			relay := newSizeRelay(t, server.Addr)
+			relay := newRelay(t, server.Addr)
 			opts.Addr = relay.addr()
 			client := pair.client.start(t, opts)
 			client.Await(t, pair.client.done, sanityTimeout)
 			// Both tools fill datagrams to the limit: a smaller largest
 			// datagram means the MTU was misread.
 			limit := mtu - 28
-			toServer, toClient := relay.largest()
+			sizesToServer, sizesToClient := relay.sizes()
+			toServer, toClient := slices.Max(append(sizesToServer, 0)), slices.Max(append(sizesToClient, 0))
 			if toServer > limit || toClient != limit {
 				t.Errorf("largest datagrams: %d bytes to the server, %d to the client; want at most %d, and %d to the client",
 					toServer, toClient, limit, limit)
 			}
 		})
-	}
-}
-
-// sizeRelay forwards UDP datagrams between a server and one client, the
-// first to send it one, and records the largest datagram in each
-// direction.
-type sizeRelay struct {
-	front, back        *net.UDPConn // front faces the client, back the server
-	client             atomic.Value // netip.AddrPort
-	toServer, toClient atomic.Int64
-	wg                 sync.WaitGroup
-}
-
-func newSizeRelay(t *testing.T, server netip.AddrPort) *sizeRelay {
-	front, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(server.Addr(), 0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(server))
-	if err != nil {
-		front.Close()
-		t.Fatal(err)
-	}
-	r := &sizeRelay{front: front, back: back}
-	r.wg.Add(2)
-	go r.forwardToServer()
-	go r.forwardToClient()
-	t.Cleanup(func() {
-		front.Close()
-		back.Close()
-		r.wg.Wait()
-	})
-	return r
-}
-
-func (r *sizeRelay) addr() netip.AddrPort { return r.front.LocalAddr().(*net.UDPAddr).AddrPort() }
-
-func (r *sizeRelay) largest() (toServer, toClient int) {
-	return int(r.toServer.Load()), int(r.toClient.Load())
-}
-
-func (r *sizeRelay) forwardToServer() {
-	defer r.wg.Done()
-	buf := make([]byte, 1<<16)
-	for {
-		n, from, err := r.front.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			return
-		}
-		r.client.CompareAndSwap(nil, from)
-		if from == r.client.Load() {
-			recordMax(&r.toServer, n)
-			r.back.Write(buf[:n])
-		}
-	}
-}
-
-func (r *sizeRelay) forwardToClient() {
-	defer r.wg.Done()
-	buf := make([]byte, 1<<16)
-	for {
-		n, err := r.back.Read(buf)
-		if err != nil {
-			return
-		}
-		if client, ok := r.client.Load().(netip.AddrPort); ok {
-			recordMax(&r.toClient, n)
-			r.front.WriteToUDPAddrPort(buf[:n], client)
-		}
-	}
-}
-
-func recordMax(max *atomic.Int64, n int) {
-	for {
-		old := max.Load()
-		if int64(n) <= old || max.CompareAndSwap(old, int64(n)) {
-			return
-		}
 	}
 }
