@@ -29,6 +29,7 @@ type Conn struct {
 
 	in  inHalf
 	out outHalf
+	hb  heartbeatState
 
 	readDeadline atomic.Pointer[time.Time] // the caller's, restored after handshakes
 	closed       atomic.Bool

@@ -95,6 +95,7 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 		ext.SignatureAlgorithms = signatureAlgorithms
 	}
 	ext.ExtendedMasterSecret = true
+	ext.Heartbeat = handshake.HeartbeatPeerAllowedToSend // we answer requests (RFC 6520 §2)
 	ext.SecureRenegotiation = true
 	ext.ServerName = hostnameForSNI(cfg.ServerName)
 	return ch, nil
@@ -166,6 +167,9 @@ func (hs *clientHandshake) processServerHello(m fragment.Message) error {
 		return c.sendAlert(AlertHandshakeFailure, errors.New("dtls: non-empty renegotiation_info in initial handshake"))
 	}
 	hs.sh, hs.suite, hs.ems = sh, s, sh.Extensions.ExtendedMasterSecret
+	c.hb.Lock()
+	c.hb.peerMode = sh.Extensions.Heartbeat
+	c.hb.Unlock()
 	hs.setVersion(sh.Version)
 	c.config.tracef("negotiated %s with %s", versionName(sh.Version), s.name)
 	return nil

@@ -215,6 +215,13 @@ func (hs *serverHandshake) makeServerHello() error {
 		return err
 	}
 	sh.Extensions.ExtendedMasterSecret = hs.ems
+	if cext.Heartbeat != 0 {
+		// Answer in kind: we answer requests (RFC 6520 §2).
+		sh.Extensions.Heartbeat = handshake.HeartbeatPeerAllowedToSend
+		hs.c.hb.Lock()
+		hs.c.hb.peerMode = cext.Heartbeat
+		hs.c.hb.Unlock()
+	}
 	sh.Extensions.SecureRenegotiation = cext.SecureRenegotiation || slices.Contains(hs.ch.CipherSuites, scsvRenegotiation)
 	if hs.suite.kx != kxPSK && cext.PointFormats != nil {
 		sh.Extensions.PointFormats = []uint8{0}

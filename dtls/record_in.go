@@ -223,6 +223,8 @@ func (c *Conn) dispatch(h record.Header, plain []byte) ([]byte, error) {
 		}
 	case record.Alert:
 		return nil, c.handleAlert(plain)
+	case record.Heartbeat:
+		c.handleHeartbeat(h, plain)
 	case record.ApplicationData:
 		if h.Epoch == 0 {
 			c.stats.dropped.Add(1) // never accepted unprotected

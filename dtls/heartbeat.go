@@ -1,0 +1,121 @@
+package dtls
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
+	"github.com/pathdtls/pathdtls/dtls/internal/record"
+)
+
+// Heartbeats (RFC 6520) carry path-MTU probes after the handshake: a
+// HeartbeatRequest padded to the size under test either comes back as a
+// HeartbeatResponse, which proves the size gets through, or does not
+// (RFC 6520 §5.1, RFC 8899 §6.2.1). pathdtls always advertises
+// peer_allowed_to_send, and answers every valid request it receives.
+
+// heartbeatState is the heartbeat state of a Conn. It has its own lock:
+// SendHeartbeat must not wait for the read lock, which a blocked Read holds.
+type heartbeatState struct {
+	sync.Mutex
+	peerMode uint8  // the peer's HeartbeatMode (RFC 6520 §2), 0 if it sent none
+	pending  []byte // payload of the outstanding request, nil if none
+	handler  func(payload []byte)
+}
+
+// ErrHeartbeatNotAllowed is returned by SendHeartbeat when the peer did not
+// allow us to send HeartbeatRequests (RFC 6520 §2), or before the handshake.
+var ErrHeartbeatNotAllowed = errors.New("dtls: peer does not accept heartbeat requests")
+
+// HeartbeatAllowed reports whether the peer accepts our HeartbeatRequests,
+// and so whether the path can be probed in-band.
+func (c *Conn) HeartbeatAllowed() bool {
+	if !c.handshakeDone.Load() {
+		return false
+	}
+	c.hb.Lock()
+	defer c.hb.Unlock()
+	return c.hb.peerMode == handshake.HeartbeatPeerAllowedToSend
+}
+
+// SetHeartbeatHandler sets f to be called with the payload of each
+// HeartbeatResponse that answers the outstanding request. f runs inside Read
+// (which is where records are processed) and must not call Read.
+func (c *Conn) SetHeartbeatHandler(f func(payload []byte)) {
+	c.hb.Lock()
+	c.hb.handler = f
+	c.hb.Unlock()
+}
+
+// SendHeartbeat sends a HeartbeatRequest with payload, padded so that its
+// datagram is as close to size bytes as the cipher allows without exceeding
+// it, and returns the datagram's length. Unlike Write it ignores the path's
+// current size: a probe is meant to test a larger one. Only the last
+// request's response is reported to the handler; a lost request is not
+// retransmitted.
+func (c *Conn) SendHeartbeat(payload []byte, size int) (int, error) {
+	if !c.HeartbeatAllowed() {
+		return 0, ErrHeartbeatNotAllowed
+	}
+	c.out.Lock()
+	defer c.out.Unlock()
+	plain := min(c.out.maxPlaintext(c.out.cur.epoch, size), record.MaxPlaintext)
+	m := heartbeatMessage{typ: heartbeatRequest, payload: payload, padding: plain - 3 - len(payload)}
+	if m.padding < heartbeatMinPadding {
+		return 0, errors.New("dtls: heartbeat probe size too small for its payload")
+	}
+	b, err := c.heartbeatBytes(&m)
+	if err != nil {
+		return 0, err
+	}
+	c.hb.Lock()
+	c.hb.pending = append(c.hb.pending[:0], payload...)
+	c.hb.Unlock()
+	n := record.HeaderLen + c.out.cur.cipher.SealedLen(len(b))
+	return n, c.writeRecordLocked(record.Heartbeat, c.out.cur.epoch, b)
+}
+
+// heartbeatBytes encodes m with fresh random padding.
+func (c *Conn) heartbeatBytes(m *heartbeatMessage) ([]byte, error) {
+	pad := make([]byte, m.padding)
+	if _, err := io.ReadFull(c.config.rand(), pad); err != nil {
+		return nil, err
+	}
+	return m.marshal(nil, pad)
+}
+
+// handleHeartbeat answers a HeartbeatRequest and reports the response to
+// the outstanding request. Invalid messages, and any before the handshake
+// completes, are discarded silently (RFC 6520 §4).
+func (c *Conn) handleHeartbeat(h record.Header, b []byte) {
+	var m heartbeatMessage
+	if h.Epoch == 0 || !c.handshakeDone.Load() || !m.unmarshal(b) {
+		c.stats.dropped.Add(1)
+		return
+	}
+	if m.typ == heartbeatResponse {
+		c.hb.Lock()
+		f := c.hb.handler
+		match := c.hb.pending != nil && bytes.Equal(m.payload, c.hb.pending)
+		if match {
+			c.hb.pending = nil
+		}
+		c.hb.Unlock()
+		if match && f != nil {
+			f(m.payload)
+		}
+		return
+	}
+	resp := heartbeatMessage{typ: heartbeatResponse, payload: m.payload, padding: heartbeatMinPadding}
+	out, err := c.heartbeatBytes(&resp)
+	if err != nil {
+		return
+	}
+	c.out.Lock()
+	defer c.out.Unlock()
+	if len(out) <= c.out.maxPlaintext(c.out.cur.epoch, c.path.MaxDatagramSize()) {
+		_ = c.writeRecordLocked(record.Heartbeat, c.out.cur.epoch, out)
+	}
+}
