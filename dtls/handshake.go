@@ -121,6 +121,11 @@ func (hs *hsBase) awaitDatagram() error {
 	if c.in.sawOld {
 		c.in.sawOld = false
 		if hs.waiting && time.Since(c.out.sentAt) >= minRetransmitGap {
+			// The peer is still waiting for our flight: it was lost, which
+			// the Path hears as it hears a timeout (but our timer keeps
+			// its value: this is not our timer expiring).
+			hs.timeouts++
+			c.path.HandshakeTimeout(c.out.flightSize, hs.timeouts)
 			return hs.retransmit("peer retransmitted")
 		}
 	}

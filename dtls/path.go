@@ -18,8 +18,10 @@ import (
 type Path interface {
 	// MaxDatagramSize returns the largest datagram the engine may send now.
 	MaxDatagramSize() int
-	// HandshakeTimeout reports that the flight sent at size bytes has timed
-	// out timeouts times in a row (RFC 6347 §4.1.1.1).
+	// HandshakeTimeout reports that the flight sent at size bytes has gone
+	// unanswered timeouts times in a row: its timer expired, or the peer
+	// retransmitted its own previous flight, which says ours was lost
+	// (RFC 6347 §4.1.1.1, §4.2.4).
 	HandshakeTimeout(size, timeouts int)
 	// MessageTooLong reports that a datagram of size bytes could not be sent
 	// because it was too long for the path ("message too long").

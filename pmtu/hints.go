@@ -118,16 +118,28 @@ func (s *Search) SizeLost(size int, now time.Time) {
 }
 
 // Backoff takes in that a handshake flight went unanswered and returns the
-// size to retransmit it at: in Disabled, the estimate goes one rung down the
-// backoff ladder (NextSmaller), and stays there until Reset (RFC 6347
-// Section 4.1.1.1). In the probing states the search already handles loss,
-// and Backoff returns PMTU unchanged.
+// size to retransmit it at (RFC 6347 Section 4.1.1.1). In Disabled, an
+// estimate above BASE goes straight to BASE, the size RFC 8899 Section
+// 5.1.2 expects to work on most paths, so that a black hole costs the
+// handshake a single timer period; below BASE the estimate goes one rung
+// down the ladder (NextSmaller) each time. It stays there until Reset or
+// Start. In the probing states the search already handles loss, and Backoff
+// returns PMTU unchanged.
 func (s *Search) Backoff(now time.Time) int {
 	if s.fixed == 0 && s.state == Disabled {
-		s.ceil = NextSmaller(s.cfg.Family, s.pmtu)
+		s.ceil = s.BackoffSize()
 	}
 	s.sync(now)
 	return s.pmtu
+}
+
+// BackoffSize returns the size Backoff would move a Disabled search to:
+// BASE from above it, else the next rung of the ladder.
+func (s *Search) BackoffSize() int {
+	if b := s.base(); s.pmtu > b {
+		return b
+	}
+	return NextSmaller(s.cfg.Family, s.pmtu)
 }
 
 // SetCap sets the largest size the application allows, reducing MAX_PLPMTU

@@ -82,15 +82,23 @@ func TestDisabled(t *testing.T) {
 		d.timeout()
 		d.want(Disabled, 1500)
 	})
-	t.Run("Backoff walks the ladder and stays", func(t *testing.T) {
+	t.Run("Backoff goes to BASE, then down the ladder, and stays", func(t *testing.T) {
 		d := newDriver(t, ipv4)
-		for _, want := range []int{1400, 1280, 1200, 576, 576} {
+		for _, want := range []int{1200, 576, 576} {
 			if got := d.s.Backoff(d.now); got != want {
 				t.Fatalf("Backoff = %d, want %d", got, want)
 			}
 		}
 		if !d.s.Deadline().IsZero() {
 			t.Fatalf("deadline %v, want none", d.s.Deadline())
+		}
+	})
+	t.Run("Backoff goes to BASE over IPv6 and no lower", func(t *testing.T) {
+		d := newDriver(t, Config{Family: IPv6, Max: 1500})
+		for _, want := range []int{1280, 1280} {
+			if got := d.s.Backoff(d.now); got != want {
+				t.Fatalf("Backoff = %d, want %d", got, want)
+			}
 		}
 	})
 	t.Run("Start probes the PTB size of the handshake first", func(t *testing.T) {

@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"github.com/pathdtls/pathdtls/internal/deadline"
 	"net"
 	"net/netip"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/deadline"
 )
 
 // assocQueueLen is how many received datagrams an association holds for its
@@ -20,8 +20,10 @@ const assocQueueLen = 64
 // An assocConn is the datagram connection of one server-side association:
 // a net.Conn over the listener's shared socket, bound to one remote address.
 // The listener's reader goroutine delivers its datagrams into a bounded
-// queue; its writes go to the socket directly. It starts no goroutines.
+// queue; its writes go to the socket directly. It carries the state of
+// its path, and so implements dtls.Path. It starts no goroutines.
 type assocConn struct {
+	*path
 	l      *Listener
 	remote netip.AddrPort
 	raddr  *net.UDPAddr
@@ -35,10 +37,14 @@ type assocConn struct {
 	readDeadline, writeDeadline deadline.Deadline
 }
 
-var _ net.Conn = (*assocConn)(nil)
+var (
+	_ net.Conn  = (*assocConn)(nil)
+	_ dtls.Path = (*assocConn)(nil)
+)
 
-func newAssocConn(l *Listener, remote netip.AddrPort) *assocConn {
+func newAssocConn(l *Listener, remote netip.AddrPort, p *path) *assocConn {
 	return &assocConn{
+		path:   p,
 		l:      l,
 		remote: remote,
 		raddr:  net.UDPAddrFromAddrPort(remote),
@@ -60,7 +66,11 @@ func (a *assocConn) deliver(datagram []byte) bool {
 }
 
 // Read returns the next datagram from the association's queue. A datagram
-// longer than b is truncated, as a UDP socket would truncate it.
+// longer than b is truncated, as a UDP socket would truncate it. When the
+// path MTU has gone down since the last Read (the listener's reader
+// validated an ICMP message about this association), Read returns an error
+// wrapping dtls.ErrMessageTooLong instead, so that the engine re-sends its
+// flight at the new size at once.
 func (a *assocConn) Read(b []byte) (int, error) {
 	if isClosed(a.closed) {
 		return 0, a.opError("read", net.ErrClosed)
@@ -69,9 +79,14 @@ func (a *assocConn) Read(b []byte) (int, error) {
 	if passed {
 		return 0, a.opError("read", os.ErrDeadlineExceeded)
 	}
+	if a.takeShrunk() {
+		return 0, a.opError("read", errPathShrunk)
+	}
 	select {
 	case d := <-a.queue:
 		return copy(b, d), nil
+	case <-a.shrunk:
+		return 0, a.opError("read", errPathShrunk)
 	case <-a.closed:
 		return 0, a.opError("read", net.ErrClosed)
 	case <-expired:
@@ -89,6 +104,10 @@ func (a *assocConn) Write(b []byte) (int, error) {
 	if _, passed := a.writeDeadline.Wait(); passed {
 		return 0, a.opError("write", os.ErrDeadlineExceeded)
 	}
+	return a.send(b, a.writeSocket, a.l.drain)
+}
+
+func (a *assocConn) writeSocket(b []byte) (int, error) {
 	return a.l.conn.WriteToUDPAddrPort(b, a.remote)
 }
 

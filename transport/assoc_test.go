@@ -16,7 +16,8 @@ func newTestAssoc(t *testing.T) *assocConn {
 	t.Helper()
 	_, sc := configs(t, dtls.VersionDTLS12, true)
 	l := listen(t, ListenConfig{}, sc)
-	a := newAssocConn(l, netip.MustParseAddrPort("127.0.0.1:9"))
+	remote := netip.MustParseAddrPort("127.0.0.1:9")
+	a := newAssocConn(l, remote, newPath(remote, 1500, 0, nil))
 	t.Cleanup(func() { a.Close() })
 	return a
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/platform"
 )
 
 // A Dialer contains options for opening a DTLS association to a server. The
@@ -15,8 +16,17 @@ type Dialer struct {
 	// MTU, if not zero, fixes the path MTU at MTU bytes including the IP and
 	// UDP headers: the association sends datagrams of at most MTU−28 bytes
 	// of UDP payload to an IPv4 server and MTU−48 to an IPv6 server, and
-	// neither handshake timeouts nor "message too long" lower it.
+	// neither ICMP messages, handshake timeouts nor "message too long"
+	// change it.
 	MTU int
+	// MaxMTU, if not zero, caps the path MTU: the initial estimate is the
+	// MTU of the route to the server (RFC 4347 §4.1.1.1), but not above
+	// MaxMTU, nor above DefaultMaxMTU when MaxMTU is zero.
+	MaxMTU int
+	// DF is the socket's Don't Fragment mode; the zero value is
+	// platform.DFProbe, which sets the bit and leaves the decisions on
+	// sizes to this package.
+	DF platform.DFMode
 }
 
 // Dial resolves address, opens a connected UDP socket ("udp", "udp4" or
@@ -40,21 +50,49 @@ func (d *Dialer) Dial(ctx context.Context, network, address string, config *dtls
 	if err != nil {
 		return nil, err
 	}
-	var nd net.Dialer
+	cc, err := d.dialSocket(ctx, network, address, config)
+	if err != nil {
+		return nil, err
+	}
+	c := dtls.Client(cc, config)
+	if err := c.Handshake(ctx); err != nil {
+		cc.Close()
+		return nil, err
+	}
+	return &Conn{Conn: c, path: cc.path, caps: cc.caps}, nil
+}
+
+// dialSocket opens the connected socket through platform and sets up the
+// state of its path.
+func (d *Dialer) dialSocket(ctx context.Context, network, address string, config *dtls.Config) (*clientConn, error) {
+	var caps platform.Capabilities
+	nd := net.Dialer{Control: platform.Control(socketOptions(d.DF), &caps)}
 	nc, err := nd.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, err
 	}
-	var remote netip.Addr // unknown: sized as IPv6, the larger overhead
-	if ua, ok := nc.RemoteAddr().(*net.UDPAddr); ok {
-		remote = ua.AddrPort().Addr()
-	}
-	c := dtls.Client(withMTU(nc, d.MTU, remote), config)
-	if err := c.Handshake(ctx); err != nil {
+	uc, ok := nc.(*net.UDPConn)
+	if !ok {
 		nc.Close()
+		return nil, errNotUDP
+	}
+	remote := normalize(uc.RemoteAddr().(*net.UDPAddr).AddrPort())
+	p := newPath(remote, initialMTU(remote.Addr(), d.MaxMTU, 0), fixedMTU(d.MTU, config, remote.Addr()), config.Trace)
+	cc, err := newClientConn(uc, p, caps)
+	if err != nil {
+		uc.Close()
 		return nil, err
 	}
-	return &Conn{Conn: c}, nil
+	return cc, nil
+}
+
+// fixedMTU returns the IP MTU to fix a path to remote at: mtu if it is not
+// zero, else the one that config.DatagramSize asks for, if any, else 0.
+func fixedMTU(mtu int, config *dtls.Config, remote netip.Addr) int {
+	if mtu != 0 || config.DatagramSize == 0 {
+		return mtu
+	}
+	return config.DatagramSize + familyOf(remote).HeaderLen()
 }
 
 // clientConfig returns config, or a clone of it whose ServerName is the host

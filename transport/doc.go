@@ -26,10 +26,27 @@
 //
 // # Datagram size
 //
-// By default a [Conn] sends datagrams of [dtls.Config.DatagramSize] bytes.
-// [Dialer.MTU] and [ListenConfig.MTU] instead fix the path MTU, counting the
-// IP and UDP headers as a link MTU does: datagrams to an IPv4 peer carry at
-// most MTU−28 bytes of UDP payload, and to an IPv6 peer MTU−48.
+// Sockets are opened through package platform with the Don't Fragment bit
+// in probe mode and, on Linux, the error queue on. Each association keeps
+// its own path-MTU estimate: the MTU of the route to the peer at first (RFC
+// 4347 §4.1.1.1), capped by [Dialer.MaxMTU] or [ListenConfig.MaxMTU]
+// ([DefaultMaxMTU] if zero). Sizes count the IP and UDP headers, as a link
+// MTU does: datagrams to an IPv4 peer carry at most MTU−28 bytes of UDP
+// payload, and to an IPv6 peer MTU−48.
+//
+// The estimate goes down on three signals. An ICMP "fragmentation needed"
+// (RFC 1191) or "Packet Too Big" (RFC 8201) read from the error queue is
+// validated first: it must quote the epoch and sequence number of the first
+// record of a datagram the association sent recently, and report an MTU
+// below that datagram's size. A send the local stack refuses as too long
+// lowers it to the stack's limit. And a handshake flight that times out
+// steps it one rung down the backoff ladder from the first timeout, since
+// through a black hole no other signal comes. During a handshake, a
+// validated ICMP message or a local refusal re-sends the current flight at
+// once, fragmented to the new size, without waiting for the timer.
+//
+// [Dialer.MTU], [ListenConfig.MTU], a non-zero [dtls.Config.DatagramSize]
+// and [Conn.SetFixedMTU] fix the size instead.
 //
 // BUG(pathdtls): A client that starts a new association from the same address
 // and port while the listener still holds its old one (RFC 6347 §4.2.8) is

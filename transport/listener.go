@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/platform"
 )
 
 // DefaultBacklog is the number of associations that may wait for Accept
@@ -31,6 +32,11 @@ type ListenConfig struct {
 	// MTU, if not zero, fixes the path MTU of every association at MTU bytes
 	// including the IP and UDP headers, as Dialer.MTU does.
 	MTU int
+	// MaxMTU, if not zero, caps the path MTU of every association, as
+	// Dialer.MaxMTU does.
+	MaxMTU int
+	// DF is the socket's Don't Fragment mode, as for Dialer.DF.
+	DF platform.DFMode
 }
 
 // A Listener serves DTLS associations on one UDP socket. One goroutine reads
@@ -40,8 +46,14 @@ type ListenConfig struct {
 type Listener struct {
 	conn    *net.UDPConn
 	config  *dtls.Config
-	mtu     int
+	mtu     int // fixed MTU, or 0
+	maxMTU  int // cap on the estimate, or 0
+	bound   int // MTU of the socket's interfaces, or 0 if unknown
 	backlog chan *Conn
+
+	local netip.AddrPort
+	caps  platform.Capabilities
+	drain func() // reads the error queue, routing entries to associations
 
 	mu     sync.Mutex
 	assocs map[netip.AddrPort]*assocConn
@@ -61,6 +73,7 @@ type listenerStats struct {
 	backlogFull  atomic.Uint64 // verified ClientHellos dropped: backlog full
 	ignored      atomic.Uint64 // datagrams from unknown peers that were no ClientHello
 	queueFull    atomic.Uint64 // datagrams dropped: association queue full
+	unrouted     atomic.Uint64 // error-queue entries about no association
 }
 
 // Listen opens one UDP socket on address ("udp", "udp4" or "udp6") and
@@ -93,23 +106,44 @@ func (lc *ListenConfig) Listen(network, address string, config *dtls.Config) (*L
 	if backlog == 0 {
 		backlog = DefaultBacklog
 	}
-	var nlc net.ListenConfig
-	pc, err := nlc.ListenPacket(context.Background(), network, address)
-	if err != nil {
-		return nil, err
-	}
 	l := &Listener{
-		conn:     pc.(*net.UDPConn),
 		config:   config,
 		mtu:      lc.MTU,
+		maxMTU:   lc.MaxMTU,
 		backlog:  make(chan *Conn, backlog),
 		assocs:   make(map[netip.AddrPort]*assocConn),
 		closing:  make(chan struct{}),
 		readDone: make(chan struct{}),
 	}
+	if err := l.open(network, address, lc.DF); err != nil {
+		return nil, err
+	}
 	go l.readLoop()
 	return l, nil
 }
+
+// open opens the listener's socket through platform.
+func (l *Listener) open(network, address string, df platform.DFMode) error {
+	nlc := net.ListenConfig{Control: platform.Control(socketOptions(df), &l.caps)}
+	pc, err := nlc.ListenPacket(context.Background(), network, address)
+	if err != nil {
+		return err
+	}
+	l.conn = pc.(*net.UDPConn)
+	raw, err := l.conn.SyscallConn()
+	if err != nil {
+		l.conn.Close()
+		return err
+	}
+	l.local = l.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	l.bound = interfaceMTU(l.local.Addr())
+	l.drain = drainer(raw, l.caps, l.route)
+	return nil
+}
+
+// Capabilities returns what the operating system provided on the
+// listener's socket.
+func (l *Listener) Capabilities() platform.Capabilities { return l.caps }
 
 // Accept waits for and returns the next association. As with
 // crypto/tls.Listener, the handshake has not run yet: it runs on the

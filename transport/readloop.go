@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/platform"
 )
 
 // readLoop is the listener's only goroutine: it reads every datagram that
@@ -21,8 +22,13 @@ func (l *Listener) readLoop() {
 			if l.isClosing() {
 				return
 			}
-			// An unconnected UDP socket reports no per-peer errors, so
-			// anything else is transient (such as ENOBUFS); keep serving.
+			// An ICMP error about a datagram sent to some peer shows as
+			// the socket's pending error: its details, with the peer, are
+			// on the error queue. Anything else is transient too (such as
+			// ENOBUFS); keep serving.
+			if platform.IsTransientReadError(err) {
+				l.drain()
+			}
 			continue
 		}
 		l.dispatch(buf[:n], normalize(from))
@@ -30,6 +36,20 @@ func (l *Listener) readLoop() {
 }
 
 func (l *Listener) isClosing() bool { return isClosed(l.closing) }
+
+// route hands an error-queue entry to the association of the peer it is
+// about, which validates it and, if it lowers the path MTU, wakes its
+// engine.
+func (l *Listener) route(q platform.QueuedError) {
+	l.mu.Lock()
+	a := l.assocs[normalize(q.Dest)]
+	l.mu.Unlock()
+	if a == nil {
+		l.stats.unrouted.Add(1)
+		return
+	}
+	a.path.queued(q, l.local)
+}
 
 // normalize turns an IPv4-mapped IPv6 address, as a dual-stack socket
 // reports an IPv4 peer, into the IPv4 address, so that each peer has one
@@ -78,9 +98,10 @@ func (l *Listener) newAssociation(hello []byte, from netip.AddrPort) {
 		l.stats.backlogFull.Add(1)
 		return
 	}
-	a := newAssocConn(l, from)
+	est := initialMTU(from.Addr(), l.maxMTU, l.bound)
+	a := newAssocConn(l, from, newPath(from, est, fixedMTU(l.mtu, l.config, from.Addr()), l.config.Trace))
 	a.deliver(hello)
-	a.dtls = dtls.Server(withMTU(a, l.mtu, from.Addr()), l.config)
+	a.dtls = dtls.Server(a, l.config)
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -89,5 +110,5 @@ func (l *Listener) newAssociation(hello []byte, from netip.AddrPort) {
 	l.assocs[from] = a
 	l.mu.Unlock()
 	l.stats.created.Add(1)
-	l.backlog <- &Conn{Conn: a.dtls}
+	l.backlog <- &Conn{Conn: a.dtls, path: a.path, caps: l.caps}
 }
