@@ -65,9 +65,9 @@ type path struct {
 	// has not been told through a read yet.
 	shrunk chan struct{}
 
-	validator        icmp.Validator
-	localTooLong     atomic.Uint64
-	lostFlights atomic.Uint64
+	validator    icmp.Validator
+	localTooLong atomic.Uint64
+	lostFlights  atomic.Uint64
 }
 
 var _ dtls.Path = (*path)(nil)
