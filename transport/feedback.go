@@ -91,33 +91,38 @@ func (e *tooLongError) Error() string {
 
 func (e *tooLongError) Unwrap() []error { return []error{dtls.ErrMessageTooLong, e.err} }
 
+// sendAttempts bounds the sends of one datagram that fail with an ICMP
+// error about earlier datagrams.
+const sendAttempts = 3
+
 // send writes datagram on the path with write. With the error queue on,
 // Linux reports an ICMP error about an earlier datagram, possibly to
 // another peer of the same socket, as the pending error of the next send,
 // which then sends nothing: a "message too long", a "connection refused".
 // So on such an error, drain reads the error queue and, if datagram still
-// fits the path, it is sent once more. A "message too long" that remains,
-// or one for a datagram that no longer fits, comes back wrapping
+// fits the path, it is sent again, a few times at most: on a shared socket
+// with many peers, more errors may arrive in between. A "message too long"
+// for a datagram that no longer fits comes back wrapping
 // dtls.ErrMessageTooLong, so that the engine fragments again at the new
-// size.
+// size. Any other such error is about an earlier datagram, not this one,
+// which then counts as lost, as a datagram may be (RFC 6347 §4.1.1).
 func (p *path) send(datagram []byte, write func([]byte) (int, error), drain func()) (int, error) {
 	p.sending(datagram)
-	n, err := write(datagram)
-	if err == nil || !platform.IsTransientReadError(err) {
-		return n, err
-	}
-	drain()
-	if platform.IsMessageTooLong(err) && len(datagram) > p.MaxDatagramSize() {
-		return 0, &tooLongError{err}
-	}
-	n, err = write(datagram)
-	if err != nil && platform.IsTransientReadError(err) {
+	var err error
+	for range sendAttempts {
+		var n int
+		if n, err = write(datagram); err == nil || !platform.IsTransientReadError(err) {
+			return n, err
+		}
 		drain()
-		if platform.IsMessageTooLong(err) {
+		if platform.IsMessageTooLong(err) && len(datagram) > p.MaxDatagramSize() {
 			return 0, &tooLongError{err}
 		}
 	}
-	return n, err
+	if platform.IsMessageTooLong(err) {
+		return 0, &tooLongError{err}
+	}
+	return len(datagram), nil
 }
 
 // errPathShrunk is returned by a read to wake the engine: the path MTU

@@ -137,14 +137,19 @@ func TestSendRetriesAfterPendingError(t *testing.T) {
 	tests := []struct {
 		name       string
 		size       int
-		fails      int // writes that fail with EMSGSIZE
+		fails      int // writes that fail with errno
+		errno      syscall.Errno
 		wantWrites int
 		wantTooBig bool
 	}{
-		{"no error", 100, 0, 1, false},
-		{"pending error consumed", 100, 1, 2, false},
-		{"too long twice", 100, 2, 2, true},
-		{"above the path after draining", 1472, 1, 1, true},
+		{"no error", 100, 0, syscall.EMSGSIZE, 1, false},
+		{"pending error consumed", 100, 1, syscall.EMSGSIZE, 2, false},
+		{"too long twice, then sent", 100, 2, syscall.EMSGSIZE, 3, false},
+		{"too long every time", 100, sendAttempts, syscall.EMSGSIZE, sendAttempts, true},
+		{"above the path after draining", 1472, 1, syscall.EMSGSIZE, 1, true},
+		// Another peer's port unreachable, again and again: this
+		// datagram counts as lost, not as a failure of the association.
+		{"refused every time", 100, sendAttempts, syscall.ECONNREFUSED, sendAttempts, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,7 +158,7 @@ func TestSendRetriesAfterPendingError(t *testing.T) {
 			write := func(b []byte) (int, error) {
 				writes++
 				if writes <= tt.fails {
-					return 0, syscall.EMSGSIZE
+					return 0, tt.errno
 				}
 				return len(b), nil
 			}
@@ -165,6 +170,9 @@ func TestSendRetriesAfterPendingError(t *testing.T) {
 				drain = func() { drains++ }
 			}
 			_, err := p.send(record(0, 0, tt.size), write, drain)
+			if !tt.wantTooBig && err != nil {
+				t.Errorf("send: %v; want the datagram sent or counted as lost", err)
+			}
 			if writes != tt.wantWrites || errors.Is(err, dtls.ErrMessageTooLong) != tt.wantTooBig {
 				t.Errorf("send: %d writes, error %v; want %d writes, too long %v", writes, err, tt.wantWrites, tt.wantTooBig)
 			}
