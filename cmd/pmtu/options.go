@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/pathdtls/pathdtls/pmtu"
+)
+
+// Default ports: the first port traceroute and tracepath probe, where
+// nothing listens, and the echo port of RFC 862.
+const (
+	defaultClosedPort = 33434
+	defaultEchoPort   = 7
+)
+
+// defaultDeadline bounds a whole search unless -deadline says otherwise.
+const defaultDeadline = time.Minute
+
+const probeUsage = `Usage: pmtu probe [flags] HOST[:PORT]
+
+Finds the path MTU to HOST with UDP probes that have the Don't Fragment bit
+set. A probe that reaches HOST is known by its answer: an ICMP port
+unreachable from a closed port (PORT defaults to 33434), or, with -echo, a
+reply from a UDP echo service (RFC 862; PORT defaults to 7; "pmtu echo" is
+one). Either answer counts in either mode, but hosts rate-limit their ICMP
+errors, so probing a closed port is paced and slower. A router's ICMP
+"fragmentation needed" or "Packet Too Big" is a hint that a probe of the
+size it names then confirms; a probe without an answer is lost, so the
+search also works where routers send no ICMP at all.
+
+Sizes are IP packet sizes, headers included: the largest UDP payload is
+the path MTU less 28 bytes for IPv4 and 48 for IPv6.
+
+Flags:
+`
+
+// probeOptions are the flags of the probe command.
+type probeOptions struct {
+	ipv4, ipv6 bool
+	echo       bool
+	min, max   int
+	probes     int
+	timeout    time.Duration
+	deadline   time.Duration
+	json       bool
+	verbose    bool
+	source     string // -icmp
+}
+
+// register defines the flags on fs.
+func (o *probeOptions) register(fs *flag.FlagSet) {
+	fs.BoolVar(&o.ipv4, "4", false, "use IPv4 only")
+	fs.BoolVar(&o.ipv6, "6", false, "use IPv6 only")
+	fs.BoolVar(&o.echo, "echo", false, "HOST runs a UDP echo service on PORT: its replies show which probes arrived")
+	fs.IntVar(&o.min, "min", 0, "smallest path MTU to consider, in `BYTES`; default: 1280 for IPv6, 576 for IPv4")
+	fs.IntVar(&o.max, "max", 0, "largest path MTU to consider, in `BYTES`; default: the MTU of the route to HOST")
+	fs.IntVar(&o.probes, "probes", pmtu.DefaultMaxProbes, "take a size as too big after `N` probes of it are lost (MAX_PROBES of RFC 8899); raise it on a lossy path")
+	fs.DurationVar(&o.timeout, "timeout", 0, "how long to wait for the answer to a probe; 0: 1s until the first answer, then three times the longest of the last three round trips (at least 50ms, at most 3s)")
+	fs.DurationVar(&o.deadline, "deadline", defaultDeadline, "give up after this long in all")
+	fs.BoolVar(&o.json, "json", false, "print the result as one JSON object on standard output")
+	fs.BoolVar(&o.verbose, "v", false, "print one line on standard error for each probe")
+	fs.StringVar(&o.source, "icmp", "auto", "where ICMP errors are read: `SOURCE` errqueue (the socket's error queue, Linux), raw (a raw ICMP socket, needs privilege), none (ignore ICMP, which needs -echo), or auto (errqueue where there is one, else raw)")
+}
+
+// check reports a usage error in the flags.
+func (o *probeOptions) check() error {
+	switch {
+	case o.ipv4 && o.ipv6:
+		return errors.New("-4 and -6 exclude each other")
+	case o.min < 0 || o.max < 0:
+		return errors.New("-min and -max must not be negative")
+	case o.probes < 1:
+		return errors.New("-probes must be at least 1")
+	case o.max != 0 && o.min > o.max:
+		return fmt.Errorf("-min %d is above -max %d", o.min, o.max)
+	case o.timeout < 0 || o.deadline <= 0:
+		return errors.New("-timeout must not be negative, and -deadline must be positive")
+	}
+	switch o.source {
+	case sourceAuto, sourceErrQueue, sourceRaw:
+	case sourceNone:
+		if !o.echo {
+			return errors.New("-icmp none needs -echo: without ICMP only an echo service shows that a probe arrived")
+		}
+	default:
+		return fmt.Errorf("-icmp %q: want auto, errqueue, raw or none", o.source)
+	}
+	return nil
+}
+
+// network returns the network name that -4 and -6 select for resolving
+// HOST: "ip4", "ip6" or "ip".
+func (o *probeOptions) network() string {
+	switch {
+	case o.ipv4:
+		return "ip4"
+	case o.ipv6:
+		return "ip6"
+	}
+	return "ip"
+}
+
+// splitTarget splits HOST[:PORT] into its host and port. An IPv6 address
+// may be given bare, without a port, or in brackets, with or without one.
+func splitTarget(target string) (host, port string, err error) {
+	switch {
+	case strings.HasPrefix(target, "[") && strings.HasSuffix(target, "]"):
+		host = target[1 : len(target)-1]
+	case strings.HasPrefix(target, "["), strings.Count(target, ":") == 1:
+		host, port, err = net.SplitHostPort(target)
+		if err == nil && port == "" {
+			err = fmt.Errorf("missing port after the colon in %q", target)
+		}
+	default:
+		host = target
+	}
+	if err == nil && host == "" {
+		err = fmt.Errorf("no host in %q", target)
+	}
+	return host, port, err
+}
+
+// resolve finds the address to probe: the first address of host in the
+// family network selects ("ip4", "ip6" or "ip"), and the port, a number or
+// a service name, or the default for the mode when port is empty.
+func resolve(ctx context.Context, network, host, port string, echo bool) (netip.AddrPort, error) {
+	p := defaultClosedPort
+	if echo {
+		p = defaultEchoPort
+	}
+	if port != "" {
+		var err error
+		if p, err = net.DefaultResolver.LookupPort(ctx, "udp", port); err != nil {
+			return netip.AddrPort{}, err
+		}
+		if p == 0 {
+			return netip.AddrPort{}, errors.New("port 0 cannot be probed")
+		}
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		addrs, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
+		if err != nil {
+			return netip.AddrPort{}, err
+		}
+		if len(addrs) == 0 {
+			return netip.AddrPort{}, fmt.Errorf("no address for %s", host)
+		}
+		addr = addrs[0]
+	}
+	addr = addr.Unmap()
+	if network == "ip4" && !addr.Is4() || network == "ip6" && !addr.Is6() {
+		return netip.AddrPort{}, fmt.Errorf("%s is not an address of the family -4 or -6 asks for", addr)
+	}
+	return netip.AddrPortFrom(addr, uint16(p)), nil
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+func TestSplitTarget(t *testing.T) {
+	tests := []struct {
+		in, host, port string
+		err            bool
+	}{
+		{in: "example.com", host: "example.com"},
+		{in: "example.com:53", host: "example.com", port: "53"},
+		{in: "198.18.1.2", host: "198.18.1.2"},
+		{in: "198.18.1.2:7", host: "198.18.1.2", port: "7"},
+		{in: "fd8a::2", host: "fd8a::2"},
+		{in: "[fd8a::2]", host: "fd8a::2"},
+		{in: "[fd8a::2]:echo", host: "fd8a::2", port: "echo"},
+		{in: "fe80::1%eth0", host: "fe80::1%eth0"},
+		{in: "", err: true},
+		{in: ":53", err: true},
+		{in: "[]", err: true},
+		{in: "example.com:", err: true},
+		{in: "[fd8a::2]:", err: true},
+		{in: "[fd8a::2", err: true},
+	}
+	for _, tt := range tests {
+		host, port, err := splitTarget(tt.in)
+		if (err != nil) != tt.err || err == nil && (host != tt.host || port != tt.port) {
+			t.Errorf("splitTarget(%q) = %q, %q, %v; want %q, %q, error %v", tt.in, host, port, err, tt.host, tt.port, tt.err)
+		}
+	}
+}
+
+func TestResolve(t *testing.T) {
+	tests := []struct {
+		network, host, port string
+		echo                bool
+		want                string // "" for an error
+	}{
+		{network: "ip", host: "198.18.1.2", want: "198.18.1.2:33434"},
+		{network: "ip", host: "198.18.1.2", echo: true, want: "198.18.1.2:7"},
+		{network: "ip4", host: "198.18.1.2", port: "4433", want: "198.18.1.2:4433"},
+		{network: "ip6", host: "fd8a::2", port: "4433", want: "[fd8a::2]:4433"},
+		{network: "ip", host: "::ffff:198.18.1.2", want: "198.18.1.2:33434"},
+		{network: "ip6", host: "198.18.1.2"},
+		{network: "ip4", host: "fd8a::2"},
+		{network: "ip", host: "198.18.1.2", port: "0"},
+		{network: "ip", host: "198.18.1.2", port: "70000"},
+	}
+	for _, tt := range tests {
+		got, err := resolve(context.Background(), tt.network, tt.host, tt.port, tt.echo)
+		switch {
+		case tt.want == "" && err == nil:
+			t.Errorf("resolve(%s, %s, %q) = %v; want an error", tt.network, tt.host, tt.port, got)
+		case tt.want != "" && (err != nil || got != netip.MustParseAddrPort(tt.want)):
+			t.Errorf("resolve(%s, %s, %q) = %v, %v; want %s", tt.network, tt.host, tt.port, got, err, tt.want)
+		}
+	}
+}
+
+func TestOptionsCheck(t *testing.T) {
+	ok := probeOptions{source: sourceAuto, deadline: defaultDeadline, probes: 3}
+	tests := []struct {
+		name   string
+		modify func(*probeOptions)
+		err    string // "" for none
+	}{
+		{name: "defaults", modify: func(*probeOptions) {}},
+		{name: "both families", modify: func(o *probeOptions) { o.ipv4, o.ipv6 = true, true }, err: "exclude"},
+		{name: "min above max", modify: func(o *probeOptions) { o.min, o.max = 1400, 1300 }, err: "above"},
+		{name: "negative", modify: func(o *probeOptions) { o.min = -1 }, err: "negative"},
+		{name: "no probes", modify: func(o *probeOptions) { o.probes = 0 }, err: "-probes"},
+		{name: "no deadline", modify: func(o *probeOptions) { o.deadline = 0 }, err: "-deadline"},
+		{name: "unknown source", modify: func(o *probeOptions) { o.source = "pcap" }, err: "-icmp"},
+		{name: "no icmp, closed port", modify: func(o *probeOptions) { o.source = sourceNone }, err: "-echo"},
+		{name: "no icmp, echo", modify: func(o *probeOptions) { o.source, o.echo = sourceNone, true }},
+	}
+	for _, tt := range tests {
+		o := ok
+		tt.modify(&o)
+		err := o.check()
+		if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("%s: check() = %v; want an error containing %q", tt.name, err, tt.err)
+		}
+	}
+}
