@@ -3,9 +3,7 @@
 package tests
 
 import (
-	"context"
 	"crypto/tls"
-	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -76,47 +74,7 @@ func pmtuConfigs(chain *peer.Chain) (client, server *dtls.Config, ctr, str *time
 // are closed when the test ends.
 func connectPMTU(t *testing.T, tp *netns.Topology, network string, chain *peer.Chain) *pmtuPair {
 	t.Helper()
-	ccfg, scfg, ctr, str := pmtuConfigs(chain)
-	var l *transport.Listener
-	tp.Server.Run(t, func() {
-		var err error
-		l, err = transport.Listen(network, netip.AddrPortFrom(tp.Server.West.Addr(network), 0).String(), scfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-	t.Cleanup(func() { l.Close() })
-	ctx, cancel := context.WithTimeout(t.Context(), pmtuWait)
-	defer cancel()
-	accepted := make(chan *transport.Conn, 1)
-	serverErr := make(chan error, 1)
-	go func() {
-		c, err := l.AcceptContext(ctx)
-		if err == nil {
-			err = c.Handshake(ctx)
-			accepted <- c
-		}
-		serverErr <- err
-	}()
-	p := &pmtuPair{clientTr: ctr, serverTr: str}
-	tp.Client.Run(t, func() {
-		start := time.Now()
-		c, err := transport.Dial(ctx, network, l.Addr().String(), ccfg)
-		p.elapsed = time.Since(start)
-		if err != nil {
-			ctr.log(t, "client")
-			t.Fatalf("Dial: %v", err)
-		}
-		p.client = c
-	})
-	t.Cleanup(func() { p.client.Close() })
-	if err := <-serverErr; err != nil {
-		str.log(t, "server")
-		t.Fatalf("server handshake: %v", err)
-	}
-	p.server = <-accepted
-	t.Cleanup(func() { p.server.Close() })
-	return p
+	return connectWith(t, tp, network, chain, transport.Dialer{}, transport.ListenConfig{})
 }
 
 // reasmReqds returns the number of IP fragments ns has received for

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pathdtls/pathdtls/tests/internal/netns"
 	"github.com/pathdtls/pathdtls/tests/internal/peer"
+	"github.com/pathdtls/pathdtls/transport"
 )
 
 // The transport PMTU tests of issue 5 run our client and server in the
@@ -117,7 +118,12 @@ func TestTransportPMTUMidSession(t *testing.T) {
 		t.Run(network, func(t *testing.T) {
 			t.Parallel()
 			tp := netns.New(t, netns.Options{MTUs: []int{1500, 1500}})
-			p := connectPMTU(t, tp, network, chain)
+			// Without probes, the path MTU lives on ICMP alone, as with
+			// a peer that does not do heartbeats; with them, the search
+			// confirms the size the ICMP message reports before using it
+			// (RFC 8899 §4.6.2; TestTransportProbeMidSession).
+			d, lc := transport.Dialer{DisableProbing: true}, transport.ListenConfig{DisableProbing: true}
+			p := connectWith(t, tp, network, chain, d, lc)
 			if mtu := p.client.PathMTU(); mtu != 1500 {
 				t.Fatalf("path MTU %d before the link narrows; want 1500", mtu)
 			}

@@ -72,6 +72,8 @@ func (a *assocConn) deliver(datagram []byte) bool {
 // wrapping dtls.ErrMessageTooLong instead, so that the engine re-sends its
 // flight at the new size at once.
 func (a *assocConn) Read(b []byte) (int, error) {
+	a.readBegin()
+	defer a.readEnd()
 	if isClosed(a.closed) {
 		return 0, a.opError("read", net.ErrClosed)
 	}
@@ -118,6 +120,7 @@ func (a *assocConn) Close() error {
 	err := a.opError("close", net.ErrClosed)
 	a.closeOnce.Do(func() {
 		err = nil
+		a.stopProbing()
 		close(a.closed)
 		a.readDeadline.Stop()
 		a.writeDeadline.Stop()

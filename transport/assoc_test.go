@@ -17,7 +17,7 @@ func newTestAssoc(t *testing.T) *assocConn {
 	_, sc := configs(t, dtls.VersionDTLS12, true)
 	l := listen(t, ListenConfig{}, sc)
 	remote := netip.MustParseAddrPort("127.0.0.1:9")
-	a := newAssocConn(l, remote, newPath(remote, 1500, 0, nil))
+	a := newAssocConn(l, remote, newPath(remote, pathConfig{est: 1500}))
 	t.Cleanup(func() { a.Close() })
 	return a
 }

@@ -57,9 +57,15 @@ func (c *clientConn) queued(q platform.QueuedError) {
 // read, or a read fails with the pending error of an ICMP "fragmentation
 // needed" or "Packet Too Big" that lowers it, Read returns an error
 // wrapping dtls.ErrMessageTooLong so that the engine re-sends its flight at
-// the new size at once. Other ICMP errors are returned as before, once
-// their queue entries are read.
+// the new size at once. Other ICMP errors, such as a port unreachable, are
+// returned once their queue entries are read, until the handshake is done;
+// after it they are not: they are not authenticated, and the socket
+// reports them ahead of the datagrams already queued, such as the peer's
+// close_notify (RFC 8085 §5.2 asks applications to be robust to them). The engine reads only inside the
+// application's Read or Handshake; the prober watches these reads.
 func (c *clientConn) Read(b []byte) (int, error) {
+	c.readBegin()
+	defer c.readEnd()
 	for {
 		if c.takeShrunk() {
 			return 0, c.opError("read", errPathShrunk)
@@ -69,10 +75,16 @@ func (c *clientConn) Read(b []byte) (int, error) {
 			return n, err
 		}
 		c.drain()
-		if !platform.IsMessageTooLong(err) {
+		if !platform.IsMessageTooLong(err) && !c.established.Load() {
 			return n, err
 		}
 	}
+}
+
+// Close stops the path's probing and closes the socket.
+func (c *clientConn) Close() error {
+	c.stopProbing()
+	return c.UDPConn.Close()
 }
 
 // Write sends b as one datagram, as path.send describes.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/platform"
@@ -27,6 +28,20 @@ type Dialer struct {
 	// platform.DFProbe, which sets the bit and leaves the decisions on
 	// sizes to this package.
 	DF platform.DFMode
+	// DisableProbing, if true, sends no path-MTU probes after the
+	// handshake: the path MTU follows ICMP messages and local errors
+	// only, as with a peer that does not accept heartbeats (see Conn).
+	DisableProbing bool
+	// ProbeTimeout, ConfirmTimeout and RaiseTimeout are the timers of the
+	// path-MTU search after the handshake (RFC 8899 §5.1.1): how long a
+	// probe may go unanswered before it counts as lost (PROBE_TIMER), how
+	// long a path MTU found is used before a probe confirms it again
+	// (CONFIRMATION_TIMER), and how long before a larger size is tried
+	// again (PMTU_RAISE_TIMER), which is also how long a size learned
+	// from ICMP alone is kept (RFC 8201 §4). Zero means
+	// pmtu.DefaultProbeTimeout, pmtu.DefaultConfirmTimeout and
+	// pmtu.DefaultRaiseTimeout.
+	ProbeTimeout, ConfirmTimeout, RaiseTimeout time.Duration
 }
 
 // Dial resolves address, opens a connected UDP socket ("udp", "udp4" or
@@ -54,12 +69,12 @@ func (d *Dialer) Dial(ctx context.Context, network, address string, config *dtls
 	if err != nil {
 		return nil, err
 	}
-	c := dtls.Client(cc, config)
+	c := &Conn{Conn: dtls.Client(cc, config), path: cc.path, caps: cc.caps, noProbe: d.DisableProbing}
 	if err := c.Handshake(ctx); err != nil {
 		cc.Close()
 		return nil, err
 	}
-	return &Conn{Conn: c, path: cc.path, caps: cc.caps}, nil
+	return c, nil
 }
 
 // dialSocket opens the connected socket through platform and sets up the
@@ -77,7 +92,15 @@ func (d *Dialer) dialSocket(ctx context.Context, network, address string, config
 		return nil, errNotUDP
 	}
 	remote := normalize(uc.RemoteAddr().(*net.UDPAddr).AddrPort())
-	p := newPath(remote, initialMTU(remote.Addr(), d.MaxMTU, 0), fixedMTU(d.MTU, config, remote.Addr()), config.Trace)
+	p := newPath(remote, pathConfig{
+		est:            initialMTU(remote.Addr(), d.MaxMTU, 0),
+		fixed:          fixedMTU(d.MTU, config, remote.Addr()),
+		trace:          config.Trace,
+		probeTimeout:   d.ProbeTimeout,
+		confirmTimeout: d.ConfirmTimeout,
+		raiseTimeout:   d.RaiseTimeout,
+		errQueue:       caps.RecvErr,
+	})
 	cc, err := newClientConn(uc, p, caps)
 	if err != nil {
 		uc.Close()

@@ -32,16 +32,18 @@ func (p *path) queued(q platform.QueuedError, local netip.AddrPort) bool {
 
 // localLimit takes in that the local stack refuses datagrams above the IP
 // MTU mtu, as the interface's MTU or a route's demands (RFC 8899 §5.1.2:
-// MAX_PLPMTU cannot exceed it). It reports whether the path MTU went down.
+// MAX_PLPMTU cannot exceed it); while probing, a limit above the path MTU
+// still bounds the probes. It reports whether the path MTU went down.
 func (p *path) localLimit(mtu int) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	before := p.mtuLocked()
-	if p.fixed != 0 || mtu >= before {
+	if p.fixed != 0 || mtu >= before && p.probe == nil {
 		return false
 	}
 	p.localTooLong.Add(1)
 	p.search.MessageTooLong(mtu, time.Now())
+	p.dropProbeLocked(mtu, false)
 	p.noteLocked(before, "local stack limit")
 	return p.mtuLocked() < before
 }
@@ -73,6 +75,7 @@ func (p *path) tooBig(ev icmp.Event, local netip.AddrPort) bool {
 		return false
 	}
 	p.search.PacketTooBig(ev.MTU, time.Now())
+	p.dropProbeLocked(ev.MTU, true)
 	p.noteLocked(before, fmt.Sprintf("%v", ev))
 	return p.mtuLocked() < before
 }
@@ -105,7 +108,12 @@ const sendAttempts = 3
 // for a datagram that no longer fits comes back wrapping
 // dtls.ErrMessageTooLong, so that the engine fragments again at the new
 // size. Any other such error is about an earlier datagram, not this one,
-// which then counts as lost, as a datagram may be (RFC 6347 §4.1.1).
+// which then counts as lost, as a datagram may be (RFC 6347 §4.1.1). So
+// does a "message too long" that persists for a datagram that still fits,
+// when the socket has an error queue: a refusal of this datagram by the
+// local stack would have been queued with its limit, so the errors are
+// ICMP messages about earlier datagrams, which a flood of forged ones can
+// keep coming. Without an error queue, it is taken as a refusal.
 func (p *path) send(datagram []byte, write func([]byte) (int, error), drain func()) (int, error) {
 	p.sending(datagram)
 	var err error
@@ -119,7 +127,7 @@ func (p *path) send(datagram []byte, write func([]byte) (int, error), drain func
 			return 0, &tooLongError{err}
 		}
 	}
-	if platform.IsMessageTooLong(err) {
+	if platform.IsMessageTooLong(err) && !p.errQueue {
 		return 0, &tooLongError{err}
 	}
 	return len(datagram), nil

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/platform"
@@ -37,6 +38,13 @@ type ListenConfig struct {
 	MaxMTU int
 	// DF is the socket's Don't Fragment mode, as for Dialer.DF.
 	DF platform.DFMode
+	// DisableProbing, if true, sends no path-MTU probes on any
+	// association, as Dialer.DisableProbing does.
+	DisableProbing bool
+	// ProbeTimeout, ConfirmTimeout and RaiseTimeout are the timers of
+	// every association's path-MTU search, as for the Dialer's fields of
+	// the same names; zero means the pmtu package's defaults.
+	ProbeTimeout, ConfirmTimeout, RaiseTimeout time.Duration
 }
 
 // A Listener serves DTLS associations on one UDP socket. One goroutine reads
@@ -49,6 +57,8 @@ type Listener struct {
 	mtu     int // fixed MTU, or 0
 	maxMTU  int // cap on the estimate, or 0
 	bound   int // MTU of the socket's interfaces, or 0 if unknown
+	noProbe bool
+	timers  pathConfig // the pmtu timers of every association's path
 	backlog chan *Conn
 
 	local netip.AddrPort
@@ -107,9 +117,15 @@ func (lc *ListenConfig) Listen(network, address string, config *dtls.Config) (*L
 		backlog = DefaultBacklog
 	}
 	l := &Listener{
-		config:   config,
-		mtu:      lc.MTU,
-		maxMTU:   lc.MaxMTU,
+		config:  config,
+		mtu:     lc.MTU,
+		maxMTU:  lc.MaxMTU,
+		noProbe: lc.DisableProbing,
+		timers: pathConfig{
+			probeTimeout:   lc.ProbeTimeout,
+			confirmTimeout: lc.ConfirmTimeout,
+			raiseTimeout:   lc.RaiseTimeout,
+		},
 		backlog:  make(chan *Conn, backlog),
 		assocs:   make(map[netip.AddrPort]*assocConn),
 		closing:  make(chan struct{}),

@@ -57,6 +57,7 @@ type path struct {
 	mu      sync.Mutex
 	search  *pmtu.Search
 	fixed   int           // fixed IP MTU, or 0
+	capMTU  int           // the application's cap (Conn.SetMaxMTU), or 0
 	sent    sentRing      // datagrams sent recently
 	largest int           // largest datagram sent since the last timeout
 	changed chan struct{} // closed when the MTU changes, then replaced
@@ -68,20 +69,56 @@ type path struct {
 	validator    icmp.Validator
 	localTooLong atomic.Uint64
 	lostFlights  atomic.Uint64
+
+	// probe runs the path-MTU probes once the handshake is done and the
+	// peer accepts heartbeats; nil before, and for a path that lives on
+	// ICMP and local errors. probeClosed is set when the association
+	// ends, after which no probing starts. Both are guarded by mu.
+	probe       *prober
+	probeClosed bool
+	// reading counts the datagram reads in progress, stalled says that a
+	// probe waits for one to begin (see prober).
+	reading atomic.Int32
+	stalled atomic.Bool
+	// established is set once the handshake has completed.
+	established atomic.Bool
+	// errQueue says that the socket has its error queue on, where the
+	// local stack reports its refusals with their limit.
+	errQueue bool
+}
+
+// A pathConfig describes the path of a new association.
+type pathConfig struct {
+	est   int          // initial IP MTU estimate
+	fixed int          // fixed IP MTU, or 0
+	trace func(string) // receives a line for each change, or nil
+	// errQueue says that the socket has its error queue on.
+	errQueue bool
+	// The timers of the pmtu search (RFC 8899 §5.1.1); zero means the
+	// pmtu package's defaults.
+	probeTimeout, confirmTimeout, raiseTimeout time.Duration
 }
 
 var _ dtls.Path = (*path)(nil)
 
 // newPath returns the state of the path to remote, starting at the IP MTU
-// estimate est, or fixed at the IP MTU fixed if that is not zero.
-func newPath(remote netip.AddrPort, est, fixed int, trace func(string)) *path {
+// estimate cfg.est, or fixed at the IP MTU cfg.fixed if that is not zero.
+func newPath(remote netip.AddrPort, cfg pathConfig) *path {
 	f := familyOf(remote.Addr())
+	pc := pmtu.Config{
+		Family:         f,
+		Max:            cfg.est,
+		ProbeTimeout:   cfg.probeTimeout,
+		ConfirmTimeout: cfg.confirmTimeout,
+		RaiseTimeout:   cfg.raiseTimeout,
+	}
 	return &path{
 		family:    f,
 		remote:    remote,
-		trace:     trace,
-		search:    pmtu.New(pmtu.Config{Family: f, Max: est}, time.Now()),
-		fixed:     fixed,
+		trace:     cfg.trace,
+		search:    pmtu.New(pc, time.Now()),
+		fixed:     cfg.fixed,
+		errQueue:  cfg.errQueue,
 		changed:   make(chan struct{}),
 		shrunk:    make(chan struct{}, 1),
 		validator: icmp.Validator{MinQuote: recordHeaderLen},
@@ -161,9 +198,12 @@ func (p *path) sending(datagram []byte) {
 }
 
 // tickLocked runs the estimate's timers: after the raise timer, what ICMP
-// taught is forgotten (RFC 8201 §4). p.mu is held.
+// taught is forgotten (RFC 8201 §4). Once probing has started, the
+// prober's timer runs them instead, since the search's probe timer must
+// not expire while the prober cannot tell whether its probe was lost.
+// p.mu is held.
 func (p *path) tickLocked(now time.Time) {
-	if p.search.Deadline().IsZero() || now.Before(p.search.Deadline()) {
+	if p.probe != nil || p.search.Deadline().IsZero() || now.Before(p.search.Deadline()) {
 		return
 	}
 	before := p.mtuLocked()
@@ -173,7 +213,9 @@ func (p *path) tickLocked(now time.Time) {
 
 // noteLocked publishes a change of the path MTU from before, if there was
 // one, with why it changed: it wakes the waiters of changed, wakes the
-// engine if the size went down, and traces it. p.mu is held.
+// engine if the size went down, and traces it. After a decrease, the
+// datagrams sent before it no longer count toward largest: those above the
+// new size were lost. p.mu is held.
 func (p *path) noteLocked(before int, why string) {
 	p.search.Changed() // only before and after count here
 	mtu := p.mtuLocked()
@@ -183,6 +225,7 @@ func (p *path) noteLocked(before int, why string) {
 	close(p.changed)
 	p.changed = make(chan struct{})
 	if mtu < before {
+		p.largest = 0
 		select {
 		case p.shrunk <- struct{}{}:
 		default:

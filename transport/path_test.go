@@ -3,6 +3,7 @@ package transport
 import (
 	"errors"
 	"net/netip"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -88,7 +89,7 @@ func TestPathTooBig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newPath(remote, 1500, 0, nil)
+			p := newPath(remote, pathConfig{est: 1500})
 			p.sending(sent)
 			ev := tooBigEvent(local, remote, tt.mtu, tt.quote)
 			if tt.wantErr == icmp.ErrNotOurs {
@@ -108,7 +109,7 @@ func TestPathTooBig(t *testing.T) {
 
 func TestPathHandshakeTimeout(t *testing.T) {
 	remote := netip.MustParseAddrPort("192.0.2.2:2000")
-	p := newPath(remote, 1500, 0, nil)
+	p := newPath(remote, pathConfig{est: 1500})
 	// A flight of small datagrams: stepping down could not help.
 	p.sending(record(0, 0, 200))
 	p.HandshakeTimeout(p.MaxDatagramSize(), 1)
@@ -123,7 +124,7 @@ func TestPathHandshakeTimeout(t *testing.T) {
 	if n := p.lostFlights.Load(); n != 2 {
 		t.Errorf("timer retransmissions %d; want 2", n)
 	}
-	fixed := newPath(remote, 1500, 300, nil)
+	fixed := newPath(remote, pathConfig{est: 1500, fixed: 300})
 	fixed.sending(record(0, 0, 272))
 	fixed.HandshakeTimeout(272, 1)
 	fixed.MessageTooLong(272)
@@ -146,6 +147,10 @@ func TestSendRetriesAfterPendingError(t *testing.T) {
 		{"pending error consumed", 100, 1, syscall.EMSGSIZE, 2, false},
 		{"too long twice, then sent", 100, 2, syscall.EMSGSIZE, 3, false},
 		{"too long every time", 100, sendAttempts, syscall.EMSGSIZE, sendAttempts, true},
+		// With an error queue, a refusal of this datagram would have
+		// been queued: the errors are ICMP about earlier datagrams,
+		// which a flood of forgeries keeps coming.
+		{"too long every time, error queue", 100, sendAttempts, syscall.EMSGSIZE, sendAttempts, false},
 		{"above the path after draining", 1472, 1, syscall.EMSGSIZE, 1, true},
 		// Another peer's port unreachable, again and again: this
 		// datagram counts as lost, not as a failure of the association.
@@ -153,7 +158,7 @@ func TestSendRetriesAfterPendingError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newPath(remote, 1500, 0, nil)
+			p := newPath(remote, pathConfig{est: 1500, errQueue: strings.HasSuffix(tt.name, "error queue")})
 			writes, drains := 0, 0
 			write := func(b []byte) (int, error) {
 				writes++

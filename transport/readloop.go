@@ -98,8 +98,12 @@ func (l *Listener) newAssociation(hello []byte, from netip.AddrPort) {
 		l.stats.backlogFull.Add(1)
 		return
 	}
-	est := initialMTU(from.Addr(), l.maxMTU, l.bound)
-	a := newAssocConn(l, from, newPath(from, est, fixedMTU(l.mtu, l.config, from.Addr()), l.config.Trace))
+	cfg := l.timers
+	cfg.est = initialMTU(from.Addr(), l.maxMTU, l.bound)
+	cfg.fixed = fixedMTU(l.mtu, l.config, from.Addr())
+	cfg.trace = l.config.Trace
+	cfg.errQueue = l.caps.RecvErr
+	a := newAssocConn(l, from, newPath(from, cfg))
 	a.deliver(hello)
 	a.dtls = dtls.Server(a, l.config)
 	l.mu.Lock()
@@ -110,5 +114,5 @@ func (l *Listener) newAssociation(hello []byte, from netip.AddrPort) {
 	l.assocs[from] = a
 	l.mu.Unlock()
 	l.stats.created.Add(1)
-	l.backlog <- &Conn{Conn: a.dtls, path: a.path, caps: l.caps}
+	l.backlog <- &Conn{Conn: a.dtls, path: a.path, caps: l.caps, noProbe: l.noProbe}
 }
