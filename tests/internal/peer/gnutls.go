@@ -35,7 +35,7 @@ func GnuTLSServer(t testing.TB, opts Options) *Peer {
 		}
 	}
 	args = append(args, gnuTLSCommonArgs(opts)...)
-	p := &Peer{Process: Start(t, "gnutls-serv", args, opts.Stdin), Addr: opts.Addr}
+	p := &Peer{Process: opts.start(t, "gnutls-serv", args), Addr: opts.Addr}
 	family := "IPv4"
 	if !opts.Addr.Addr().Unmap().Is4() {
 		family = "IPv6"
@@ -70,7 +70,7 @@ func GnuTLSClient(t testing.TB, opts Options) *Peer {
 	}
 	args = append(args, gnuTLSCommonArgs(opts)...)
 	args = append(args, opts.Addr.Addr().String())
-	return &Peer{Process: Start(t, "gnutls-cli", args, opts.Stdin), Addr: opts.Addr}
+	return &Peer{Process: opts.start(t, "gnutls-cli", args), Addr: opts.Addr}
 }
 
 // gnuTLSPriority returns the priority string for opts: the NORMAL set

@@ -43,7 +43,7 @@ func OpenSSLServer(t testing.TB, opts Options) *Peer {
 		}
 	}
 	args = append(args, openSSLCommonArgs(opts, suite)...)
-	p := &Peer{Process: Start(t, "openssl", args, opts.Stdin), Addr: opts.Addr}
+	p := &Peer{Process: opts.start(t, "openssl", args), Addr: opts.Addr}
 	p.Await(t, `(?m)^ACCEPT$`, readyTimeout)
 	return p
 }
@@ -67,7 +67,7 @@ func OpenSSLClient(t testing.TB, opts Options) *Peer {
 		args = append(args, "-psk", hex.EncodeToString(opts.PSK.Key), "-psk_identity", opts.PSK.Identity)
 	}
 	args = append(args, openSSLCommonArgs(opts, suite)...)
-	return &Peer{Process: Start(t, "openssl", args, opts.Stdin), Addr: opts.Addr}
+	return &Peer{Process: opts.start(t, "openssl", args), Addr: opts.Addr}
 }
 
 func openSSLVersionFlag(v Version) string {

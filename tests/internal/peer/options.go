@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"testing"
+
+	"github.com/pathdtls/pathdtls/internal/testenv"
 )
 
 // PSK is a pre-shared key for the PSK key exchange of RFC 4279.
@@ -70,6 +72,13 @@ type Options struct {
 	Stdin Script
 	// Args are extra command-line arguments, added after all others.
 	Args []string
+	// Netns is the name of the network namespace, as "ip netns list"
+	// shows it, in which the tool runs: the command becomes "ip netns
+	// exec Netns tool ...". Empty runs it in the test's own namespace.
+	// In a namespace, Addr is an address of that namespace, and a server
+	// needs a port in it: the harness cannot look for a free port there,
+	// but FreeUDPAddr called inside the namespace can.
+	Netns string
 }
 
 // Peer is a running openssl or gnutls command-line tool.
@@ -133,6 +142,8 @@ func (o Options) resolve(server bool) (Options, *Suite, error) {
 	switch {
 	case !server && (!o.Addr.IsValid() || o.Addr.Port() == 0):
 		return o, nil, errors.New("peer: a client needs the server's address in Options.Addr")
+	case o.Netns != "" && (!o.Addr.IsValid() || o.Addr.Port() == 0):
+		return o, nil, errors.New("peer: a server in a namespace needs an address and port of that namespace in Options.Addr")
 	case !o.Addr.IsValid():
 		o.Addr, err = freeUDPAddr(netip.AddrFrom4([4]byte{127, 0, 0, 1}))
 	case o.Addr.Port() == 0:
@@ -152,6 +163,22 @@ func (o Options) resolve(server bool) (Options, *Suite, error) {
 		return o, nil, fmt.Errorf("peer: %s needs DTLS 1.2", s.Name)
 	}
 	return o, &s, nil
+}
+
+// start starts the tool name with args and o's standard input, inside
+// o.Netns if it is set.
+func (o Options) start(t testing.TB, name string, args []string) *Process {
+	t.Helper()
+	if o.Netns == "" {
+		return Start(t, name, args, o.Stdin)
+	}
+	return Start(t, "ip", netnsExecArgs(o.Netns, testenv.LookPath(t, name), args), o.Stdin)
+}
+
+// netnsExecArgs returns the arguments of the ip command that runs the
+// executable at path with args inside the namespace netns.
+func netnsExecArgs(netns, path string, args []string) []string {
+	return append([]string{"netns", "exec", netns, path}, args...)
 }
 
 // datagramOverhead returns the IP and UDP header bytes of a datagram to

@@ -26,6 +26,10 @@ func TestResolve(t *testing.T) {
 		{name: "unknown suite", opts: Options{Suite: "TLS_NULL_WITH_NULL_NULL"}, server: true, wantErr: true},
 		{name: "AEAD in DTLS 1.0", opts: Options{Version: DTLS10, Suite: ecdsaGCM.Name}, server: true, wantErr: true},
 		{name: "TLS 1.2", opts: Options{Version: 0x0303}, server: true, wantErr: true},
+		{name: "server in a namespace", opts: Options{Addr: netip.MustParseAddrPort("198.18.1.2:4433"), Netns: "ns"}, server: true, addr: netip.MustParseAddr("198.18.1.2")},
+		{name: "client in a namespace", opts: Options{Addr: netip.MustParseAddrPort("198.18.1.2:4433"), Netns: "ns"}, addr: netip.MustParseAddr("198.18.1.2")},
+		{name: "server in a namespace without port", opts: Options{Addr: netip.MustParseAddrPort("198.18.1.2:0"), Netns: "ns"}, server: true, wantErr: true},
+		{name: "server in a namespace without address", opts: Options{Netns: "ns"}, server: true, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,6 +112,15 @@ func TestGnuTLSArgs(t *testing.T) {
 		if got := gnuTLSCommonArgs(opts); !slices.Equal(got, tt.want) {
 			t.Errorf("gnuTLSCommonArgs for MTU 1500 to %s = %q, want %q", tt.addr, got, tt.want)
 		}
+	}
+}
+
+func TestNetnsExecArgs(t *testing.T) {
+	t.Parallel()
+	got := netnsExecArgs("pathdtls-1-server", "/usr/bin/openssl", []string{"s_server", "-listen"})
+	want := []string{"netns", "exec", "pathdtls-1-server", "/usr/bin/openssl", "s_server", "-listen"}
+	if !slices.Equal(got, want) {
+		t.Errorf("netnsExecArgs = %q, want %q", got, want)
 	}
 }
 

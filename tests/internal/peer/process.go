@@ -203,6 +203,10 @@ func (p *Process) Wait(t testing.TB, timeout time.Duration) error {
 	}
 }
 
+// Done returns a channel that is closed once the process has exited and
+// all its output has been read. [Process.Wait] then returns at once.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
 // Output returns what the process has written so far to standard output
 // and standard error, interleaved in the order it was read.
 func (p *Process) Output() string { return p.out.text(&p.out.all) }

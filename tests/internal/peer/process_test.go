@@ -109,6 +109,11 @@ func TestProcessScriptDelay(t *testing.T) {
 func TestProcessExit(t *testing.T) {
 	t.Parallel()
 	p := startChild(t, "exit3", nil)
+	select {
+	case <-p.Done():
+	case <-time.After(time.Minute):
+		t.Fatal("Done not closed a minute after the process was started")
+	}
 	var exit *exec.ExitError
 	if err := p.Wait(t, time.Minute); !errors.As(err, &exit) || exit.ExitCode() != 3 {
 		t.Fatalf("Wait = %v, want exit status 3", err)
@@ -132,7 +137,7 @@ func TestProcessMatchTimeout(t *testing.T) {
 		t.Errorf("match = %q after the timeout fired", m)
 	}
 	select {
-	case <-p.done:
+	case <-p.Done():
 		t.Error("the process exited although its standard input is open")
 	default:
 	}
