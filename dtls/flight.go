@@ -89,7 +89,7 @@ func (c *Conn) transmitFlightLocked() error {
 // sendFlightAt packs the flight into datagrams of at most size bytes and
 // writes them. On a write error it returns the failed datagram's length.
 func (c *Conn) sendFlightAt(size int) (int, error) {
-	dgrams, err := fragment.Pack(c.out.flight, size, c.out.maxPlaintext)
+	dgrams, err := c.packBalanced(size)
 	if err != nil {
 		return 0, err
 	}
@@ -112,6 +112,33 @@ func (c *Conn) sendFlightAt(size int) (int, error) {
 	c.config.tracef("sent %s in %d datagram(s) of at most %d bytes: %s",
 		describeFlight(c.out.flight), len(dgrams), size, strings.Join(sizes, "; "))
 	return 0, nil
+}
+
+// packBalanced packs the flight into as few datagrams as size allows, but
+// each as small as that number of datagrams allows, so that they are of
+// about the same size rather than all full but a short last one. On a path
+// narrower than the estimate, the flight then gets through whole or not at
+// all. A short last datagram that alone gets through leaves the peer with
+// the end of a message and nothing before it, which some reassemblers can
+// only complete one fragment per flight: GnuTLS 3.7 keeps one contiguous
+// range per message, merges only fragments that touch it, and drops the
+// range's tail when it merges one in front (seen across a router whose
+// ICMP message arrived after a whole flight had been written).
+func (c *Conn) packBalanced(size int) ([][]fragment.Record, error) {
+	dgrams, err := fragment.Pack(c.out.flight, size, c.out.maxPlaintext)
+	if err != nil || len(dgrams) < 2 {
+		return dgrams, err
+	}
+	lo, hi := size/len(dgrams), size // the smallest size keeping the count is in (lo, hi]
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if d, err := fragment.Pack(c.out.flight, mid, c.out.maxPlaintext); err == nil && len(d) == len(dgrams) {
+			hi, dgrams = mid, d
+		} else {
+			lo = mid
+		}
+	}
+	return dgrams, nil
 }
 
 // describeFlight names a flight's messages for the trace.

@@ -36,6 +36,7 @@ var (
 	netnsSServer    = netnsPeer{interopPeer: sServerPeer}
 	netnsSClient    = netnsPeer{interopPeer: sClientPeer}
 	netnsGnuTLSServ = netnsPeer{interopPeer: gnutlsServPeer, sizeOption: true}
+	netnsGnuTLSCli  = netnsPeer{interopPeer: gnutlsCliPeer}
 )
 
 // largeInteropCase returns the case of the namespace interop tests: DTLS
