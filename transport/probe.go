@@ -222,11 +222,14 @@ func (pr *prober) next(now time.Time) (size int, id uint64, ok bool) {
 // timer. A probe that cannot be sent for another reason is lost.
 func (pr *prober) send(size int, id uint64) {
 	p := pr.p
+	// Counted before sending: its response may be read before
+	// SendHeartbeat returns, and acked must never pass sent.
+	pr.sent.Add(1)
 	_, err := pr.conn.SendHeartbeat(probePayload(id), size-p.family.HeaderLen())
 	if err == nil {
-		pr.sent.Add(1)
 		return
 	}
+	pr.sent.Add(^uint64(0)) // not sent after all
 	if errors.Is(err, net.ErrClosed) {
 		p.stopProbing()
 		return

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"io"
 	"time"
 
@@ -54,7 +55,7 @@ func runClient(args []string, e *env) int {
 	if o.verbose {
 		st := conn.ConnectionState()
 		e.stderr.printf("CONNECTED %s %s %s maxpayload %d\n", conn.RemoteAddr(),
-			versionName(st.Version), dtls.CipherSuiteName(st.CipherSuite), conn.MaxPayload())
+			cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite), conn.MaxPayload())
 	}
 	return exchangeLines(conn, *wait, e)
 }

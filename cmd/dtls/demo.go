@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"flag"
 	"fmt"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"math/big"
 	"net"
 	"sync"
@@ -49,7 +50,7 @@ func runDemo(args []string, e *env) int {
 			client.Trace = func(s string) { e.stderr.printf("trace: client: %s\n", s) }
 		}
 		if err := demoOnce(server, client, e.stdout); err != nil {
-			e.stderr.printf("dtls demo: %s: %s\n", versionName(v), oneLine(err))
+			e.stderr.printf("dtls demo: %s: %s\n", cliconfig.VersionName(v), oneLine(err))
 			return 1
 		}
 	}
@@ -79,11 +80,11 @@ func demoOnce(server, client *dtls.Config, out *lines) error {
 	}
 	defer c.Close()
 	st := c.ConnectionState()
-	out.printf("\n%s with %s: %s, handshake in %v, %d retransmissions\n", versionName(st.Version),
+	out.printf("\n%s with %s: %s, handshake in %v, %d retransmissions\n", cliconfig.VersionName(st.Version),
 		l.Addr(), dtls.CipherSuiteName(st.CipherSuite), time.Since(start).Round(time.Millisecond), c.Stats().Retransmissions)
 	out.printf("  largest write (MaxPayload): %d bytes in %d-byte datagrams\n", c.MaxPayload(), dtls.DefaultDatagramSize)
 	for i := 1; i <= 3; i++ {
-		if err := demoEcho(c, fmt.Sprintf("datagram %d over %s", i, versionName(st.Version)), out); err != nil {
+		if err := demoEcho(c, fmt.Sprintf("datagram %d over %s", i, cliconfig.VersionName(st.Version)), out); err != nil {
 			return err
 		}
 	}

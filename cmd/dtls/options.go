@@ -2,12 +2,10 @@ package main
 
 import (
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
-	"os"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"strings"
 	"time"
 
@@ -142,32 +140,21 @@ func supportedSuites() string {
 	return strings.Join(names, ",")
 }
 
+// certificates loads -cert, -key and -CAfile into c, and sets the
+// server's client-certificate policy from -verify and -Verify.
 func (o *options) certificates(c *dtls.Config) error {
-	if o.certFile == "" && o.keyFile != "" {
-		return errors.New("-key needs -cert")
+	cert, err := cliconfig.Certificate(o.certFile, o.keyFile)
+	if err != nil {
+		return err
 	}
-	if o.certFile != "" {
-		keyFile := o.keyFile
-		if keyFile == "" {
-			keyFile = o.certFile
-		}
-		cert, err := tls.LoadX509KeyPair(o.certFile, keyFile)
-		if err != nil {
-			return fmt.Errorf("loading -cert %s and -key %s: %w", o.certFile, keyFile, err)
-		}
-		c.Certificates = []tls.Certificate{cert}
+	if cert != nil {
+		c.Certificates = []tls.Certificate{*cert}
 	}
-	if o.caFile != "" {
-		pem, err := os.ReadFile(o.caFile)
-		if err != nil {
-			return err
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("-CAfile %s holds no PEM certificate", o.caFile)
-		}
-		c.RootCAs, c.ClientCAs = pool, pool // a client verifies servers, a server clients
+	pool, err := cliconfig.CertPool(o.caFile)
+	if err != nil {
+		return err
 	}
+	c.RootCAs, c.ClientCAs = pool, pool // a client verifies servers, a server clients
 	switch {
 	case o.verifyRequired > 0:
 		c.ClientAuth = tls.RequireAndVerifyClientCert
@@ -178,12 +165,9 @@ func (o *options) certificates(c *dtls.Config) error {
 }
 
 func (o *options) psk(c *dtls.Config, r role) error {
-	if o.pskHex == "" {
-		return nil
-	}
-	key, err := hex.DecodeString(o.pskHex)
-	if err != nil || len(key) == 0 {
-		return fmt.Errorf("-psk %q is not a non-empty hex string", o.pskHex)
+	key, err := cliconfig.PSK(o.pskHex)
+	if key == nil {
+		return err
 	}
 	want := o.pskIdentity
 	c.PSK = func(hintOrIdentity []byte) ([]byte, error) {
@@ -198,15 +182,4 @@ func (o *options) psk(c *dtls.Config, r role) error {
 		c.PSKIdentityHint = []byte(o.pskHint)
 	}
 	return nil
-}
-
-// versionName names a protocol version as the tool prints it.
-func versionName(v uint16) string {
-	switch v {
-	case dtls.VersionDTLS10:
-		return "DTLSv1.0"
-	case dtls.VersionDTLS12:
-		return "DTLSv1.2"
-	}
-	return fmt.Sprintf("0x%04x", v)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"io"
 	"os"
 	"os/signal"
@@ -119,7 +120,7 @@ func (s *server) serve(c *transport.Conn) {
 		return
 	}
 	st := c.ConnectionState()
-	s.e.stderr.printf("ACCEPT %s %s %s\n", peer, versionName(st.Version), dtls.CipherSuiteName(st.CipherSuite))
+	s.e.stderr.printf("ACCEPT %s %s %s\n", peer, cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite))
 	buf := make([]byte, 1<<16)
 	for {
 		if s.idle > 0 {

@@ -30,6 +30,14 @@
 // is unreachable or never answered, or this system cannot set the Don't
 // Fragment bit) and 2 for a usage error.
 //
+// Probe -dtls finds the path MTU to a DTLS server instead (RFC 6347, or
+// RFC 4347 with -dtls1): after a handshake, package transport probes the
+// path with padded heartbeat requests (RFC 6520; RFC 8899 section 6.2.1),
+// which the server answers in-band, and the result adds the largest DTLS
+// application payload. A server that does not accept heartbeat requests
+// cannot be probed: the command then fails, giving the path MTU learned
+// during the handshake.
+//
 // Echo runs a UDP echo service (RFC 862) for probe -echo to use.
 package main
 

@@ -35,6 +35,13 @@ errors, so probing a closed port is paced and slower. A router's ICMP
 size it names then confirms; a probe without an answer is lost, so the
 search also works where routers send no ICMP at all.
 
+With -dtls, HOST runs a DTLS server on PORT (default 4433): after a
+handshake, the probes are padded heartbeat requests (RFC 6520, RFC 8899
+section 6.2.1) and the server's responses show which sizes arrive, so no
+ICMP is needed. The server must accept heartbeat requests; -timeout is how
+long a probe may go unanswered (default 1s), and -v traces the handshake
+and every probe. The result adds the largest DTLS application payload.
+
 Sizes are IP packet sizes, headers included: the largest UDP payload is
 the path MTU less 28 bytes for IPv4 and 48 for IPv6.
 
@@ -52,6 +59,7 @@ type probeOptions struct {
 	json       bool
 	verbose    bool
 	source     string // -icmp
+	tls        dtlsOptions
 }
 
 // register defines the flags on fs.
@@ -66,6 +74,7 @@ func (o *probeOptions) register(fs *flag.FlagSet) {
 	fs.DurationVar(&o.deadline, "deadline", defaultDeadline, "give up after this long in all")
 	fs.BoolVar(&o.json, "json", false, "print the result as one JSON object on standard output")
 	fs.BoolVar(&o.verbose, "v", false, "print one line on standard error for each probe")
+	o.tls.register(fs)
 	fs.StringVar(&o.source, "icmp", "auto", "where ICMP errors are read: `SOURCE` errqueue (the socket's error queue, Linux), raw (a raw ICMP socket, needs privilege), none (ignore ICMP, which needs -echo), or auto (errqueue where there is one, else raw)")
 }
 
@@ -83,6 +92,12 @@ func (o *probeOptions) check() error {
 	case o.timeout < 0 || o.deadline <= 0:
 		return errors.New("-timeout must not be negative, and -deadline must be positive")
 	}
+	if err := o.tls.check(); err != nil {
+		return err
+	}
+	if o.tls.enabled {
+		return o.checkDTLS()
+	}
 	switch o.source {
 	case sourceAuto, sourceErrQueue, sourceRaw:
 	case sourceNone:
@@ -91,6 +106,23 @@ func (o *probeOptions) check() error {
 		}
 	default:
 		return fmt.Errorf("-icmp %q: want auto, errqueue, raw or none", o.source)
+	}
+	return nil
+}
+
+// checkDTLS reports the flags that do not apply with -dtls, where the
+// transport sends the probes: the smallest size and MAX_PROBES are its
+// own, and the server's heartbeat responses are the answers.
+func (o *probeOptions) checkDTLS() error {
+	switch {
+	case o.echo:
+		return errors.New("-echo and -dtls exclude each other")
+	case o.source != sourceAuto:
+		return errors.New("-icmp does not apply with -dtls: the transport reads ICMP from its socket's error queue where there is one")
+	case o.min != 0:
+		return errors.New("-min does not apply with -dtls")
+	case o.probes != pmtu.DefaultMaxProbes:
+		return errors.New("-probes does not apply with -dtls")
 	}
 	return nil
 }
@@ -129,12 +161,9 @@ func splitTarget(target string) (host, port string, err error) {
 
 // resolve finds the address to probe: the first address of host in the
 // family network selects ("ip4", "ip6" or "ip"), and the port, a number or
-// a service name, or the default for the mode when port is empty.
-func resolve(ctx context.Context, network, host, port string, echo bool) (netip.AddrPort, error) {
-	p := defaultClosedPort
-	if echo {
-		p = defaultEchoPort
-	}
+// a service name, or defaultPort when port is empty.
+func resolve(ctx context.Context, network, host, port string, defaultPort int) (netip.AddrPort, error) {
+	p := defaultPort
 	if port != "" {
 		var err error
 		if p, err = net.DefaultResolver.LookupPort(ctx, "udp", port); err != nil {

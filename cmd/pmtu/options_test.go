@@ -52,7 +52,11 @@ func TestResolve(t *testing.T) {
 		{network: "ip", host: "198.18.1.2", port: "70000"},
 	}
 	for _, tt := range tests {
-		got, err := resolve(context.Background(), tt.network, tt.host, tt.port, tt.echo)
+		defaultPort := defaultClosedPort
+		if tt.echo {
+			defaultPort = defaultEchoPort
+		}
+		got, err := resolve(context.Background(), tt.network, tt.host, tt.port, defaultPort)
 		switch {
 		case tt.want == "" && err == nil:
 			t.Errorf("resolve(%s, %s, %q) = %v; want an error", tt.network, tt.host, tt.port, got)

@@ -44,7 +44,11 @@ func runProbe(args []string, e *env) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := probePath(ctx, &o, host, port, e)
+	probe := probePath
+	if o.tls.enabled {
+		probe = probeDTLS
+	}
+	res, err := probe(ctx, &o, host, port, e)
 	if err != nil {
 		// Nothing was probed.
 		if o.json {
@@ -56,7 +60,13 @@ func runProbe(args []string, e *env) int {
 		return exitFail
 	}
 	res.Target = fs.Arg(0)
-	if o.json {
+	return report(res, o.json, e)
+}
+
+// report prints a search's result, as JSON or as the summary line, and
+// returns the exit status.
+func report(res *result, asJSON bool, e *env) int {
+	if asJSON {
 		if err := res.writeJSON(e.stdout); err != nil {
 			fmt.Fprintf(e.stderr, "pmtu: %v\n", err)
 			return exitFail
@@ -66,7 +76,7 @@ func runProbe(args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "pmtu: %s\n", res.summary())
 		return exitFail
 	}
-	if !o.json {
+	if !asJSON {
 		fmt.Fprintln(e.stdout, res.summary())
 	}
 	return exitOK
@@ -76,7 +86,11 @@ func runProbe(args []string, e *env) int {
 // search could not start, and otherwise a result, which says whether the
 // search succeeded.
 func probePath(ctx context.Context, o *probeOptions, host, port string, e *env) (*result, error) {
-	remote, err := resolve(ctx, o.network(), host, port, o.echo)
+	defaultPort := defaultClosedPort
+	if o.echo {
+		defaultPort = defaultEchoPort
+	}
+	remote, err := resolve(ctx, o.network(), host, port, defaultPort)
 	if err != nil {
 		return nil, err
 	}

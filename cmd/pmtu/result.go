@@ -12,7 +12,8 @@ type result struct {
 	// Target is HOST[:PORT] as given, and Address the address probed.
 	Target  string `json:"target"`
 	Address string `json:"address"`
-	// Mode is "closed-port" or "echo": what showed that a probe arrived.
+	// Mode is "closed-port", "echo" or "dtls": what showed that a probe
+	// arrived (with "dtls", the server's HeartbeatResponse).
 	Mode string `json:"mode"`
 	// ICMPSource is where ICMP errors were read: "errqueue", "raw" or
 	// "none".
@@ -22,10 +23,21 @@ type result struct {
 	// Error is set.
 	PathMTU       int `json:"path_mtu"`
 	MaxUDPPayload int `json:"max_udp_payload"`
+	// MaxDTLSPayload is, in mode "dtls", the largest application data
+	// record that fits the path MTU with the negotiated cipher suite.
+	MaxDTLSPayload int `json:"max_dtls_payload,omitempty"`
+	// Version and CipherSuite are, in mode "dtls", what the handshake
+	// negotiated.
+	Version     string `json:"version,omitempty"`
+	CipherSuite string `json:"cipher_suite,omitempty"`
 	// ProbeCount is the number of probes sent, and DurationMS the time
 	// the search took, in milliseconds.
 	ProbeCount int     `json:"probe_count"`
 	DurationMS float64 `json:"duration_ms"`
+	// ProbesAcked counts the probes that reached the host, and ProbesLost
+	// those that went unanswered or that a router said were too big.
+	ProbesAcked int `json:"probes_acked"`
+	ProbesLost  int `json:"probes_lost"`
 	// ICMPSeen reports whether a router's ICMP "fragmentation needed" or
 	// "Packet Too Big" about a probe arrived and passed validation, and
 	// ICMPRejected counts the ICMP errors that did not pass it.
@@ -33,7 +45,8 @@ type result struct {
 	ICMPRejected uint64 `json:"icmp_rejected"`
 	// Error says why the path MTU was not found.
 	Error string `json:"error,omitempty"`
-	// Probes lists every probe, in the order sent.
+	// Probes lists every probe, in the order sent; in mode "dtls", where
+	// the transport sends them, it is empty.
 	Probes []probeJSON `json:"probes"`
 
 	duration time.Duration
@@ -74,6 +87,12 @@ func (p *prober) result(end time.Time, err error) *result {
 		r.MaxUDPPayload = p.search.MaxPayload(0)
 	}
 	for _, pr := range p.probes {
+		switch pr.result {
+		case resultReached, resultLate:
+			r.ProbesAcked++
+		case resultLost, resultTooBig:
+			r.ProbesLost++
+		}
 		if pr.result != resultRefused {
 			r.ProbeCount++
 		}
@@ -112,6 +131,9 @@ func (r *result) summary() string {
 	if r.Error != "" {
 		return fmt.Sprintf("%s: %s (%s)", r.Address, r.Error, took)
 	}
+	if r.Mode == modeDTLS {
+		return r.dtlsSummary(took)
+	}
 	icmp := "no ICMP too-big seen"
 	if r.tooBig != nil {
 		icmp = "ICMP seen: " + describeICMP(r.tooBig.ev)
@@ -126,4 +148,17 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// dtlsSummary is summary in mode "dtls": the DTLS payload and the
+// negotiated protocol join the sizes, the probes acknowledged and lost
+// join their count, and the ICMP messages are counted, since the
+// transport keeps no copy.
+func (r *result) dtlsSummary(took string) string {
+	icmp := "no ICMP too-big seen"
+	if r.ICMPSeen {
+		icmp = "ICMP too-big seen"
+	}
+	return fmt.Sprintf("%s: path MTU %d, largest UDP payload %d, largest DTLS payload %d (%s, %s); %s (%d acknowledged, %d lost); %s",
+		r.Address, r.PathMTU, r.MaxUDPPayload, r.MaxDTLSPayload, r.Version, r.CipherSuite, took, r.ProbesAcked, r.ProbesLost, icmp)
 }

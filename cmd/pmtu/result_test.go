@@ -29,7 +29,7 @@ func TestResultJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"target":"host","address":"198.18.1.2:33434","mode":"closed-port","icmp_source":"errqueue",` +
-		`"path_mtu":1400,"max_udp_payload":1372,"probe_count":3,"duration_ms":2.5,"icmp_seen":true,"icmp_rejected":0,` +
+		`"path_mtu":1400,"max_udp_payload":1372,"probe_count":3,"duration_ms":2.5,"probes_acked":2,"probes_lost":1,"icmp_seen":true,"icmp_rejected":0,` +
 		`"probes":[{"seq":1,"size":1200,"at_ms":0,"result":"reached","rtt_ms":1},` +
 		`{"seq":2,"size":1500,"at_ms":1,"result":"too-big","hint":1400,"from":"192.0.2.1"},` +
 		`{"seq":3,"size":1400,"at_ms":1.5,"result":"reached","rtt_ms":1}]}` + "\n"

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
+	"io"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/pmtu"
+	"github.com/pathdtls/pathdtls/transport"
+)
+
+// modeDTLS is the result's mode for probe -dtls.
+const modeDTLS = "dtls"
+
+// searchPoll is how often probe -dtls looks at the state of the
+// transport's search. The transport announces changes of the path MTU but
+// not of the search's state, and the search may complete without a change
+// of size, when its last probe is lost.
+const searchPoll = 10 * time.Millisecond
+
+// errNoHeartbeat says that the server cannot answer probes.
+var errNoHeartbeat = errors.New("in-band probing is impossible with this server: it does not accept heartbeat requests (RFC 6520)")
+
+// probeDTLS finds the path MTU to a DTLS server at host and port: it runs
+// a handshake, and then waits while the transport searches the path with
+// padded heartbeat requests (RFC 8899 §6.2.1), reading the association so
+// that the responses are processed. It returns an error if the search
+// could not start, and otherwise a result, which says whether it
+// succeeded.
+func probeDTLS(ctx context.Context, o *probeOptions, host, port string, e *env) (*result, error) {
+	remote, err := resolve(ctx, o.network(), host, port, defaultDTLSPort)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	ctx, cancel := context.WithDeadline(ctx, start.Add(o.deadline))
+	defer cancel()
+	var tr *tracer
+	var trace func(string)
+	if o.verbose {
+		tr = &tracer{w: e.stderr, start: start}
+		trace = tr.line
+		defer tr.stop()
+	}
+	config, err := o.tls.config(host, trace)
+	if err != nil {
+		return nil, err
+	}
+	network := "udp4"
+	if remote.Addr().Is6() {
+		network = "udp6"
+	}
+	d := transport.Dialer{MaxMTU: o.max, ProbeTimeout: o.timeout}
+	conn, err := d.Dial(ctx, network, remote.String(), config)
+	if err != nil {
+		return nil, fmt.Errorf("DTLS handshake failed: %w", contextError(ctx, err, o))
+	}
+	var rd *discarder
+	if conn.Probing() {
+		rd = discard(conn)
+		err = awaitSearch(ctx, conn, rd)
+	} else {
+		err = fmt.Errorf("%w; the path MTU after the handshake is %d (%s)", errNoHeartbeat, conn.PathMTU(), handshakeSource(conn.PathStats()))
+	}
+	res := dtlsResult(conn, remote, time.Since(start), contextError(ctx, err, o))
+	conn.Close() // sends close_notify
+	if rd != nil {
+		<-rd.done // Close ended the Read
+	}
+	return res, nil
+}
+
+// A discarder reads an association and discards what it reads, as the
+// transport needs for the responses to its probes to be processed.
+type discarder struct {
+	done chan struct{} // closed when Read fails
+	err  error         // why, once done is closed
+}
+
+// discard starts reading conn in a goroutine until a Read fails.
+func discard(conn *transport.Conn) *discarder {
+	d := &discarder{done: make(chan struct{})}
+	go func() {
+		defer close(d.done)
+		buf := make([]byte, 1<<16)
+		for d.err == nil {
+			_, d.err = conn.Read(buf)
+		}
+	}()
+	return d
+}
+
+// awaitSearch waits until conn's search is complete, ctx is done or rd
+// stops reading.
+func awaitSearch(ctx context.Context, conn *transport.Conn, rd *discarder) error {
+	tick := time.NewTicker(searchPoll)
+	defer tick.Stop()
+	for {
+		changed := conn.PathMTUChanged()
+		switch conn.PathStats().Search {
+		case pmtu.SearchComplete:
+			return nil
+		case pmtu.Disabled:
+			return errors.New("connectivity lost: no probe was answered, not even of the smallest size")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-rd.done:
+			if errors.Is(rd.err, io.EOF) {
+				return errors.New("the server closed the association before the search completed")
+			}
+			return fmt.Errorf("the association failed: %w", rd.err)
+		case <-changed:
+		case <-tick.C:
+		}
+	}
+}
+
+// contextError rewrites an error that ctx's end caused into the reason
+// for people. The handshake may time out on a socket deadline taken from
+// ctx a moment before ctx itself reports that it expired.
+func contextError(ctx context.Context, err error, o *probeOptions) error {
+	deadline, ok := ctx.Deadline()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
+		return errors.New("interrupted")
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded),
+		ok && !time.Now().Before(deadline):
+		return fmt.Errorf("no result within -deadline %v", o.deadline)
+	}
+	return err
+}
+
+// handshakeSource says where the path MTU of a Conn that does not probe
+// came from.
+func handshakeSource(s transport.PathStats) string {
+	switch {
+	case s.ICMPAccepted > 0:
+		return fmt.Sprintf("lowered by %d ICMP too-big %s", s.ICMPAccepted, plural(int(s.ICMPAccepted), "message"))
+	case s.LocalTooLong > 0:
+		return "lowered by the local stack"
+	case s.LostFlights > 0:
+		return fmt.Sprintf("backed off after %d lost %s", s.LostFlights, plural(int(s.LostFlights), "flight"))
+	}
+	return "the route's MTU; no ICMP too-big seen"
+}
+
+// dtlsResult summarises the search by conn, which has taken d so far, on
+// the path to remote; err is why it ended without a path MTU, or nil.
+func dtlsResult(conn *transport.Conn, remote netip.AddrPort, d time.Duration, err error) *result {
+	s := conn.PathStats()
+	st := conn.ConnectionState()
+	r := &result{
+		Address:      remote.String(),
+		Mode:         modeDTLS,
+		ICMPSource:   sourceNone,
+		ProbeCount:   int(s.ProbesSent),
+		ProbesAcked:  int(s.ProbesAcked),
+		ProbesLost:   int(s.ProbesLost),
+		ICMPSeen:     s.ICMPAccepted > 0,
+		ICMPRejected: s.ICMPRejected,
+		Version:      cliconfig.VersionName(st.Version),
+		CipherSuite:  dtls.CipherSuiteName(st.CipherSuite),
+		Probes:       []probeJSON{},
+		duration:     d,
+	}
+	r.DurationMS = ms(r.duration)
+	if conn.Capabilities().RecvErr {
+		r.ICMPSource = sourceErrQueue
+	}
+	if err != nil {
+		r.Error = oneLine(err)
+		return r
+	}
+	r.PathMTU = conn.PathMTU()
+	r.MaxUDPPayload = r.PathMTU - pmtu.FamilyOf(remote.Addr()).HeaderLen()
+	r.MaxDTLSPayload = conn.MaxPayload()
+	return r
+}
+
+// tracer writes the transport's trace lines on standard error for -v,
+// each with the time since the start. The transport calls it from several
+// goroutines, and may call it until the association is closed.
+type tracer struct {
+	mu      sync.Mutex
+	w       io.Writer
+	start   time.Time
+	stopped bool
+}
+
+// line writes one trace line.
+func (t *tracer) line(msg string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.stopped {
+		fmt.Fprintf(t.w, "%v: %s\n", roundDuration(time.Since(t.start)), msg)
+	}
+}
+
+// stop drops the lines that come after it.
+func (t *tracer) stop() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stopped = true
+}
