@@ -3,10 +3,8 @@
 package tests
 
 import (
-	"bufio"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/netip"
 	"os/exec"
 	"path/filepath"
@@ -61,22 +59,7 @@ func buildDTLSCommand(t *testing.T) string {
 // heartbeats.
 func startDTLSServerCommand(t *testing.T, ns *netns.Namespace, bin string, addr netip.AddrPort, key []byte) {
 	t.Helper()
-	cmd := ns.Command(bin, "server", "-psk", hex.EncodeToString(key), addr.String())
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // the process this test started, by its ID
-		_ = cmd.Wait()
+	startServing(t, ns, bin, []string{"server", "-psk", hex.EncodeToString(key), addr.String()}, func(line string) bool {
+		return strings.HasPrefix(line, "LISTEN ")
 	})
-	lines := bufio.NewReader(stderr)
-	line, err := lines.ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "LISTEN ") {
-		t.Fatalf("dtls server %s: %q, %v", addr, line, err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, lines) }()
 }

@@ -128,7 +128,17 @@ func udpOut(t *testing.T, ns *netns.Namespace, network string) int64 {
 // it serves.
 func startEcho(t *testing.T, ns *netns.Namespace, bin string, addr netip.AddrPort) {
 	t.Helper()
-	cmd := ns.Command(bin, "echo", addr.String())
+	startServing(t, ns, bin, []string{"echo", addr.String()}, func(line string) bool {
+		return strings.Contains(line, "serving")
+	})
+}
+
+// startServing runs bin with args in ns until the test ends, and waits for
+// the first line of its standard error, which ready must accept; the rest
+// of its standard error is discarded.
+func startServing(t *testing.T, ns *netns.Namespace, bin string, args []string, ready func(line string) bool) {
+	t.Helper()
+	cmd := ns.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -142,8 +152,8 @@ func startEcho(t *testing.T, ns *netns.Namespace, bin string, addr netip.AddrPor
 	})
 	lines := bufio.NewReader(stderr)
 	line, err := lines.ReadString('\n')
-	if err != nil || !strings.Contains(line, "serving") {
-		t.Fatalf("pmtu echo %s: %q, %v", addr, line, err)
+	if err != nil || !ready(line) {
+		t.Fatalf("%s %v: %q, %v", bin, args, line, err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, lines) }()
 }
