@@ -29,7 +29,7 @@ type assocConn struct {
 	raddr  *net.UDPAddr
 	dtls   *dtls.Conn // the association's DTLS side, closed with the listener
 
-	queue     chan []byte
+	queue     chan *[]byte // buffers from copyDatagram
 	closed    chan struct{}
 	closeOnce sync.Once
 	dropped   atomic.Uint64 // datagrams dropped because the queue was full
@@ -48,7 +48,7 @@ func newAssocConn(l *Listener, remote netip.AddrPort, p *path) *assocConn {
 		l:      l,
 		remote: remote,
 		raddr:  net.UDPAddrFromAddrPort(remote),
-		queue:  make(chan []byte, assocQueueLen),
+		queue:  make(chan *[]byte, assocQueueLen),
 		closed: make(chan struct{}),
 	}
 }
@@ -56,10 +56,12 @@ func newAssocConn(l *Listener, remote netip.AddrPort, p *path) *assocConn {
 // deliver queues a copy of datagram for Read, or drops it if the queue is
 // full. It never blocks, so one slow association cannot stall the others.
 func (a *assocConn) deliver(datagram []byte) bool {
+	b := copyDatagram(datagram)
 	select {
-	case a.queue <- append([]byte(nil), datagram...):
+	case a.queue <- b:
 		return true
 	default:
+		releaseDatagram(b)
 		a.dropped.Add(1)
 		return false
 	}
@@ -86,7 +88,9 @@ func (a *assocConn) Read(b []byte) (int, error) {
 	}
 	select {
 	case d := <-a.queue:
-		return copy(b, d), nil
+		n := copy(b, *d)
+		releaseDatagram(d)
+		return n, nil
 	case <-a.shrunk:
 		return 0, a.opError("read", errPathShrunk)
 	case <-a.closed:

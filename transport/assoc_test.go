@@ -121,3 +121,20 @@ func TestAssocClose(t *testing.T) {
 		t.Errorf("RemoteAddr = %s", got)
 	}
 }
+
+// TestDeliverDoesNotAllocate checks that a datagram on its way from the
+// listener's reader to its association's Read allocates nothing.
+func TestDeliverDoesNotAllocate(t *testing.T) {
+	a := newTestAssoc(t)
+	d, b := make([]byte, 1000), make([]byte, 1500)
+	a.deliver(d) // warm the pool
+	a.Read(b)
+	if n := testing.AllocsPerRun(1000, func() {
+		a.deliver(d)
+		if n, err := a.Read(b); n != len(d) || err != nil {
+			t.Fatal(n, err)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per datagram, want 0", n)
+	}
+}
