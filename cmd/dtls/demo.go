@@ -82,15 +82,24 @@ func demoOnce(server, client *dtls.Config, out *lines) error {
 	st := c.ConnectionState()
 	out.printf("\n%s with %s: %s, handshake in %v, %d retransmissions\n", cliconfig.VersionName(st.Version),
 		l.Addr(), dtls.CipherSuiteName(st.CipherSuite), time.Since(start).Round(time.Millisecond), c.Stats().Retransmissions)
-	out.printf("  largest write (MaxPayload): %d bytes in %d-byte datagrams\n", c.MaxPayload(), dtls.DefaultDatagramSize)
+	demoPath(c, "after the handshake", out)
 	for i := 1; i <= 3; i++ {
 		if err := demoEcho(c, fmt.Sprintf("datagram %d over %s", i, cliconfig.VersionName(st.Version)), out); err != nil {
 			return err
 		}
 	}
+	demoPath(c, "after heartbeat probes", out)
 	_, err = c.Write(make([]byte, c.MaxPayload()+1))
 	out.printf("  a write of MaxPayload+1 bytes is refused, nothing sent: %v\n", err)
 	return nil
+}
+
+// demoPath prints c's path MTU, the state of its search, and the largest
+// write that fits.
+func demoPath(c *transport.Conn, when string, out *lines) {
+	st := c.PathStats()
+	out.printf("  %s: path MTU %d (search %v, %d probes), largest write (MaxPayload) %d bytes\n",
+		when, c.PathMTU(), st.Search, st.ProbesSent, c.MaxPayload())
 }
 
 // demoEcho sends msg on c and prints it with its echo.
