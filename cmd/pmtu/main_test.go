@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/pathdtls/pathdtls/internal/testenv"
 	"strings"
 	"testing"
 )
@@ -61,7 +62,7 @@ func TestProbeLoopback(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			code, stdout, stderr := runCmd(append([]string{"probe", "-json"}, tt.args...)...)
 			if code != exitOK && strings.Contains(stderr, "no ICMP source") {
-				t.Skip(stderr)
+				testenv.SkipOrFail(t, "%s", stderr)
 			}
 			var r result
 			if err := json.Unmarshal([]byte(stdout), &r); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/pathdtls/pathdtls/internal/testenv"
 	"net"
 	"net/netip"
 	"strings"
@@ -144,7 +145,7 @@ func TestLinkLoopback(t *testing.T) {
 			}
 			defer c.close()
 			if c.source == sourceNone {
-				t.Skipf("no ICMP source here without privilege")
+				testenv.SkipOrFail(t, "no ICMP source here without privilege")
 			}
 			checkReached(t, c, 1, true)
 		})
@@ -172,7 +173,7 @@ func startTestEcho(t *testing.T, addr string) netip.AddrPort {
 	t.Helper()
 	c, err := net.ListenPacket("udp", net.JoinHostPort(addr, "0"))
 	if err != nil {
-		t.Skipf("no %s: %v", addr, err)
+		testenv.SkipOrFail(t, "no %s: %v", addr, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- serveEcho(c, nil) }()
