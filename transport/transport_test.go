@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/pathdtls/pathdtls/internal/testenv"
 	"net"
 	"regexp"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/testenv"
 )
 
 func TestRoundTrip(t *testing.T) {

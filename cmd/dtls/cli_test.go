@@ -1,12 +1,13 @@
 package main
 
 import (
-	"github.com/pathdtls/pathdtls/internal/testenv"
 	"net"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pathdtls/pathdtls/internal/testenv"
 )
 
 const (

@@ -5,11 +5,11 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"io"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"github.com/pathdtls/pathdtls/transport"
 )
 

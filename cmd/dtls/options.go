@@ -5,11 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"strings"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 )
 
 // role says which side a set of flags configures.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"io"
 	"os"
 	"os/signal"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"github.com/pathdtls/pathdtls/transport"
 )
 

@@ -5,10 +5,10 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
-	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"net/netip"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 )
 
 // defaultDTLSPort is the port probe -dtls connects to when none is given:

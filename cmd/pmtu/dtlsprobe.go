@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"io"
 	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"github.com/pathdtls/pathdtls/pmtu"
 	"github.com/pathdtls/pathdtls/transport"
 )

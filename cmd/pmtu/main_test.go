@@ -3,9 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/pathdtls/pathdtls/internal/testenv"
 	"strings"
 	"testing"
+
+	"github.com/pathdtls/pathdtls/internal/testenv"
 )
 
 // runCmd runs the command line args in process.

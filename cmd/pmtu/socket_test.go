@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"github.com/pathdtls/pathdtls/internal/testenv"
 	"net"
 	"net/netip"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/icmp"
+	"github.com/pathdtls/pathdtls/internal/testenv"
 	"github.com/pathdtls/pathdtls/platform"
 )
 
