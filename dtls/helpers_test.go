@@ -2,34 +2,22 @@ package dtls
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/dgramtest"
+	"github.com/pathdtls/pathdtls/internal/testpki"
 )
 
-// testPKI is a CA with an ECDSA and an RSA server certificate for "localhost".
+// testPKI is a CA with an ECDSA and an RSA certificate for "localhost".
 type testPKI struct {
 	ecdsa, rsa tls.Certificate
 	roots      *x509.CertPool
 }
-
-// The test certificates are valid from before synctest's epoch (2000) to
-// long after today, so that they verify inside and outside bubbles.
-var (
-	validFrom  = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
-	validUntil = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
-)
 
 var (
 	pkiOnce sync.Once
@@ -38,34 +26,23 @@ var (
 
 func getPKI() *testPKI {
 	pkiOnce.Do(func() {
-		caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		caTmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "pathdtls test CA"},
-			NotBefore: validFrom, NotAfter: validUntil,
-			IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+		ca, err := testpki.NewCA("pathdtls test CA")
+		if err == nil {
+			pki.ecdsa, err = ca.IssueECDSA()
 		}
-		caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
-		ca, _ := x509.ParseCertificate(caDER)
-		pki.roots = x509.NewCertPool()
-		pki.roots.AddCert(ca)
-		ek, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		pki.ecdsa = leafCert(ca, caKey, ek, 2)
-		rk, _ := rsa.GenerateKey(rand.Reader, 2048)
-		pki.rsa = leafCert(ca, caKey, rk, 3)
+		var rk *rsa.PrivateKey
+		if err == nil {
+			rk, err = rsa.GenerateKey(rand.Reader, 2048)
+		}
+		if err == nil {
+			pki.rsa, err = ca.Issue(rk)
+		}
+		if err != nil {
+			panic("dtls tests: generating certificates: " + err.Error())
+		}
+		pki.roots = ca.Pool()
 	})
 	return &pki
-}
-
-func leafCert(ca *x509.Certificate, caKey crypto.Signer, key crypto.Signer, serial int64) tls.Certificate {
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "localhost"},
-		DNSNames:  []string{"localhost"},
-		NotBefore: validFrom, NotAfter: validUntil,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-	}
-	der, _ := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
-	return tls.Certificate{Certificate: [][]byte{der, ca.Raw}, PrivateKey: key}
 }
 
 // handshakePair runs a client and a server handshake over an impaired

@@ -2,21 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"flag"
 	"fmt"
-	"github.com/pathdtls/pathdtls/internal/cliconfig"
-	"math/big"
-	"net"
 	"sync"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
+	"github.com/pathdtls/pathdtls/internal/testpki"
 	"github.com/pathdtls/pathdtls/transport"
 )
 
@@ -36,7 +31,7 @@ func runDemo(args []string, e *env) int {
 	if code, ok := parseFlags(fs, args, demoUsage, e); !ok {
 		return code
 	}
-	cert, roots, err := selfSigned("localhost")
+	cert, roots, err := demoCertificate()
 	if err != nil {
 		e.stderr.printf("dtls demo: %s\n", oneLine(err))
 		return 1
@@ -134,33 +129,13 @@ func echoAll(c *transport.Conn) {
 	}
 }
 
-// selfSigned returns an ECDSA P-256 certificate for name, 127.0.0.1 and ::1
-// valid for a day, and a pool that trusts it.
-func selfSigned(name string) (tls.Certificate, *x509.CertPool, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+// demoCertificate returns an ECDSA P-256 certificate for localhost,
+// 127.0.0.1 and ::1 from a new CA, and a pool that trusts the CA.
+func demoCertificate() (tls.Certificate, *x509.CertPool, error) {
+	ca, err := testpki.NewCA("pathdtls demo CA")
 	if err != nil {
 		return tls.Certificate{}, nil, err
 	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: name},
-		DNSNames:     []string{name},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, roots, nil
+	cert, err := ca.IssueECDSA()
+	return cert, ca.Pool(), err
 }

@@ -3,16 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -20,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pathdtls/pathdtls/internal/testpki"
 )
 
 // binary is the dtls command, built once by TestMain.
@@ -59,55 +56,27 @@ func writePKI(t *testing.T) files {
 		key:     filepath.Join(dir, "key.pem"),
 		otherCA: filepath.Join(dir, "other-ca.pem"),
 	}
-	ca, caKey := newCA(t, "cmd test CA")
-	other, _ := newCA(t, "unrelated CA")
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := testpki.NewCA("cmd test CA")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
-		DNSNames:    []string{"localhost"},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		NotBefore:   time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	leaf, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
+	other, err := testpki.NewCA("unrelated CA")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	cert, err := ca.IssueECDSA()
 	if err != nil {
 		t.Fatal(err)
 	}
-	writePEM(t, f.ca, "CERTIFICATE", ca.Raw)
-	writePEM(t, f.otherCA, "CERTIFICATE", other.Raw)
-	writePEM(t, f.cert, "CERTIFICATE", leaf, ca.Raw)
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePEM(t, f.ca, "CERTIFICATE", ca.Cert.Raw)
+	writePEM(t, f.otherCA, "CERTIFICATE", other.Cert.Raw)
+	writePEM(t, f.cert, "CERTIFICATE", cert.Certificate...)
 	writePEM(t, f.key, "PRIVATE KEY", pkcs8)
 	return f
-}
-
-func newCA(t *testing.T, name string) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert, key
 }
 
 func writePEM(t *testing.T, path, typ string, ders ...[]byte) {
