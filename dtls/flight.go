@@ -66,6 +66,15 @@ func (t *retransmitTimer) answered(retransmitted bool) {
 	}
 }
 
+// retransmitLocked sends the current flight again and counts it. c.out is
+// held.
+func (c *Conn) retransmitLocked(why string) error {
+	c.out.retransmits++
+	c.stats.retransmissions.Add(1)
+	c.config.tracef("retransmitting (%s)", why)
+	return c.transmitFlightLocked()
+}
+
 // transmitFlightLocked sends c.out.flight at the path's current size. When the
 // datagram connection reports a datagram as too long and the path then
 // offers a smaller size, it fragments again and re-sends; otherwise the

@@ -75,10 +75,7 @@ func (hs *hsBase) retransmit(why string) error {
 	c := hs.c
 	c.out.Lock()
 	defer c.out.Unlock()
-	c.out.retransmits++
-	c.stats.retransmissions.Add(1)
-	c.config.tracef("retransmitting (%s), timer %v", why, hs.timer.cur)
-	return c.transmitFlightLocked()
+	return c.retransmitLocked(fmt.Sprintf("%s, timer %v", why, hs.timer.cur))
 }
 
 // readMessage returns the next handshake message in order, waiting for it

@@ -97,10 +97,7 @@ func (c *Conn) answerRetransmission() error {
 	if c.out.flight == nil || time.Since(c.out.sentAt) < minRetransmitGap {
 		return nil
 	}
-	c.stats.retransmissions.Add(1)
-	c.out.retransmits++
-	c.config.tracef("peer retransmitted its flight: re-sending ours")
-	return c.transmitFlightLocked()
+	return c.retransmitLocked("peer retransmitted its flight after ours was complete")
 }
 
 // postHandshakeMessages refuses handshake messages that would start a
