@@ -19,7 +19,7 @@ const (
 	DefaultHandshakeTimeout  = 60 * time.Second
 	DefaultReplayWindow      = 64 // RFC 6347 §4.1.2.6
 	MinReplayWindow          = 32 // RFC 6347 §4.1.2.6: "a minimum window size of 32 MUST be supported"
-	minDatagramSize          = 64
+	MinDatagramSize          = 64 // the smallest Config.DatagramSize accepted
 )
 
 // A Config configures a client or a server. The zero value is a usable client
@@ -80,7 +80,8 @@ type Config struct {
 	CookieSecretLifetime time.Duration
 
 	// DatagramSize is the UDP payload size used when the datagram connection
-	// does not implement Path; zero means DefaultDatagramSize.
+	// does not implement Path; zero means DefaultDatagramSize. A Path may
+	// honour it too: the transport package fixes the path to it.
 	DatagramSize int
 	// RetransmitTimeout is the initial retransmission timer; zero means 1 s.
 	RetransmitTimeout time.Duration
@@ -220,8 +221,8 @@ func (c *Config) check() error {
 	if w := c.ReplayWindow; w > 0 && w < MinReplayWindow {
 		return fmt.Errorf("dtls: Config.ReplayWindow %d is below the minimum %d", w, MinReplayWindow)
 	}
-	if c.DatagramSize != 0 && c.DatagramSize < minDatagramSize {
-		return fmt.Errorf("dtls: Config.DatagramSize %d is below %d", c.DatagramSize, minDatagramSize)
+	if c.DatagramSize != 0 && c.DatagramSize < MinDatagramSize {
+		return fmt.Errorf("dtls: Config.DatagramSize %d is below %d", c.DatagramSize, MinDatagramSize)
 	}
 	for _, id := range c.CipherSuites {
 		if suiteByID(id) == nil {

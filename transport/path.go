@@ -18,13 +18,9 @@ import (
 // datagrams larger than many DTLS receivers read.
 const DefaultMaxMTU = 9000
 
-// minDatagramSize is the smallest UDP payload a fixed MTU may leave; the
-// dtls package refuses a Config.DatagramSize below it too.
-const minDatagramSize = 64
-
-// minMTU is the smallest MTU that leaves minDatagramSize bytes for both
-// address families.
-const minMTU = 40 + 8 + minDatagramSize
+// minMTU is the smallest MTU that leaves dtls.MinDatagramSize bytes of UDP
+// payload for both address families.
+const minMTU = 40 + 8 + dtls.MinDatagramSize
 
 // checkMTU reports an MTU that cannot carry DTLS; zero means none is fixed.
 func checkMTU(mtu int) error {
