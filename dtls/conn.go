@@ -85,6 +85,9 @@ func (c *Conn) ConnectionState() ConnectionState {
 // handshake completes, fails, ctx is done, or Config.HandshakeTimeout passes.
 // A failed handshake leaves the Conn unusable.
 func (c *Conn) Handshake(ctx context.Context) error {
+	if c.handshakeDone.Load() {
+		return nil // every Read and Write asks: no lock on the record path
+	}
 	c.handshakeMu.Lock()
 	defer c.handshakeMu.Unlock()
 	if c.handshakeErr != nil || c.handshakeDone.Load() {
