@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/testenv"
 	"github.com/pathdtls/pathdtls/transport"
 )
 
@@ -34,7 +35,7 @@ func startDTLSServer(t *testing.T, addr string) netip.AddrPort {
 	}
 	l, err := transport.Listen("udp", net.JoinHostPort(addr, "0"), config)
 	if err != nil {
-		t.Skipf("no %s: %v", addr, err)
+		testenv.SkipOrFail(t, "no %s: %v", addr, err)
 	}
 	done := make(chan struct{})
 	go func() {
