@@ -1,7 +1,6 @@
 package dtls
 
 import (
-	"context"
 	"sync"
 	"testing"
 
@@ -20,16 +19,16 @@ func benchmarkHandshake(b *testing.B, id uint16) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := server.Handshake(context.Background()); err != nil {
+			if err := server.Handshake(); err != nil {
 				b.Error(err)
 			}
 		}()
-		if err := client.Handshake(context.Background()); err != nil {
+		if err := client.Handshake(); err != nil {
 			b.Fatal(err)
 		}
 		wg.Wait()
-		x.Close()
-		y.Close()
+		client.Close()
+		server.Close()
 	}
 }
 

@@ -80,9 +80,14 @@ type Config struct {
 	CookieSecretLifetime time.Duration
 
 	// DatagramSize is the UDP payload size used when the datagram connection
-	// does not implement Path; zero means DefaultDatagramSize. A Path may
-	// honour it too: the transport package fixes the path to it.
+	// of Client or Server does not implement Path; zero means
+	// DefaultDatagramSize. A Path may honour it too: the transport package
+	// fixes the path to it.
 	DatagramSize int
+	// ReceiveQueueSize bounds the decrypted application data, in bytes, that
+	// waits for Read; when a record does not fit, the oldest are dropped and
+	// counted in Stats.DroppedData. Zero means DefaultReceiveQueueSize.
+	ReceiveQueueSize int
 	// RetransmitTimeout is the initial retransmission timer; zero means 1 s.
 	RetransmitTimeout time.Duration
 	// HandshakeTimeout bounds a whole handshake, together with the context's
@@ -147,6 +152,13 @@ func (c *Config) datagramSize() int {
 		return DefaultDatagramSize
 	}
 	return c.DatagramSize
+}
+
+func (c *Config) receiveQueueSize() int {
+	if c.ReceiveQueueSize <= 0 {
+		return DefaultReceiveQueueSize
+	}
+	return c.ReceiveQueueSize
 }
 
 func (c *Config) retransmitTimeout() time.Duration {
@@ -258,6 +270,7 @@ func (c *Config) Clone() *Config {
 		InsecureNoCookie:      c.InsecureNoCookie,
 		CookieSecretLifetime:  c.CookieSecretLifetime,
 		DatagramSize:          c.DatagramSize,
+		ReceiveQueueSize:      c.ReceiveQueueSize,
 		RetransmitTimeout:     c.RetransmitTimeout,
 		HandshakeTimeout:      c.HandshakeTimeout,
 		ReplayWindow:          c.ReplayWindow,

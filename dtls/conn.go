@@ -10,53 +10,88 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/record"
+	"github.com/pathdtls/pathdtls/internal/deadline"
 )
 
-// A Conn is a DTLS association over a datagram connection. It is a net.Conn
-// that keeps datagram boundaries: one Write sends one record in one datagram,
-// and one Read returns the data of one record. Read and Write may be called
-// from different goroutines at the same time.
+// A Conn is a DTLS association. It is a net.Conn that keeps datagram
+// boundaries: one Write sends one record in one datagram, and one Read
+// returns the data of one record. Read and Write may be called from
+// different goroutines at the same time.
+//
+// The protocol runs on its own (see the package documentation): the
+// application's Read only takes decrypted data from a bounded queue.
 type Conn struct {
-	conn     net.Conn
+	link     Link
+	nl       *netLink // the reader of a Conn made by Client or Server, else nil
 	config   *Config
 	isClient bool
-	path     Path
 
-	handshakeMu   sync.Mutex
-	handshakeErr  error
+	in  inHalf  // the receive side and the handshake; see engine.go
+	out outHalf // the send side
+	hb  heartbeatState
+	rq  recvQueue
+
+	startOnce     sync.Once
+	started       atomic.Bool   // start has run
+	hsDone        chan struct{} // closed when the handshake completes or fails
+	hsErr         error         // why it failed; written before hsDone is closed
 	handshakeDone atomic.Bool
 	state         ConnectionState // set by the handshake, read-only after it
 
-	in  inHalf
-	out outHalf
-	hb  heartbeatState
-
-	readDeadline atomic.Pointer[time.Time] // the caller's, restored after handshakes
-	closed       atomic.Bool
-	stats        connStats
+	readDeadline  deadline.Deadline
+	writeDeadline deadline.Deadline
+	closed        atomic.Bool
+	stats         connStats
 }
 
-// Client returns a new client-side Conn over conn, a connection whose Read and
-// Write carry whole datagrams. The handshake runs on the first Read or Write,
-// or on an explicit Handshake.
-func Client(conn net.Conn, config *Config) *Conn { return newConn(conn, config, true) }
+// Client returns a new client-side Conn over conn, a connected datagram
+// connection whose Read and Write carry whole datagrams, such as a
+// connected *net.UDPConn. The handshake runs on the first Read or Write,
+// or on Handshake; from then on a goroutine of the Conn reads conn, until
+// Close. If conn implements [Path], it sizes the datagrams; otherwise they
+// are at most Config.DatagramSize bytes (see package transport for a Conn
+// that finds the path MTU).
+func Client(conn net.Conn, config *Config) *Conn { return newNetConn(conn, config, true) }
 
-// Server returns a new server-side Conn over conn. It answers ClientHellos
-// without a valid cookie statelessly (unless Config.InsecureNoCookie is set).
-func Server(conn net.Conn, config *Config) *Conn { return newConn(conn, config, false) }
+// Server returns a new server-side Conn over conn, as Client does. It
+// answers ClientHellos without a valid cookie statelessly (unless
+// Config.InsecureNoCookie is set).
+func Server(conn net.Conn, config *Config) *Conn { return newNetConn(conn, config, false) }
 
-func newConn(conn net.Conn, config *Config, isClient bool) *Conn {
+// ClientOn returns a new client-side Conn that sends through link and
+// receives what its owner passes to HandleDatagram. Its handshake starts at
+// the first Handshake, Read or Write.
+func ClientOn(link Link, config *Config) *Conn { return newConn(link, config, true) }
+
+// ServerOn returns a new server-side Conn that sends through link and
+// receives what its owner passes to HandleDatagram. Its handshake runs as
+// datagrams arrive, with the deadline of Config.HandshakeTimeout counted
+// from the first one, whether or not anyone calls Handshake.
+func ServerOn(link Link, config *Config) *Conn { return newConn(link, config, false) }
+
+func newNetConn(conn net.Conn, config *Config, isClient bool) *Conn {
 	if config == nil {
 		config = new(Config)
 	}
-	c := &Conn{conn: conn, config: config, isClient: isClient}
+	nl := &netLink{conn: conn}
 	if p, ok := conn.(Path); ok {
-		c.path = p
+		nl.path = p
 	} else {
-		c.path = newFixedPath(config.datagramSize())
+		nl.path = fixedPath(config.datagramSize())
 	}
+	c := newConn(nl, config, isClient)
+	nl.c, c.nl = c, nl
+	return c
+}
+
+func newConn(link Link, config *Config, isClient bool) *Conn {
+	if config == nil {
+		config = new(Config)
+	}
+	c := &Conn{link: link, config: config, isClient: isClient, hsDone: make(chan struct{})}
 	c.in.init(config)
 	c.out.init()
+	c.rq.init(config.receiveQueueSize())
 	return c
 }
 
@@ -81,39 +116,33 @@ func (c *Conn) ConnectionState() ConnectionState {
 	return c.state
 }
 
-// Handshake runs the handshake if it has not run yet. It returns when the
-// handshake completes, fails, ctx is done, or Config.HandshakeTimeout passes.
-// A failed handshake leaves the Conn unusable.
-func (c *Conn) Handshake(ctx context.Context) error {
+// Handshake runs the handshake if it has not run yet, as HandshakeContext
+// does with a context that is never done.
+func (c *Conn) Handshake() error { return c.HandshakeContext(context.Background()) }
+
+// HandshakeContext runs the handshake if it has not run yet, and returns
+// when it completes or fails, when Config.HandshakeTimeout passes, or when
+// ctx is done, which ends the handshake. A handshake that timed out, by ctx
+// or by Config.HandshakeTimeout, returns a [*HandshakeTimeoutError]. A
+// failed handshake leaves the Conn unusable, and every later call returns
+// the same error.
+func (c *Conn) HandshakeContext(ctx context.Context) error {
 	if c.handshakeDone.Load() {
 		return nil // every Read and Write asks: no lock on the record path
 	}
-	c.handshakeMu.Lock()
-	defer c.handshakeMu.Unlock()
-	if c.handshakeErr != nil || c.handshakeDone.Load() {
-		return c.handshakeErr
+	c.start()
+	select {
+	case <-c.hsDone:
+		return c.hsErr
+	default:
 	}
-	if err := c.config.check(); err != nil {
-		c.handshakeErr = err
-		return err
+	select {
+	case <-c.hsDone:
+	case <-ctx.Done():
+		c.abortHandshake(contextError(ctx))
+		<-c.hsDone
 	}
-	c.in.Lock()
-	defer c.in.Unlock()
-	err := c.runHandshake(ctx)
-	c.restoreReadDeadline()
-	if err != nil {
-		c.handshakeErr = err
-		return err
-	}
-	c.handshakeDone.Store(true)
-	return nil
-}
-
-func (c *Conn) runHandshake(ctx context.Context) error {
-	if c.isClient {
-		return newClientHandshake(c).run(ctx)
-	}
-	return newServerHandshake(c).run(ctx)
+	return c.hsErr
 }
 
 // MaxPayload returns the largest Write that fits in one datagram at the
@@ -125,21 +154,24 @@ func (c *Conn) MaxPayload() int {
 	}
 	c.out.Lock()
 	defer c.out.Unlock()
-	return c.out.maxPlaintext(c.out.cur.epoch, c.path.MaxDatagramSize())
+	return c.out.maxPlaintext(c.out.cur.epoch, c.link.MaxDatagramSize())
 }
 
 // Write sends b as the data of one record in one datagram. If b does not fit
 // (see MaxPayload) it sends nothing and returns a *PayloadTooLargeError.
 func (c *Conn) Write(b []byte) (int, error) {
-	if err := c.Handshake(context.Background()); err != nil {
+	if err := c.Handshake(); err != nil {
 		return 0, err
 	}
 	if c.closed.Load() {
 		return 0, net.ErrClosed
 	}
+	if _, passed := c.writeDeadline.Wait(); passed {
+		return 0, errDeadline("write")
+	}
 	c.out.Lock()
 	defer c.out.Unlock()
-	if max := c.out.maxPlaintext(c.out.cur.epoch, c.path.MaxDatagramSize()); len(b) > max {
+	if max := c.out.maxPlaintext(c.out.cur.epoch, c.link.MaxDatagramSize()); len(b) > max {
 		return 0, &PayloadTooLargeError{Size: len(b), Max: max}
 	}
 	if err := c.writeRecordLocked(record.ApplicationData, c.out.cur.epoch, b); err != nil {
@@ -148,90 +180,93 @@ func (c *Conn) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// Read reads the data of one record into b. If b is too short for the
-// record, Read returns io.ErrShortBuffer and keeps the record for the next
-// call. At the peer's close_notify it returns io.EOF.
+// Read reads the data of one record into b, waiting for one to arrive. If b
+// is too short for the record, Read returns io.ErrShortBuffer and keeps the
+// record for the next call. After the peer's close_notify, and once the
+// records before it were read, it returns io.EOF.
 func (c *Conn) Read(b []byte) (int, error) {
-	if err := c.Handshake(context.Background()); err != nil {
+	if err := c.Handshake(); err != nil {
 		return 0, err
 	}
-	c.in.Lock()
-	defer c.in.Unlock()
-	return c.readData(b)
+	return c.rq.read(b, &c.readDeadline)
 }
 
-// Close sends close_notify (if the handshake completed) and closes the
-// datagram connection.
+// Close sends close_notify (if the handshake completed), ends a handshake in
+// progress, stops the Conn's timers and its reader, and closes the link or
+// the datagram connection.
 func (c *Conn) Close() error {
 	if !c.closed.CompareAndSwap(false, true) {
 		return net.ErrClosed
 	}
+	c.in.Lock()
+	c.stopTimerLocked()
+	c.failLocked(net.ErrClosed)
+	c.in.Unlock()
 	if c.handshakeDone.Load() {
 		c.out.Lock()
 		_ = c.sendAlertLocked(alertLevelWarning, AlertCloseNotify)
 		c.out.Unlock()
 	}
-	return c.conn.Close()
+	c.flushEvents()
+	c.readDeadline.Stop()
+	c.writeDeadline.Stop()
+	return c.link.Close()
 }
 
-// LocalAddr returns the local address of the datagram connection.
-func (c *Conn) LocalAddr() net.Addr { return c.conn.LocalAddr() }
+// LocalAddr returns the local address of the link or datagram connection.
+func (c *Conn) LocalAddr() net.Addr { return c.link.LocalAddr() }
 
-// RemoteAddr returns the remote address of the datagram connection.
-func (c *Conn) RemoteAddr() net.Addr { return c.conn.RemoteAddr() }
+// RemoteAddr returns the peer's address.
+func (c *Conn) RemoteAddr() net.Addr { return c.link.RemoteAddr() }
 
 // SetDeadline sets the read and write deadlines.
 func (c *Conn) SetDeadline(t time.Time) error {
-	c.readDeadline.Store(&t)
-	return c.conn.SetDeadline(t)
+	c.readDeadline.Set(t)
+	c.writeDeadline.Set(t)
+	return nil
 }
 
-// SetReadDeadline sets the read deadline. The handshake uses the datagram
-// connection's read deadline for its timers and restores this one afterwards.
+// SetReadDeadline sets the deadline for Read, which waits for decrypted
+// data; the protocol goes on regardless.
 func (c *Conn) SetReadDeadline(t time.Time) error {
-	c.readDeadline.Store(&t)
-	return c.conn.SetReadDeadline(t)
+	c.readDeadline.Set(t)
+	return nil
 }
 
-// SetWriteDeadline sets the write deadline.
-func (c *Conn) SetWriteDeadline(t time.Time) error { return c.conn.SetWriteDeadline(t) }
-
-func (c *Conn) userReadDeadline() time.Time {
-	if t := c.readDeadline.Load(); t != nil {
-		return *t
-	}
-	return time.Time{}
+// SetWriteDeadline sets the deadline for Write. Datagram sends do not wait
+// for the peer, so it is only checked before sending.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.writeDeadline.Set(t)
+	return nil
 }
-
-func (c *Conn) restoreReadDeadline() { _ = c.conn.SetReadDeadline(c.userReadDeadline()) }
-
-// Path returns the Path that sizes this Conn's datagrams.
-func (c *Conn) Path() Path { return c.path }
 
 // Stats are counters of one Conn.
 type Stats struct {
 	Retransmissions uint64 // flights sent again (timer, peer retransmission, or smaller path)
+	Received        uint64 // records authenticated and processed
 	BadRecords      uint64 // records that failed authentication, discarded
 	ReplayedRecords uint64 // records rejected by the anti-replay window
 	DroppedRecords  uint64 // malformed records, unknown epochs, and similar
+	DroppedData     uint64 // application records dropped because the receive queue was full
 }
 
 type connStats struct {
-	retransmissions, badRecords, replayed, dropped atomic.Uint64
+	retransmissions, received, badRecords, replayed, dropped atomic.Uint64
 }
 
 // Stats returns the Conn's counters.
 func (c *Conn) Stats() Stats {
 	return Stats{
 		Retransmissions: c.stats.retransmissions.Load(),
+		Received:        c.stats.received.Load(),
 		BadRecords:      c.stats.badRecords.Load(),
 		ReplayedRecords: c.stats.replayed.Load(),
 		DroppedRecords:  c.stats.dropped.Load(),
+		DroppedData:     c.rq.dropped.Load(),
 	}
 }
 
 var (
-	errHandshakeTimeout = errors.New("dtls: handshake timed out")
-	errSeqExhausted     = errors.New("dtls: record sequence numbers exhausted; open a new association")
-	errTooManyUseless   = errors.New("dtls: too many ignored records from the peer")
+	errSeqExhausted   = errors.New("dtls: record sequence numbers exhausted; open a new association")
+	errTooManyUseless = errors.New("dtls: too many ignored records from the peer")
 )

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"testing"
 	"testing/synctest"
@@ -32,25 +33,6 @@ func TestSmallDatagramsFragmentWithoutLoss(t *testing.T) {
 			t.Errorf("MaxPayload = %d", got)
 		}
 		exchange(t, client, server, client.MaxPayload())
-	})
-}
-
-func TestBackoffLadderAfterTimeouts(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		cc, sc := suiteConfigs(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, VersionDTLS12)
-		narrow := dgramtest.Impairment{MaxSize: 600} // a black hole for larger datagrams
-		start := time.Now()
-		_, server, cerr, serr := handshakePair(t, cc, sc, narrow, narrow)
-		if cerr != nil || serr != nil {
-			t.Fatalf("handshake: %v / %v", cerr, serr)
-		}
-		if got := server.Path().MaxDatagramSize(); got > 600 {
-			t.Errorf("server path size %d after backoff, want ≤ 600", got)
-		}
-		if n := server.Stats().Retransmissions; n < backoffAfter {
-			t.Errorf("server retransmitted %d times, want ≥ %d before backing off", n, backoffAfter)
-		}
-		t.Logf("handshake through a 600-byte black hole took %v of virtual time", time.Since(start))
 	})
 }
 
@@ -109,10 +91,11 @@ func TestForgedRecordDiscardedAndCounted(t *testing.T) {
 		}
 		forged := record.Header{Type: record.ApplicationData, Version: VersionDTLS12, Epoch: 1, Seq: 1000}
 		junk := make([]byte, 64)
-		server.conn.Write(forged.Append(append([]byte(nil), junk...))[:0:0])
-		server.conn.Write(append(forged.Append(nil)[:11], 0, 64, 1, 2))
+		raw := server.nl.conn
+		raw.Write(forged.Append(append([]byte(nil), junk...))[:0:0])
+		raw.Write(append(forged.Append(nil)[:11], 0, 64, 1, 2))
 		d := append(forged.Append(nil)[:11], 0, 64)
-		server.conn.Write(append(d, junk...))
+		raw.Write(append(d, junk...))
 		if _, err := server.Write([]byte("real")); err != nil {
 			t.Fatal(err)
 		}
@@ -207,19 +190,43 @@ func TestHandshakeDeadlines(t *testing.T) {
 		a, b := dgramtest.Pipe(clean, clean) // nobody answers on b
 		defer b.Close()
 		start := time.Now()
-		err := Client(a, &Config{HandshakeTimeout: 5 * time.Second}).Handshake(context.Background())
-		if !errors.Is(err, errHandshakeTimeout) || time.Since(start) != 5*time.Second {
+		c := Client(a, &Config{HandshakeTimeout: 5 * time.Second})
+		defer c.Close()
+		err := c.Handshake()
+		var te *HandshakeTimeoutError
+		var ne net.Error
+		if !errors.As(err, &te) || !errors.As(err, &ne) || !ne.Timeout() || time.Since(start) != 5*time.Second {
 			t.Fatalf("silent peer: %v after %v", err, time.Since(start))
 		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Config.HandshakeTimeout reported as a context deadline: %v", err)
+		}
+		if err2 := c.Handshake(); err2 != err {
+			t.Errorf("second Handshake = %v, want the first error again", err2)
+		}
+
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(1500*time.Millisecond, cancel)
 		a2, b2 := dgramtest.Pipe(clean, clean)
 		defer b2.Close()
-		if err := Client(a2, nil).Handshake(ctx); !errors.Is(err, context.Canceled) {
+		c2 := Client(a2, nil)
+		defer c2.Close()
+		if err := c2.HandshakeContext(ctx); !errors.Is(err, context.Canceled) {
 			t.Fatalf("canceled context: %v", err)
 		}
 		if got := a2.Stats().Sent; got != 2 {
 			t.Errorf("silent peer got %d ClientHellos in 1.5 s, want 2 (initial timer 1 s)", got)
+		}
+
+		ctx3, cancel3 := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel3()
+		a3, b3 := dgramtest.Pipe(clean, clean)
+		defer b3.Close()
+		c3 := Client(a3, nil)
+		defer c3.Close()
+		err = c3.HandshakeContext(ctx3)
+		if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) || !te.Timeout() || te.After != 2*time.Second {
+			t.Fatalf("expired context: %v", err)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package dtls
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -38,11 +39,11 @@ import (
 //	                   | FINISHED  | ---------------------+
 //	                   +-----------+
 //
-// PREPARING is the straight-line handshake code building a flight;
-// sendFlight is SENDING; readMessage is WAITING (its timer retransmits, and
-// so does a retransmission from the peer); FINISHED is a completed handshake
-// whose last flight is kept to answer a retransmitted final flight
-// (answerRetransmission).
+// PREPARING is a step of the handshake building a flight; sendFlight is
+// SENDING; WAITING is the time between steps, when the engine's timer or a
+// retransmission from the peer sends the flight again; FINISHED is a
+// completed handshake whose last flight is kept to answer a retransmitted
+// final flight (peerRetransmittedLocked).
 
 // retransmitTimer is the timer of RFC 6347 §4.2.4.1: it starts at the
 // configured initial value, doubles on every expiry up to 60 s, and keeps its
@@ -66,56 +67,85 @@ func (t *retransmitTimer) answered(retransmitted bool) {
 	}
 }
 
-// retransmitLocked sends the current flight again and counts it. c.out is
+// retransmitLocked sends the current flight again and counts it. c.in is
 // held.
-func (c *Conn) retransmitLocked(why string) error {
+func (c *Conn) retransmitLocked(why string) {
+	c.out.Lock()
+	defer c.out.Unlock()
 	c.out.retransmits++
 	c.stats.retransmissions.Add(1)
 	c.config.tracef("retransmitting (%s)", why)
-	return c.transmitFlightLocked()
+	if err := c.transmitFlightLocked(); err != nil {
+		c.failLocked(err)
+		return
+	}
+	c.armTimerLocked()
 }
 
-// transmitFlightLocked sends c.out.flight at the path's current size. When the
-// datagram connection reports a datagram as too long and the path then
-// offers a smaller size, it fragments again and re-sends; otherwise the
-// flight counts as lost and the timer takes over. c.out is held.
+// transmitFlightLocked sends c.out.flight at the path's current size. When
+// a datagram is refused as too long and the path then offers a smaller
+// size, it fragments again and re-sends; any other failure to send leaves
+// the flight to the timer, as a lost datagram would. It returns an error
+// only when the flight cannot be built or the link is closed. c.in and
+// c.out are held.
 func (c *Conn) transmitFlightLocked() error {
-	for tries := 0; tries < len(backoffLadder)+1; tries++ {
-		size := c.path.MaxDatagramSize()
+	for range maxRepack {
+		size := c.link.MaxDatagramSize()
 		n, err := c.sendFlightAt(size)
-		if err == nil || !errors.Is(err, ErrMessageTooLong) {
-			return err
-		}
-		c.path.MessageTooLong(n)
-		if c.path.MaxDatagramSize() >= size {
+		switch {
+		case err == nil:
+			return nil
+		case n == 0 || errors.Is(err, net.ErrClosed):
+			return err // the flight cannot be built, or the link is gone
+		case !errors.Is(err, ErrMessageTooLong):
+			c.in.lastErr = err
+			c.config.tracef("flight not sent (%v); the timer will send it again", err)
 			return nil
 		}
-		c.config.tracef("path refused %d-byte datagram; re-sending flight at %d", n, c.path.MaxDatagramSize())
+		if c.link.MaxDatagramSize() >= size {
+			c.config.tracef("path refused a %d-byte datagram; the timer will send the flight again", n)
+			return nil
+		}
+		c.config.tracef("path refused a %d-byte datagram; re-sending flight at %d", n, c.link.MaxDatagramSize())
 	}
 	return nil
 }
 
+// maxRepack bounds the packings of one transmission that a path refusing
+// datagrams as too long may cause.
+const maxRepack = 8
+
 // sendFlightAt packs the flight into datagrams of at most size bytes and
-// writes them. On a write error it returns the failed datagram's length.
+// writes them. On a write error it returns the failed datagram's length,
+// which is never 0; other errors come with 0.
+// c.in and c.out are held.
 func (c *Conn) sendFlightAt(size int) (int, error) {
 	dgrams, err := c.packBalanced(size)
 	if err != nil {
 		return 0, err
 	}
-	c.out.flightSize, c.out.sentAt = size, time.Now()
+	c.in.flightSentAt = time.Now()
+	c.in.flightLargest = 0
 	var sizes []string
 	for _, d := range dgrams {
 		b := c.out.buf[:0]
+		first := RecordID{Epoch: d[0].Epoch, Seq: c.out.epochState(d[0].Epoch).seq}
 		for _, r := range d {
 			if b, err = c.out.appendRecord(b, record.ContentType(r.Type), r.Epoch, r.Payload); err != nil {
 				return 0, err
 			}
 		}
-		if _, err := c.conn.Write(b); err != nil {
+		if err := c.link.WriteDatagram(b, first); err != nil {
 			return len(b), err
 		}
+		c.in.flightLargest = max(c.in.flightLargest, len(b))
 		if c.config.Trace != nil {
 			sizes = append(sizes, fmt.Sprintf("%d bytes %s", len(b), describeDatagram(d)))
+		}
+	}
+	for _, o := range c.out.flight {
+		if o.CCS && o.Epoch+1 == c.out.cur.epoch {
+			c.out.ccsSent = true
 		}
 	}
 	c.config.tracef("sent %s in %d datagram(s) of at most %d bytes: %s",

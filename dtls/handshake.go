@@ -1,10 +1,7 @@
 package dtls
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
@@ -12,31 +9,60 @@ import (
 )
 
 // hsBase is the state both sides' handshakes share: the message sequence
-// numbers, the transcript, the deadline and the retransmission timer.
+// numbers, the transcript, the deadline, the retransmission timer, and the
+// step that takes the next message. The handshake is a chain of steps, each
+// the straight-line code between two messages of the peer: the engine pops
+// each complete message in order and gives it to step, which checks it,
+// acts on it, perhaps sends a flight, and names the next step. It is
+// guarded by c.in's lock.
 type hsBase struct {
-	c          *Conn
-	ctx        context.Context
-	deadline   time.Time // whole-handshake deadline; zero for none
-	timer      retransmitTimer
-	waiting    bool // a flight is outstanding and the timer runs
-	timeouts   int  // consecutive timeouts of the current flight
+	c        *Conn
+	started  time.Time
+	deadline time.Time // whole-handshake deadline; zero for none
+	timer    retransmitTimer
+	waiting  bool // a flight is outstanding and the timer runs
+	timeouts int  // consecutive losses of the current flight
+
+	// initial takes whole datagrams before the first message is accepted
+	// (a server's ClientHello and cookie); step takes each message after.
+	initial func(datagram []byte) error
+	step    func(m fragment.Message) error
+	// old, if set, sees every fragment of a message before
+	// next_receive_seq first, and reports whether it dealt with it (a
+	// client's new HelloVerifyRequest).
+	old func(h handshake.Header, frag []byte) bool
+
 	sendSeq    uint16
 	transcript []byte // every message as if unfragmented (RFC 6347 §4.2.6)
+	received   []span // where each message received from the peer sits in transcript
 	vers       uint16
 	suite      *cipherSuite
+
+	// pendingAlert is a fatal alert or close_notify that arrived without
+	// authentication (epoch 0) while the handshake waited, or (sendAlert
+	// set) a record of the new epoch that failed authentication, as the
+	// peer's Finished does when the two sides' keys differ (a wrong
+	// pre-shared key). It ends the handshake at the next timeout unless the
+	// peer's handshake progresses first, since anyone who knows the
+	// addresses can forge such a record.
+	pendingAlert error
+	sendAlert    bool // tell the peer: send bad_record_mac when failing
 }
 
-func (hs *hsBase) init(c *Conn, ctx context.Context) func() bool {
-	hs.c, hs.ctx = c, ctx
+// A span is where a message received from the peer sits in the transcript,
+// so that a retransmission of it can be told from a forgery.
+type span struct {
+	seq      uint16
+	typ      handshake.Type
+	from, to int // the body, without the header
+}
+
+func (hs *hsBase) init(c *Conn, now time.Time) {
+	hs.c, hs.started = c, now
 	hs.timer = newRetransmitTimer(c.config.retransmitTimeout())
 	if d := c.config.handshakeTimeout(); d > 0 {
-		hs.deadline = time.Now().Add(d)
+		hs.deadline = now.Add(d)
 	}
-	if d, ok := ctx.Deadline(); ok && (hs.deadline.IsZero() || d.Before(hs.deadline)) {
-		hs.deadline = d
-	}
-	// Wake a blocked read when ctx is done.
-	return context.AfterFunc(ctx, func() { _ = c.conn.SetReadDeadline(time.Unix(1, 0)) })
 }
 
 // message builds a flight item for a handshake message, assigning its
@@ -44,148 +70,128 @@ func (hs *hsBase) init(c *Conn, ctx context.Context) func() bool {
 func (hs *hsBase) message(epoch uint16, typ handshake.Type, body []byte) fragment.Out {
 	o := fragment.Out{Epoch: epoch, Type: typ, Seq: hs.sendSeq, Body: body}
 	hs.sendSeq++
-	hs.addTranscript(typ, o.Seq, body)
+	hs.appendTranscript(typ, o.Seq, body)
 	return o
 }
 
-// addTranscript appends a message to the transcript with a header that says
-// it was sent whole (RFC 6347 §4.2.6).
+// addTranscript appends a message received from the peer to the transcript
+// and remembers where it is.
 func (hs *hsBase) addTranscript(typ handshake.Type, seq uint16, body []byte) {
+	hs.appendTranscript(typ, seq, body)
+	n := len(hs.transcript)
+	hs.received = append(hs.received, span{seq: seq, typ: typ, from: n - len(body), to: n})
+}
+
+// appendTranscript appends a message with a header that says it was sent
+// whole (RFC 6347 §4.2.6).
+func (hs *hsBase) appendTranscript(typ handshake.Type, seq uint16, body []byte) {
 	h := handshake.Header{Type: typ, Length: uint32(len(body)), MessageSeq: seq, FragmentLength: uint32(len(body))}
 	hs.transcript = h.Append(hs.transcript)
 	hs.transcript = append(hs.transcript, body...)
 }
 
-// sendFlight sends a new flight. awaitReply starts the retransmission timer;
-// a flight that ends the handshake is only kept to answer retransmissions.
+// resetTranscript forgets the transcript: the first ClientHello and the
+// HelloVerifyRequest stay out of it (RFC 6347 §4.2.6).
+func (hs *hsBase) resetTranscript() {
+	hs.transcript, hs.received = hs.transcript[:0], hs.received[:0]
+}
+
+// transcriptBefore returns the transcript without its last message, m,
+// which the engine added before handing m to the step.
+func (hs *hsBase) transcriptBefore(m fragment.Message) []byte {
+	return hs.transcript[:len(hs.transcript)-handshake.HeaderLen-len(m.Body)]
+}
+
+// repeats reports whether fragment, of a message before next_receive_seq,
+// repeats bytes of a message received from the peer: only then is it the
+// peer retransmitting, and not someone else's forgery (RFC 6347 §4.2.4).
+func (hs *hsBase) repeats(h handshake.Header, frag []byte) bool {
+	for _, s := range hs.received {
+		if s.seq != h.MessageSeq {
+			continue
+		}
+		body := hs.transcript[s.from:s.to]
+		off, end := uint64(h.FragmentOffset), uint64(h.FragmentOffset)+uint64(len(frag))
+		return s.typ == h.Type && uint64(h.Length) == uint64(len(body)) &&
+			end <= uint64(len(body)) && string(body[off:end]) == string(frag)
+	}
+	return false
+}
+
+// progress notes that the peer's handshake moved on: a new message arrived.
+func (hs *hsBase) progress() { hs.pendingAlert, hs.sendAlert = nil, false }
+
+// sendFlight sends a new flight. awaitReply starts the retransmission
+// timer; a flight that ends the handshake is only kept to answer
+// retransmissions. The flight before it, if one was outstanding, was
+// answered.
 func (hs *hsBase) sendFlight(items []fragment.Out, awaitReply bool) error {
 	c := hs.c
 	c.out.Lock()
 	defer c.out.Unlock()
 	if hs.waiting {
-		hs.timer.answered(c.out.retransmits > 0)
+		hs.answered()
 	}
 	c.out.flight, c.out.retransmits = items, 0
 	hs.waiting, hs.timeouts = awaitReply, 0
-	return c.transmitFlightLocked()
+	err := c.transmitFlightLocked()
+	c.armTimerLocked()
+	return err
 }
 
-// retransmit sends the current flight again.
-func (hs *hsBase) retransmit(why string) error {
+// answered takes in that the outstanding flight was answered: its size
+// gets through, and the timer keeps its value only if the flight was lost
+// on the way (RFC 6347 §4.2.4.1). c.out is held.
+func (hs *hsBase) answered() {
+	hs.timer.answered(hs.c.out.retransmits > 0)
+	if n := hs.c.in.flightLargest; n > 0 {
+		hs.c.link.FlightAnswered(n)
+	}
+	hs.waiting = false
+}
+
+// flightTimedOut retransmits the flight in progress when its timer
+// expires. Each loss may make the path smaller (RFC 6347 §4.1.1.1); a
+// retransmission at a smaller size keeps the timer, since the flight is
+// then sent as a probe of that size, and one sent at the same size doubles
+// it (RFC 6347 §4.2.4.1).
+func (hs *hsBase) flightTimedOut() {
 	c := hs.c
-	c.out.Lock()
-	defer c.out.Unlock()
-	return c.retransmitLocked(fmt.Sprintf("%s, timer %v", why, hs.timer.cur))
-}
-
-// readMessage returns the next handshake message in order, waiting for it
-// with the retransmission timer running (RFC 6347 §4.2.4).
-func (hs *hsBase) readMessage() (fragment.Message, error) {
-	c := hs.c
-	for {
-		if m, ok := c.in.reasm.Pop(); ok {
-			c.config.tracef("received %s (message_seq %d, %d bytes)", m.Type, m.Seq, len(m.Body))
-			hs.addTranscript(m.Type, m.Seq, m.Body)
-			return m, nil
-		}
-		if c.in.err != nil {
-			return fragment.Message{}, c.in.err
-		}
-		if err := hs.awaitDatagram(); err != nil {
-			return fragment.Message{}, err
-		}
-	}
-}
-
-// awaitDatagram reads and processes one datagram, or handles the timer or
-// a path signal.
-func (hs *hsBase) awaitDatagram() error {
-	c := hs.c
-	readBy := hs.readDeadline()
-	if err := c.conn.SetReadDeadline(readBy); err != nil {
-		return err
-	}
-	if err := hs.ctx.Err(); err != nil {
-		return err
-	}
-	n, err := c.conn.Read(c.in.buf)
-	if err != nil {
-		return hs.readError(err)
-	}
-	if err := c.handleDatagram(c.in.buf[:n]); err != nil {
-		return err
-	}
-	if c.in.sawOld {
-		c.in.sawOld = false
-		if hs.waiting && time.Since(c.out.sentAt) >= minRetransmitGap {
-			// The peer is still waiting for our flight: it was lost, which
-			// the Path hears as it hears a timeout (but our timer keeps
-			// its value: this is not our timer expiring).
-			hs.timeouts++
-			c.path.HandshakeTimeout(c.out.flightSize, hs.timeouts)
-			return hs.retransmit("peer retransmitted")
-		}
-	}
-	return nil
-}
-
-// readDeadline is the earliest of the timer, the handshake deadline and the
-// caller's read deadline.
-func (hs *hsBase) readDeadline() time.Time {
-	t := hs.deadline
-	earlier := func(u time.Time) {
-		if !u.IsZero() && (t.IsZero() || u.Before(t)) {
-			t = u
-		}
-	}
-	if hs.waiting {
-		earlier(hs.c.out.sentAt.Add(hs.timer.cur))
-	}
-	earlier(hs.c.userReadDeadline())
-	return t
-}
-
-// readError sorts a read error into a timer expiry, a path signal, or a
-// failure.
-func (hs *hsBase) readError(err error) error {
-	c := hs.c
-	if errors.Is(err, ErrMessageTooLong) {
-		return hs.pathShrunk()
-	}
-	var ne net.Error
-	if !errors.As(err, &ne) || !ne.Timeout() {
-		return err
-	}
-	if e := hs.ctx.Err(); e != nil {
-		return e
-	}
-	now := time.Now()
-	if !hs.deadline.IsZero() && !now.Before(hs.deadline) {
-		return errHandshakeTimeout
-	}
-	if u := c.userReadDeadline(); !u.IsZero() && !now.Before(u) {
-		return err
-	}
-	if !hs.waiting || now.Before(c.out.sentAt.Add(hs.timer.cur)) {
-		return nil
-	}
 	hs.timeouts++
-	c.path.HandshakeTimeout(c.out.flightSize, hs.timeouts)
-	hs.timer.expired()
-	return hs.retransmit(fmt.Sprintf("timeout %d", hs.timeouts))
-}
-
-// pathShrunk re-sends the current flight at once if the path now allows
-// less than the flight was sent at.
-func (hs *hsBase) pathShrunk() error {
-	c := hs.c
-	if hs.waiting && c.path.MaxDatagramSize() < c.out.flightSize {
-		return hs.retransmit("path shrank")
+	largest := c.in.flightLargest
+	c.link.FlightLost(largest)
+	if c.link.MaxDatagramSize() >= largest {
+		hs.timer.expired()
 	}
-	return nil
+	c.retransmitLocked(fmt.Sprintf("timeout %d, timer %v", hs.timeouts, hs.timer.cur))
 }
 
-// expect returns an unexpected_message failure for a message of the wrong type.
+// peerRetransmittedLocked acts on a retransmission of the peer's previous
+// flight: during the handshake it says ours was lost, which the path hears
+// as it hears a timeout, though our timer keeps its value; after the
+// handshake it says our final flight was lost, and it is sent again. A
+// burst of retransmitted records (a whole flight, several datagrams) is
+// answered once. c.in is held.
+func (c *Conn) peerRetransmittedLocked() {
+	if time.Since(c.in.flightSentAt) < minRetransmitGap {
+		return
+	}
+	hs := c.in.hs
+	switch {
+	case hs != nil && hs.waiting:
+		hs.timeouts++
+		c.link.FlightLost(c.in.flightLargest)
+		c.retransmitLocked("peer retransmitted")
+	case hs == nil && c.out.hasFlight():
+		c.retransmitLocked("peer retransmitted its flight after ours was complete")
+	}
+}
+
+// minRetransmitGap keeps a burst of retransmitted records from the peer (a
+// whole flight, several datagrams) from making us answer more than once.
+const minRetransmitGap = 100 * time.Millisecond
+
+// unexpected returns an unexpected_message failure for a message of the wrong type.
 func (hs *hsBase) unexpected(m fragment.Message, want string) error {
 	return hs.c.sendAlert(AlertUnexpectedMessage,
 		fmt.Errorf("dtls: unexpected %s, want %s", m.Type, want))
@@ -213,7 +219,8 @@ func (hs *hsBase) establishKeys(master, clientRandom, serverRandom []byte, isCli
 	c.out.Lock()
 	c.out.nextEpoch(mine)
 	c.out.Unlock()
-	return c.setReadCipher(theirs)
+	c.setReadCipher(theirs)
+	return c.in.err
 }
 
 // setVersion fixes the negotiated version in the record layer.
@@ -224,10 +231,33 @@ func (hs *hsBase) setVersion(v uint16) {
 	hs.c.out.Unlock()
 }
 
-// finished returns a Finished body for label over the transcript so far.
-func (hs *hsBase) finished(master []byte, label string) []byte {
-	return prfVerifyData(hs.suite, hs.vers, master, label, hs.suite.transcriptHash(hs.vers, hs.transcript))
+// finished returns a Finished body for label over transcript.
+func (hs *hsBase) finished(master []byte, label string, transcript []byte) []byte {
+	return prfVerifyData(hs.suite, hs.vers, master, label, hs.suite.transcriptHash(hs.vers, transcript))
 }
 
 // ccs is the ChangeCipherSpec item of a flight, sent in the epoch before it.
 func ccs(epoch uint16) fragment.Out { return fragment.Out{Epoch: epoch, CCS: true} }
+
+// finish ends a handshake that succeeded. A side still waiting for an
+// answer to its flight (the client, whose flight 5 the server's Finished
+// answered) keeps no flight; the other (the server) keeps its last one to
+// answer a retransmitted final flight (RFC 6347 §4.2.4). Application data
+// that arrived early is queued for Read. c.state is set. c.in is held.
+func (hs *hsBase) finish() {
+	c := hs.c
+	c.out.Lock()
+	if hs.waiting {
+		hs.answered()
+		c.out.flight, c.out.prev = nil, nil
+	}
+	c.out.Unlock()
+	c.in.hs = nil
+	c.stopTimerLocked()
+	c.finishHandshakeLocked(nil)
+	for _, d := range c.in.early {
+		c.rq.push(d)
+	}
+	c.in.early = nil
+	c.config.tracef("handshake complete: %s, %s", versionName(hs.vers), hs.suite.name)
+}

@@ -1,28 +1,31 @@
 package dtls
 
 import (
-	"context"
-	"crypto"
+	"bytes"
 	"crypto/hmac"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
 )
 
 // maxHelloVerifyRequests bounds how many cookies a client accepts in one
-// handshake before giving up on a server that keeps asking.
+// handshake: a server that keeps asking is left to the handshake deadline.
 const maxHelloVerifyRequests = 4
 
 // clientHandshake is the state of one client handshake (RFC 6347 §4.2.4,
-// flights 1, 3 and 5).
+// flights 1, 3 and 5). Its steps take the server's messages in order:
+// helloReply, serverCertificate, serverKeyExchange, certificateRequest,
+// serverHelloDone (which sends flight 5), serverFinished.
 type clientHandshake struct {
 	hsBase
 	hello     *handshake.ClientHello
+	hvrs      int // HelloVerifyRequests answered
 	sh        *handshake.ServerHello
 	ems       bool
 	certs     []*x509.Certificate
@@ -35,36 +38,10 @@ type clientHandshake struct {
 	preMaster []byte
 }
 
-func newClientHandshake(c *Conn) *clientHandshake {
+func newClientHandshake(c *Conn, now time.Time) *clientHandshake {
 	hs := &clientHandshake{}
-	hs.c = c
+	hs.init(c, now)
 	return hs
-}
-
-func (hs *clientHandshake) run(ctx context.Context) error {
-	stop := hs.init(hs.c, ctx)
-	defer stop()
-	if err := hs.sendHello(); err != nil {
-		return err
-	}
-	m, err := hs.readHelloReply()
-	if err != nil {
-		return err
-	}
-	if err := hs.processServerHello(m); err != nil {
-		return err
-	}
-	if err := hs.readServerFlight(); err != nil {
-		return err
-	}
-	if err := hs.sendKeyExchangeFlight(); err != nil {
-		return err
-	}
-	if err := hs.readServerFinished(); err != nil {
-		return err
-	}
-	hs.complete()
-	return nil
 }
 
 // makeHello builds the ClientHello (RFC 6347 §4.2.1, RFC 5246 §7.4.1.2).
@@ -101,46 +78,84 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	return ch, nil
 }
 
+// sendHello sends flight 1, the first ClientHello.
 func (hs *clientHandshake) sendHello() error {
 	ch, err := hs.makeHello()
 	if err != nil {
 		return err
 	}
 	hs.hello = ch
-	body, err := ch.Marshal()
+	hs.step, hs.old = hs.helloReply, hs.oldFragment
+	return hs.sendClientHello()
+}
+
+// sendClientHello sends the ClientHello, with the cookie if there is one.
+// The first ClientHello and the HelloVerifyRequest stay out of the
+// transcript (RFC 6347 §4.2.1, §4.2.6).
+func (hs *clientHandshake) sendClientHello() error {
+	body, err := hs.hello.Marshal()
 	if err != nil {
 		return err
 	}
+	hs.resetTranscript()
 	return hs.sendFlight([]fragment.Out{hs.message(0, handshake.TypeClientHello, body)}, true)
 }
 
-// readHelloReply reads the server's first message, answering each
-// HelloVerifyRequest with the ClientHello again, now with the cookie. The
-// first ClientHello and the HelloVerifyRequest stay out of the transcript
-// (RFC 6347 §4.2.1, §4.2.6).
-func (hs *clientHandshake) readHelloReply() (fragment.Message, error) {
-	for i := 0; ; i++ {
-		m, err := hs.readMessage()
-		if err != nil || m.Type != handshake.TypeHelloVerifyRequest {
-			return m, err
+// helloReply takes the server's first message: a HelloVerifyRequest, which
+// is answered with the ClientHello again, now with the cookie, or the
+// ServerHello.
+func (hs *clientHandshake) helloReply(m fragment.Message) error {
+	if m.Type == handshake.TypeHelloVerifyRequest {
+		if !hs.helloVerifyRequest(m.Body) {
+			// Ignored: let a real message take this message_seq.
+			hs.c.in.reasm.SetNext(m.Seq)
 		}
-		var hvr handshake.HelloVerifyRequest
-		if !hvr.Unmarshal(m.Body) {
-			return m, hs.decodeError(m)
-		}
-		if i >= maxHelloVerifyRequests || len(hvr.Cookie) == 0 {
-			return m, hs.c.sendAlert(AlertHandshakeFailure, errors.New("dtls: server keeps sending HelloVerifyRequest"))
-		}
-		hs.hello.Cookie = hvr.Cookie
-		body, err := hs.hello.Marshal()
-		if err != nil {
-			return m, err
-		}
-		hs.transcript = hs.transcript[:0]
-		if err := hs.sendFlight([]fragment.Out{hs.message(0, handshake.TypeClientHello, body)}, true); err != nil {
-			return m, err
-		}
+		return nil
 	}
+	hs.old = nil
+	if err := hs.processServerHello(m); err != nil {
+		return err
+	}
+	hs.step = hs.serverCertificate
+	if hs.suite.kx == kxPSK {
+		hs.step = hs.serverKeyExchange
+	}
+	return nil
+}
+
+// helloVerifyRequest answers a HelloVerifyRequest with the ClientHello
+// carrying its cookie, and reports whether it did. A HelloVerifyRequest
+// that is malformed, carries no cookie or the cookie we sent, or comes
+// after maxHelloVerifyRequests others changes nothing: a forged one must
+// not derail the handshake. A new cookie restarts the exchange, as a
+// server that rotated its secret asks (RFC 6347 §4.2.1).
+func (hs *clientHandshake) helloVerifyRequest(body []byte) bool {
+	var hvr handshake.HelloVerifyRequest
+	if !hvr.Unmarshal(body) || len(hvr.Cookie) == 0 || bytes.Equal(hvr.Cookie, hs.hello.Cookie) ||
+		hs.hvrs >= maxHelloVerifyRequests {
+		hs.c.stats.dropped.Add(1)
+		return false
+	}
+	hs.hvrs++
+	hs.hello.Cookie = hvr.Cookie
+	hs.c.config.tracef("received HelloVerifyRequest with a %d-byte cookie", len(hvr.Cookie))
+	if err := hs.sendClientHello(); err != nil {
+		hs.c.failLocked(err)
+	}
+	return true
+}
+
+// oldFragment takes a HelloVerifyRequest whose message_seq is before
+// next_receive_seq, until the ServerHello arrives: a server may answer
+// every ClientHello with message_seq 0, or send a new cookie after
+// rotating its secret.
+func (hs *clientHandshake) oldFragment(h handshake.Header, frag []byte) bool {
+	if h.Type != handshake.TypeHelloVerifyRequest || h.FragmentOffset != 0 ||
+		uint64(h.FragmentLength) != uint64(h.Length) {
+		return false
+	}
+	hs.helloVerifyRequest(frag)
+	return true
 }
 
 // processServerHello checks the server's choices (RFC 5246 §7.4.1.3).
@@ -175,37 +190,61 @@ func (hs *clientHandshake) processServerHello(m fragment.Message) error {
 	return nil
 }
 
-// readServerFlight reads Certificate, ServerKeyExchange, CertificateRequest
-// and ServerHelloDone, as the suite requires (RFC 5246 §7.4).
-func (hs *clientHandshake) readServerFlight() error {
-	m, err := hs.readMessage()
+// serverCertificate takes the server's Certificate (RFC 5246 §7.4.2).
+func (hs *clientHandshake) serverCertificate(m fragment.Message) error {
+	c := hs.c
+	if m.Type != handshake.TypeCertificate {
+		return hs.unexpected(m, "Certificate")
+	}
+	var cm handshake.Certificate
+	if !cm.Unmarshal(m.Body) {
+		return hs.decodeError(m)
+	}
+	certs, chains, err := c.verifyServerCertificates(cm.Certificates)
 	if err != nil {
 		return err
 	}
-	if hs.suite.kx != kxPSK {
-		if m, err = hs.readCertificate(m); err != nil {
-			return err
-		}
+	if !kxAcceptsKey(hs.suite.kx, certs[0].PublicKey) {
+		return c.sendAlert(AlertUnsupportedCertificate, errors.New("dtls: server certificate key does not fit the cipher suite"))
 	}
-	if m.Type == handshake.TypeServerKeyExchange {
-		if err := hs.processServerKeyExchange(m); err != nil {
-			return err
+	hs.certs, hs.chains = certs, chains
+	hs.step = hs.serverKeyExchange
+	return nil
+}
+
+// serverKeyExchange takes the ServerKeyExchange, which a PSK server without
+// an identity hint leaves out (RFC 4279 §2).
+func (hs *clientHandshake) serverKeyExchange(m fragment.Message) error {
+	if m.Type != handshake.TypeServerKeyExchange {
+		if hs.suite.kx != kxPSK {
+			return hs.unexpected(m, "ServerKeyExchange")
 		}
-		if m, err = hs.readMessage(); err != nil {
-			return err
-		}
-	} else if hs.suite.kx != kxPSK {
-		return hs.unexpected(m, "ServerKeyExchange")
+		return hs.certificateRequest(m)
 	}
-	if m.Type == handshake.TypeCertificateRequest && hs.suite.kx != kxPSK {
-		hs.certReq = new(handshake.CertificateRequest)
-		if !hs.certReq.Unmarshal(m.Body, hs.vers == VersionDTLS12) {
-			return hs.decodeError(m)
-		}
-		if m, err = hs.readMessage(); err != nil {
-			return err
-		}
+	if err := hs.processServerKeyExchange(m); err != nil {
+		return err
 	}
+	hs.step = hs.certificateRequest
+	return nil
+}
+
+// certificateRequest takes a CertificateRequest, if the server sent one
+// (RFC 5246 §7.4.4), or else the ServerHelloDone.
+func (hs *clientHandshake) certificateRequest(m fragment.Message) error {
+	if m.Type != handshake.TypeCertificateRequest || hs.suite.kx == kxPSK {
+		return hs.serverHelloDone(m)
+	}
+	hs.certReq = new(handshake.CertificateRequest)
+	if !hs.certReq.Unmarshal(m.Body, hs.vers == VersionDTLS12) {
+		return hs.decodeError(m)
+	}
+	hs.step = hs.serverHelloDone
+	return nil
+}
+
+// serverHelloDone takes the ServerHelloDone that ends flight 4, and sends
+// flight 5.
+func (hs *clientHandshake) serverHelloDone(m fragment.Message) error {
 	if m.Type != handshake.TypeServerHelloDone {
 		return hs.unexpected(m, "ServerHelloDone")
 	}
@@ -213,28 +252,11 @@ func (hs *clientHandshake) readServerFlight() error {
 	if !done.Unmarshal(m.Body) {
 		return hs.decodeError(m)
 	}
+	if err := hs.sendKeyExchangeFlight(); err != nil {
+		return err
+	}
+	hs.step = hs.serverFinished
 	return nil
-}
-
-// readCertificate processes the server's Certificate and returns the next message.
-func (hs *clientHandshake) readCertificate(m fragment.Message) (fragment.Message, error) {
-	c := hs.c
-	if m.Type != handshake.TypeCertificate {
-		return m, hs.unexpected(m, "Certificate")
-	}
-	var cm handshake.Certificate
-	if !cm.Unmarshal(m.Body) {
-		return m, hs.decodeError(m)
-	}
-	certs, chains, err := c.verifyServerCertificates(cm.Certificates)
-	if err != nil {
-		return m, err
-	}
-	if !kxAcceptsKey(hs.suite.kx, certs[0].PublicKey) {
-		return m, c.sendAlert(AlertUnsupportedCertificate, errors.New("dtls: server certificate key does not fit the cipher suite"))
-	}
-	hs.certs, hs.chains = certs, chains
-	return hs.readMessage()
 }
 
 // processServerKeyExchange checks the server's ECDHE parameters and their
@@ -268,121 +290,8 @@ func (hs *clientHandshake) processServerKeyExchange(m fragment.Message) error {
 	return nil
 }
 
-// keyExchange computes the premaster secret and the ClientKeyExchange body.
-func (hs *clientHandshake) keyExchange() (body []byte, err error) {
-	cfg := hs.c.config
-	if hs.suite.kx == kxPSK {
-		psk, err := cfg.PSK(hs.hint)
-		if err != nil {
-			return nil, hs.c.sendAlert(AlertInternalError, err)
-		}
-		hs.preMaster, hs.identity = pskPremaster(psk), cfg.PSKIdentity
-		return (&handshake.ClientKeyExchangePSK{Identity: cfg.PSKIdentity}).Marshal()
-	}
-	priv, err := curveFor(tls.CurveID(hs.ske.Curve)).GenerateKey(cfg.rand())
-	if err != nil {
-		return nil, err
-	}
-	if hs.preMaster, err = ecdheShared(priv, hs.ske.PublicKey); err != nil {
-		return nil, hs.c.sendAlert(AlertIllegalParameter, err)
-	}
-	return (&handshake.ClientKeyExchangeECDHE{PublicKey: priv.PublicKey().Bytes()}).Marshal()
-}
-
-// sendKeyExchangeFlight sends flight 5: [Certificate], ClientKeyExchange,
-// [CertificateVerify], ChangeCipherSpec, Finished (RFC 6347 §4.2.4).
-func (hs *clientHandshake) sendKeyExchangeFlight() error {
-	var items []fragment.Out
-	cert, err := hs.clientCertificate(&items)
-	if err != nil {
-		return err
-	}
-	body, err := hs.keyExchange()
-	if err != nil {
-		return err
-	}
-	items = append(items, hs.message(0, handshake.TypeClientKeyExchange, body))
-	var sessionHash []byte
-	if hs.ems {
-		sessionHash = hs.suite.transcriptHash(hs.vers, hs.transcript)
-	}
-	if cert != nil {
-		if err := hs.certificateVerify(cert, &items); err != nil {
-			return err
-		}
-	}
-	hs.master = masterSecret(hs.suite, hs.vers, hs.preMaster, hs.hello.Random[:], hs.sh.Random[:], sessionHash)
-	if err := hs.establishKeys(hs.master, hs.hello.Random[:], hs.sh.Random[:], true); err != nil {
-		return err
-	}
-	items = append(items, ccs(0))
-	items = append(items, hs.message(1, handshake.TypeFinished, hs.finished(hs.master, clientFinishedLabel)))
-	return hs.sendFlight(items, true)
-}
-
-// clientCertificate adds our Certificate when the server asked for one
-// (RFC 5246 §7.4.6), and returns the certificate if it is not empty.
-func (hs *clientHandshake) clientCertificate(items *[]fragment.Out) (*tls.Certificate, error) {
-	if hs.certReq == nil {
-		return nil, nil
-	}
-	cert, _ := hs.c.config.certFor(hs.suite.kx)
-	if cert == nil {
-		cert, _ = hs.c.config.certFor(otherKX(hs.suite.kx))
-	}
-	var cm handshake.Certificate
-	if cert != nil {
-		cm.Certificates = cert.Certificate
-	}
-	body, err := cm.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	*items = append(*items, hs.message(0, handshake.TypeCertificate, body))
-	return cert, nil
-}
-
-// otherKX maps an ECDHE key exchange to the other certificate type, since a
-// client certificate need not match the server's.
-func otherKX(kx keyExchange) keyExchange {
-	if kx == kxECDHEECDSA {
-		return kxECDHERSA
-	}
-	return kxECDHEECDSA
-}
-
-// certificateVerify signs the transcript with our certificate's key
-// (RFC 5246 §7.4.8).
-func (hs *clientHandshake) certificateVerify(cert *tls.Certificate, items *[]fragment.Out) error {
-	signer := cert.PrivateKey.(crypto.Signer)
-	cv := handshake.CertificateVerify{}
-	if hs.vers == VersionDTLS12 {
-		alg, ok := pickSignature(signer.Public(), hs.certReq.SignatureAlgorithms)
-		if !ok {
-			return hs.c.sendAlert(AlertHandshakeFailure, errors.New("dtls: no signature algorithm for the client certificate"))
-		}
-		cv.SigAlg = alg
-	}
-	sig, err := sign(hs.c.config.rand(), signer, hs.vers, cv.SigAlg, hs.transcript)
-	if err != nil {
-		return hs.c.sendAlert(AlertInternalError, err)
-	}
-	cv.Signature = sig
-	body, err := cv.Marshal(hs.vers == VersionDTLS12)
-	if err != nil {
-		return err
-	}
-	*items = append(*items, hs.message(0, handshake.TypeCertificateVerify, body))
-	return nil
-}
-
-// readServerFinished reads flight 6 and checks the server's Finished.
-func (hs *clientHandshake) readServerFinished() error {
-	want := hs.finished(hs.master, serverFinishedLabel)
-	m, err := hs.readMessage()
-	if err != nil {
-		return err
-	}
+// serverFinished takes flight 6 and checks the server's Finished.
+func (hs *clientHandshake) serverFinished(m fragment.Message) error {
 	if m.Type != handshake.TypeFinished {
 		return hs.unexpected(m, "Finished")
 	}
@@ -390,9 +299,11 @@ func (hs *clientHandshake) readServerFinished() error {
 	if !fin.Unmarshal(m.Body) {
 		return hs.decodeError(m)
 	}
+	want := hs.finished(hs.master, serverFinishedLabel, hs.transcriptBefore(m))
 	if !hmac.Equal(fin.VerifyData, want) {
 		return hs.c.sendAlert(AlertDecryptError, errors.New("dtls: server's Finished is wrong"))
 	}
+	hs.complete()
 	return nil
 }
 
@@ -410,10 +321,7 @@ func (hs *clientHandshake) complete() {
 		VerifiedChains:       hs.chains,
 		PSKIdentity:          hs.identity,
 	}
-	c.out.Lock()
-	c.out.flight, c.out.prev = nil, nil
-	c.out.Unlock()
-	c.config.tracef("handshake complete: %s, %s", versionName(hs.vers), hs.suite.name)
+	hs.finish()
 }
 
 func versionName(v uint16) string {

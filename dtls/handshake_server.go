@@ -1,7 +1,6 @@
 package dtls
 
 import (
-	"context"
 	"crypto"
 	"crypto/ecdh"
 	"crypto/hmac"
@@ -10,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
@@ -17,85 +17,69 @@ import (
 )
 
 // serverHandshake is the state of one server handshake (RFC 6347 §4.2.4,
-// flights 2, 4 and 6).
+// flights 2, 4 and 6). It takes whole datagrams until a ClientHello with a
+// valid cookie arrives (clientHelloDatagram, which sends flight 4), then
+// the client's messages in order: clientCertificate, clientKeyExchange,
+// certificateVerify, clientFinished (which sends flight 6).
 type serverHandshake struct {
 	hsBase
-	ch        *handshake.ClientHello
-	sh        *handshake.ServerHello
-	ems       bool
-	cert      *tls.Certificate
-	curve     tls.CurveID
-	sigAlg    uint16
-	ecdhKey   *ecdh.PrivateKey
-	identity  []byte
-	master    []byte
-	peerCerts []*x509.Certificate
-	chains    [][]*x509.Certificate
+	gate        *HelloGate // reassembles a fragmented ClientHello
+	ch          *handshake.ClientHello
+	sh          *handshake.ServerHello
+	ems         bool
+	cert        *tls.Certificate
+	curve       tls.CurveID
+	sigAlg      uint16
+	ecdhKey     *ecdh.PrivateKey
+	identity    []byte
+	preMaster   []byte
+	sessionHash []byte
+	master      []byte
+	peerCerts   []*x509.Certificate
+	chains      [][]*x509.Certificate
 }
 
-func newServerHandshake(c *Conn) *serverHandshake {
+func newServerHandshake(c *Conn, now time.Time) *serverHandshake {
 	hs := &serverHandshake{}
-	hs.c = c
+	hs.init(c, now)
+	hs.initial = hs.clientHelloDatagram
 	return hs
 }
 
-func (hs *serverHandshake) run(ctx context.Context) error {
-	stop := hs.init(hs.c, ctx)
-	defer stop()
-	if err := hs.readClientHello(); err != nil {
-		return err
-	}
-	if err := hs.negotiate(); err != nil {
-		return err
-	}
-	if err := hs.sendServerFlight(); err != nil {
-		return err
-	}
-	if err := hs.readClientFlight(); err != nil {
-		return err
-	}
-	if err := hs.sendFinishedFlight(); err != nil {
-		return err
-	}
-	hs.complete()
-	return nil
-}
-
-// readClientHello waits for a ClientHello with a valid cookie, answering the
-// others with a HelloVerifyRequest and no state (RFC 6347 §4.2.1).
-func (hs *serverHandshake) readClientHello() error {
+// clientHelloDatagram takes a datagram before the handshake has begun: a
+// ClientHello with a valid cookie begins it; one without is answered with
+// a HelloVerifyRequest and leaves no state (RFC 6347 §4.2.1); anything
+// else is dropped.
+func (hs *serverHandshake) clientHelloDatagram(d []byte) error {
 	c := hs.c
-	for {
-		if err := c.conn.SetReadDeadline(hs.readDeadline()); err != nil {
-			return err
-		}
-		if err := hs.ctx.Err(); err != nil {
-			return err
-		}
-		n, err := c.conn.Read(c.in.buf)
-		if err != nil {
-			if err = hs.readError(err); err != nil {
-				return err
-			}
-			continue
-		}
-		d := c.in.buf[:n]
-		reply, ok := c.config.VerifyClientHello(d, c.conn.RemoteAddr())
-		if reply != nil {
-			c.config.tracef("sent HelloVerifyRequest (%d bytes)", len(reply))
-			_, _ = c.conn.Write(reply) // never retransmitted; the client's timer covers loss
-		}
-		if ok {
-			return hs.acceptClientHello(d)
-		}
+	if hs.gate == nil {
+		hs.gate = NewHelloGate(c.config, 1)
 	}
+	v := hs.gate.Check(d, c.link.RemoteAddr())
+	reply, ok := v.Reply, v.Accept
+	if reply != nil {
+		c.config.tracef("sent HelloVerifyRequest (%d bytes)", len(reply))
+		id, _ := ParseRecordID(reply)
+		c.out.Lock()
+		_ = c.link.WriteDatagram(reply, id) // never retransmitted; the client's timer covers loss
+		c.out.Unlock()
+	}
+	if !ok {
+		if reply == nil {
+			c.config.tracef("dropped a datagram that is no ClientHello, or a fragment of one (%d bytes)", len(d))
+		}
+		return nil
+	}
+	hs.initial, hs.gate = nil, nil
+	return hs.acceptClientHello(v.Hello)
 }
 
 // acceptClientHello starts the handshake state from a verified ClientHello:
 // our messages continue from its message_seq (RFC 6347 §4.2.2) and our
 // records from its record sequence number, since a stateless
 // HelloVerifyRequest may already have used the numbers below it
-// (RFC 6347 §4.2.1). The rest of its datagram is processed as usual.
+// (RFC 6347 §4.2.1). Flight 4 goes out, and the rest of the datagram is
+// processed as usual.
 func (hs *serverHandshake) acceptClientHello(d []byte) error {
 	c := hs.c
 	rh, hh, ch, body, ok := parseFirstClientHello(d)
@@ -103,16 +87,27 @@ func (hs *serverHandshake) acceptClientHello(d []byte) error {
 		return errors.New("dtls: internal error: verified ClientHello did not parse")
 	}
 	hs.ch = ch
-	c.in.cur.window.Mark(rh.Seq)
 	c.out.Lock()
 	c.out.cur.seq = max(c.out.cur.seq, rh.Seq)
 	c.out.Unlock()
 	c.in.reasm.SetNext(hh.MessageSeq + 1)
 	hs.sendSeq = hh.MessageSeq
 	hs.addTranscript(handshake.TypeClientHello, hh.MessageSeq, body)
+	hs.progress()
 	c.config.tracef("received ClientHello (message_seq %d, %d bytes)", hh.MessageSeq, len(body))
+	if err := hs.negotiate(); err != nil {
+		return err
+	}
+	if err := hs.sendServerFlight(); err != nil {
+		return err
+	}
+	hs.step = hs.clientKeyExchange
+	if hs.wantsClientCert() {
+		hs.step = hs.clientCertificate
+	}
 	_, _, rest, _ := record.Split(d)
-	return c.handleDatagram(rest)
+	c.handleRecords(rest)
+	return nil
 }
 
 // negotiate picks the version, suite, group and signature scheme.
@@ -254,18 +249,10 @@ func (hs *serverHandshake) serverKeyExchange() ([]byte, error) {
 	return ske.Marshal(hs.vers == VersionDTLS12)
 }
 
-// readClientFlight reads flight 5 up to and including Finished:
-// [Certificate], ClientKeyExchange, [CertificateVerify], Finished.
-func (hs *serverHandshake) readClientFlight() error {
-	m, err := hs.readMessage()
-	if err != nil {
-		return err
-	}
-	if hs.wantsClientCert() {
-		if m, err = hs.readClientCertificate(m); err != nil {
-			return err
-		}
-	}
+// clientKeyExchange takes the ClientKeyExchange (RFC 5246 §7.4.7). After a
+// non-empty client Certificate a CertificateVerify follows; otherwise the
+// keys can be derived now.
+func (hs *serverHandshake) clientKeyExchange(m fragment.Message) error {
 	if m.Type != handshake.TypeClientKeyExchange {
 		return hs.unexpected(m, "ClientKeyExchange")
 	}
@@ -273,23 +260,28 @@ func (hs *serverHandshake) readClientFlight() error {
 	if err != nil {
 		return err
 	}
-	var sessionHash []byte
+	hs.preMaster = preMaster
 	if hs.ems {
-		sessionHash = hs.suite.transcriptHash(hs.vers, hs.transcript)
+		hs.sessionHash = hs.suite.transcriptHash(hs.vers, hs.transcript)
 	}
 	if len(hs.peerCerts) > 0 {
-		if err := hs.readCertificateVerify(); err != nil {
-			return err
-		}
+		hs.step = hs.certificateVerify
+		return nil
 	}
-	hs.master = masterSecret(hs.suite, hs.vers, preMaster, hs.ch.Random[:], hs.sh.Random[:], sessionHash)
-	want := hs.finished(hs.master, clientFinishedLabel)
-	if err := hs.establishKeys(hs.master, hs.ch.Random[:], hs.sh.Random[:], false); err != nil {
-		return err
-	}
-	if m, err = hs.readMessage(); err != nil {
-		return err
-	}
+	return hs.deriveKeys()
+}
+
+// deriveKeys computes the master secret (RFC 5246 §8.1, RFC 7627 §4) and
+// arms the record layer with the keys; the client's Finished comes next.
+func (hs *serverHandshake) deriveKeys() error {
+	hs.master = masterSecret(hs.suite, hs.vers, hs.preMaster, hs.ch.Random[:], hs.sh.Random[:], hs.sessionHash)
+	hs.step = hs.clientFinished
+	return hs.establishKeys(hs.master, hs.ch.Random[:], hs.sh.Random[:], false)
+}
+
+// clientFinished takes the client's Finished, checks it, and sends flight
+// 6, which completes the handshake.
+func (hs *serverHandshake) clientFinished(m fragment.Message) error {
 	if m.Type != handshake.TypeFinished {
 		return hs.unexpected(m, "Finished")
 	}
@@ -297,9 +289,14 @@ func (hs *serverHandshake) readClientFlight() error {
 	if !fin.Unmarshal(m.Body) {
 		return hs.decodeError(m)
 	}
+	want := hs.finished(hs.master, clientFinishedLabel, hs.transcriptBefore(m))
 	if !hmac.Equal(fin.VerifyData, want) {
 		return hs.c.sendAlert(AlertDecryptError, errors.New("dtls: client's Finished is wrong"))
 	}
+	if err := hs.sendFinishedFlight(); err != nil {
+		return err
+	}
+	hs.complete()
 	return nil
 }
 
@@ -332,7 +329,7 @@ func (hs *serverHandshake) processClientKeyExchange(m fragment.Message) ([]byte,
 // sendFinishedFlight sends flight 6, ChangeCipherSpec and Finished, and keeps
 // it to answer a retransmitted flight 5 (RFC 6347 §4.2.4).
 func (hs *serverHandshake) sendFinishedFlight() error {
-	fin := hs.finished(hs.master, serverFinishedLabel)
+	fin := hs.finished(hs.master, serverFinishedLabel, hs.transcript)
 	items := []fragment.Out{ccs(0), hs.message(1, handshake.TypeFinished, fin)}
 	return hs.sendFlight(items, false)
 }
@@ -349,5 +346,5 @@ func (hs *serverHandshake) complete() {
 		VerifiedChains:       hs.chains,
 		PSKIdentity:          hs.identity,
 	}
-	c.config.tracef("handshake complete: %s, %s", versionName(hs.vers), hs.suite.name)
+	hs.finish()
 }

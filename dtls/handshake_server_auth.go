@@ -30,35 +30,30 @@ func (hs *serverHandshake) certificateRequest() ([]byte, error) {
 	return cr.Marshal(hs.vers == VersionDTLS12)
 }
 
-// readClientCertificate processes the client's Certificate, which a client
-// must send, possibly empty, when asked (RFC 5246 §7.4.6), and returns the
-// next message.
-func (hs *serverHandshake) readClientCertificate(m fragment.Message) (fragment.Message, error) {
+// clientCertificate takes the client's Certificate, which a client must
+// send, possibly empty, when asked (RFC 5246 §7.4.6).
+func (hs *serverHandshake) clientCertificate(m fragment.Message) error {
 	if m.Type != handshake.TypeCertificate {
-		return m, hs.unexpected(m, "Certificate")
+		return hs.unexpected(m, "Certificate")
 	}
 	var cm handshake.Certificate
 	if !cm.Unmarshal(m.Body) {
-		return m, hs.decodeError(m)
+		return hs.decodeError(m)
 	}
 	certs, chains, err := hs.c.verifyClientCertificates(cm.Certificates)
 	if err != nil {
-		return m, err
-	}
-	hs.peerCerts, hs.chains = certs, chains
-	return hs.readMessage()
-}
-
-// readCertificateVerify checks the client's signature over the transcript up
-// to the CertificateVerify (RFC 5246 §7.4.8), after a non-empty client
-// Certificate.
-func (hs *serverHandshake) readCertificateVerify() error {
-	c := hs.c
-	signed := slices.Clone(hs.transcript)
-	m, err := hs.readMessage()
-	if err != nil {
 		return err
 	}
+	hs.peerCerts, hs.chains = certs, chains
+	hs.step = hs.clientKeyExchange
+	return nil
+}
+
+// certificateVerify checks the client's signature over the transcript up
+// to the CertificateVerify (RFC 5246 §7.4.8), after a non-empty client
+// Certificate.
+func (hs *serverHandshake) certificateVerify(m fragment.Message) error {
+	c := hs.c
 	if m.Type != handshake.TypeCertificateVerify {
 		return hs.unexpected(m, "CertificateVerify")
 	}
@@ -70,8 +65,8 @@ func (hs *serverHandshake) readCertificateVerify() error {
 	if tls12 && !slices.Contains(signatureAlgorithms, cv.SigAlg) {
 		return c.sendAlert(AlertIllegalParameter, errors.New("dtls: client used a signature algorithm we did not offer"))
 	}
-	if err := verifySignature(hs.peerCerts[0].PublicKey, hs.vers, cv.SigAlg, signed, cv.Signature); err != nil {
+	if err := verifySignature(hs.peerCerts[0].PublicKey, hs.vers, cv.SigAlg, hs.transcriptBefore(m), cv.Signature); err != nil {
 		return c.sendAlert(AlertDecryptError, err)
 	}
-	return nil
+	return hs.deriveKeys()
 }

@@ -16,8 +16,8 @@ import (
 // (RFC 6520 §5.1, RFC 8899 §6.2.1). pathdtls always advertises
 // peer_allowed_to_send, and answers every valid request it receives.
 
-// heartbeatState is the heartbeat state of a Conn. It has its own lock:
-// SendHeartbeat must not wait for the read lock, which a blocked Read holds.
+// heartbeatState is the heartbeat state of a Conn. It has its own lock, so
+// that SendHeartbeat never waits for the engine's.
 type heartbeatState struct {
 	sync.Mutex
 	peerMode uint8  // the peer's HeartbeatMode (RFC 6520 §2), 0 if it sent none
@@ -41,8 +41,9 @@ func (c *Conn) HeartbeatAllowed() bool {
 }
 
 // SetHeartbeatHandler sets f to be called with the payload of each
-// HeartbeatResponse that answers the outstanding request. f runs inside Read
-// (which is where records are processed) and must not call Read.
+// HeartbeatResponse that answers the outstanding request. f runs on the
+// goroutine that processed the response (the Conn's reader, or the owner's
+// in HandleDatagram), without the Conn's locks held.
 func (c *Conn) SetHeartbeatHandler(f func(payload []byte)) {
 	c.hb.Lock()
 	c.hb.handler = f
@@ -87,25 +88,20 @@ func (c *Conn) heartbeatBytes(m *heartbeatMessage) ([]byte, error) {
 }
 
 // handleHeartbeat answers a HeartbeatRequest and reports the response to
-// the outstanding request. Invalid messages, and any before the handshake
-// completes, are discarded silently (RFC 6520 §4).
+// the outstanding request. Invalid messages, any before the handshake
+// completes, and requests from a peer that did not negotiate the extension
+// are discarded silently (RFC 6520 §2, §4). c.in is held.
 func (c *Conn) handleHeartbeat(h record.Header, b []byte) {
 	var m heartbeatMessage
-	if h.Epoch == 0 || !c.handshakeDone.Load() || !m.unmarshal(b) {
+	c.hb.Lock()
+	negotiated := c.hb.peerMode != 0
+	c.hb.Unlock()
+	if h.Epoch == 0 || !c.handshakeDone.Load() || !negotiated || !m.unmarshal(b) {
 		c.stats.dropped.Add(1)
 		return
 	}
 	if m.typ == heartbeatResponse {
-		c.hb.Lock()
-		f := c.hb.handler
-		match := c.hb.pending != nil && bytes.Equal(m.payload, c.hb.pending)
-		if match {
-			c.hb.pending = nil
-		}
-		c.hb.Unlock()
-		if match && f != nil {
-			f(m.payload)
-		}
+		c.heartbeatResponse(m.payload)
 		return
 	}
 	resp := heartbeatMessage{typ: heartbeatResponse, payload: m.payload, padding: heartbeatMinPadding}
@@ -115,7 +111,22 @@ func (c *Conn) handleHeartbeat(h record.Header, b []byte) {
 	}
 	c.out.Lock()
 	defer c.out.Unlock()
-	if len(out) <= c.out.maxPlaintext(c.out.cur.epoch, c.path.MaxDatagramSize()) {
+	if len(out) <= c.out.maxPlaintext(c.out.cur.epoch, c.link.MaxDatagramSize()) {
 		_ = c.writeRecordLocked(record.Heartbeat, c.out.cur.epoch, out)
+	}
+}
+
+// heartbeatResponse takes a HeartbeatResponse: when it answers the
+// outstanding request, the handler hears of it once the engine's lock is
+// released. c.in is held.
+func (c *Conn) heartbeatResponse(payload []byte) {
+	c.hb.Lock()
+	match := c.hb.pending != nil && bytes.Equal(payload, c.hb.pending)
+	if match {
+		c.hb.pending = nil
+	}
+	c.hb.Unlock()
+	if match {
+		c.in.ev.heartbeats = append(c.in.ev.heartbeats, bytes.Clone(payload))
 	}
 }

@@ -1,8 +1,10 @@
 package dtls
 
 import (
+	"errors"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
@@ -18,19 +20,23 @@ const (
 )
 
 // epochIn is the read state of one epoch: its cipher and replay window.
+// Epoch 0 has no window: its records are not authenticated, so marking
+// them would let anyone who knows the addresses push the window past the
+// peer's real records. Handshake messages are deduplicated by message_seq
+// instead (RFC 6347 §4.2.2).
 type epochIn struct {
 	epoch  uint16
 	cipher record.Cipher
-	window *record.Window
+	window *record.Window // nil in epoch 0
 }
 
-// inHalf is the receiving direction of the record layer.
+// inHalf is the receiving direction of the record layer, and the
+// handshake. Its lock is the engine's (see engine.go).
 type inHalf struct {
 	sync.Mutex
-	err    error // first permanent error
-	window int   // replay window size for new epochs
-	buf    []byte
-	rest   []byte // records of the current datagram not yet processed
+	err     error // first permanent error
+	window  int   // replay window size for new epochs
+	lastErr error // the last error survived, for a handshake that times out
 
 	cur, prev *epochIn
 	next      record.Cipher // cipher of epoch cur+1, once the handshake knows it
@@ -39,18 +45,21 @@ type inHalf struct {
 
 	reasm   *fragment.Reassembler
 	hsEpoch uint16   // handshake messages must come in this epoch or later
-	sawOld  bool     // a handshake fragment from before next_receive_seq arrived
+	sawOld  bool     // the peer retransmitted a message we already have
 	early   [][]byte // application data that arrived during the handshake
-	pending []byte   // a record's data kept for a Read whose buffer was short
 	useless int
+
+	hs            *hsBase     // the handshake in progress, nil when none
+	finished      bool        // the handshake ended, well or not
+	timer         *time.Timer // the handshake's timer (engine.go)
+	flightSentAt  time.Time   // when our current flight was last sent
+	flightLargest int         // its largest datagram, UDP payload bytes
+	ev            events      // for flushEvents
 }
 
 func (in *inHalf) init(cfg *Config) {
 	in.window = cfg.replayWindow()
-	// Room for one maximal record. A larger datagram is truncated and its
-	// last record dropped; DTLS peers size datagrams to the path MTU.
-	in.buf = make([]byte, record.HeaderLen+record.MaxCiphertext)
-	in.cur = &epochIn{cipher: record.NewNull(), window: record.NewWindow(in.window)}
+	in.cur = &epochIn{cipher: record.NewNull()}
 	in.reasm = fragment.NewReassembler(fragment.Limits{})
 }
 
@@ -82,136 +91,136 @@ func (in *inHalf) hold(rec []byte) bool {
 	return true
 }
 
-// handleDatagram processes every record of a datagram read during the
-// handshake. Records never span datagrams (RFC 6347 §4.1.1).
-func (c *Conn) handleDatagram(d []byte) error {
-	for len(d) > 0 {
+// handleRecords processes every record of a datagram. Records never span
+// datagrams (RFC 6347 §4.1.1). c.in is held.
+func (c *Conn) handleRecords(d []byte) {
+	for len(d) > 0 && c.in.err == nil {
 		h, frag, rest, ok := record.Split(d)
 		if !ok {
 			c.stats.dropped.Add(1) // the rest of the datagram cannot be framed
-			return nil
+			return
 		}
-		data, err := c.handleRecord(h, frag, d[:len(d)-len(rest)])
-		if err != nil {
-			return err
-		}
-		if data != nil && len(c.in.early) < maxEarlyData {
-			c.in.early = append(c.in.early, append([]byte(nil), data...))
-		}
+		c.handleRecord(h, frag, d[:len(d)-len(rest)])
 		d = rest
 	}
-	return nil
 }
 
 // setReadCipher gives the record layer the keys of the next epoch and
-// processes the records that were held for them.
-func (c *Conn) setReadCipher(ci record.Cipher) error {
+// processes the records that were held for them. c.in is held.
+func (c *Conn) setReadCipher(ci record.Cipher) {
 	c.in.next = ci
 	c.in.hsEpoch = c.in.cur.epoch + 1
 	held := c.in.held
 	c.in.held, c.in.heldBytes = nil, 0
 	for _, rec := range held {
-		if err := c.handleDatagram(rec); err != nil {
-			return err
-		}
+		c.handleRecords(rec)
 	}
-	return nil
 }
 
-// handleRecord authenticates one record and acts on it. It returns the
-// plaintext of an application data record for the caller to deliver. Records
-// that fail authentication or replay checks are dropped and counted
-// (RFC 6347 §4.1.2.7), unless Config.AlertOnBadRecord says otherwise.
-func (c *Conn) handleRecord(h record.Header, frag, whole []byte) ([]byte, error) {
+// handleRecord authenticates one record and acts on it. Records that fail
+// authentication or replay checks are dropped and counted (RFC 6347
+// §4.1.2.7), unless Config.AlertOnBadRecord says otherwise.
+func (c *Conn) handleRecord(h record.Header, frag, whole []byte) {
 	if c.handshakeDone.Load() && h.Version != c.state.Version {
 		c.stats.dropped.Add(1)
-		return nil, nil
+		return
 	}
 	es := c.in.epochFor(h.Epoch)
 	if es == nil {
-		return nil, c.handleFutureRecord(h, frag, whole)
+		c.handleFutureRecord(h, frag, whole)
+		return
 	}
 	if es == c.in.prev && h.Type != record.Handshake && h.Type != record.ChangeCipherSpec {
 		// Only a retransmitted flight is expected from an old epoch; an
 		// alert there would be unauthenticated once keys are in use.
 		c.stats.dropped.Add(1)
-		return nil, nil
+		return
 	}
-	if !es.window.Check(h.Seq) {
+	if es.window != nil && !es.window.Check(h.Seq) {
 		c.stats.replayed.Add(1)
-		return nil, nil
+		return
 	}
 	plain, err := es.cipher.Open(h, frag)
 	if err != nil {
-		return nil, c.badRecord(h)
+		c.badRecord(h)
+		return
 	}
-	es.window.Mark(h.Seq)
+	if es.window != nil {
+		es.window.Mark(h.Seq)
+	}
+	c.authenticated(h, plain)
+}
+
+// authenticated acts on a record that passed its epoch's checks.
+func (c *Conn) authenticated(h record.Header, plain []byte) {
 	if len(plain) > record.MaxPlaintext {
-		return nil, c.overflow(h)
+		c.overflow(h)
+		return
 	}
-	return c.dispatch(h, plain)
+	if h.Epoch > 0 {
+		c.stats.received.Add(1)
+	}
+	c.dispatch(h, plain)
 }
 
 // handleFutureRecord deals with a record of an epoch we cannot open now: the
-// next epoch is opened if its keys are known, or held briefly; any other
-// epoch is dropped (RFC 6347 §4.1).
-func (c *Conn) handleFutureRecord(h record.Header, frag, whole []byte) error {
+// next epoch is opened if its keys are known, or held until they are while
+// a handshake runs; any other epoch is dropped (RFC 6347 §4.1).
+func (c *Conn) handleFutureRecord(h record.Header, frag, whole []byte) {
 	if h.Epoch != c.in.cur.epoch+1 {
 		c.stats.dropped.Add(1)
-		return nil
+		return
 	}
 	if c.in.next == nil {
-		if !c.in.hold(whole) {
+		if c.in.hs == nil || !c.in.hold(whole) {
 			c.stats.dropped.Add(1)
 		}
-		return nil
+		return
 	}
-	w := record.NewWindow(c.in.window)
 	plain, err := c.in.next.Open(h, frag)
 	if err != nil {
-		return c.badRecord(h)
+		c.badRecord(h)
+		return
 	}
+	w := record.NewWindow(c.in.window)
 	w.Mark(h.Seq)
 	c.in.advance(w)
-	if len(plain) > record.MaxPlaintext {
-		return c.overflow(h)
-	}
-	data, err := c.dispatch(h, plain)
-	if data != nil && len(c.in.early) < maxEarlyData {
-		c.in.early = append(c.in.early, append([]byte(nil), data...))
-	}
-	return err
+	c.authenticated(h, plain)
 }
 
-func (c *Conn) badRecord(h record.Header) error {
+// badRecord counts a record that failed authentication. During a
+// handshake, one of the new epoch is remembered (see hsBase.pendingAlert).
+func (c *Conn) badRecord(h record.Header) {
 	c.stats.badRecords.Add(1)
-	if c.config.AlertOnBadRecord && h.Epoch > 0 {
-		return c.fail(c.sendAlert(AlertBadRecordMAC, nil))
+	if h.Epoch == 0 {
+		return
 	}
-	return nil
+	if c.config.AlertOnBadRecord {
+		c.failLocked(c.sendAlert(AlertBadRecordMAC, nil))
+		return
+	}
+	if hs := c.in.hs; hs != nil && hs.pendingAlert == nil {
+		hs.pendingAlert, hs.sendAlert = errKeysDiffer, true
+	}
 }
+
+// errKeysDiffer is the failure of a handshake whose peer's records of the
+// new epoch did not authenticate.
+var errKeysDiffer = errors.New("dtls: the peer's records in the new epoch fail authentication: the two sides' keys differ (a wrong pre-shared key?)")
 
 // overflow handles an authenticated record whose plaintext exceeds 2^14
 // bytes: fatal record_overflow (RFC 5246 §6.2.1); unprotected ones are
 // dropped.
-func (c *Conn) overflow(h record.Header) error {
+func (c *Conn) overflow(h record.Header) {
 	if h.Epoch == 0 {
 		c.stats.dropped.Add(1)
-		return nil
+		return
 	}
-	return c.fail(c.sendAlert(AlertRecordOverflow, nil))
-}
-
-// fail makes err the permanent read error.
-func (c *Conn) fail(err error) error {
-	if c.in.err == nil {
-		c.in.err = err
-	}
-	return err
+	c.failLocked(c.sendAlert(AlertRecordOverflow, nil))
 }
 
 // dispatch acts on an authenticated record's plaintext by content type.
-func (c *Conn) dispatch(h record.Header, plain []byte) ([]byte, error) {
+func (c *Conn) dispatch(h record.Header, plain []byte) {
 	switch h.Type {
 	case record.Handshake:
 		c.handleHandshakeRecord(h.Epoch, plain)
@@ -222,29 +231,42 @@ func (c *Conn) dispatch(h record.Header, plain []byte) ([]byte, error) {
 			c.stats.dropped.Add(1)
 		}
 	case record.Alert:
-		return nil, c.handleAlert(plain)
+		c.handleAlert(h.Epoch, plain)
 	case record.Heartbeat:
 		c.handleHeartbeat(h, plain)
 	case record.ApplicationData:
-		if h.Epoch == 0 {
-			c.stats.dropped.Add(1) // never accepted unprotected
-			return nil, nil
-		}
-		if len(plain) == 0 {
-			return nil, c.uselessRecord()
-		}
-		c.in.useless = 0
-		return plain, nil
+		c.handleData(h, plain)
 	default:
 		c.stats.dropped.Add(1)
 	}
-	return nil, nil
+}
+
+// handleData queues the data of an application record for Read, or keeps
+// it until the handshake completes.
+func (c *Conn) handleData(h record.Header, plain []byte) {
+	switch {
+	case h.Epoch == 0:
+		c.stats.dropped.Add(1) // never accepted unprotected
+	case len(plain) == 0:
+		c.uselessRecord()
+	case !c.handshakeDone.Load():
+		if len(c.in.early) < maxEarlyData {
+			c.in.early = append(c.in.early, append([]byte(nil), plain...))
+		} else {
+			c.stats.dropped.Add(1)
+		}
+	default:
+		c.in.useless = 0
+		c.rq.push(plain)
+	}
 }
 
 // handleHandshakeRecord feeds the handshake fragments of a record to the
-// reassembler. A malformed fragment ends the record. Once keys are in use,
-// records of an earlier epoch can only be retransmissions: they are looked at
-// to notice that, and never supply a new message.
+// reassembler. A malformed fragment ends the record. A fragment of a
+// message before next_receive_seq is the peer retransmitting when it is
+// authenticated or repeats what we received; a forged one changes nothing.
+// Once keys are in use, records of an earlier epoch never supply a new
+// message.
 func (c *Conn) handleHandshakeRecord(epoch uint16, b []byte) {
 	for len(b) > 0 {
 		h, frag, rest, ok := handshake.ParseFragment(b)
@@ -252,9 +274,17 @@ func (c *Conn) handleHandshakeRecord(epoch uint16, b []byte) {
 			c.stats.dropped.Add(1)
 			return
 		}
+		hs := c.in.hs
 		switch {
 		case h.MessageSeq < c.in.reasm.Next():
-			c.in.sawOld = true
+			if hs != nil && hs.old != nil && hs.old(h, frag) {
+				break
+			}
+			if epoch > 0 || hs != nil && hs.repeats(h, frag) {
+				c.in.sawOld = true
+			} else {
+				c.stats.dropped.Add(1)
+			}
 		case epoch < c.in.hsEpoch:
 			c.stats.dropped.Add(1)
 		default:
@@ -264,29 +294,59 @@ func (c *Conn) handleHandshakeRecord(epoch uint16, b []byte) {
 	}
 }
 
-// handleAlert processes an alert record (RFC 5246 §7.2).
-func (c *Conn) handleAlert(b []byte) error {
+// handleAlert processes an alert record (RFC 5246 §7.2). An alert in epoch
+// 0 is not authenticated: during a handshake it ends it only if nothing
+// else happens before the next timeout (see hsBase.pendingAlert).
+func (c *Conn) handleAlert(epoch uint16, b []byte) {
 	if len(b) != 2 {
 		c.stats.dropped.Add(1)
-		return nil
+		return
 	}
-	a := Alert(b[1])
-	if a == AlertCloseNotify {
-		return c.fail(io.EOF)
+	level, a := b[0], Alert(b[1])
+	var err error
+	switch {
+	case a == AlertCloseNotify:
+		err = io.EOF
+	case level == alertLevelFatal:
+		err = &AlertError{Alert: a, Fatal: true, Remote: true}
+	default:
+		c.uselessRecord()
+		return
 	}
-	if b[0] == alertLevelFatal {
-		return c.fail(&AlertError{Alert: a, Fatal: true, Remote: true})
+	if epoch == 0 {
+		if hs := c.in.hs; hs != nil {
+			hs.pendingAlert = err
+			c.in.lastErr = err
+		}
+		c.stats.dropped.Add(1)
+		return
 	}
-	if a == AlertNoRenegotiation || a == AlertUserCanceled || b[0] == alertLevelWarning {
-		return c.uselessRecord()
-	}
-	return nil
+	c.failLocked(err)
 }
 
-func (c *Conn) uselessRecord() error {
+func (c *Conn) uselessRecord() {
 	c.in.useless++
 	if c.in.useless > maxUselessInRow {
-		return c.fail(c.sendAlert(AlertUnexpectedMessage, errTooManyUseless))
+		c.failLocked(c.sendAlert(AlertUnexpectedMessage, errTooManyUseless))
 	}
-	return nil
+}
+
+// postHandshakeMessagesLocked refuses handshake messages that would start a
+// renegotiation, which pathdtls does not support (RFC 5746 §4.5 lets us
+// answer with a warning no_renegotiation). c.in is held.
+func (c *Conn) postHandshakeMessagesLocked() {
+	for c.in.err == nil {
+		m, ok := c.in.reasm.Pop()
+		if !ok {
+			return
+		}
+		if m.Type != handshake.TypeHelloRequest && m.Type != handshake.TypeClientHello {
+			c.failLocked(c.sendAlert(AlertUnexpectedMessage, nil))
+			return
+		}
+		c.out.Lock()
+		_ = c.sendAlertLocked(alertLevelWarning, AlertNoRenegotiation)
+		c.out.Unlock()
+		c.uselessRecord()
+	}
 }

@@ -3,7 +3,6 @@ package dtls
 import (
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/record"
@@ -29,9 +28,10 @@ type outHalf struct {
 	buf     []byte
 
 	flight      []fragment.Out // the current or last flight, for retransmission
-	flightSize  int            // the datagram size it was last sent at
-	sentAt      time.Time
 	retransmits int
+	// ccsSent says that a flight carrying our ChangeCipherSpec into the
+	// current epoch was sent: until then the peer may not read it.
+	ccsSent bool
 }
 
 func (o *outHalf) init() {
@@ -45,6 +45,25 @@ func (o *outHalf) init() {
 func (o *outHalf) nextEpoch(c record.Cipher) {
 	o.prev = o.cur
 	o.cur = &epochOut{epoch: o.prev.epoch + 1, cipher: c}
+	o.ccsSent = false
+}
+
+// hasFlight reports whether a flight is kept for retransmission.
+func (o *outHalf) hasFlight() bool {
+	o.Lock()
+	defer o.Unlock()
+	return o.flight != nil
+}
+
+// alertEpoch is the epoch to send an alert in: the current one once our
+// ChangeCipherSpec into it has been sent, else the one before, which is the
+// newest the peer can read (RFC 5246 §7.2: alerts are protected by the
+// current connection state).
+func (o *outHalf) alertEpoch() uint16 {
+	if o.ccsSent || o.prev == nil {
+		return o.cur.epoch
+	}
+	return o.prev.epoch
 }
 
 func (o *outHalf) epochState(epoch uint16) *epochOut {
@@ -87,24 +106,22 @@ func (c *Conn) writeRecordLocked(typ record.ContentType, epoch uint16, payload [
 	if c.out.err != nil {
 		return c.out.err
 	}
+	first := RecordID{Epoch: epoch}
+	if es := c.out.epochState(epoch); es != nil {
+		first.Seq = es.seq
+	}
 	b, err := c.out.appendRecord(c.out.buf[:0], typ, epoch, payload)
 	if err != nil {
 		c.out.err = err
 		return err
 	}
-	if _, err := c.conn.Write(b); err != nil {
-		if errors.Is(err, ErrMessageTooLong) {
-			c.path.MessageTooLong(len(b))
-		}
-		return err
-	}
-	return nil
+	return c.link.WriteDatagram(b, first)
 }
 
 // sendAlertLocked sends an alert record in the current epoch. Alerts are
 // never retransmitted (RFC 6347 §4.2.7 leaves them unreliable).
 func (c *Conn) sendAlertLocked(level uint8, a Alert) error {
-	return c.writeRecordLocked(record.Alert, c.out.cur.epoch, []byte{level, byte(a)})
+	return c.writeRecordLocked(record.Alert, c.out.alertEpoch(), []byte{level, byte(a)})
 }
 
 // sendAlert sends a fatal alert and returns an *AlertError carrying err, for

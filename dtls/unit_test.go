@@ -40,37 +40,6 @@ func TestRetransmitTimer(t *testing.T) {
 	}
 }
 
-func TestFixedPathLadder(t *testing.T) {
-	p := newFixedPath(1200)
-	p.HandshakeTimeout(1200, 1)
-	if got := p.MaxDatagramSize(); got != 1200 {
-		t.Fatalf("after 1 timeout: %d, want 1200 (backoff starts at the 2nd)", got)
-	}
-	for i, want := range []int{548, 548} {
-		p.HandshakeTimeout(p.MaxDatagramSize(), 2+i)
-		if got := p.MaxDatagramSize(); got != want {
-			t.Fatalf("after %d timeouts: %d, want %d", 2+i, got, want)
-		}
-	}
-	q := newFixedPath(1500)
-	var seen []int
-	for n := 2; n < 10; n++ {
-		q.HandshakeTimeout(q.MaxDatagramSize(), n)
-		seen = append(seen, q.MaxDatagramSize())
-	}
-	want := []int{1472, 1452, 1372, 1252, 1232, 1200, 548, 548}
-	for i := range want {
-		if seen[i] != want[i] {
-			t.Fatalf("ladder from 1500 = %v, want %v", seen, want)
-		}
-	}
-	q = newFixedPath(1400)
-	q.MessageTooLong(1400)
-	if got := q.MaxDatagramSize(); got != 1372 {
-		t.Fatalf("after message too long at 1400: %d, want 1372", got)
-	}
-}
-
 func TestConfigCheck(t *testing.T) {
 	bad := []*Config{
 		{MinVersion: 0x0303},
@@ -90,7 +59,7 @@ func TestConfigCheck(t *testing.T) {
 }
 
 // clientHelloDatagram builds a datagram holding one ClientHello.
-func clientHelloDatagram(t *testing.T, cookie []byte, random byte) []byte {
+func clientHelloDatagram(t testing.TB, cookie []byte, random byte) []byte {
 	t.Helper()
 	ch := handshake.ClientHello{
 		Version: VersionDTLS12, Cookie: cookie,
@@ -107,7 +76,7 @@ func clientHelloDatagram(t *testing.T, cookie []byte, random byte) []byte {
 }
 
 // cookieFrom extracts the cookie from a HelloVerifyRequest datagram.
-func cookieFrom(t *testing.T, d []byte) []byte {
+func cookieFrom(t testing.TB, d []byte) []byte {
 	t.Helper()
 	rh, frag, rest, ok := record.Split(d)
 	if !ok || len(rest) != 0 || rh.Seq != 7 {

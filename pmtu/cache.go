@@ -9,11 +9,14 @@ import (
 // is given no bound.
 const DefaultCacheSize = 1024
 
-// A Cache keeps the path-MTU state of recently used destinations, as a host
-// keeps a path MTU per destination (RFC 8201 Section 5.2, RFC 1191 Section
-// 5). It holds at most a fixed number of entries, evicting the least recently
-// used, and forgets an entry not used for its time to live. It is not safe
-// for concurrent use.
+// A Cache keeps what recently used paths learned, as a host keeps a path MTU
+// per destination (RFC 8201 Section 5.2, RFC 1191 Section 5): the size
+// Search.Learned returned when an association ended, for the next one to
+// the same destination to start from (Config.Initial). An entry is forgotten
+// its time to live after it was stored, PMTU_RAISE_TIMER by default, as a
+// learned path MTU is (RFC 8201 Section 4); using it does not make it live
+// longer. The cache holds at most a fixed number of entries and evicts the
+// least recently used. It is not safe for concurrent use: the caller locks.
 type Cache[K comparable] struct {
 	max     int
 	ttl     time.Duration
@@ -22,49 +25,53 @@ type Cache[K comparable] struct {
 }
 
 type cacheEntry[K comparable] struct {
-	key  K
-	s    *Search
-	used time.Time
+	key     K
+	mtu     MTU
+	expires time.Time
 }
 
 // NewCache returns an empty cache of at most maxEntries destinations (if
-// maxEntries < 1, DefaultCacheSize) whose entries expire ttl after their last
-// use (if ttl <= 0, never).
+// maxEntries < 1, DefaultCacheSize) whose entries expire ttl after they are
+// stored (if ttl <= 0, DefaultRaiseTimeout).
 func NewCache[K comparable](maxEntries int, ttl time.Duration) *Cache[K] {
 	if maxEntries < 1 {
 		maxEntries = DefaultCacheSize
 	}
+	if ttl <= 0 {
+		ttl = DefaultRaiseTimeout
+	}
 	return &Cache[K]{max: maxEntries, ttl: ttl, entries: make(map[K]*list.Element)}
 }
 
-// Get returns the state of key's path, if it is cached and has not expired at
-// now, and marks it used.
-func (c *Cache[K]) Get(key K, now time.Time) (*Search, bool) {
+// Get returns the size stored for key, if there is one and it has not
+// expired at now, and marks the entry as recently used. An expired entry is
+// removed.
+func (c *Cache[K]) Get(key K, now time.Time) (MTU, bool) {
 	el, ok := c.entries[key]
 	if !ok {
-		return nil, false
+		return 0, false
 	}
 	e := el.Value.(*cacheEntry[K])
-	if c.expired(e, now) {
+	if !now.Before(e.expires) {
 		c.remove(el)
-		return nil, false
+		return 0, false
 	}
-	e.used = now
 	c.lru.MoveToFront(el)
-	return e.s, true
+	return e.mtu, true
 }
 
-// Put stores s as the state of key's path, used at now, replacing any
-// previous entry, and evicts the least recently used entry if the cache is
-// over its bound.
-func (c *Cache[K]) Put(key K, s *Search, now time.Time) {
+// Put stores mtu as what key's path learned at now, replacing any previous
+// entry and its expiry, and evicts the least recently used entry if the
+// cache is over its bound.
+func (c *Cache[K]) Put(key K, mtu MTU, now time.Time) {
+	expires := now.Add(c.ttl)
 	if el, ok := c.entries[key]; ok {
 		e := el.Value.(*cacheEntry[K])
-		e.s, e.used = s, now
+		e.mtu, e.expires = mtu, expires
 		c.lru.MoveToFront(el)
 		return
 	}
-	c.entries[key] = c.lru.PushFront(&cacheEntry[K]{key: key, s: s, used: now})
+	c.entries[key] = c.lru.PushFront(&cacheEntry[K]{key: key, mtu: mtu, expires: expires})
 	for c.lru.Len() > c.max {
 		c.remove(c.lru.Back())
 	}
@@ -82,24 +89,19 @@ func (c *Cache[K]) Delete(key K) {
 func (c *Cache[K]) Len() int { return c.lru.Len() }
 
 // Expire removes every entry that has expired at now and returns how many it
-// removed.
+// removed. It looks at every entry: the order of use is not the order of
+// expiry.
 func (c *Cache[K]) Expire(now time.Time) int {
 	n := 0
-	for el := c.lru.Back(); el != nil; {
-		e := el.Value.(*cacheEntry[K])
-		if !c.expired(e, now) {
-			break // the rest were used more recently
+	for el := c.lru.Front(); el != nil; {
+		next := el.Next()
+		if e := el.Value.(*cacheEntry[K]); !now.Before(e.expires) {
+			c.remove(el)
+			n++
 		}
-		prev := el.Prev()
-		c.remove(el)
-		n++
-		el = prev
+		el = next
 	}
 	return n
-}
-
-func (c *Cache[K]) expired(e *cacheEntry[K], now time.Time) bool {
-	return c.ttl > 0 && !now.Before(e.used.Add(c.ttl))
 }
 
 func (c *Cache[K]) remove(el *list.Element) {

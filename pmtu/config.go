@@ -1,79 +1,6 @@
 package pmtu
 
-import (
-	"net/netip"
-	"strconv"
-	"time"
-)
-
-// A Family is the IP version of a path. It decides the header overhead and
-// the smallest MTU a path may have.
-type Family uint8
-
-// The two IP versions.
-const (
-	IPv4 Family = 4
-	IPv6 Family = 6
-)
-
-// FamilyOf returns the family of addr. An IPv4-mapped IPv6 address is IPv4,
-// because that is what goes on the wire.
-func FamilyOf(addr netip.Addr) Family {
-	if addr.Is4() || addr.Is4In6() {
-		return IPv4
-	}
-	return IPv6
-}
-
-// HeaderLen returns the bytes of IP and UDP header in front of a UDP payload
-// with no IP options or extension headers: 20+8 for IPv4 (RFC 791, RFC 768)
-// and 40+8 for IPv6 (RFC 8200).
-func (f Family) HeaderLen() int {
-	if f == IPv6 {
-		return 48
-	}
-	return 28
-}
-
-// MinMTU returns the smallest MTU a link of this family may have: 68 bytes
-// for IPv4 (RFC 791) and 1280 bytes for IPv6 (RFC 8200, Section 5).
-func (f Family) MinMTU() int {
-	if f == IPv6 {
-		return 1280
-	}
-	return 68
-}
-
-// Floor returns the default MIN_PLPMTU of RFC 8899 Section 5.1.2 for this
-// family, as an IP-level MTU: 576 bytes for IPv4, the datagram size every
-// IPv4 host must accept (RFC 791, RFC 1122 Section 3.3.3), and 1280 bytes for
-// IPv6 (RFC 8200, Section 5).
-func (f Family) Floor() int {
-	if f == IPv6 {
-		return 1280
-	}
-	return 576
-}
-
-// base returns the default BASE_PLPMTU (RFC 8899 Section 5.1.2) as an
-// IP-level MTU. The RFC recommends 1200 bytes; for IPv6 that is raised to
-// 1280, which every IPv6 path carries.
-func (f Family) base() int {
-	if f == IPv6 {
-		return 1280
-	}
-	return 1200
-}
-
-func (f Family) String() string {
-	switch f {
-	case IPv4:
-		return "IPv4"
-	case IPv6:
-		return "IPv6"
-	}
-	return "Family(" + strconv.Itoa(int(f)) + ")"
-}
+import "time"
 
 // Defaults for the fields of Config.
 const (
@@ -91,18 +18,16 @@ const (
 	// acknowledged. It is shorter than the raise timer so that a black hole
 	// is found before much data has been lost into it.
 	DefaultConfirmTimeout = 60 * time.Second
-	// DefaultMax is the initial estimate when the interface MTU is unknown:
-	// an Ethernet MTU.
-	DefaultMax = 1500
-	// maxMTU is the largest IP datagram: the 16-bit total length field.
-	maxMTU = 65535
+	// DefaultMax is MAX_PLPMTU when the interface MTU is unknown: an
+	// Ethernet MTU.
+	DefaultMax MTU = 1500
 )
 
 // DefaultPlateaus lists the MTUs a search tries first, largest first (RFC
 // 8899 Section 5.3.2; RFC 1191 Section 7): jumbo Ethernet, Ethernet, PPPoE,
 // IPv6-in-IPv4 and IP-in-IP, GRE, VXLAN, WireGuard over IPv4 and over IPv6,
 // common VPN settings, the IPv6 minimum, BASE_PLPMTU and the IPv4 floor.
-var DefaultPlateaus = []int{9000, 1500, 1492, 1480, 1476, 1460, 1450, 1440, 1420, 1400, 1380, 1280, 1200, 1006, 576}
+var DefaultPlateaus = []MTU{9000, 1500, 1492, 1480, 1476, 1460, 1450, 1440, 1420, 1400, 1380, 1280, 1200, 1006, 576}
 
 // A Config describes one path for New. The zero value is an IPv4 path with an
 // Ethernet interface and the RFC 8899 defaults.
@@ -114,17 +39,25 @@ type Config struct {
 	// below it, and an ICMP message reporting less is discarded (Section
 	// 4.6.2). Zero means Family.Floor(); values below Family.MinMTU() are
 	// raised to it.
-	Min int
+	Min MTU
 
 	// Base is BASE_PLPMTU (RFC 8899 Section 5.1.2): the size that is
 	// confirmed first, and the one a black hole falls back to. Zero means
 	// 1200 for IPv4 and 1280 for IPv6. It is kept within [Min, Max].
-	Base int
+	Base MTU
 
 	// Max is MAX_PLPMTU (RFC 8899 Section 5.1.2): the interface MTU of the
-	// route, which is also the initial estimate. Zero means DefaultMax. It is
-	// kept within [Min, 65535].
-	Max int
+	// route, the largest size ever used or probed. Zero means DefaultMax. It
+	// is kept within [Min, 65535].
+	Max MTU
+
+	// Initial is the first estimate, the size a handshake starts with: for
+	// example what the last association to this destination learned (see
+	// Search.Learned and Cache). Zero means Max; it is kept within [Min,
+	// Max]. An Initial below Max is not a limit: the search probes up to
+	// Max, and in Disabled the estimate returns to Max when the raise timer
+	// expires, as a size learnt from ICMP does (RFC 8201 Section 4).
+	Initial MTU
 
 	// MaxProbes is MAX_PROBES (RFC 8899 Section 5.1.2): how many times a size
 	// must be lost before it is taken as too big. Zero means
@@ -147,7 +80,7 @@ type Config struct {
 	// Plateaus are the sizes a search tries before it bisects to the byte,
 	// in any order. Nil means DefaultPlateaus; an empty non-nil slice means
 	// plain bisection.
-	Plateaus []int
+	Plateaus []MTU
 }
 
 // normalize returns c with every default filled in and every bound enforced.
@@ -167,6 +100,10 @@ func (c Config) normalize() Config {
 		c.Base = c.Family.base()
 	}
 	c.Base = clamp(c.Base, c.Min, c.Max)
+	if c.Initial == 0 {
+		c.Initial = c.Max
+	}
+	c.Initial = clamp(c.Initial, c.Min, c.Max)
 	if c.MaxProbes <= 0 {
 		c.MaxProbes = DefaultMaxProbes
 	}
@@ -184,8 +121,4 @@ func (c Config) normalize() Config {
 	}
 	c.Plateaus = sortedPlateaus(c.Plateaus, c.Min, c.Max)
 	return c
-}
-
-func clamp(v, lo, hi int) int {
-	return max(lo, min(v, hi))
 }

@@ -11,7 +11,7 @@ import (
 // probe timer) each search took.
 func TestProbeCounts(t *testing.T) {
 	tests := []struct {
-		mtu, max int
+		mtu, max MTU
 		// Upper bounds on probes: with PTB, and through a black hole.
 		ptbProbes, holeProbes int
 	}{

@@ -9,8 +9,9 @@
 //
 // # Sizes
 //
-// Every size is an IP-level MTU: the bytes of an IP packet, including the IP
-// and UDP headers. [Family.HeaderLen] converts to a UDP payload size, and
+// Every IP-level size is an [MTU]: the bytes of an IP packet, including the
+// IP and UDP headers. UDP payload sizes are plain ints. [Family.Payload] and
+// [Family.MTU] are the one place that converts between the two, and
 // [Search.MaxPayload] subtracts a further per-datagram overhead such as a
 // DTLS record header and cipher expansion.
 //
@@ -18,16 +19,22 @@
 //
 // A [Search] follows RFC 8899 Section 5.2:
 //
-//	DISABLED        → BASE             Start: the peer can answer probes
+//	DISABLED        → BASE             Start: the peer can answer probes; the estimate is at
+//	                                   least BASE_PLPMTU and traffic confirmed less
+//	DISABLED        → SEARCHING        Start, after traffic confirmed BASE_PLPMTU or more
+//	DISABLED        → ERROR            Start with the estimate below BASE_PLPMTU (see below)
 //	BASE            → SEARCHING        the BASE_PLPMTU probe is acknowledged
 //	BASE            → ERROR            BASE_PLPMTU lost MAX_PROBES times, or a PTB below it
-//	ERROR           → SEARCHING        a probe is acknowledged
+//	ERROR           → SEARCHING        a probe is acknowledged, or traffic confirmed a size
+//	                                   of at least MIN_PLPMTU already: at once, above it
 //	ERROR           → DISABLED         MIN_PLPMTU lost MAX_PROBES times: connectivity lost
 //	SEARCHING       → SEARCH_COMPLETE  nothing left to probe
 //	SEARCHING       → BASE             black hole
 //	SEARCH_COMPLETE → SEARCHING        PMTU_RAISE_TIMER, or a PTB between BASE_PLPMTU and PLPMTU
 //	SEARCH_COMPLETE → BASE             black hole: MAX_PROBES confirmation probes or data lost
 //	SEARCH_COMPLETE → ERROR            a PTB below BASE_PLPMTU
+//	SEARCHING,      → ERROR            black hole at a PLPMTU below BASE_PLPMTU, which
+//	SEARCH_COMPLETE                    BASE_PLPMTU cannot then pass either
 //
 // The search tries MAX_PLPMTU first, then the plateaus below it by bisection,
 // then bisects to the byte. A size counts as too big once it is lost
@@ -37,10 +44,48 @@
 // 4.6.2): it makes the reported size the next probe.
 //
 // Before Start, in DISABLED, a Search is a classic RFC 1191 / RFC 8201
-// estimate: it starts at the interface MTU and is lowered by validated ICMP,
-// by the local stack refusing a size, and by the handshake backoff ladder.
-// That is what a DTLS handshake uses, and what a connection whose peer cannot
-// answer probes lives on.
+// estimate: it starts at Config.Initial (the interface MTU, or what the last
+// association learned) and is lowered by validated ICMP, by the local stack
+// refusing a size, and by the handshake backoff ladder ([Search.Backoff]:
+// one rung of [NextSmaller] per unanswered flight, 1500, 1400, 1280, 1200,
+// 1000, 576 for IPv4 and down to 1280 for IPv6). That is what a DTLS
+// handshake uses, and what a connection whose peer cannot answer probes
+// lives on.
+//
+// # Handshake sizes
+//
+// The largest datagram the handshake got an answer to (reported through
+// SizeAcked before Start) is a confirmed size, and the Disabled estimate at
+// Start is the most the handshake believes the path carries. From Start on,
+// PMTU is never below the confirmed size (it may be above it: BASE_PLPMTU)
+// until a PTB, a local refusal or a detected black hole lowers it, and never
+// above the estimate until a larger size is acknowledged. A confirmed size
+// above the estimate counts only up to the estimate: a PTB, a local refusal
+// or the backoff ladder said since that the path carries less. Probing
+// starts above the confirmed size, and the estimate, when below Config.Max
+// (an Initial from a Cache, a PTB, a backoff), is probed before anything
+// larger.
+//
+// A handshake that backed off below BASE_PLPMTU (or learnt from ICMP that
+// the path is that narrow) has found that the path is not known to carry
+// BASE_PLPMTU, which is what the ERROR state of RFC 8899 Section 5.2 stands
+// for, so Start enters ERROR rather than BASE, which would use BASE_PLPMTU
+// before confirming it. This is judged before the cap, which SetCap may
+// raise later. In ERROR the PLPMTU is MIN_PLPMTU, and the estimate is
+// probed, then MIN_PLPMTU, as a PTB hint would be. If the handshake
+// confirmed a size of at least MIN_PLPMTU, that is what ERROR waits for, so
+// the search goes on to SEARCHING at once with that size as PLPMTU, and
+// probes upward from there. The same holds in BASE: when BASE_PLPMTU fails,
+// a smaller size confirmed by traffic stays the PLPMTU instead of
+// MIN_PLPMTU.
+//
+// # Caching
+//
+// [Search.Learned] says what a path learned that is worth keeping when the
+// association ends: the PLPMTU of a completed search, or an estimate a
+// validated PTB lowered before probing. A [Cache] keeps it per destination
+// for PMTU_RAISE_TIMER, and the next association passes it as
+// Config.Initial: it starts there, and may still probe up to Config.Max.
 //
 // # References
 //

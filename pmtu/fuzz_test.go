@@ -31,29 +31,51 @@ type fuzzer struct {
 	t       *testing.T
 	s       *Search
 	now     time.Time
-	cap     int
+	cap     MTU
 	pending []probe // probes handed out and not yet reported
+
+	// What the handshake proved, for the invariants of the package
+	// documentation's "Handshake sizes".
+	acked MTU // before Start: the largest size acknowledged, within the limit
+	// From the first Start on: the estimate e at Start, the confirmed size
+	// a, and the largest size acknowledged since.
+	e, a, ackedSince MTU
+	bounded          bool // PMTU <= max(e, ackedSince) still holds
+	floored          bool // PMTU >= a still holds
 }
 
 // FuzzSearch drives a Search with a random sequence of events, checking
 // after each that the size stays within [MIN_PLPMTU, the cap], that no PTB
-// raises it, and that a probing state always has a probe to send. Then it puts the path behind a black hole at a random size X
-// (everything above X is lost, without ICMP) and checks that the search ends
-// exactly at X, and that a completed search above X went through BASE.
+// raises it, that a probing state always has a probe to send, and, from the
+// first Start on, that PMTU stays within what the handshake proved: not
+// above the estimate at Start until a larger size is acknowledged, not below
+// the size acknowledged before Start until a PTB, a local refusal, a loss, a
+// cap or a black hole. Then it puts the path behind a black hole at a random
+// size X (everything above X is lost, without ICMP) and checks that the
+// search ends exactly at X, and that a completed search above X went through
+// BASE, or ERROR when its size was below BASE_PLPMTU.
 func FuzzSearch(f *testing.F) {
 	f.Add([]byte{0, 0x05, 0xdc, 0x05, 0x78}) // no events, black hole at 1400
 	f.Add(fuzzSeed(6, 1500, 1280, opStart, 0, opProbe, 0, opAck, 0, opProbe, 0, opPTB, 1280, opProbe, 0, opAck, 0))
 	f.Add(fuzzSeed(4, 9000, 1492, opStart, 0, opProbe, 0, opAck, 0, opProbe, 0, opWait, 1000, opProbe, 0, opLose, 0, opProbe, 0, opAck, 0))
-	f.Add(fuzzSeed(4, 1500, 1000, opPTB, 1400, opBackoff, 0, opSizeAcked, 1280, opStart, 0, opProbe, 0, opAck, 0, opSizeLost, 1400))
+	f.Add(fuzzSeed(4, 1500, 1000, opPTB, 1400, opBackoff, 1400, opSizeAcked, 1280, opStart, 0, opProbe, 0, opAck, 0, opSizeLost, 1400))
+	f.Add(fuzzSeed(4, 1500, 1000, opBackoff, 1500, opBackoff, 1400, opBackoff, 1280, opBackoff, 1200, opSizeAcked, 1000, opStart, 0, opProbe, 0, opLose, 0, opProbe, 0, opWait, 200, opProbe, 0, opAck, 0))
+	f.Add(fuzzSeed(4, 1500, 600, opBackoff, 1100, opBackoff, 1000, opStart, 0, opProbe, 0, opAck, 0, opProbe, 0, opWait, 200, opProbe, 0, opWait, 200))
+	f.Add(fuzzSeed(4, 1001, 1000, opBackoff, 1001, opSizeAcked, 1000, opStart, 0, opProbe, 0, opLose, 0, opProbe, 0, opLose, 0, opProbe, 0, opLose, 0,
+		opDeadline, 0, opProbe, 0, opLose, 0, opProbe, 0, opLose, 0, opProbe, 0, opLose, 0))
+	f.Add(fuzzSeed(4, 1500, 900, opSizeAcked, 800, opStart, 0, opProbe, 0, opWait, 200, opProbe, 0, opWait, 200, opProbe, 0, opWait, 200, opProbe, 0, opAck, 0))
 	f.Add(fuzzSeed(4, 1500, 1300, opStart, 0, opProbe, 0, opAck, 0, opProbe, 0, opAck, 0, opDeadline, 0, opProbe, 0, opLose, 0, opSizeLost, 1500, opCap, 1400))
 	f.Add(fuzzSeed(6, 1500, 1400, opCap, 1450, opFixed, 1300, opPTB, 1290, opFixed, 0, opTooLong, 1420, opStart, 0, opReset, 0, opAckUnknown, 7))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) < 5 {
 			return
 		}
-		cfg := Config{Family: IPv4, Max: int(binary.BigEndian.Uint16(data[1:3]))}
+		cfg := Config{Family: IPv4, Max: MTU(binary.BigEndian.Uint16(data[1:3]))}
 		if data[0]&2 != 0 {
 			cfg.Family = IPv6
+		}
+		if data[0]&8 != 0 {
+			cfg.Initial = cfg.Max - MTU(data[0]>>4)*64
 		}
 		z := &fuzzer{t: t, s: New(cfg, t0), now: t0}
 		x := int(binary.BigEndian.Uint16(data[3:5]))
@@ -81,7 +103,8 @@ func fuzzSeed(family byte, maxMTU, x int, ops ...int) []byte {
 
 func (z *fuzzer) do(op byte, arg int) {
 	s := z.s
-	before := s.PMTU()
+	before, from := s.PMTU(), s.State()
+	z.lowering(op)
 	switch op {
 	case opWait:
 		z.now = z.now.Add(time.Duration(arg) * 10 * time.Millisecond)
@@ -96,29 +119,41 @@ func (z *fuzzer) do(op byte, arg int) {
 		p := z.pending[i]
 		z.pending = append(z.pending[:i], z.pending[i+1:]...)
 		if op == opAck {
+			z.ackedSince = max(z.ackedSince, p.size)
 			s.ProbeAcked(p.id, z.now)
 		} else {
 			s.ProbeLost(p.id, z.now)
 		}
 	case opPTB:
-		s.PacketTooBig(arg, z.now)
+		s.PacketTooBig(MTU(arg), z.now)
 		if s.PMTU() > before {
 			z.t.Fatalf("PTB %d raised PMTU from %d to %d", arg, before, s.PMTU())
 		}
 	case opTooLong:
-		s.MessageTooLong(arg, z.now)
+		s.MessageTooLong(MTU(arg), z.now)
 		if s.PMTU() > before {
 			z.t.Fatalf("MessageTooLong %d raised PMTU from %d to %d", arg, before, s.PMTU())
 		}
 	case opCap:
-		z.setCap(arg % 10000)
+		z.setCap(MTU(arg % 10000))
 	default:
-		z.other(op, arg)
+		z.other(op, MTU(arg))
 	}
-	z.check()
+	z.check(from, before)
 }
 
-func (z *fuzzer) other(op byte, arg int) {
+// lowering stops the invariants of what the handshake proved at the
+// events that may lower the size below it, or do away with it.
+func (z *fuzzer) lowering(op byte) {
+	switch op {
+	case opPTB, opTooLong, opSizeLost, opLose, opCap:
+		z.floored = false
+	case opReset:
+		z.floored, z.bounded, z.acked = false, false, 0
+	}
+}
+
+func (z *fuzzer) other(op byte, arg MTU) {
 	s := z.s
 	switch op {
 	case opFixed:
@@ -129,13 +164,25 @@ func (z *fuzzer) other(op byte, arg int) {
 	case opReset:
 		s.Reset(z.now)
 	case opStart:
-		s.Start(z.now)
+		z.start()
 	case opSizeAcked:
+		if s.State() == Disabled && !s.started && s.Fixed() == 0 && arg >= s.cfg.Min {
+			z.acked = max(z.acked, min(arg, s.limit()))
+		}
+		z.ackedSince = max(z.ackedSince, arg)
 		s.SizeAcked(arg, z.now)
 	case opSizeLost:
 		s.SizeLost(arg, z.now)
 	case opBackoff:
-		s.Backoff(z.now)
+		before := s.PMTU()
+		got := s.Backoff(arg, z.now)
+		want := before
+		if s.State() == Disabled && !s.started && s.Fixed() == 0 && arg > s.cfg.Family.Floor() {
+			want = min(before, max(NextSmaller(s.cfg.Family, min(before, arg)), s.cfg.Min))
+		}
+		if got != want || got != s.PMTU() {
+			z.t.Fatalf("Backoff(%d) from %d in %v: %d, PMTU %d; want %d", arg, before, s.State(), got, s.PMTU(), want)
+		}
 	case opDeadline:
 		if d := s.Deadline(); d.After(z.now) {
 			z.now = d
@@ -160,7 +207,21 @@ func (z *fuzzer) probe() {
 	z.pending = append(z.pending, probe{id: id, size: size})
 }
 
-func (z *fuzzer) setCap(mtu int) {
+// start runs Start and, the first time, notes what the handshake proved:
+// the estimate and the largest size acknowledged, up to the estimate.
+func (z *fuzzer) start() {
+	s := z.s
+	first := s.State() == Disabled && !s.started && s.Fixed() == 0
+	e, limited := s.pathEstimate(), s.PMTU() // a cap that hides e may be raised later
+	s.Start(z.now)
+	if !first {
+		return
+	}
+	z.e, z.a, z.ackedSince = e, min(z.acked, limited), 0
+	z.bounded, z.floored = true, true
+}
+
+func (z *fuzzer) setCap(mtu MTU) {
 	z.s.SetCap(mtu, z.now)
 	z.cap = 0
 	if mtu > 0 {
@@ -168,16 +229,23 @@ func (z *fuzzer) setCap(mtu int) {
 	}
 }
 
-// check verifies that the size is within [MIN_PLPMTU, the cap].
-func (z *fuzzer) check() {
+// check verifies that the size is within [MIN_PLPMTU, the cap] (a fixed
+// size only within the cap), and within what the handshake proved; from
+// and before are the state and PMTU before the step.
+func (z *fuzzer) check(from State, before MTU) {
 	s := z.s
 	hi := s.cfg.Max
 	if z.cap != 0 {
 		hi = min(hi, z.cap)
 	}
-	if p := s.PMTU(); p < s.cfg.Min || p > hi {
+	p, lo := s.PMTU(), s.cfg.Min
+	if s.Fixed() != 0 {
+		lo = 1
+	}
+	if p < lo || p > hi {
 		z.t.Fatalf("PMTU %d outside [%d, %d] in %v", p, s.cfg.Min, hi, s.State())
 	}
+	z.checkHandshake(from, before)
 	switch st := s.State(); st {
 	case Base, Searching, Error:
 		// A probing state always has a probe to send or in flight.
@@ -190,14 +258,41 @@ func (z *fuzzer) check() {
 	}
 }
 
+// checkHandshake verifies the invariants of the package documentation's
+// "Handshake sizes" while they hold: a black hole (SEARCHING or
+// SEARCH_COMPLETE falling back to BASE or ERROR) and connectivity loss end
+// them.
+func (z *fuzzer) checkHandshake(from State, before MTU) {
+	s := z.s
+	if s.State() == Disabled {
+		z.bounded, z.floored = false, false
+	}
+	if s.Fixed() != 0 {
+		return
+	}
+	p := s.PMTU()
+	if z.bounded && p > max(z.e, z.ackedSince) {
+		z.t.Fatalf("PMTU %d in %v above the estimate %d at Start, with nothing larger than %d acknowledged since",
+			p, s.State(), z.e, z.ackedSince)
+	}
+	if z.floored && p < z.a {
+		if (from == Searching || from == SearchComplete) && (s.State() == Base || s.State() == Error) {
+			z.floored = false // a black hole
+			return
+		}
+		z.t.Fatalf("PMTU %d in %v (from %d) below the size %d the handshake confirmed", p, s.State(), before, z.a)
+	}
+}
+
 // blackHole puts the path behind a black hole at a size derived from x and
 // checks that the search ends there.
-func (z *fuzzer) blackHole(x int) {
+func (z *fuzzer) blackHole(arg int) {
 	s := z.s
 	s.SetFixed(0, z.now)
+	z.bounded, z.floored = false, false // the path changes
 	s.Start(z.now)
 	ceiling := s.ceiling()
-	x = s.cfg.Min + x%(ceiling-s.cfg.Min+1)
+	x := s.cfg.Min + MTU(arg)%(ceiling-s.cfg.Min+1)
 	startState, startPMTU := s.State(), s.PMTU()
 	p := simPath{mtu: x, rtt: 10 * time.Millisecond}
 	var r simResult
@@ -209,13 +304,13 @@ func (z *fuzzer) blackHole(x int) {
 		if !p.step(s, &z.now, &r) {
 			break
 		}
-		z.check()
+		z.check(s.State(), s.PMTU())
 	}
 	if s.State() != SearchComplete || s.PMTU() != x {
 		z.t.Fatalf("black hole at %d (ceiling %d): ended in %v with PMTU %d; from %v at %d",
 			x, ceiling, s.State(), s.PMTU(), startState, startPMTU)
 	}
-	if startState == SearchComplete && startPMTU > x && !r.visited(Base) {
-		z.t.Fatalf("black hole at %d from SEARCH_COMPLETE at %d: did not pass through BASE: %v", x, startPMTU, r.states)
+	if startState == SearchComplete && startPMTU > x && !r.visited(Base) && !r.visited(Error) {
+		z.t.Fatalf("black hole at %d from SEARCH_COMPLETE at %d: did not pass through BASE or ERROR: %v", x, startPMTU, r.states)
 	}
 }

@@ -12,7 +12,7 @@ var t0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 // through after rtt, larger ones are dropped, with a PTB reporting mtu when
 // icmp is set. lose, if set, drops the n-th probe (from 0) at random.
 type simPath struct {
-	mtu  int
+	mtu  MTU
 	icmp bool
 	rtt  time.Duration
 	lose func(n int) bool
@@ -21,6 +21,7 @@ type simPath struct {
 // simResult counts what a simulated search did.
 type simResult struct {
 	probes, lost, ptbs int
+	acked              MTU // the largest probe acknowledged
 	elapsed            time.Duration
 	states             []State // every state the search went through, in order
 }
@@ -63,6 +64,7 @@ func (p simPath) step(s *Search, now *time.Time, r *simResult) bool {
 	switch {
 	case size <= p.mtu && (p.lose == nil || !p.lose(n)):
 		*now = now.Add(p.rtt)
+		r.acked = max(r.acked, size)
 		s.ProbeAcked(id, *now)
 	case size > p.mtu && p.icmp:
 		*now = now.Add(p.rtt / 2)
@@ -112,7 +114,7 @@ type driver struct {
 	s    *Search
 	now  time.Time
 	id   uint64 // the last probe sent
-	size int    // its size
+	size MTU    // its size
 }
 
 func newDriver(t *testing.T, cfg Config) *driver {
@@ -121,7 +123,7 @@ func newDriver(t *testing.T, cfg Config) *driver {
 
 // send takes the probe due now, failing the test if there is none, and
 // returns its size.
-func (d *driver) send() int {
+func (d *driver) send() MTU {
 	d.t.Helper()
 	size, id, ok := d.s.NextProbe(d.now)
 	if !ok {
@@ -132,7 +134,7 @@ func (d *driver) send() int {
 }
 
 // sendWant takes the probe due now and checks its size.
-func (d *driver) sendWant(want int) {
+func (d *driver) sendWant(want MTU) {
 	d.t.Helper()
 	if got := d.send(); got != want {
 		d.t.Fatalf("probe of %d bytes in %v, want %d", got, d.s.State(), want)
@@ -167,7 +169,7 @@ func (d *driver) timeout() {
 }
 
 // loseN sends n probes of the same size and lets each time out.
-func (d *driver) loseN(size, n int) {
+func (d *driver) loseN(size MTU, n int) {
 	d.t.Helper()
 	for range n {
 		d.sendWant(size)
@@ -176,7 +178,7 @@ func (d *driver) loseN(size, n int) {
 }
 
 // want checks the state and the PMTU.
-func (d *driver) want(st State, pmtu int) {
+func (d *driver) want(st State, pmtu MTU) {
 	d.t.Helper()
 	if d.s.State() != st || d.s.PMTU() != pmtu {
 		d.t.Fatalf("%v with PMTU %d, want %v with PMTU %d", d.s.State(), d.s.PMTU(), st, pmtu)
@@ -185,7 +187,7 @@ func (d *driver) want(st State, pmtu int) {
 
 // complete runs the search on a path of this MTU, without loss, until it
 // completes.
-func (d *driver) complete(mtu int) {
+func (d *driver) complete(mtu MTU) {
 	d.t.Helper()
 	simPath{mtu: mtu, rtt: 10 * time.Millisecond}.search(d.t, d.s, &d.now, 100)
 }

@@ -16,17 +16,19 @@ import "time"
 // above both the current size and the probe in flight is inconsistent and
 // discarded; one between them makes mtu the next probe; one below the current
 // size falls back to BASE_PLPMTU and probes mtu next, or enters ERROR when
-// mtu is below BASE_PLPMTU. In Disabled, where nothing can be probed, a PTB
-// below the estimate lowers it to mtu, as RFC 1191 and RFC 8201 do, until the
-// raise timer expires.
-func (s *Search) PacketTooBig(mtu int, now time.Time) {
+// mtu is below BASE_PLPMTU, keeping a smaller size that traffic confirmed in
+// BASE. Before Start, where nothing can be probed, a PTB below the estimate
+// (the backoff ladder aside) lowers it to mtu, as RFC 1191 and RFC 8201 do,
+// until the raise timer expires; Start then probes mtu first and nothing
+// above it. In Disabled after connectivity was lost, a PTB is ignored.
+func (s *Search) PacketTooBig(mtu MTU, now time.Time) {
 	s.last = now
 	if s.fixed != 0 || mtu < s.cfg.Min {
 		return
 	}
 	if s.state == Disabled {
-		if mtu < s.pmtu {
-			s.est = mtu
+		if !s.started && (s.ptb == 0 || mtu < s.ptb) && mtu < s.est {
+			s.ptb = mtu
 			s.raiseAt = now.Add(s.cfg.RaiseTimeout)
 		}
 		s.sync(now)
@@ -43,7 +45,7 @@ func (s *Search) PacketTooBig(mtu int, now time.Time) {
 
 // usePTB acts on a PTB reporting mtu in a probing state, after the checks of
 // RFC 8899 Section 4.6.2.
-func (s *Search) usePTB(mtu int, now time.Time) {
+func (s *Search) usePTB(mtu MTU, now time.Time) {
 	switch {
 	case s.state == Error:
 		s.r.tooBig(mtu)
@@ -60,8 +62,12 @@ func (s *Search) usePTB(mtu int, now time.Time) {
 		s.r.tooBig(mtu)
 		s.enterSearching(s.base(), now)
 	default:
-		// MIN_PLPMTU <= PL_PTB_SIZE < BASE_PLPMTU.
-		s.enterBase()
+		// MIN_PLPMTU <= PL_PTB_SIZE < BASE_PLPMTU. In BASE, a smaller
+		// size that traffic confirmed (see restart) still holds if it is
+		// not above mtu, and enterError goes on to search above it.
+		if s.state != Base || s.r.lo > mtu {
+			s.enterBase()
+		}
 		s.r.tooBig(mtu)
 		s.enterError(now)
 	}
@@ -74,7 +80,7 @@ func (s *Search) usePTB(mtu int, now time.Time) {
 // the interface sends (RFC 8899 Section 5.1.2). Unlike a PTB, this comes from
 // the local stack, so it lowers the size at once. A probe in flight that is
 // larger than mtu was not sent: it is forgotten, not counted as lost.
-func (s *Search) MessageTooLong(mtu int, now time.Time) {
+func (s *Search) MessageTooLong(mtu MTU, now time.Time) {
 	s.last = now
 	if s.fixed != 0 {
 		return
@@ -91,10 +97,12 @@ func (s *Search) MessageTooLong(mtu int, now time.Time) {
 
 // SizeAcked takes in that a datagram of this IP size, not a probe, got
 // through: the peer answered it (RFC 8899 Section 4.1). In Disabled it is
-// remembered, so that Start can skip BASE; in BASE and ERROR it confirms the
-// path; while searching it raises the size if larger; in SearchComplete it
-// confirms the size and restarts the confirmation timer.
-func (s *Search) SizeAcked(size int, now time.Time) {
+// remembered for Start (see the package documentation's "Handshake
+// sizes"); in BASE it confirms BASE_PLPMTU if at least that size, and is
+// remembered if smaller; in ERROR it confirms the path; while searching it
+// raises the size if larger; in SearchComplete it confirms the size and
+// restarts the confirmation timer.
+func (s *Search) SizeAcked(size MTU, now time.Time) {
 	s.acknowledged(size, now)
 	s.sync(now)
 }
@@ -108,7 +116,7 @@ func (s *Search) SizeAcked(size int, now time.Time) {
 // Each such loss also makes a confirmation probe due at once. Outside
 // SEARCHING and SEARCH_COMPLETE, SizeLost does nothing; a handshake uses
 // Backoff instead.
-func (s *Search) SizeLost(size int, now time.Time) {
+func (s *Search) SizeLost(size MTU, now time.Time) {
 	s.last = now
 	if s.fixed == 0 && (s.state == Searching || s.state == SearchComplete) &&
 		size > s.base() && size <= s.pmtu {
@@ -117,36 +125,38 @@ func (s *Search) SizeLost(size int, now time.Time) {
 	s.sync(now)
 }
 
-// Backoff takes in that a handshake flight went unanswered and returns the
-// size to retransmit it at (RFC 6347 Section 4.1.1.1). In Disabled, an
-// estimate above BASE goes straight to BASE, the size RFC 8899 Section
-// 5.1.2 expects to work on most paths, so that a black hole costs the
-// handshake a single timer period; below BASE the estimate goes one rung
-// down the ladder (NextSmaller) each time. It stays there until Reset or
-// Start. In the probing states the search already handles loss, and Backoff
-// returns PMTU unchanged.
-func (s *Search) Backoff(now time.Time) int {
-	if s.fixed == 0 && s.state == Disabled {
-		s.ceil = s.BackoffSize()
+// Backoff takes in that a handshake flight whose largest datagram had IP
+// size sent went unanswered, and returns the new PMTU, the size to
+// retransmit it at (RFC 6347 Section 4.1.1.1). Before Start, the estimate
+// goes one rung of the ladder below the smaller of PMTU and sent
+// (NextSmaller), never below Family.Floor() nor Config.Min, and stays there
+// until Reset or Start. Every call takes a rung, whatever size the
+// datagrams had: a flight of datagrams already below the estimate still
+// moves the estimate below them, so that a path narrower than every
+// datagram is found too. A flight whose datagrams all fit the floor says
+// nothing about sizes (smaller records could not help it), and moves
+// nothing. When to call it (at the first timeout, or after
+// two or three) is the caller's policy. In the probing states the search
+// handles loss itself, in Disabled after connectivity was lost there is no
+// handshake, and in fixed mode nothing moves: Backoff returns PMTU
+// unchanged.
+func (s *Search) Backoff(sent MTU, now time.Time) MTU {
+	s.last = now
+	if s.fixed == 0 && s.state == Disabled && !s.started && sent > s.cfg.Family.Floor() {
+		r := NextSmaller(s.cfg.Family, min(s.pmtu, sent))
+		if s.ceil == 0 || r < s.ceil {
+			s.ceil = r
+		}
 	}
 	s.sync(now)
 	return s.pmtu
-}
-
-// BackoffSize returns the size Backoff would move a Disabled search to:
-// BASE from above it, else the next rung of the ladder.
-func (s *Search) BackoffSize() int {
-	if b := s.base(); s.pmtu > b {
-		return b
-	}
-	return NextSmaller(s.cfg.Family, s.pmtu)
 }
 
 // SetCap sets the largest size the application allows, reducing MAX_PLPMTU
 // (RFC 8899 Section 5.3.1); mtu <= 0 removes the cap. A cap below
 // Config.Min is raised to it. Raising or removing the cap makes a completed
 // search look for a larger size again.
-func (s *Search) SetCap(mtu int, now time.Time) {
+func (s *Search) SetCap(mtu MTU, now time.Time) {
 	s.last = now
 	old := s.limit()
 	s.capMTU = 0
@@ -161,28 +171,30 @@ func (s *Search) SetCap(mtu int, now time.Time) {
 	s.applyLimit(now)
 }
 
-// SetFixed fixes the size at mtu, within [Config.Min, the cap]: probing stops
-// and every other input is ignored. mtu <= 0 ends fixed mode, and the state
-// machine resumes where it was.
-func (s *Search) SetFixed(mtu int, now time.Time) {
+// SetFixed fixes the size at mtu, at most the cap: probing stops and every
+// other input is ignored. Config.Min does not bound it: a caller that fixes
+// the size knows its path, and may want datagrams smaller than any path
+// needs (the caller checks that they can carry its packets). PMTU and Fixed return the fixed size.
+// mtu <= 0 ends fixed mode, and the state machine resumes where it was.
+func (s *Search) SetFixed(mtu MTU, now time.Time) {
 	s.last = now
 	s.cancel()
 	s.fixed = 0
 	if mtu > 0 {
-		s.fixed = clamp(mtu, s.cfg.Min, s.ceiling())
+		s.fixed = min(mtu, s.ceiling())
 	}
 	s.sync(now)
 }
 
-// Reset forgets everything learnt about the path: the estimate returns to
-// Config.Max in Disabled, or probing starts again from BASE. The cap and the
-// fixed size stay. Probes handed out before Reset no longer count: their
-// acknowledgments are ignored.
+// Reset forgets everything learnt about the path, Config.Initial included:
+// the estimate returns to Config.Max in Disabled, or probing starts again
+// from BASE. The cap and the fixed size stay. Probes handed out before Reset
+// no longer count: their acknowledgments are ignored.
 func (s *Search) Reset(now time.Time) {
 	s.cancel()
 	s.late = [len(s.late)]probe{}
 	s.localMax = 0
-	s.est, s.ceil, s.acked = s.cfg.Max, s.cfg.Max, 0
+	s.est, s.ptb, s.ceil, s.acked = s.cfg.Max, 0, 0, 0
 	s.raiseAt = time.Time{}
 	s.state = Disabled
 	if s.started {

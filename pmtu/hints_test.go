@@ -10,7 +10,7 @@ import (
 func TestPTBDiscarded(t *testing.T) {
 	tests := []struct {
 		name string
-		mtu  int
+		mtu  MTU
 	}{
 		{"PL_PTB_SIZE < MIN_PLPMTU", 575},
 		{"PL_PTB_SIZE = PROBED_SIZE", 1500},
@@ -34,7 +34,7 @@ func TestPTBDiscarded(t *testing.T) {
 // nothing; none raises the size.
 func TestPTBNeverRaises(t *testing.T) {
 	for _, st := range []State{Disabled, Searching, SearchComplete} {
-		for mtu := 1300; mtu <= 1600; mtu += 50 {
+		for mtu := MTU(1300); mtu <= 1600; mtu += 50 {
 			d := newDriver(t, ipv4)
 			switch st {
 			case Searching:
@@ -82,23 +82,15 @@ func TestDisabled(t *testing.T) {
 		d.timeout()
 		d.want(Disabled, 1500)
 	})
-	t.Run("Backoff goes to BASE, then down the ladder, and stays", func(t *testing.T) {
+	t.Run("Backoff goes down the ladder, stays, and runs no timer", func(t *testing.T) {
 		d := newDriver(t, ipv4)
-		for _, want := range []int{1200, 576, 576} {
-			if got := d.s.Backoff(d.now); got != want {
+		for _, want := range []MTU{1400, 1280, 1200, 1000, 576, 576} {
+			if got := d.s.Backoff(d.s.PMTU(), d.now); got != want {
 				t.Fatalf("Backoff = %d, want %d", got, want)
 			}
 		}
 		if !d.s.Deadline().IsZero() {
 			t.Fatalf("deadline %v, want none", d.s.Deadline())
-		}
-	})
-	t.Run("Backoff goes to BASE over IPv6 and no lower", func(t *testing.T) {
-		d := newDriver(t, Config{Family: IPv6, Max: 1500})
-		for _, want := range []int{1280, 1280} {
-			if got := d.s.Backoff(d.now); got != want {
-				t.Fatalf("Backoff = %d, want %d", got, want)
-			}
 		}
 	})
 	t.Run("Start probes the PTB size of the handshake first", func(t *testing.T) {
@@ -113,7 +105,7 @@ func TestDisabled(t *testing.T) {
 	})
 	t.Run("Backoff does nothing while probing", func(t *testing.T) {
 		d := searching(t, ipv4)
-		if got := d.s.Backoff(d.now); got != 1200 {
+		if got := d.s.Backoff(1200, d.now); got != 1200 {
 			t.Fatalf("Backoff = %d, want 1200", got)
 		}
 		d.want(Searching, 1200)
@@ -151,6 +143,7 @@ func TestLimits(t *testing.T) {
 		d.s.PacketTooBig(1000, d.now)
 		d.s.MessageTooLong(1000, d.now)
 		d.s.SizeLost(1300, d.now)
+		d.s.Backoff(1300, d.now)
 		d.want(Searching, 1300)
 		if !d.s.Deadline().IsZero() {
 			t.Fatalf("deadline %v in fixed mode", d.s.Deadline())
@@ -181,6 +174,39 @@ func TestLimits(t *testing.T) {
 	})
 }
 
+// TestFixedAndCap checks that Fixed and Cap read back what SetFixed and
+// SetCap set, as the limits bound each other.
+func TestFixedAndCap(t *testing.T) {
+	d := newDriver(t, ipv4)
+	if d.s.Fixed() != 0 || d.s.Cap() != 0 {
+		t.Fatalf("Fixed %d, Cap %d at first; want 0, 0", d.s.Fixed(), d.s.Cap())
+	}
+	steps := []struct {
+		cap, fixed         MTU // what to set; -1: leave
+		wantCap, wantFixed MTU
+		wantPMTU           MTU
+	}{
+		{1400, -1, 1400, 0, 1400},
+		{-1, 1300, 1400, 1300, 1300},
+		{1200, -1, 1200, 1200, 1200}, // a lower cap lowers the fixed size
+		{100, -1, 576, 576, 576},     // a cap below Config.Min is raised to it
+		{0, -1, 0, 576, 576},         // removing the cap keeps the fixed size
+		{-1, 0, 0, 0, 1500},
+	}
+	for i, st := range steps {
+		if st.cap >= 0 {
+			d.s.SetCap(st.cap, d.now)
+		}
+		if st.fixed >= 0 {
+			d.s.SetFixed(st.fixed, d.now)
+		}
+		if d.s.Cap() != st.wantCap || d.s.Fixed() != st.wantFixed || d.s.PMTU() != st.wantPMTU {
+			t.Errorf("step %d: Cap %d, Fixed %d, PMTU %d; want %d, %d, %d",
+				i, d.s.Cap(), d.s.Fixed(), d.s.PMTU(), st.wantCap, st.wantFixed, st.wantPMTU)
+		}
+	}
+}
+
 // TestReset checks that Reset forgets the path and that acknowledgments of
 // probes sent before it are ignored.
 func TestReset(t *testing.T) {
@@ -193,11 +219,14 @@ func TestReset(t *testing.T) {
 	d.want(Base, 1200)
 	d.sendWant(1200)
 
-	d = newDriver(t, ipv4)
+	d = newDriver(t, Config{Max: 1500, Initial: 1400})
 	d.s.PacketTooBig(1300, d.now)
-	d.s.Backoff(d.now)
+	d.s.Backoff(1300, d.now)
 	d.s.Reset(d.now)
 	d.want(Disabled, 1500)
+	if m, ok := d.s.Learned(); ok {
+		t.Errorf("Learned = %d after Reset", m)
+	}
 }
 
 // TestLateAck checks that a probe acknowledged after its timer expired still
@@ -268,7 +297,7 @@ func TestChanged(t *testing.T) {
 // exceeds the path MTU, and is almost always exact.
 func TestRandomLoss(t *testing.T) {
 	exact, runs, probes := 0, 0, 0
-	for _, mtu := range []int{1280, 1350, 1400, 1492, 1500} {
+	for _, mtu := range []MTU{1280, 1350, 1400, 1492, 1500} {
 		for seed := range uint64(100) {
 			rng := newTestRand(seed)
 			s := started(ipv4)

@@ -20,25 +20,26 @@ const maxSuspects = 16
 // that an isolated random loss costs one probe and a true limit costs
 // MAX_PROBES-1 extra probes at the very end.
 type searchRange struct {
-	lo, hi   int
-	hint     int // a size reported by a PTB message, probed next
+	lo, hi   MTU
+	hint     MTU // a size reported by a PTB message, probed next
 	suspects [maxSuspects]suspect
 	n        int // suspects in use, sorted by size
 }
 
 type suspect struct {
-	size, losses int
+	size   MTU
+	losses int
 }
 
 // reset starts over with nothing known but that sizes up to lo get through
 // and sizes from hi on do not.
-func (r *searchRange) reset(lo, hi int) {
+func (r *searchRange) reset(lo, hi MTU) {
 	*r = searchRange{lo: lo, hi: hi}
 }
 
 // top is the exclusive bound below which the search looks for a new size:
 // the smallest suspect, or hi.
-func (r *searchRange) top() int {
+func (r *searchRange) top() MTU {
 	if r.n > 0 {
 		return r.suspects[0].size
 	}
@@ -51,7 +52,7 @@ func (r *searchRange) top() int {
 // suspect; else, when the largest size acknowledged is a plateau, the byte
 // above it, since a path MTU is most often a plateau; else the middle byte;
 // and once nothing is left below the smallest suspect, that suspect again.
-func (r *searchRange) next(plateaus []int) int {
+func (r *searchRange) next(plateaus []MTU) MTU {
 	if r.hint > r.lo && r.hint < r.hi {
 		return r.hint
 	}
@@ -76,7 +77,7 @@ func (r *searchRange) next(plateaus []int) int {
 
 // middlePlateau returns the middle one of the plateaus strictly between lo
 // and top, or 0 if there is none. plateaus is sorted in decreasing order.
-func middlePlateau(plateaus []int, lo, top int) int {
+func middlePlateau(plateaus []MTU, lo, top MTU) MTU {
 	i := 0
 	for i < len(plateaus) && plateaus[i] >= top {
 		i++
@@ -92,7 +93,7 @@ func middlePlateau(plateaus []int, lo, top int) int {
 }
 
 // isPlateau reports whether size is one of the plateaus.
-func isPlateau(plateaus []int, size int) bool {
+func isPlateau(plateaus []MTU, size MTU) bool {
 	for _, p := range plateaus {
 		if p == size {
 			return true
@@ -103,8 +104,8 @@ func isPlateau(plateaus []int, size int) bool {
 
 // sortedPlateaus returns the distinct plateaus within [lo, hi], largest
 // first, in a new slice.
-func sortedPlateaus(in []int, lo, hi int) []int {
-	out := make([]int, 0, len(in))
+func sortedPlateaus(in []MTU, lo, hi MTU) []MTU {
+	out := make([]MTU, 0, len(in))
 	for _, p := range in {
 		if p >= lo && p <= hi {
 			out = append(out, p)
@@ -118,7 +119,7 @@ func sortedPlateaus(in []int, lo, hi int) []int {
 // ack records that size gets through; nothing above limit can be sent. A
 // size at or above hi contradicts what was known (RFC 8899 Section 5.3.3):
 // the upper bound is forgotten.
-func (r *searchRange) ack(size, limit int) {
+func (r *searchRange) ack(size, limit MTU) {
 	size = min(size, limit)
 	if size <= r.lo {
 		return
@@ -132,7 +133,7 @@ func (r *searchRange) ack(size, limit int) {
 
 // loss records a loss of size and reports whether that made it too big:
 // lost maxProbes times (RFC 8899 Section 5.3.1).
-func (r *searchRange) loss(size, maxProbes int) bool {
+func (r *searchRange) loss(size MTU, maxProbes int) bool {
 	if size <= r.lo || size >= r.hi {
 		return false
 	}
@@ -163,7 +164,7 @@ func (r *searchRange) loss(size, maxProbes int) bool {
 
 // tooBig records a PTB message reporting mtu (RFC 8899 Section 4.6.2): sizes
 // above it do not get through, and mtu itself is probed next.
-func (r *searchRange) tooBig(mtu int) {
+func (r *searchRange) tooBig(mtu MTU) {
 	r.hi = min(r.hi, mtu+1)
 	if mtu > r.lo {
 		r.hint = mtu
@@ -172,7 +173,7 @@ func (r *searchRange) tooBig(mtu int) {
 }
 
 // limit applies a new largest size: nothing above it can be sent.
-func (r *searchRange) limit(m int) {
+func (r *searchRange) limit(m MTU) {
 	r.hi = min(r.hi, m+1)
 	r.lo = min(r.lo, m)
 	r.trim()

@@ -19,17 +19,20 @@ type Search struct {
 	cfg     Config
 	state   State
 	started bool // Start was called: the peer can answer probes
-	pmtu    int  // PLPMTU as last reported
+	pmtu    MTU  // PLPMTU as last reported
 	changed bool // pmtu changed since Changed was last called
 	last    time.Time
 
-	capMTU   int // application cap, 0 for none
-	fixed    int // fixed size, 0 for none
-	localMax int // largest size the local stack accepts, 0 for unknown
+	capMTU   MTU // application cap, 0 for none
+	fixed    MTU // fixed size, 0 for none
+	localMax MTU // largest size the local stack accepts, 0 for unknown
 
-	est   int // DISABLED: the estimate
-	ceil  int // DISABLED: the estimate's ceiling after the backoff ladder
-	acked int // DISABLED: the largest size acknowledged so far
+	// DISABLED: the estimate is the smallest of est, ptb and ceil (see
+	// estimate). Start hands it to the search and clears them.
+	est   MTU // Config.Initial, or Config.Max once the raise timer expired
+	ptb   MTU // the smallest MTU a validated PTB reported, 0 for none
+	ceil  MTU // the rung the handshake backed off to, 0 for none
+	acked MTU // the largest size acknowledged so far, 0 for none
 
 	r  searchRange // the probing states: what is known about sizes
 	bh int         // losses at the current size (black-hole detection)
@@ -46,18 +49,22 @@ type Search struct {
 // A probe is a probe packet that was handed out by NextProbe.
 type probe struct {
 	id      uint64
-	size    int
+	size    MTU
 	sentAt  time.Time
 	confirm bool // a confirmation probe of SEARCH_COMPLETE
 }
 
 // New returns the state of a path described by cfg, in the Disabled state:
-// its size is the initial estimate, cfg.Max, until Start begins probing. The
-// handshake runs in this state; a connection whose peer cannot answer probes
-// stays in it.
+// its size is the initial estimate, cfg.Initial (cfg.Max if zero), until
+// Start begins probing. The handshake runs in this state; a connection whose
+// peer cannot answer probes stays in it. An Initial below Max starts the
+// raise timer, after which the estimate returns to Max.
 func New(cfg Config, now time.Time) *Search {
 	cfg = cfg.normalize()
-	s := &Search{cfg: cfg, last: now, est: cfg.Max, ceil: cfg.Max, nextID: 1}
+	s := &Search{cfg: cfg, last: now, est: cfg.Initial, nextID: 1}
+	if cfg.Initial < cfg.Max {
+		s.raiseAt = now.Add(cfg.RaiseTimeout)
+	}
 	s.pmtu = s.current()
 	return s
 }
@@ -76,13 +83,40 @@ func (s *Search) State() State { return s.state }
 // within [Config.Min, the cap]. In the probing states it is a size that has
 // been confirmed (or BASE_PLPMTU and MIN_PLPMTU in BASE and ERROR, as RFC
 // 8899 Section 5.2 prescribes); in Disabled it is the estimate.
-func (s *Search) PMTU() int { return s.pmtu }
+func (s *Search) PMTU() MTU { return s.pmtu }
 
 // MaxPayload returns the largest UDP payload minus overhead that fits in
 // PMTU: the maximum packet size of RFC 8899 Section 2 for a packetization
 // layer that adds overhead bytes to each datagram. It is never negative.
 func (s *Search) MaxPayload(overhead int) int {
-	return max(0, s.pmtu-s.cfg.Family.HeaderLen()-overhead)
+	return max(0, s.cfg.Family.Payload(s.pmtu)-overhead)
+}
+
+// Fixed returns the size SetFixed fixed, within [Config.Min, the cap], or 0
+// when the size is not fixed.
+func (s *Search) Fixed() MTU { return s.fixed }
+
+// Cap returns the cap SetCap set, at least Config.Min, or 0 when there is
+// none.
+func (s *Search) Cap() MTU { return s.capMTU }
+
+// Learned returns the size worth remembering for the next association to
+// this destination (see Cache): the confirmed PLPMTU in SearchComplete, or,
+// before Start, the estimate as a validated PTB lowered it (RFC 1191 Section
+// 5, RFC 8201 Section 5.2). It returns false when nothing was learned: in
+// the other states, when the Disabled estimate was lowered by nothing but
+// the backoff ladder or the local stack, and while the size is fixed, since
+// then the search takes in nothing.
+func (s *Search) Learned() (MTU, bool) {
+	switch {
+	case s.fixed != 0:
+		return 0, false
+	case s.state == SearchComplete:
+		return s.r.lo, true
+	case s.state == Disabled && !s.started && s.ptb != 0:
+		return s.ptb, true
+	}
+	return 0, false
 }
 
 // Changed reports whether PMTU has changed since Changed was last called.
@@ -93,10 +127,13 @@ func (s *Search) Changed() bool {
 }
 
 // Start begins probing: the packetization layer indicates connectivity to a
-// peer that answers probes (RFC 8899 Section 5.2, DISABLED to BASE). If a
-// size of at least BASE_PLPMTU was already acknowledged through SizeAcked,
-// BASE is confirmed and the search starts above that size. Start does
-// nothing if probing has started and connectivity was not lost.
+// peer that answers probes (RFC 8899 Section 5.2, leaving DISABLED). What
+// the handshake learnt carries over, as the package documentation's
+// "Handshake sizes" describes: PMTU is not below the largest size
+// acknowledged through SizeAcked (BASE_PLPMTU may be above it) until a PTB,
+// a local refusal or a black hole lowers it, and not above the Disabled
+// estimate until a larger size is acknowledged. Start does nothing if
+// probing has started and connectivity was not lost.
 func (s *Search) Start(now time.Time) {
 	s.last = now
 	if s.started && s.state != Disabled {
@@ -113,7 +150,7 @@ func (s *Search) Start(now time.Time) {
 // the confirmation timer has not expired, the size is fixed, or probing has
 // not started. The probe timer starts at now, so the caller must send the
 // probe when it is returned. NextProbe runs Tick first.
-func (s *Search) NextProbe(now time.Time) (size int, id uint64, ok bool) {
+func (s *Search) NextProbe(now time.Time) (size MTU, id uint64, ok bool) {
 	s.tick(now)
 	size = s.probeSize()
 	if size == 0 {
@@ -207,14 +244,14 @@ func (s *Search) tick(now time.Time) {
 }
 
 // current computes the PLPMTU from the state and the limits.
-func (s *Search) current() int {
+func (s *Search) current() MTU {
 	if s.fixed != 0 {
 		return s.fixed
 	}
-	var v int
+	var v MTU
 	switch s.state {
 	case Disabled:
-		v = min(s.est, s.ceil)
+		v = s.estimate()
 		if s.started {
 			v = s.cfg.Min // connectivity was lost
 		}
@@ -237,9 +274,30 @@ func (s *Search) sync(now time.Time) {
 	}
 }
 
+// pathEstimate is what the Disabled state believes the path carries: the
+// initial estimate, lowered by validated PTBs and by the backoff ladder, not
+// below Config.Min, and not yet reduced to the cap or the local limit, which
+// say nothing about the path.
+func (s *Search) pathEstimate() MTU {
+	e := s.est
+	if s.ptb != 0 {
+		e = min(e, s.ptb)
+	}
+	if s.ceil != 0 {
+		e = min(e, s.ceil)
+	}
+	return max(e, s.cfg.Min)
+}
+
+// estimate is the size of the Disabled state before Start: pathEstimate
+// within the limits.
+func (s *Search) estimate() MTU {
+	return min(s.pathEstimate(), s.limit())
+}
+
 // ceiling is the largest size the configuration and the application allow:
 // MAX_PLPMTU reduced by the application (RFC 8899 Section 5.3.1).
-func (s *Search) ceiling() int {
+func (s *Search) ceiling() MTU {
 	m := s.cfg.Max
 	if s.capMTU != 0 {
 		m = min(m, s.capMTU)
@@ -248,7 +306,7 @@ func (s *Search) ceiling() int {
 }
 
 // limit is the ceiling further reduced to what the local stack accepts.
-func (s *Search) limit() int {
+func (s *Search) limit() MTU {
 	m := s.ceiling()
 	if s.localMax != 0 {
 		m = min(m, s.localMax)
@@ -257,6 +315,6 @@ func (s *Search) limit() int {
 }
 
 // base is BASE_PLPMTU within the limit.
-func (s *Search) base() int {
+func (s *Search) base() MTU {
 	return min(s.cfg.Base, s.limit())
 }

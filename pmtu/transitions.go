@@ -4,22 +4,35 @@ import "time"
 
 // This file holds the transitions of the RFC 8899 Section 5.2 state machine.
 
-// restart leaves DISABLED for BASE (RFC 8899 Section 5.2). What the
-// handshake learnt carries over: a validated ICMP estimate becomes the first
-// size to probe, and a size the peer acknowledged confirms BASE_PLPMTU.
+// restart leaves DISABLED (RFC 8899 Section 5.2), carrying over what the
+// handshake learnt, as the package documentation's "Handshake sizes" says:
+// the estimate e bounds the PLPMTU until a probe is acknowledged and is the
+// first size probed; a validated PTB also bounds the search; the largest
+// size acknowledged, up to e, is confirmed. When the path is believed to
+// carry BASE_PLPMTU, a confirmed size below it is kept in BASE for the case
+// that BASE_PLPMTU fails. When it is not (judged without the cap, which a
+// later SetCap may raise), the path is not known to carry BASE_PLPMTU:
+// ERROR, which goes on to SEARCHING at once when a size is confirmed.
 func (s *Search) restart(now time.Time) {
+	below := s.pathEstimate() < s.cfg.Base
+	e := s.estimate()
+	acked, ptb := min(s.acked, e), s.ptb
+	s.est, s.ptb, s.ceil, s.acked = s.cfg.Max, 0, 0, 0
 	s.enterBase()
-	if s.est < s.limit() {
-		s.r.tooBig(s.est)
+	if ptb != 0 && ptb < s.limit() {
+		s.r.tooBig(ptb)
 	}
+	if e < s.limit() {
+		s.r.hint = e
+	}
+	s.r.ack(acked, s.limit())
+	s.r.trim()
 	switch {
-	case s.acked >= s.base():
-		s.enterSearching(s.acked, now)
-	case s.r.hi <= s.base():
+	case acked >= s.base():
+		s.enterSearching(acked, now)
+	case below:
 		s.enterError(now)
 	}
-	s.est = s.cfg.Max
-	s.acked = 0
 }
 
 // enterBase starts over from BASE_PLPMTU: at Start, at Reset, and when a
@@ -35,7 +48,7 @@ func (s *Search) enterBase() {
 
 // enterSearching starts or resumes the search above size, which is known to
 // get through (RFC 8899 Section 5.2, BASE or ERROR to SEARCHING).
-func (s *Search) enterSearching(size int, now time.Time) {
+func (s *Search) enterSearching(size MTU, now time.Time) {
 	s.state = Searching
 	s.r.ack(size, s.limit())
 	s.settle(now)
@@ -59,18 +72,25 @@ func (s *Search) settle(now time.Time) {
 }
 
 // enterError notes that BASE_PLPMTU is not known to get through (RFC 8899
-// Section 5.2): the size is MIN_PLPMTU while the PTB hint, then MIN_PLPMTU
-// itself, are probed.
+// Section 5.2): the size is MIN_PLPMTU while the hint, then MIN_PLPMTU
+// itself, are probed. When a size of at least MIN_PLPMTU is confirmed
+// already (r.lo, from traffic in BASE or before Start), there is nothing to
+// confirm: the search goes on above it at once, as after an acknowledged
+// probe (ERROR to SEARCHING).
 func (s *Search) enterError(now time.Time) {
 	s.cancel()
 	s.state = Error
+	if s.r.lo >= s.cfg.Min && s.r.lo < s.r.hi {
+		s.enterSearching(s.r.lo, now)
+		return
+	}
 	s.r.lo = 0
 	s.r.trim()
 	s.errorSettle(now)
 }
 
-// errorProbe is the size ERROR probes: the PTB hint, else MIN_PLPMTU.
-func (s *Search) errorProbe() int {
+// errorProbe is the size ERROR probes: the hint, else MIN_PLPMTU.
+func (s *Search) errorProbe() MTU {
 	if h := s.r.hint; h >= s.cfg.Min && h < s.r.hi {
 		return h
 	}
@@ -94,9 +114,17 @@ func (s *Search) errorSettle(now time.Time) {
 }
 
 // blackHole reacts to the current size no longer getting through (RFC 8899
-// Section 4.3; Section 5.2, SEARCHING or SEARCH_COMPLETE to BASE).
-func (s *Search) blackHole() {
+// Section 4.3; Section 5.2, SEARCHING or SEARCH_COMPLETE to BASE). A
+// PLPMTU below BASE_PLPMTU (reached through ERROR) that fails says that
+// BASE_PLPMTU cannot work either: the size goes to ERROR, with the failed
+// size taken as too big, rather than up to BASE_PLPMTU.
+func (s *Search) blackHole(now time.Time) {
+	lo := s.r.lo
 	s.enterBase()
+	if lo < s.base() {
+		s.r.hi = lo
+		s.enterError(now)
+	}
 }
 
 // raise runs the PMTU_RAISE_TIMER (RFC 8899 Section 5.1.1): SEARCH_COMPLETE
@@ -108,7 +136,7 @@ func (s *Search) raise(now time.Time) {
 	s.localMax = 0
 	switch s.state {
 	case Disabled:
-		s.est = s.cfg.Max
+		s.est, s.ptb = s.cfg.Max, 0
 		if s.started {
 			s.restart(now)
 		}
@@ -121,7 +149,7 @@ func (s *Search) raise(now time.Time) {
 }
 
 // probeSize returns the size of the probe due now, or 0.
-func (s *Search) probeSize() int {
+func (s *Search) probeSize() MTU {
 	if s.fixed != 0 || s.inFlight {
 		return 0
 	}
@@ -142,7 +170,7 @@ func (s *Search) probeSize() int {
 
 // acknowledged takes in that size got through, from a probe or from the
 // caller's own traffic (RFC 8899 Section 4.1).
-func (s *Search) acknowledged(size int, now time.Time) {
+func (s *Search) acknowledged(size MTU, now time.Time) {
 	if size < s.cfg.Min || s.fixed != 0 {
 		return
 	}
@@ -156,6 +184,8 @@ func (s *Search) acknowledged(size int, now time.Time) {
 	case Base:
 		if size >= s.base() {
 			s.enterSearching(size, now)
+		} else {
+			s.r.ack(size, s.limit()) // kept for ERROR, see enterError
 		}
 	case Error:
 		s.enterSearching(size, now)
@@ -206,7 +236,7 @@ func (s *Search) lost(now time.Time) {
 func (s *Search) lostAtSize(now time.Time) {
 	s.bh++
 	if s.bh >= s.cfg.MaxProbes {
-		s.blackHole()
+		s.blackHole(now)
 		return
 	}
 	if s.state == SearchComplete {

@@ -26,7 +26,7 @@ var transitionTests = []struct {
 	cfg   Config
 	run   func(d *driver)
 	state State
-	pmtu  int
+	pmtu  MTU
 }{
 	{"DISABLED to BASE: PL indicates connectivity", ipv4, func(d *driver) {
 		d.s.Start(d.now)

@@ -94,7 +94,7 @@ func testNetnsOurClient(t *testing.T, network string, p netnsPeer, c interopCase
 	})
 	t.Cleanup(func() { conn.Close() })
 	checkLearned(t, conn, tr)
-	c.checkState(t, conn.Conn, true)
+	c.checkState(t, conn, true)
 	talk(t, p.interopPeer, server, conn, c, fromUs, fromPeer)
 	reasm.check(t)
 }
@@ -127,7 +127,7 @@ func testNetnsOurServer(t *testing.T, network string, p netnsPeer, c interopCase
 	client := p.start(t, opts)
 	conn := accept(t, l)
 	checkLearned(t, conn, tr)
-	c.checkState(t, conn.Conn, false)
+	c.checkState(t, conn, false)
 	talk(t, p.interopPeer, client, conn, c, fromUs, fromPeer)
 	reasm.check(t)
 }

@@ -200,21 +200,29 @@ func TestPeerSanityMTU(t *testing.T) {
 	} {
 		t.Run(pair.server.name+"/"+pair.client.name, func(t *testing.T) {
 			t.Parallel()
-			opts := peer.Options{Chain: chain, MTU: mtu, Listen: true}
-			server := pair.server.start(t, opts)
-			relay := newRelay(t, server.Addr)
-			opts.Addr = relay.addr()
-			client := pair.client.start(t, opts)
-			client.Await(t, pair.client.done, sanityTimeout)
-			// Both tools fill datagrams to the limit: a smaller largest
-			// datagram means the MTU was misread.
-			limit := mtu - 28
-			sizesToServer, sizesToClient := relay.sizes()
-			toServer, toClient := slices.Max(append(sizesToServer, 0)), slices.Max(append(sizesToClient, 0))
-			if toServer > limit || toClient != limit {
-				t.Errorf("largest datagrams: %d bytes to the server, %d to the client; want at most %d, and %d to the client",
-					toServer, toClient, limit, limit)
-			}
+			checkPeerMTU(t, pair.server, pair.client, chain, mtu)
 		})
+	}
+}
+
+// checkPeerMTU runs server and client with chain and the link MTU mtu,
+// through a relay, and checks that no datagram exceeds the MTU less the
+// IPv4 and UDP headers, and that the server's largest datagram reaches
+// it: the tools fill datagrams to the limit, so a smaller largest datagram
+// means the MTU was misread.
+func checkPeerMTU(t *testing.T, server, client sanityRole, chain *peer.Chain, mtu int) {
+	t.Helper()
+	opts := peer.Options{Chain: chain, MTU: mtu, Listen: true}
+	s := server.start(t, opts)
+	relay := newRelay(t, s.Addr)
+	opts.Addr = relay.addr()
+	c := client.start(t, opts)
+	c.Await(t, client.done, sanityTimeout)
+	limit := mtu - 28
+	sizesToServer, sizesToClient := relay.sizes()
+	toServer, toClient := slices.Max(append(sizesToServer, 0)), slices.Max(append(sizesToClient, 0))
+	if toServer > limit || toClient != limit {
+		t.Errorf("largest datagrams: %d bytes to the server, %d to the client; want at most %d, and %d to the client",
+			toServer, toClient, limit, limit)
 	}
 }

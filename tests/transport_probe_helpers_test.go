@@ -23,7 +23,7 @@ func connectWith(t *testing.T, tp *netns.Topology, network string, chain *peer.C
 	var l *transport.Listener
 	tp.Server.Run(t, func() {
 		var err error
-		l, err = lc.Listen(network, netip.AddrPortFrom(tp.Server.West.Addr(network), 0).String(), scfg)
+		l, err = lc.Listen(t.Context(), network, netip.AddrPortFrom(tp.Server.West.Addr(network), 0).String(), scfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,7 +36,7 @@ func connectWith(t *testing.T, tp *netns.Topology, network string, chain *peer.C
 	go func() {
 		c, err := l.AcceptContext(ctx)
 		if err == nil {
-			err = c.Handshake(ctx)
+			err = c.HandshakeContext(ctx)
 			accepted <- c
 		}
 		serverErr <- err

@@ -1,183 +1,144 @@
 package transport
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
-	"github.com/pathdtls/pathdtls/internal/deadline"
+	"github.com/pathdtls/pathdtls/internal/sock"
 )
 
-// assocQueueLen is how many received datagrams an association holds for its
-// reader; when the queue is full, further datagrams are dropped and counted,
-// as a socket's receive buffer would drop them.
-const assocQueueLen = 64
+// An assoc is one association over a socket: the DTLS engine, its path,
+// and the link between them and the socket. It implements dtls.Link: the
+// engine sends through it and hears its path through it, and whoever reads
+// the socket (the listener's reader, or a client's) hands it the peer's
+// datagrams. It starts no goroutine; its idle timer is a callback.
+type assoc struct {
+	sock         *sock.Socket
+	remote       netip.AddrPort
+	laddr, raddr net.Addr
+	path         *path
+	conn         *dtls.Conn
+	owner        owner
 
-// An assocConn is the datagram connection of one server-side association:
-// a net.Conn over the listener's shared socket, bound to one remote address.
-// The listener's reader goroutine delivers its datagrams into a bounded
-// queue; its writes go to the socket directly. It carries the state of
-// its path, and so implements dtls.Path. It starts no goroutines.
-type assocConn struct {
-	*path
-	l      *Listener
-	remote netip.AddrPort
-	raddr  *net.UDPAddr
-	dtls   *dtls.Conn // the association's DTLS side, closed with the listener
+	idleTimeout time.Duration // 0: never
+	idled       atomic.Bool   // the idle timer ended the association
 
-	queue     chan *[]byte // buffers from copyDatagram
-	closed    chan struct{}
+	mu        sync.Mutex
+	idleTimer *time.Timer
+	idleSeen  uint64 // the engine's count of received records at the last check
+	ended     bool   // Close was called
+
+	doneOnce  sync.Once
 	closeOnce sync.Once
-	dropped   atomic.Uint64 // datagrams dropped because the queue was full
-
-	readDeadline, writeDeadline deadline.Deadline
+	ready     chan struct{} // closed when the handshake ends
+	hsErr     error         // why it failed; written before ready is closed
 }
 
-var (
-	_ net.Conn  = (*assocConn)(nil)
-	_ dtls.Path = (*assocConn)(nil)
-)
-
-func newAssocConn(l *Listener, remote netip.AddrPort, p *path) *assocConn {
-	return &assocConn{
-		path:   p,
-		l:      l,
-		remote: remote,
-		raddr:  net.UDPAddrFromAddrPort(remote),
-		queue:  make(chan *[]byte, assocQueueLen),
-		closed: make(chan struct{}),
-	}
+// An owner is what an association belongs to: a Listener, or nothing for a
+// client.
+type owner interface {
+	// handshakeDone hears that a's handshake ended, with err nil if it
+	// completed. It runs without the engine's locks.
+	handshakeDone(a *assoc, err error)
+	// closed hears that a ended.
+	closed(a *assoc)
 }
 
-// deliver queues a copy of datagram for Read, or drops it if the queue is
-// full. It never blocks, so one slow association cannot stall the others.
-func (a *assocConn) deliver(datagram []byte) bool {
-	b := copyDatagram(datagram)
-	select {
-	case a.queue <- b:
-		return true
-	default:
-		releaseDatagram(b)
-		a.dropped.Add(1)
-		return false
+var _ dtls.Link = (*assoc)(nil)
+
+func (a *assoc) MaxDatagramSize() int    { return a.path.MaxDatagramSize() }
+func (a *assoc) FlightLost(size int)     { a.path.FlightLost(size) }
+func (a *assoc) FlightAnswered(size int) { a.path.FlightAnswered(size) }
+func (a *assoc) LocalAddr() net.Addr     { return a.laddr }
+func (a *assoc) RemoteAddr() net.Addr    { return a.raddr }
+
+// WriteDatagram sends one datagram to the peer through the socket, which
+// drains and retries past errors about other datagrams. A datagram the
+// local stack refuses as too long comes back as an error wrapping
+// dtls.ErrMessageTooLong, the socket's handler having told the path its
+// limit; one the socket could not send is reported as not sent, never as
+// sent.
+func (a *assoc) WriteDatagram(b []byte, first dtls.RecordID) error {
+	a.path.sending(first, len(b))
+	err := a.sock.Send(b, a.remote)
+	if err == nil {
+		return nil
 	}
+	var tl *sock.TooLongError
+	if errors.As(err, &tl) {
+		a.path.localLimit(tl.MTU, len(b))
+		return fmt.Errorf("%w: %w", dtls.ErrMessageTooLong, err)
+	}
+	return err
 }
 
-// Read returns the next datagram from the association's queue. A datagram
-// longer than b is truncated, as a UDP socket would truncate it. When the
-// path MTU has gone down since the last Read (the listener's reader
-// validated an ICMP message about this association), Read returns an error
-// wrapping dtls.ErrMessageTooLong instead, so that the engine re-sends its
-// flight at the new size at once.
-func (a *assocConn) Read(b []byte) (int, error) {
-	a.readBegin()
-	defer a.readEnd()
-	if isClosed(a.closed) {
-		return 0, a.opError("read", net.ErrClosed)
-	}
-	expired, passed := a.readDeadline.Wait()
-	if passed {
-		return 0, a.opError("read", os.ErrDeadlineExceeded)
-	}
-	if a.takeShrunk() {
-		return 0, a.opError("read", errPathShrunk)
-	}
-	select {
-	case d := <-a.queue:
-		n := copy(b, *d)
-		releaseDatagram(d)
-		return n, nil
-	case <-a.shrunk:
-		return 0, a.opError("read", errPathShrunk)
-	case <-a.closed:
-		return 0, a.opError("read", net.ErrClosed)
-	case <-expired:
-		return 0, a.opError("read", os.ErrDeadlineExceeded)
-	}
+// HandshakeDone hears the end of the handshake from the engine.
+func (a *assoc) HandshakeDone(err error) {
+	a.doneOnce.Do(func() {
+		a.hsErr = err
+		close(a.ready)
+		if a.owner != nil {
+			a.owner.handshakeDone(a, err)
+		}
+	})
 }
 
-// Write sends b as one datagram to the remote address through the shared
-// socket. UDP sends do not wait for the peer, so the write deadline is only
-// checked before sending.
-func (a *assocConn) Write(b []byte) (int, error) {
-	if isClosed(a.closed) {
-		return 0, a.opError("write", net.ErrClosed)
-	}
-	if _, passed := a.writeDeadline.Wait(); passed {
-		return 0, a.opError("write", os.ErrDeadlineExceeded)
-	}
-	return a.send(b, a.writeSocket, a.l.drain)
-}
-
-func (a *assocConn) writeSocket(b []byte) (int, error) {
-	return a.l.conn.WriteToUDPAddrPort(b, a.remote)
-}
-
-// Close ends the association: it leaves the listener's demultiplexing table,
-// so that a later datagram from the same address is treated as a new peer,
-// and blocked Reads return net.ErrClosed.
-func (a *assocConn) Close() error {
-	err := a.opError("close", net.ErrClosed)
+// Close is called by the engine's Close: the association ends, its timers
+// stop, and its owner forgets it.
+func (a *assoc) Close() error {
+	err := net.ErrClosed
 	a.closeOnce.Do(func() {
 		err = nil
-		a.stopProbing()
-		close(a.closed)
-		a.readDeadline.Stop()
-		a.writeDeadline.Stop()
-		a.l.remove(a)
+		a.mu.Lock()
+		a.ended = true
+		if a.idleTimer != nil {
+			a.idleTimer.Stop()
+		}
+		a.mu.Unlock()
+		a.path.stopProbing()
+		if a.owner != nil {
+			a.owner.closed(a)
+		}
 	})
 	return err
 }
 
-// closeDTLS closes the association's DTLS Conn, which sends close_notify if
-// its handshake completed and then closes a.
-func (a *assocConn) closeDTLS() {
-	if err := a.dtls.Close(); err != nil {
-		// Already closed by the application, or never got that far.
-		_ = a.Close()
+// startIdleTimer reaps the association once the peer has sent nothing
+// authenticated for the idle timeout.
+func (a *assoc) startIdleTimer() {
+	if a.idleTimeout <= 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.ended {
+		a.idleSeen = a.conn.Stats().Received
+		a.idleTimer = time.AfterFunc(a.idleTimeout, a.checkIdle)
 	}
 }
 
-// LocalAddr returns the listener's address.
-func (a *assocConn) LocalAddr() net.Addr { return a.l.conn.LocalAddr() }
-
-// RemoteAddr returns the peer's address, a *net.UDPAddr.
-func (a *assocConn) RemoteAddr() net.Addr { return a.raddr }
-
-// SetDeadline sets the read and write deadlines.
-func (a *assocConn) SetDeadline(t time.Time) error {
-	a.readDeadline.Set(t)
-	a.writeDeadline.Set(t)
-	return nil
-}
-
-// SetReadDeadline sets the deadline for Read; the DTLS engine uses it as its
-// retransmission timer.
-func (a *assocConn) SetReadDeadline(t time.Time) error {
-	a.readDeadline.Set(t)
-	return nil
-}
-
-// SetWriteDeadline sets the deadline for Write.
-func (a *assocConn) SetWriteDeadline(t time.Time) error {
-	a.writeDeadline.Set(t)
-	return nil
-}
-
-func (a *assocConn) opError(op string, err error) error {
-	return &net.OpError{Op: op, Net: "udp", Source: a.LocalAddr(), Addr: a.raddr, Err: err}
-}
-
-// isClosed reports whether c is closed, without blocking.
-func isClosed(c <-chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
+// checkIdle runs at each idle period: an association whose peer sent
+// nothing since the last check is closed; the application's Read then
+// returns ErrIdleTimeout.
+func (a *assoc) checkIdle() {
+	a.mu.Lock()
+	n := a.conn.Stats().Received
+	if a.ended || n != a.idleSeen {
+		a.idleSeen = n
+		if !a.ended {
+			a.idleTimer.Reset(a.idleTimeout)
+		}
+		a.mu.Unlock()
+		return
 	}
+	a.mu.Unlock()
+	a.idled.Store(true)
+	a.path.tracef("association with %s idle for %v: closing it", a.remote, a.idleTimeout)
+	_ = a.conn.Close()
 }

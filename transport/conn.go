@@ -2,7 +2,9 @@ package transport
 
 import (
 	"context"
-	"sync"
+	"errors"
+	"fmt"
+	"net"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
@@ -10,208 +12,221 @@ import (
 	"github.com/pathdtls/pathdtls/pmtu"
 )
 
-// A Conn is a DTLS association over UDP, returned by [Dial] and
-// [Listener.Accept]. It is a [dtls.Conn]: one Write sends one record in one
-// datagram, and one Read returns the data of one record. Its MaxPayload
-// follows the path MTU, which the transport learns as the package
-// documentation describes.
+// A Conn is a DTLS association over UDP, returned by [Dial], [Client] and
+// [Listener.AcceptContext]. It is a net.Conn that keeps datagram
+// boundaries: one Write sends one record in one datagram, and one Read
+// returns the data of one record. Its MaxPayload follows the path MTU,
+// which the transport learns as the package documentation describes.
 //
-// # Probing
-//
-// Once the first handshake completes, if the peer accepts heartbeat
-// requests (RFC 6520 §2), the Conn probes the path with padded
-// HeartbeatRequests (RFC 8899 §6.2.1): it searches upward from the largest
-// handshake datagram the peer answered, confirms the size found
-// periodically, falls back when confirmations go unanswered (a black hole,
-// RFC 8899 §4.3), and tries larger sizes again after the raise timer. One
-// probe is in flight at a time; a lost probe is a lost probe, never an
-// error of the connection. A peer that does not accept heartbeats, or
-// [Dialer.DisableProbing], leaves the path MTU to ICMP messages and local
-// errors; [Conn.Probing] tells which.
-//
-// Responses to probes are read, like every record, only inside Read. A
-// probe counts as lost only if its timer expires while a Read is waiting
-// for a datagram, which has then read everything that arrived before;
-// when its timer expires with no Read in progress, its fate is unknown,
-// and it is sent again when the next Read begins. An application that
-// does not keep a Read in progress therefore probes slowly, or not at all,
-// but never loses its path MTU to its own inattention.
+// The protocol runs whether or not the application calls Read or Write:
+// the engine answers retransmissions and heartbeats, probes the path, and
+// hears ICMP on its own; Read only takes decrypted data from a bounded
+// queue (see [dtls.Config.ReceiveQueueSize]).
 type Conn struct {
-	*dtls.Conn
-	path    *path
-	caps    platform.Capabilities
-	noProbe bool // Dialer.DisableProbing or ListenConfig.DisableProbing
-
-	probeOnce sync.Once
+	a      *assoc
+	dc     *dtls.Conn
+	caps   platform.Capabilities
+	client *clientSide // a client's socket and reader; nil for a server's
 }
 
-// PathStats are the counters of a Conn's path.
-type PathStats struct {
-	// ICMPAccepted counts the ICMP "fragmentation needed" (RFC 1191) and
-	// "Packet Too Big" (RFC 8201) messages about this association that
-	// passed validation; ICMPRejected those that did not.
-	ICMPAccepted, ICMPRejected uint64
-	// LocalTooLong counts the sends the local stack refused as too long.
-	LocalTooLong uint64
-	// LostFlights counts the handshake flights that went unanswered: the
-	// retransmission timer expired, or the peer retransmitted its previous
-	// flight (RFC 6347 §4.2.4). Flights sent again at once because the path
-	// shrank are not counted.
-	LostFlights uint64
-	// ProbesSent counts the path-MTU probes sent, each sending of a probe
-	// sent again included; ProbesAcked those answered and ProbesLost those
-	// that went unanswered while Read was waiting, or that an ICMP message
-	// said were too big (see Conn).
-	ProbesSent, ProbesAcked, ProbesLost uint64
-	// Search is the state of the path-MTU search (RFC 8899 §5.2):
-	// pmtu.Disabled until probing starts, and for a Conn that does not
-	// probe.
-	Search pmtu.State
-}
+// ErrIdleTimeout is returned by Read and Write on a server association that
+// the listener closed because its peer sent nothing for
+// ListenConfig.IdleTimeout.
+var ErrIdleTimeout = errors.New("dtls: association closed: the peer was idle too long")
 
-// Handshake runs the handshake, if it has not run yet, as
-// [dtls.Conn.Handshake] does; after the first one that succeeds, the Conn
-// starts probing the path (see Conn).
-func (c *Conn) Handshake(ctx context.Context) error {
-	if err := c.Conn.Handshake(ctx); err != nil {
-		return err
+// Handshake runs the handshake if it has not run yet, as [dtls.Conn.Handshake]
+// does. A server association's handshake has completed before Accept
+// returns it.
+func (c *Conn) Handshake() error { return c.HandshakeContext(context.Background()) }
+
+// HandshakeContext is Handshake bounded by ctx, as
+// [dtls.Conn.HandshakeContext]. When a handshake fails after the peer's
+// address answered with an ICMP port or host unreachable, the error says so
+// (and errors.As finds an [*UnreachableError]).
+func (c *Conn) HandshakeContext(ctx context.Context) error {
+	err := c.dc.HandshakeContext(ctx)
+	if err == nil {
+		return nil
 	}
-	c.probeOnce.Do(func() {
-		c.path.established.Store(true)
-		if !c.noProbe {
-			c.path.startProbing(c.Conn)
-		}
-	})
-	return nil
+	if u := c.a.path.lastUnreachable(); u != nil {
+		return &handshakeError{err: err, unreachable: u}
+	}
+	return err
 }
 
-// Read reads the data of one record, after running the handshake if it has
-// not run yet, as [dtls.Conn.Read] does. It also processes the responses
-// to path-MTU probes.
+// handshakeError adds what the ICMP messages about the peer said to a
+// failed handshake's error.
+type handshakeError struct{ err, unreachable error }
+
+func (e *handshakeError) Error() string   { return e.err.Error() + "; " + e.unreachable.Error() }
+func (e *handshakeError) Unwrap() []error { return []error{e.err, e.unreachable} }
+
+// Read reads the data of one record into b, waiting for one to arrive, as
+// [dtls.Conn.Read] does.
 func (c *Conn) Read(b []byte) (int, error) {
-	if err := c.Handshake(context.Background()); err != nil {
-		return 0, err
-	}
-	return c.Conn.Read(b)
+	n, err := c.dc.Read(b)
+	return n, c.idleError(err)
 }
 
-// Write sends b as one record in one datagram, after running the handshake
-// if it has not run yet, as [dtls.Conn.Write] does. A Write larger than
-// MaxPayload fails with a [*dtls.PayloadTooLargeError] and sends nothing.
+// Write sends b as one record in one datagram, as [dtls.Conn.Write] does. A
+// Write larger than MaxPayload fails with a [*dtls.PayloadTooLargeError]
+// and sends nothing.
 func (c *Conn) Write(b []byte) (int, error) {
-	if err := c.Handshake(context.Background()); err != nil {
-		return 0, err
+	n, err := c.dc.Write(b)
+	return n, c.idleError(err)
+}
+
+func (c *Conn) idleError(err error) error {
+	if err != nil && c.a.idled.Load() && errors.Is(err, net.ErrClosed) {
+		return ErrIdleTimeout
 	}
-	return c.Conn.Write(b)
+	return err
 }
 
-// Close stops probing, sends close_notify if the handshake completed, and
-// closes the association, as [dtls.Conn.Close] does.
+// Close sends close_notify if the handshake completed, ends the
+// association and stops its timers; a client's socket is closed too, and
+// its reader stopped.
 func (c *Conn) Close() error {
-	c.path.stopProbing()
-	return c.Conn.Close()
+	err := c.dc.Close()
+	if c.client != nil {
+		c.client.stop()
+	}
+	return err
 }
 
-// Probing reports whether the Conn probes its path with heartbeats: true
-// once the handshake completed with a peer that accepts heartbeat
-// requests, unless probing was disabled. When it is false, the path MTU
-// follows ICMP messages and local errors only.
+// LocalAddr returns the local address of the association's socket.
+func (c *Conn) LocalAddr() net.Addr { return c.dc.LocalAddr() }
+
+// RemoteAddr returns the peer's address, a *net.UDPAddr.
+func (c *Conn) RemoteAddr() net.Addr { return c.dc.RemoteAddr() }
+
+// SetDeadline sets the read and write deadlines, as [dtls.Conn.SetDeadline].
+func (c *Conn) SetDeadline(t time.Time) error { return c.dc.SetDeadline(t) }
+
+// SetReadDeadline sets the deadline for Read; the protocol goes on
+// regardless.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.dc.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the deadline for Write.
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.dc.SetWriteDeadline(t) }
+
+// ConnectionState returns details about the association.
+func (c *Conn) ConnectionState() dtls.ConnectionState { return c.dc.ConnectionState() }
+
+// MaxPayload returns the largest Write that fits in one datagram at the
+// current path MTU, or 0 before the handshake completes.
+func (c *Conn) MaxPayload() int { return c.dc.MaxPayload() }
+
+// Stats returns the association's DTLS counters, among them the records
+// dropped because the application did not read them in time.
+func (c *Conn) Stats() dtls.Stats { return c.dc.Stats() }
+
+// Capabilities returns what the operating system provided on the
+// association's socket: the Don't Fragment mode and whether ICMP errors
+// reach the transport.
+func (c *Conn) Capabilities() platform.Capabilities { return c.caps }
+
+// Probing reports whether the association probes its path with
+// heartbeats: true once the handshake completed with a peer that accepts
+// heartbeat requests, unless probing was disabled or the size is fixed.
+// When it is false, the path MTU follows ICMP messages and local errors
+// only.
 func (c *Conn) Probing() bool {
-	p := c.path
+	p := c.a.path
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.probe != nil && !p.probe.closed
 }
 
 // PathMTU returns the current path MTU to the peer in bytes of IP packet,
-// IP and UDP headers included: the route's MTU at first (RFC 4347
-// §4.1.1.1), lowered by validated ICMP messages, local "message too long"
-// errors and handshake timeouts.
-func (c *Conn) PathMTU() int { return c.path.MTU() }
+// IP and UDP headers included.
+func (c *Conn) PathMTU() int { return int(c.a.path.mtu()) }
 
-// SetMaxMTU caps the path MTU at mtu bytes including the IP and UDP
-// headers (RFC 8899 §5.3.1: MAX_PLPMTU); mtu <= 0 removes the cap. It
-// cannot raise the path MTU above the initial estimate.
-func (c *Conn) SetMaxMTU(mtu int) {
-	p := c.path
+// maxIPMTU is the largest IP packet: the 16-bit total length of IPv4 (and
+// a payload length of IPv6 without jumbograms).
+const maxIPMTU = 65535
+
+// SetMaxMTU caps the path MTU at mtu bytes including the IP and UDP headers
+// (RFC 8899 §5.3.1: MAX_PLPMTU); 0 removes the cap. It cannot raise the
+// path MTU above the MTU of the route. It returns an error, changing
+// nothing, for a cap below the smallest MTU the path's IP version allows
+// (576 for IPv4, 1280 for IPv6), above 65535, or below a fixed MTU.
+func (c *Conn) SetMaxMTU(mtu int) error {
+	p := c.a.path
+	switch floor := p.family.Floor(); {
+	case mtu == 0:
+	case mtu < int(floor) || mtu > maxIPMTU:
+		return fmt.Errorf("dtls: MTU cap %d is outside [%d, %d] for %v", mtu, floor, maxIPMTU, p.family)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	before := p.mtuLocked()
-	p.search.SetCap(mtu, time.Now())
-	// A lower cap makes the search forget a probe above it; a higher one
-	// restarts the search, forgetting any probe.
-	if raised := p.capMTU > 0 && (mtu <= 0 || mtu > p.capMTU); raised {
-		p.dropProbeLocked(0, false)
-	} else {
-		p.dropProbeLocked(mtu, false)
+	if f := p.search.Fixed(); f != 0 && mtu != 0 && int(f) > mtu {
+		return fmt.Errorf("dtls: MTU cap %d is below the fixed MTU %d", mtu, f)
 	}
-	p.capMTU = max(mtu, 0)
+	before := p.search.PMTU()
+	p.search.SetCap(pmtu.MTU(mtu), time.Now())
+	if p.probe != nil {
+		p.probe.dropLocked(p.search.PMTU())
+		p.probe.pokeLocked()
+	}
 	p.noteLocked(before, "cap set")
-	p.pokeLocked()
+	return nil
 }
 
 // SetFixedMTU fixes the path MTU at mtu bytes including the IP and UDP
-// headers, as Dialer.MTU does; mtu == 0 returns to the estimate. It returns
-// an error if mtu leaves less than 64 bytes for a datagram.
+// headers, as Dialer.MTU does; 0 returns to the estimate. It returns an
+// error, changing nothing, for an MTU that leaves less than
+// dtls.MinDatagramSize bytes for a datagram, above 65535, or above the cap.
 func (c *Conn) SetFixedMTU(mtu int) error {
-	if mtu < 0 {
-		mtu = 0
-	}
-	if err := checkMTU(mtu); err != nil {
+	p := c.a.path
+	if err := checkMTU(mtu, p.family); err != nil {
 		return err
 	}
-	p := c.path
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	before := p.mtuLocked()
-	p.fixed = mtu
+	if cp := p.search.Cap(); cp != 0 && mtu > int(cp) {
+		return fmt.Errorf("dtls: fixed MTU %d is above the cap %d", mtu, cp)
+	}
+	before := p.search.PMTU()
+	p.search.SetFixed(pmtu.MTU(mtu), time.Now())
+	if p.probe != nil {
+		p.probe.pokeLocked()
+	}
 	p.noteLocked(before, "fixed")
-	p.pokeLocked()
+	return nil
+}
+
+// checkMTU checks a fixed MTU: 0 (none), or room for a datagram of at least
+// dtls.MinDatagramSize bytes, and not above 65535.
+func checkMTU(mtu int, f pmtu.Family) error {
+	least := dtls.MinDatagramSize + int(f.MTU(0))
+	if mtu != 0 && (mtu < least || mtu > maxIPMTU) {
+		return fmt.Errorf("dtls: MTU %d is outside [%d, %d] for %v", mtu, least, maxIPMTU, f)
+	}
 	return nil
 }
 
 // ResetPathMTU forgets what was learned about the path: the path MTU
-// returns to the initial estimate, within the cap, or, while probing, to
+// returns to the route's MTU, within the cap, or, while probing, to
 // BASE_PLPMTU (RFC 8899 §5.1.2), from which the search starts again.
 func (c *Conn) ResetPathMTU() {
-	p := c.path
+	p := c.a.path
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	before := p.mtuLocked()
+	before := p.search.PMTU()
 	p.search.Reset(time.Now())
-	p.dropProbeLocked(0, false)
+	if p.probe != nil {
+		p.probe.cur, p.probe.suspect = inFlight{}, inFlight{}
+		p.probe.pokeLocked()
+	}
 	p.noteLocked(before, "reset")
-	p.pokeLocked()
 }
 
 // PathMTUChanged returns a channel that is closed when the path MTU next
 // changes. Call it again after each change.
 func (c *Conn) PathMTUChanged() <-chan struct{} {
-	p := c.path
+	p := c.a.path
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.changed
 }
-
-// PathStats returns the counters of the association's path.
-func (c *Conn) PathStats() PathStats {
-	v := c.path.validator.Stats()
-	s := PathStats{
-		ICMPAccepted: v.Accepted,
-		ICMPRejected: v.Rejected(),
-		LocalTooLong: c.path.localTooLong.Load(),
-		LostFlights:  c.path.lostFlights.Load(),
-	}
-	c.path.mu.Lock()
-	defer c.path.mu.Unlock()
-	if pr := c.path.probe; pr != nil {
-		s.ProbesSent, s.ProbesAcked, s.ProbesLost = pr.sent.Load(), pr.acked.Load(), pr.lost.Load()
-		s.Search = c.path.search.State()
-	}
-	return s
-}
-
-// Capabilities returns what the operating system provided on the
-// association's socket: the Don't Fragment mode and whether ICMP errors
-// reach the transport.
-func (c *Conn) Capabilities() platform.Capabilities { return c.caps }

@@ -2,23 +2,39 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"syscall"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/sock"
 	"github.com/pathdtls/pathdtls/platform"
+	"github.com/pathdtls/pathdtls/pmtu"
 )
+
+// DefaultMaxMTU caps the path MTU when Dialer.MaxMTU or ListenConfig.MaxMTU
+// is zero: an Ethernet MTU. Loopback's 65536 is not a path, and peers with
+// 1472-byte receive buffers exist; an application that knows its paths
+// carry more raises the cap.
+const DefaultMaxMTU = 1500
 
 // A Dialer contains options for opening a DTLS association to a server. The
 // zero value is ready to use.
 type Dialer struct {
+	// LocalAddr is the local address to use, as net.Dialer.LocalAddr; nil
+	// lets the system choose.
+	LocalAddr net.Addr
+	// Control, if not nil, is called after the socket is created and this
+	// package has set its options, before it is connected, as
+	// net.Dialer.Control.
+	Control func(network, address string, c syscall.RawConn) error
 	// MTU, if not zero, fixes the path MTU at MTU bytes including the IP and
 	// UDP headers: the association sends datagrams of at most MTU−28 bytes
 	// of UDP payload to an IPv4 server and MTU−48 to an IPv6 server, and
-	// neither ICMP messages, handshake timeouts nor "message too long"
-	// change it.
+	// neither ICMP messages, handshake timeouts nor probes change it.
 	MTU int
 	// MaxMTU, if not zero, caps the path MTU: the initial estimate is the
 	// MTU of the route to the server (RFC 4347 §4.1.1.1), but not above
@@ -30,7 +46,7 @@ type Dialer struct {
 	DF platform.DFMode
 	// DisableProbing, if true, sends no path-MTU probes after the
 	// handshake: the path MTU follows ICMP messages and local errors
-	// only, as with a peer that does not accept heartbeats (see Conn).
+	// only, as with a peer that does not accept heartbeats.
 	DisableProbing bool
 	// ProbeTimeout, ConfirmTimeout and RaiseTimeout are the timers of the
 	// path-MTU search after the handshake (RFC 8899 §5.1.1): how long a
@@ -58,64 +74,104 @@ func (d *Dialer) Dial(ctx context.Context, network, address string, config *dtls
 	if err := checkNetwork(network); err != nil {
 		return nil, err
 	}
-	if err := checkMTU(d.MTU); err != nil {
+	if err := checkMTU(d.MTU, pmtu.IPv4); err != nil {
 		return nil, err
 	}
 	config, err := clientConfig(address, config)
 	if err != nil {
 		return nil, err
 	}
-	cc, err := d.dialSocket(ctx, network, address, config)
+	nd := &net.Dialer{LocalAddr: d.LocalAddr, Control: d.Control}
+	sc, err := sock.Dial(ctx, nd, network, address, d.DF)
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{Conn: dtls.Client(cc, config), path: cc.path, caps: cc.caps, noProbe: d.DisableProbing}
-	if err := c.Handshake(ctx); err != nil {
-		cc.Close()
+	cc, ok := sc.(sock.Connected)
+	if !ok {
+		sc.Close()
+		return nil, errors.New("dtls: internal error: dialed socket is not connected")
+	}
+	c, err := d.newClient(sc, cc.RemoteAddr(), config)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.HandshakeContext(ctx); err != nil {
+		c.Close()
 		return nil, err
 	}
 	return c, nil
 }
 
-// dialSocket opens the connected socket through platform and sets up the
-// state of its path.
-func (d *Dialer) dialSocket(ctx context.Context, network, address string, config *dtls.Config) (*clientConn, error) {
-	var caps platform.Capabilities
-	nd := net.Dialer{Control: platform.Control(socketOptions(d.DF), &caps)}
-	nc, err := nd.DialContext(ctx, network, address)
+// Client returns a client association to raddr over pc, a socket the
+// application made, which the association then owns: Close closes it. Its
+// handshake runs at the first Handshake, Read or Write. A *net.UDPConn gets
+// the Don't Fragment bit and (on Linux) the error queue, as Dial's socket
+// does; any other net.PacketConn sends datagrams of a fixed size,
+// config.DatagramSize or dtls.DefaultDatagramSize bytes of UDP payload,
+// and learns nothing about the path. Datagrams from other addresses than
+// raddr are dropped.
+func Client(pc net.PacketConn, raddr net.Addr, config *dtls.Config) (*Conn, error) {
+	var d Dialer
+	return d.Client(pc, raddr, config)
+}
+
+// Client is like the package-level [Client] with the Dialer's options;
+// LocalAddr and Control do not apply.
+func (d *Dialer) Client(pc net.PacketConn, raddr net.Addr, config *dtls.Config) (*Conn, error) {
+	remote, err := addrPort(raddr)
 	if err != nil {
 		return nil, err
 	}
-	uc, ok := nc.(*net.UDPConn)
-	if !ok {
-		nc.Close()
-		return nil, errNotUDP
+	if config == nil {
+		config = new(dtls.Config)
 	}
-	remote := normalize(uc.RemoteAddr().(*net.UDPAddr).AddrPort())
-	p := newPath(remote, pathConfig{
-		est:            initialMTU(remote.Addr(), d.MaxMTU, 0),
-		fixed:          fixedMTU(d.MTU, config, remote.Addr()),
+	if err := checkMTU(d.MTU, pmtu.FamilyOf(remote.Addr())); err != nil {
+		return nil, err
+	}
+	sc, err := sock.FromPacketConn(pc, d.DF)
+	if err != nil {
+		return nil, err
+	}
+	return d.newClient(sc, remote, config)
+}
+
+// newClient starts a client association to remote over sc.
+func (d *Dialer) newClient(sc sock.Conn, remote netip.AddrPort, config *dtls.Config) (*Conn, error) {
+	f := pmtu.FamilyOf(remote.Addr())
+	if err := checkMTU(d.MTU, f); err != nil {
+		sc.Close()
+		return nil, err
+	}
+	route, _ := sc.RouteMTU(remote.Addr()) // 0 if unknown
+	cfg := pathConfig{
+		local:          sc.LocalAddr(),
+		remote:         remote,
+		route:          pmtu.MTU(route),
+		maxMTU:         pmtu.MTU(d.MaxMTU),
+		fixed:          fixedMTU(d.MTU, config, f, sc.Capabilities()),
 		trace:          config.Trace,
 		probeTimeout:   d.ProbeTimeout,
 		confirmTimeout: d.ConfirmTimeout,
 		raiseTimeout:   d.RaiseTimeout,
-		errQueue:       caps.RecvErr,
-	})
-	cc, err := newClientConn(uc, p, caps)
-	if err != nil {
-		uc.Close()
-		return nil, err
 	}
-	return cc, nil
+	cs := newClientSide(sc, remote, newPath(cfg), config, d.DisableProbing)
+	return cs.conn, nil
 }
 
-// fixedMTU returns the IP MTU to fix a path to remote at: mtu if it is not
-// zero, else the one that config.DatagramSize asks for, if any, else 0.
-func fixedMTU(mtu int, config *dtls.Config, remote netip.Addr) int {
-	if mtu != 0 || config.DatagramSize == 0 {
-		return mtu
+// fixedMTU returns the IP MTU to fix a path of family f at: mtu if it is
+// not zero, else the one config.DatagramSize asks for, if any, else, for a
+// socket that cannot set the Don't Fragment bit, dtls.DefaultDatagramSize's;
+// 0 when the path MTU is to be found.
+func fixedMTU(mtu int, config *dtls.Config, f pmtu.Family, caps platform.Capabilities) pmtu.MTU {
+	switch {
+	case mtu != 0:
+		return pmtu.MTU(mtu)
+	case config.DatagramSize != 0:
+		return f.MTU(config.DatagramSize)
+	case !caps.DF:
+		return f.MTU(dtls.DefaultDatagramSize)
 	}
-	return config.DatagramSize + familyOf(remote).HeaderLen()
+	return 0
 }
 
 // clientConfig returns config, or a clone of it whose ServerName is the host
@@ -129,18 +185,40 @@ func clientConfig(address string, config *dtls.Config) (*dtls.Config, error) {
 	}
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
-		return nil, fmt.Errorf("dtls: %w", err)
+		return nil, err
 	}
-	config = config.Clone()
-	config.ServerName = host
-	return config, nil
+	c := config.Clone()
+	c.ServerName = host
+	return c, nil
 }
 
-// checkNetwork accepts the UDP network names of package net.
+// checkNetwork accepts the UDP networks.
 func checkNetwork(network string) error {
 	switch network {
 	case "udp", "udp4", "udp6":
 		return nil
 	}
-	return fmt.Errorf("dtls: network %q is not udp, udp4 or udp6", network)
+	return fmt.Errorf("dtls: network %q is not a UDP network", network)
+}
+
+// addrPort returns the IP address and port of a, which must be a
+// *net.UDPAddr or name one.
+func addrPort(a net.Addr) (netip.AddrPort, error) {
+	if ua, ok := a.(*net.UDPAddr); ok {
+		return normalize(ua.AddrPort()), nil
+	}
+	if a == nil {
+		return netip.AddrPort{}, errors.New("dtls: no remote address")
+	}
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("dtls: remote address %v is not an IP address and port", a)
+	}
+	return normalize(ap), nil
+}
+
+// normalize turns an IPv4-mapped IPv6 address into the IPv4 address, so
+// that each peer has one spelling.
+func normalize(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }

@@ -1,23 +1,55 @@
-// Package transport runs DTLS over real UDP sockets: [Dial] opens a connected
-// socket and runs a client handshake; [Listen] opens one socket, reads it
-// with a single goroutine and demultiplexes the datagrams it receives to
-// server-side associations by the peer's address and port.
+// Package transport runs DTLS over UDP sockets, with the path MTU managed
+// for every association: [Dial] opens a connected socket and runs a client
+// handshake; [Listen] opens one socket, reads it with a single goroutine and
+// runs every association of the peers that write to it. [Client] and
+// [NewListener] do the same over a socket the application made.
+//
+// # The engine runs on its own
+//
+// Each association's DTLS engine ([dtls.Conn]) advances on events, never on
+// the application's Read: a datagram from the peer, its timers, and what
+// the socket hears from ICMP. A listener's reader goroutine, or a client's
+// own, hands each datagram to the engine of its association as it arrives;
+// the engine authenticates it, answers retransmitted flights, heartbeat
+// requests and probes, completes the handshake, and puts decrypted
+// application data in a bounded queue, from which Read takes it. The
+// retransmission timer, the probe timer and the idle timer are
+// time.AfterFunc callbacks. So a server that only writes still answers its
+// clients' probes and their lost final flights, and a client that only
+// reads still probes its path.
+//
+// # Concurrency
+//
+// A Listener costs one goroutine however many associations it serves: its
+// reader, which runs the receive side of every association in turn, so a
+// slow association's Read or Write never stalls the others. A client
+// association costs one goroutine, its reader. Timers run their callbacks
+// on goroutines of the runtime's, which end with the callback. Close stops
+// everything the value started and waits for its reader.
+//
+// Inside an association, the engine's receive lock guards its handshake and
+// record state and is held while a datagram or a timer is processed; its
+// send lock guards sealing and sending, which Write takes alone. The path's
+// lock is a leaf: the engine calls into the path with its locks held, and
+// the path never calls the engine with its own held (a smaller path is
+// announced to the engine on a timer's goroutine). Callbacks from the
+// engine to the transport (the end of the handshake, heartbeat responses)
+// run with no lock held.
 //
 // # Listening
 //
 // A [Listener] keeps no state for a peer until the peer has proved that it
-// can receive at its address: a datagram from an unknown address is handed
-// to [dtls.Config.VerifyClientHello], which answers a ClientHello without a
-// valid cookie with a HelloVerifyRequest and remembers nothing (RFC 6347
-// §4.2.1). Only a ClientHello that carries a valid cookie creates an
-// association, and only while the accept backlog has room; otherwise it is
-// dropped and the client's retransmission timer tries again.
-//
-// Each association is a small datagram connection over the shared socket:
-// its reads take datagrams from a bounded queue that the listener's reader
-// fills, its writes go straight to the socket, and its deadlines are timers
-// rather than goroutines. A listener therefore costs one goroutine however
-// many associations it serves.
+// can receive at its address: a datagram from an unknown address goes to
+// a [dtls.HelloGate], which answers a ClientHello without a valid cookie
+// with a HelloVerifyRequest and remembers nothing (RFC 6347 §4.2.1); a
+// ClientHello cut into fragments is reassembled first in a table of a fixed
+// size. Only a ClientHello with a valid cookie creates an association, and
+// [Listener.Accept] returns it once its handshake has completed. At most
+// [ListenConfig.MaxHalfOpen] handshakes run at once, the oldest evicted
+// beyond that; an association whose peer sends nothing for
+// [ListenConfig.IdleTimeout] is closed. A new ClientHello with a valid
+// cookie from the address of a live association replaces it (RFC 6347
+// §4.2.8).
 //
 // Listening on an IPv6 wildcard address such as "[::]:4433" (or on ":4433")
 // with network "udp" serves IPv4 and IPv6 peers on one dual-stack socket.
@@ -26,30 +58,37 @@
 //
 // # Datagram size
 //
-// Sockets are opened through package platform with the Don't Fragment bit
-// in probe mode and, on Linux, the error queue on. Each association keeps
-// its own path-MTU estimate: the MTU of the route to the peer at first (RFC
-// 4347 §4.1.1.1), capped by [Dialer.MaxMTU] or [ListenConfig.MaxMTU]
-// ([DefaultMaxMTU] if zero). Sizes count the IP and UDP headers, as a link
-// MTU does: datagrams to an IPv4 peer carry at most MTU−28 bytes of UDP
-// payload, and to an IPv6 peer MTU−48.
+// Sockets have the Don't Fragment bit set in probe mode and, on Linux, the
+// error queue on; elsewhere, when the process may open one, a raw ICMP
+// socket hears ICMP instead. Each association keeps its own path-MTU
+// estimate in a [pmtu.Search], which owns every decision about sizes: the
+// MTU of the route to the peer at first (RFC 4347 §4.1.1.1), or what the
+// last association to the same address learned, capped by [Dialer.MaxMTU]
+// or [ListenConfig.MaxMTU] ([DefaultMaxMTU] if zero). Sizes count the IP and
+// UDP headers, as a link MTU does: datagrams to an IPv4 peer carry at most
+// MTU−28 bytes of UDP payload, and to an IPv6 peer MTU−48.
 //
-// The estimate goes down on three signals. An ICMP "fragmentation needed"
-// (RFC 1191) or "Packet Too Big" (RFC 8201) read from the error queue is
-// validated first: it must quote the epoch and sequence number of the first
-// record of a datagram the association sent recently, and report an MTU
-// below that datagram's size. A send the local stack refuses as too long
-// lowers it to the stack's limit. And a handshake flight that times out
-// steps it one rung down the backoff ladder from the first timeout, since
-// through a black hole no other signal comes. During a handshake, a
-// validated ICMP message or a local refusal re-sends the current flight at
-// once, fragmented to the new size, without waiting for the timer.
+// During the handshake the estimate goes down on three signals. An ICMP
+// "fragmentation needed" (RFC 1191) or "Packet Too Big" (RFC 8201) must
+// quote the epoch and sequence number of the first record of a datagram
+// the association sent recently, and report an MTU below that datagram's
+// size. A send the local stack refuses as too long lowers it to the stack's
+// limit. Either re-sends the flight in progress at once, fragmented to the
+// new size. And a flight that goes unanswered takes one rung of the backoff
+// ladder below its largest datagram (1500, 1400, 1280, 1200, 1000, 576 for
+// IPv4; down to 1280 for IPv6), since through a black hole no other signal
+// comes; the retransmission timer does not double while the size steps
+// down.
+//
+// After the handshake, the largest datagram the peer answered is a
+// confirmed size, and if the peer accepts heartbeats (RFC 6520) the
+// association searches upward from there with padded HeartbeatRequests
+// (RFC 8899 §6.2.1), one at a time, the first after a random delay on a
+// listener, whose associations share a rate limit. A probe that goes
+// unanswered counts as lost only if the peer has sent an authenticated
+// record since: a silent peer says nothing about sizes.
 //
 // [Dialer.MTU], [ListenConfig.MTU], a non-zero [dtls.Config.DatagramSize]
-// and [Conn.SetFixedMTU] fix the size instead.
-//
-// BUG(pathdtls): A client that starts a new association from the same address
-// and port while the listener still holds its old one (RFC 6347 §4.2.8) is
-// not recognized: its ClientHellos reach the old association, which refuses
-// them, until the application closes that association.
+// and [Conn.SetFixedMTU] fix the size instead, as does a socket that is not
+// a *net.UDPConn.
 package transport

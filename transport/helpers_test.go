@@ -2,105 +2,139 @@ package transport
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
-	"io"
-	"net"
-	"runtime"
+	"crypto/x509/pkix"
+	"fmt"
+	"math/big"
+	"net/netip"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/memnet"
 	"github.com/pathdtls/pathdtls/internal/testpki"
+	"github.com/pathdtls/pathdtls/platform"
 )
 
-// testPKI is a CA and an ECDSA server certificate for localhost, 127.0.0.1
-// and ::1.
-type testPKI struct {
-	cert  tls.Certificate
-	roots *x509.CertPool
+// A testNet is an in-memory network with a server host and a client host,
+// for tests in testing/synctest virtual time. Both hosts have an IPv4 and
+// an IPv6 address and 1500-byte interfaces; every path is perfect until a
+// test configures it.
+type testNet struct {
+	n              *memnet.Network
+	client, server *memnet.Host
+	c4, s4, c6, s6 netip.Addr
 }
 
-var (
-	pkiOnce sync.Once
-	pki     testPKI
-	pkiErr  error
-)
-
-func getPKI(t testing.TB) *testPKI {
+func newTestNet(t *testing.T) *testNet {
 	t.Helper()
-	pkiOnce.Do(func() { pkiErr = makePKI() })
-	if pkiErr != nil {
-		t.Fatalf("generating certificates: %v", pkiErr)
+	tn := &testNet{
+		n:  memnet.New(),
+		c4: netip.MustParseAddr("10.0.0.1"), s4: netip.MustParseAddr("10.0.1.1"),
+		c6: netip.MustParseAddr("fd00::1"), s6: netip.MustParseAddr("fd00:1::1"),
 	}
-	return &pki
+	var err error
+	if tn.client, err = tn.n.AddHost(memnet.HostConfig{Addrs: []netip.Addr{tn.c4, tn.c6}, MTU: 1500}); err != nil {
+		t.Fatal(err)
+	}
+	if tn.server, err = tn.n.AddHost(memnet.HostConfig{Addrs: []netip.Addr{tn.s4, tn.s6}, MTU: 1500}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tn.n.Close() })
+	return tn
 }
 
-func makePKI() error {
-	ca, err := testpki.NewCA("transport test CA")
-	if err != nil {
-		return err
+// serverAddr returns the server's address of the family v6 says, port 4433.
+func (tn *testNet) serverAddr(v6 bool) netip.AddrPort {
+	if v6 {
+		return netip.AddrPortFrom(tn.s6, 4433)
 	}
-	if pki.cert, err = ca.IssueECDSA(); err != nil {
-		return err
-	}
-	pki.roots = ca.Pool()
-	return nil
+	return netip.AddrPortFrom(tn.s4, 4433)
 }
 
-// configs returns a client and a server Config pinned to version v, with an
-// ECDSA certificate or, if psk is set, a pre-shared key.
-func configs(t testing.TB, v uint16, psk bool) (client, server *dtls.Config) {
-	client = &dtls.Config{MinVersion: v, MaxVersion: v}
-	server = &dtls.Config{MinVersion: v, MaxVersion: v}
-	if psk {
-		key := func([]byte) ([]byte, error) { return []byte("0123456789abcdef"), nil }
-		client.PSK, client.PSKIdentity = key, []byte("client")
-		server.PSK, server.PSKIdentityHint = key, []byte("hint")
-		client.CipherSuites = []uint16{dtls.TLS_PSK_WITH_AES_128_GCM_SHA256, dtls.TLS_PSK_WITH_AES_128_CBC_SHA}
-		return client, server
-	}
-	p := getPKI(t)
-	client.RootCAs = p.roots
-	server.Certificates = []tls.Certificate{p.cert}
-	return client, server
-}
-
-// listen starts a listener on the IPv4 loopback and closes it when the test
-// ends.
-func listen(t testing.TB, lc ListenConfig, config *dtls.Config) *Listener {
+// listen starts a listener on the server host with lc's options.
+func (tn *testNet) listen(t *testing.T, lc *ListenConfig, config *dtls.Config, v6 bool) *Listener {
 	t.Helper()
-	l, err := lc.Listen("udp4", "127.0.0.1:0", config)
+	sc, err := tn.server.Listen(tn.serverAddr(v6))
 	if err != nil {
-		t.Fatalf("Listen: %v", err)
+		t.Fatal(err)
 	}
+	if lc == nil {
+		lc = new(ListenConfig)
+	}
+	if err := lc.check(config); err != nil {
+		t.Fatal(err)
+	}
+	l := lc.serve(sc, config)
 	t.Cleanup(func() { l.Close() })
 	return l
 }
 
-// serveEcho accepts associations and echoes every datagram on each, one
-// goroutine per association, until the listener is closed. The returned
-// function waits for every goroutine it started.
-func serveEcho(l *Listener) (wait func()) {
+// dial opens a client association from the client host to the server and
+// runs its handshake.
+func (tn *testNet) dial(d *Dialer, config *dtls.Config, v6 bool) (*Conn, error) {
+	c, err := tn.clientConn(d, config, v6)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Handshake(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// clientConn opens a client association without running its handshake.
+func (tn *testNet) clientConn(d *Dialer, config *dtls.Config, v6 bool) (*Conn, error) {
+	remote := tn.serverAddr(v6)
+	local := netip.AddrPortFrom(tn.c4, 0)
+	if v6 {
+		local = netip.AddrPortFrom(tn.c6, 0)
+	}
+	sc, err := tn.client.Dial(local, remote)
+	if err != nil {
+		return nil, err
+	}
+	if d == nil {
+		d = new(Dialer)
+	}
+	return d.newClient(sc, remote, config)
+}
+
+// accept accepts associations from l and echoes what they send, in a
+// goroutine per association, until l is closed.
+func accept(t *testing.T, l *Listener) *sync.WaitGroup {
 	var wg sync.WaitGroup
-	wg.Go(func() {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
 		for {
-			c, err := l.Accept()
+			c, err := l.AcceptContext(context.Background())
 			if err != nil {
 				return
 			}
-			wg.Go(func() { echo(c) })
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				echo(c)
+			}()
 		}
-	})
-	return wg.Wait
+	}()
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	return &wg
 }
 
-// echo writes every datagram it reads back to the peer until an error.
+// echo writes back every record c reads, until Read fails.
 func echo(c *Conn) {
 	defer c.Close()
-	buf := make([]byte, maxDatagram)
+	buf := make([]byte, 1<<16)
 	for {
 		n, err := c.Read(buf)
 		if err != nil {
@@ -112,53 +146,110 @@ func echo(c *Conn) {
 	}
 }
 
-// dial connects to l with a deadline generous enough for a loaded machine.
-func dial(t testing.TB, d Dialer, network string, l *Listener, config *dtls.Config) *Conn {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := d.Dial(ctx, network, l.Addr().String(), config)
-	if err != nil {
-		t.Fatalf("Dial %s: %v", l.Addr(), err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+// PKI for the tests: a CA, an ECDSA leaf, an RSA-4096 leaf whose
+// certificate alone needs two datagrams of about 1050 bytes, and a chain
+// of about 5.7 KB.
+type testPKI struct {
+	roots               *x509.CertPool
+	ecdsa, rsa4096, big tls.Certificate
 }
 
-// roundTrip writes msg on c and checks that the same bytes come back.
-func roundTrip(t testing.TB, c *Conn, msg []byte) {
-	t.Helper()
-	if _, err := c.Write(msg); err != nil {
-		t.Fatalf("Write: %v", err)
-	}
-	buf := make([]byte, maxDatagram)
-	if err := c.SetReadDeadline(time.Now().Add(20 * time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	n, err := c.Read(buf)
-	if err != nil {
-		t.Fatalf("Read: %v", err)
-	}
-	if string(buf[:n]) != string(msg) {
-		t.Fatalf("echo = %q, want %q", buf[:n], msg)
-	}
-}
+var (
+	pkiOnce sync.Once
+	pki     testPKI
+)
 
-// waitFor polls cond until it holds, failing the test if it never does
-// within a bound far above what any healthy run needs.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+func getPKI(t *testing.T) *testPKI {
+	pkiOnce.Do(func() {
+		ca, err := testpki.NewCA("transport test CA")
+		if err != nil {
+			panic(err)
 		}
-		time.Sleep(5 * time.Millisecond)
-		runtime.Gosched()
-	}
+		pki.roots = ca.Pool()
+		if pki.ecdsa, err = ca.IssueECDSA(); err != nil {
+			panic(err)
+		}
+		rk, err := rsa.GenerateKey(rand.Reader, 4096)
+		if err == nil {
+			pki.rsa4096, err = ca.Issue(rk)
+		}
+		if err == nil {
+			pki.big, err = bigChain(ca)
+		}
+		if err != nil {
+			panic(err)
+		}
+	})
+	return &pki
 }
 
-// isClosedErr reports whether err says the connection was closed, locally
-// (net.ErrClosed) or by the peer's close_notify (io.EOF).
-func isClosedErr(err error) bool {
-	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF)
+// bigChain returns a certificate for "localhost" whose chain is about 5.7 KB:
+// a leaf with many subject alternative names and a long intermediate.
+func bigChain(ca *testpki.CA) (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	leaf, err := ca.Issue(key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	// Pad the chain with a certificate nobody verifies: the client checks
+	// the leaf against the roots, and extra certificates are allowed.
+	names := make([]string, 180)
+	for i := range names {
+		names[i] = fmt.Sprintf("name-%03d.padding.example", i)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "padding"},
+		NotBefore: time.Unix(631152000, 0), NotAfter: time.Unix(4102444800, 0), DNSNames: names,
+	}
+	pad, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	leaf.Certificate = append(leaf.Certificate, pad)
+	return leaf, nil
+}
+
+// chainLen returns the bytes of a certificate chain.
+func chainLen(c tls.Certificate) int {
+	n := 0
+	for _, der := range c.Certificate {
+		n += len(der)
+	}
+	return n
+}
+
+// configs returns a client and a server Config for cert's key type.
+func configs(t *testing.T, cert tls.Certificate) (cc, sc *dtls.Config) {
+	p := getPKI(t)
+	return &dtls.Config{RootCAs: p.roots, ServerName: "localhost"}, &dtls.Config{Certificates: []tls.Certificate{cert}}
+}
+
+// pskConfigs returns a client and a server Config for PSK suites.
+func pskConfigs(clientKey, serverKey []byte) (cc, sc *dtls.Config) {
+	cc = &dtls.Config{
+		CipherSuites: []uint16{dtls.TLS_PSK_WITH_AES_128_GCM_SHA256},
+		PSK:          func([]byte) ([]byte, error) { return clientKey, nil },
+		PSKIdentity:  []byte("client"),
+	}
+	sc = &dtls.Config{
+		CipherSuites: cc.CipherSuites,
+		PSK:          func([]byte) ([]byte, error) { return serverKey, nil },
+	}
+	return cc, sc
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }
+
+func netipAddrPort(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+// portUnreachable is the error-queue entry of an ICMP port unreachable
+// from reporter about a datagram sent to dest.
+func portUnreachable(reporter netip.Addr, dest netip.AddrPort) platform.QueuedError {
+	return platform.QueuedError{
+		Errno: syscall.ECONNREFUSED, Origin: platform.OriginICMP, Type: 3, Code: 3,
+		Offender: reporter, Dest: dest,
+	}
 }

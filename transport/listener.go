@@ -1,35 +1,59 @@
 package transport
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"net"
 	"net/netip"
 	"sync"
-	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/sock"
 	"github.com/pathdtls/pathdtls/platform"
+	"github.com/pathdtls/pathdtls/pmtu"
 )
 
-// DefaultBacklog is the number of associations that may wait for Accept
-// when ListenConfig.Backlog is zero.
-const DefaultBacklog = 64
-
-// maxDatagram is the size of the listener's read buffer: the largest UDP
-// payload (RFC 768 allows 65535 bytes including the 8-byte header; the
-// buffer is simply never too short).
-const maxDatagram = 65535
+// Defaults of a ListenConfig's zero fields.
+const (
+	// DefaultBacklog is the number of associations whose handshake
+	// completed that may wait for Accept.
+	DefaultBacklog = 64
+	// DefaultMaxHalfOpen is the number of associations whose handshake is
+	// in progress that a listener keeps at once; a new one evicts the
+	// oldest beyond it. Each holds a few kilobytes, so a full table stays
+	// within tens of megabytes.
+	DefaultMaxHalfOpen = 2048
+	// DefaultIdleTimeout is how long an association whose peer sends
+	// nothing authenticated lives before the listener closes it. An
+	// association that probes its path hears from a live peer at least
+	// every pmtu.DefaultConfirmTimeout.
+	DefaultIdleTimeout = 5 * time.Minute
+)
 
 // A ListenConfig contains options for listening. The zero value is ready to
 // use.
 type ListenConfig struct {
-	// Backlog bounds the associations that have been created but not yet
-	// returned by Accept; zero means DefaultBacklog. While the backlog is
-	// full, ClientHellos from new peers are dropped (their retransmission
-	// timers will try again).
+	// Control, if not nil, is called after the socket is created and this
+	// package has set its options, before it is bound, as
+	// net.ListenConfig.Control.
+	Control func(network, address string, c syscall.RawConn) error
+	// Backlog bounds the associations whose handshake completed and that
+	// Accept has not returned yet; zero means DefaultBacklog. While it is
+	// full, no new association starts: ClientHellos from new peers are
+	// dropped, and their retransmission timers try again.
 	Backlog int
+	// MaxHalfOpen bounds the associations whose handshake is in progress;
+	// zero means DefaultMaxHalfOpen. A new association beyond it evicts the
+	// one that has waited longest, so that a flood of stalled handshakes
+	// cannot lock out legitimate clients.
+	MaxHalfOpen int
+	// IdleTimeout is how long an association lives after its peer last
+	// sent an authenticated record; zero means DefaultIdleTimeout, and a
+	// negative value never closes one. Read then returns ErrIdleTimeout.
+	IdleTimeout time.Duration
 	// MTU, if not zero, fixes the path MTU of every association at MTU bytes
 	// including the IP and UDP headers, as Dialer.MTU does.
 	MTU int
@@ -43,134 +67,166 @@ type ListenConfig struct {
 	DisableProbing bool
 	// ProbeTimeout, ConfirmTimeout and RaiseTimeout are the timers of
 	// every association's path-MTU search, as for the Dialer's fields of
-	// the same names; zero means the pmtu package's defaults.
+	// the same names.
 	ProbeTimeout, ConfirmTimeout, RaiseTimeout time.Duration
+	// HandshakeFailed, if not nil, is called with the peer's address and
+	// the error of every handshake that fails; such associations never
+	// reach Accept. It runs on the listener's goroutines and must not
+	// block.
+	HandshakeFailed func(remote net.Addr, err error)
 }
 
 // A Listener serves DTLS associations on one UDP socket. One goroutine reads
-// the socket and demultiplexes datagrams to associations by the peer's
-// address and port; an association is created only for a ClientHello with a
-// valid cookie (RFC 6347 §4.2.1).
+// the socket and hands each datagram to its association's engine, or to
+// the cookie gate when it comes from an unknown address; an association is
+// created only for a ClientHello with a valid cookie (RFC 6347 §4.2.1), and
+// Accept returns it once its handshake has completed.
 type Listener struct {
-	conn    *net.UDPConn
-	config  *dtls.Config
-	mtu     int // fixed MTU, or 0
-	maxMTU  int // cap on the estimate, or 0
-	bound   int // MTU of the socket's interfaces, or 0 if unknown
-	noProbe bool
-	timers  pathConfig // the pmtu timers of every association's path
-	backlog chan *Conn
+	sock   *sock.Socket
+	config *dtls.Config
+	opts   ListenConfig // with the defaults filled in
+	gate   *dtls.HelloGate
+	local  netip.AddrPort
+	caps   platform.Capabilities
+	cache  *mtuCache
+	pacer  *pacer
+	ready  chan *Conn
 
-	local netip.AddrPort
-	caps  platform.Capabilities
-	drain func() // reads the error queue, routing entries to associations
-
-	mu     sync.Mutex
-	assocs map[netip.AddrPort]*assocConn
-	closed bool
+	mu       sync.Mutex
+	assocs   map[netip.AddrPort]*serverAssoc
+	halfOpen list.List // of *serverAssoc, oldest first
+	shut     bool      // Close was called: no association starts
 
 	closing   chan struct{} // closed by Close
-	readDone  chan struct{} // closed when the reader goroutine returns
+	readDone  chan struct{} // closed when the reader returns
 	closeOnce sync.Once
 
 	stats listenerStats
 }
 
-// listenerStats are the listener's counters, for tests and debugging.
-type listenerStats struct {
-	created      atomic.Uint64 // associations created
-	hellosVerify atomic.Uint64 // HelloVerifyRequests sent
-	backlogFull  atomic.Uint64 // verified ClientHellos dropped: backlog full
-	ignored      atomic.Uint64 // datagrams from unknown peers that were no ClientHello
-	queueFull    atomic.Uint64 // datagrams dropped: association queue full
-	unrouted     atomic.Uint64 // error-queue entries about no association
-}
+var _ net.Listener = (*Listener)(nil)
 
 // Listen opens one UDP socket on address ("udp", "udp4" or "udp6") and
-// starts one goroutine that reads it and demultiplexes datagrams to
-// associations by remote address. A datagram from an unknown address is
-// passed to config.VerifyClientHello before any state for its sender
-// exists. Every association is a dtls.Server over the same config, so that
-// the cookie the listener checked verifies again there; config must not be
-// nil, and must not be changed after Listen.
+// starts one goroutine that reads it and runs its associations. Every
+// association is a server over config, which must not be nil and must not
+// be changed after Listen.
 func Listen(network, address string, config *dtls.Config) (*Listener, error) {
 	var lc ListenConfig
-	return lc.Listen(network, address, config)
+	return lc.Listen(context.Background(), network, address, config)
 }
 
-// Listen is like the package-level [Listen] with the ListenConfig's options.
-func (lc *ListenConfig) Listen(network, address string, config *dtls.Config) (*Listener, error) {
+// Listen is like the package-level [Listen] with the ListenConfig's
+// options; ctx bounds the opening of the socket only.
+func (lc *ListenConfig) Listen(ctx context.Context, network, address string, config *dtls.Config) (*Listener, error) {
 	if err := checkNetwork(network); err != nil {
 		return nil, err
 	}
-	if config == nil {
-		return nil, errors.New("dtls: Listen needs a Config")
-	}
-	if err := checkMTU(lc.MTU); err != nil {
+	if err := lc.check(config); err != nil {
 		return nil, err
 	}
-	if lc.Backlog < 0 {
-		return nil, errors.New("dtls: negative ListenConfig.Backlog")
+	nlc := &net.ListenConfig{Control: lc.Control}
+	sc, err := sock.Listen(ctx, nlc, network, address, lc.DF)
+	if err != nil {
+		return nil, err
 	}
-	backlog := lc.Backlog
-	if backlog == 0 {
-		backlog = DefaultBacklog
+	return lc.serve(sc, config), nil
+}
+
+// NewListener returns a Listener that serves DTLS associations on pc, a
+// socket the application made, which the Listener then owns: Close closes
+// it. A *net.UDPConn gets the Don't Fragment bit and (on Linux) the error
+// queue, as Listen's socket does; over any other net.PacketConn every
+// association sends datagrams of a fixed size, config.DatagramSize or
+// dtls.DefaultDatagramSize bytes of UDP payload.
+func NewListener(pc net.PacketConn, config *dtls.Config) (*Listener, error) {
+	var lc ListenConfig
+	return lc.NewListener(pc, config)
+}
+
+// NewListener is like the package-level [NewListener] with the
+// ListenConfig's options; Control does not apply.
+func (lc *ListenConfig) NewListener(pc net.PacketConn, config *dtls.Config) (*Listener, error) {
+	if err := lc.check(config); err != nil {
+		return nil, err
+	}
+	sc, err := sock.FromPacketConn(pc, lc.DF)
+	if err != nil {
+		return nil, err
+	}
+	return lc.serve(sc, config), nil
+}
+
+// check reports options that cannot work.
+func (lc *ListenConfig) check(config *dtls.Config) error {
+	switch {
+	case config == nil:
+		return errors.New("dtls: a Listener needs a Config")
+	case lc.Backlog < 0:
+		return errors.New("dtls: negative ListenConfig.Backlog")
+	case lc.MaxHalfOpen < 0:
+		return errors.New("dtls: negative ListenConfig.MaxHalfOpen")
+	}
+	return checkMTU(lc.MTU, pmtu.IPv4)
+}
+
+// serve starts a Listener on sc.
+func (lc *ListenConfig) serve(sc sock.Conn, config *dtls.Config) *Listener {
+	opts := *lc
+	if opts.Backlog == 0 {
+		opts.Backlog = DefaultBacklog
+	}
+	if opts.MaxHalfOpen == 0 {
+		opts.MaxHalfOpen = DefaultMaxHalfOpen
+	}
+	if opts.IdleTimeout == 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
 	}
 	l := &Listener{
-		config:  config,
-		mtu:     lc.MTU,
-		maxMTU:  lc.MaxMTU,
-		noProbe: lc.DisableProbing,
-		timers: pathConfig{
-			probeTimeout:   lc.ProbeTimeout,
-			confirmTimeout: lc.ConfirmTimeout,
-			raiseTimeout:   lc.RaiseTimeout,
-		},
-		backlog:  make(chan *Conn, backlog),
-		assocs:   make(map[netip.AddrPort]*assocConn),
+		config:   config,
+		opts:     opts,
+		gate:     dtls.NewHelloGate(config, 0),
+		local:    sc.LocalAddr(),
+		caps:     sc.Capabilities(),
+		cache:    newMTUCache(opts.RaiseTimeout),
+		pacer:    newPacer(defaultProbeRate, defaultProbeBurst),
+		// Room for every association that may complete: new ones start
+		// only while fewer than Backlog wait, so one that completes always
+		// finds room.
+		ready:    make(chan *Conn, opts.Backlog+opts.MaxHalfOpen),
+		assocs:   make(map[netip.AddrPort]*serverAssoc),
 		closing:  make(chan struct{}),
 		readDone: make(chan struct{}),
 	}
-	if err := l.open(network, address, lc.DF); err != nil {
-		return nil, err
+	if rb, ok := sc.(sock.ReadBufferSetter); ok {
+		_ = rb.SetReadBuffer(listenerReadBuffer) // best effort: the system may give less
 	}
-	go l.readLoop()
-	return l, nil
+	l.sock = sock.New(sc, listenerHandler{l})
+	go l.read()
+	return l
 }
 
-// open opens the listener's socket through platform.
-func (l *Listener) open(network, address string, df platform.DFMode) error {
-	nlc := net.ListenConfig{Control: platform.Control(socketOptions(df), &l.caps)}
-	pc, err := nlc.ListenPacket(context.Background(), network, address)
-	if err != nil {
-		return err
-	}
-	l.conn = pc.(*net.UDPConn)
-	raw, err := l.conn.SyscallConn()
-	if err != nil {
-		l.conn.Close()
-		return err
-	}
-	l.local = l.conn.LocalAddr().(*net.UDPAddr).AddrPort()
-	l.bound = interfaceMTU(l.local.Addr())
-	l.drain = drainer(raw, l.caps, l.route)
-	return nil
-}
+// listenerReadBuffer is the receive buffer a listener asks for: room for
+// the bursts of many peers (a hundred handshakes at once) while its reader
+// is busy with one.
+const listenerReadBuffer = 4 << 20
 
 // Capabilities returns what the operating system provided on the
 // listener's socket.
 func (l *Listener) Capabilities() platform.Capabilities { return l.caps }
 
-// Accept waits for and returns the next association. As with
-// crypto/tls.Listener, the handshake has not run yet: it runs on the
-// returned Conn's first Read, Write or Handshake, on the caller's goroutine.
-// After Close, Accept returns net.ErrClosed.
-func (l *Listener) Accept() (*Conn, error) {
-	return l.AcceptContext(context.Background())
+// Accept waits for and returns the next association whose handshake has
+// completed, as a *Conn. After Close, it returns an error wrapping
+// net.ErrClosed.
+func (l *Listener) Accept() (net.Conn, error) {
+	c, err := l.AcceptContext(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-// AcceptContext is like Accept but also returns ctx.Err() when ctx is done
-// first.
+// AcceptContext is like Accept but returns a *Conn, and returns ctx.Err()
+// when ctx is done first.
 func (l *Listener) AcceptContext(ctx context.Context) (*Conn, error) {
 	select {
 	case <-l.closing:
@@ -178,7 +234,7 @@ func (l *Listener) AcceptContext(ctx context.Context) (*Conn, error) {
 	default:
 	}
 	select {
-	case c := <-l.backlog:
+	case c := <-l.ready:
 		return c, nil
 	case <-l.closing:
 		return nil, l.closedError()
@@ -192,44 +248,36 @@ func (l *Listener) closedError() error {
 }
 
 // Addr returns the listener's local address.
-func (l *Listener) Addr() net.Addr { return l.conn.LocalAddr() }
+func (l *Listener) Addr() net.Addr { return net.UDPAddrFromAddrPort(l.local) }
 
-// Close stops the listener: it closes every association it created, which
-// sends close_notify on those whose handshake completed and makes their
-// blocked Reads return, closes the socket, and waits for the reader
-// goroutine to return. Accept then returns net.ErrClosed.
+// Close stops the listener: it closes every association, which sends
+// close_notify on those whose handshake completed and makes their blocked
+// Reads return, closes the socket, and waits for the reader to return.
+// Accept then returns an error wrapping net.ErrClosed.
 func (l *Listener) Close() error {
 	err := l.closedError()
 	l.closeOnce.Do(func() {
 		l.mu.Lock()
-		l.closed = true
-		assocs := make([]*assocConn, 0, len(l.assocs))
+		l.shut = true
+		all := make([]*serverAssoc, 0, len(l.assocs))
 		for _, a := range l.assocs {
-			assocs = append(assocs, a)
+			all = append(all, a)
 		}
 		l.mu.Unlock()
 		close(l.closing)
-		for _, a := range assocs {
-			a.closeDTLS()
+		for _, a := range all {
+			_ = a.conn.Close()
 		}
-		err = l.conn.Close()
+		err = l.sock.Close()
 		<-l.readDone
+		for {
+			select {
+			case c := <-l.ready:
+				_ = c.Close()
+			default:
+				return
+			}
+		}
 	})
 	return err
-}
-
-// remove takes a from the demultiplexing table.
-func (l *Listener) remove(a *assocConn) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.assocs[a.remote] == a {
-		delete(l.assocs, a.remote)
-	}
-}
-
-// associations returns the number of live associations.
-func (l *Listener) associations() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.assocs)
 }

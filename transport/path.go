@@ -9,236 +9,192 @@ import (
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/icmp"
+	"github.com/pathdtls/pathdtls/internal/sock"
 	"github.com/pathdtls/pathdtls/pmtu"
 )
 
-// DefaultMaxMTU caps the initial path-MTU estimate when the application
-// sets no cap: the route's interface MTU is used (RFC 4347 §4.1.1.1) up to
-// a jumbo Ethernet frame. A loopback interface's 64 KiB would give
-// datagrams larger than many DTLS receivers read.
-const DefaultMaxMTU = 9000
-
-// minMTU is the smallest MTU that leaves dtls.MinDatagramSize bytes of UDP
-// payload for both address families.
-const minMTU = 40 + 8 + dtls.MinDatagramSize
-
-// checkMTU reports an MTU that cannot carry DTLS; zero means none is fixed.
-func checkMTU(mtu int) error {
-	if mtu != 0 && mtu < minMTU {
-		return fmt.Errorf("dtls: MTU %d is below the minimum of %d", mtu, minMTU)
-	}
-	return nil
-}
-
-// familyOf returns the IP version of the path to remote; an unknown
-// address counts as IPv6, the larger header overhead.
-func familyOf(remote netip.Addr) pmtu.Family {
-	if !remote.IsValid() {
-		return pmtu.IPv6
-	}
-	return pmtu.FamilyOf(remote)
-}
-
-// A path is the path-MTU state of one association: the estimate (a
-// pmtu.Search in its Disabled state, RFC 1191 / RFC 8201 style), the
-// datagrams sent recently, against which ICMP messages are validated, and
-// the counters. It implements dtls.Path for the association's engine.
-// Sizes inside are IP-level MTUs; the dtls.Path methods speak UDP payload
-// bytes.
+// A path is the path-MTU state of one association: a pmtu.Search, which
+// owns the estimate, the cap, fixed mode and the backoff ladder; the
+// datagrams sent recently, against which ICMP messages are validated; the
+// prober that searches after the handshake; and the counters. It is the
+// dtls.Path of the association's engine.
+//
+// Its lock is a leaf: nothing is called with it held but the pmtu.Search,
+// the sent log and the validator. The engine calls the dtls.Path methods
+// with its own locks held; the socket's handler may call icmp and
+// localLimit from inside a send, so they never call the engine: they
+// schedule shrunk, which tells it on a goroutine of its own.
 type path struct {
-	family pmtu.Family
-	remote netip.AddrPort
-	trace  func(string)
+	family        pmtu.Family
+	local, remote netip.AddrPort
+	trace         func(string)
+	cache         *mtuCache // where what the path learns is kept, or nil
 
 	mu      sync.Mutex
 	search  *pmtu.Search
-	fixed   int           // fixed IP MTU, or 0
-	capMTU  int           // the application's cap (Conn.SetMaxMTU), or 0
-	sent    sentRing      // datagrams sent recently
-	largest int           // largest datagram sent since the last timeout
+	sent    sock.SentLog
 	changed chan struct{} // closed when the MTU changes, then replaced
-
-	// shrunk holds a token while the size has gone down and the engine
-	// has not been told through a read yet.
-	shrunk chan struct{}
+	probe   *prober       // nil until probing starts, and when it cannot
+	ended   bool          // the association ended: no probing starts
+	shrink  func()        // tells the engine the path shrank; nil until it exists
 
 	validator    icmp.Validator
 	localTooLong atomic.Uint64
 	lostFlights  atomic.Uint64
-
-	// probe runs the path-MTU probes once the handshake is done and the
-	// peer accepts heartbeats; nil before, and for a path that lives on
-	// ICMP and local errors. probeClosed is set when the association
-	// ends, after which no probing starts. Both are guarded by mu.
-	probe       *prober
-	probeClosed bool
-	// reading counts the datagram reads in progress, stalled says that a
-	// probe waits for one to begin (see prober).
-	reading atomic.Int32
-	stalled atomic.Bool
-	// established is set once the handshake has completed.
-	established atomic.Bool
-	// errQueue says that the socket has its error queue on, where the
-	// local stack reports its refusals with their limit.
-	errQueue bool
+	unreachable  atomic.Pointer[icmp.Event] // the last port unreachable from the peer
 }
 
 // A pathConfig describes the path of a new association.
 type pathConfig struct {
-	est   int          // initial IP MTU estimate
-	fixed int          // fixed IP MTU, or 0
-	trace func(string) // receives a line for each change, or nil
-	// errQueue says that the socket has its error queue on.
-	errQueue bool
-	// The timers of the pmtu search (RFC 8899 §5.1.1); zero means the
-	// pmtu package's defaults.
+	local, remote netip.AddrPort
+	route         pmtu.MTU // the MTU of the route to remote, or 0 if unknown
+	maxMTU        pmtu.MTU // the cap; 0 means DefaultMaxMTU
+	fixed         pmtu.MTU // fixed MTU, or 0
+	trace         func(string)
+	cache         *mtuCache
+	// The timers of the search (RFC 8899 §5.1.1); zero means the pmtu
+	// package's defaults.
 	probeTimeout, confirmTimeout, raiseTimeout time.Duration
 }
 
 var _ dtls.Path = (*path)(nil)
 
-// newPath returns the state of the path to remote, starting at the IP MTU
-// estimate cfg.est, or fixed at the IP MTU cfg.fixed if that is not zero.
-func newPath(remote netip.AddrPort, cfg pathConfig) *path {
-	f := familyOf(remote.Addr())
+// newPath returns the state of the path cfg describes. The estimate starts
+// at the route's MTU, within the cap, or at what the last association to
+// the same address learned, if that is lower and still fresh.
+func newPath(cfg pathConfig) *path {
+	f := pmtu.FamilyOf(cfg.remote.Addr())
+	max := cfg.route
+	if max <= 0 {
+		max = pmtu.DefaultMax
+	}
+	if cfg.maxMTU > 0 {
+		max = min(max, cfg.maxMTU)
+	} else {
+		max = min(max, DefaultMaxMTU)
+	}
+	now := time.Now()
 	pc := pmtu.Config{
 		Family:         f,
-		Max:            cfg.est,
+		Max:            max,
 		ProbeTimeout:   cfg.probeTimeout,
 		ConfirmTimeout: cfg.confirmTimeout,
 		RaiseTimeout:   cfg.raiseTimeout,
 	}
-	return &path{
+	if learned, ok := cfg.cache.get(cfg.remote.Addr(), now); ok && learned < max {
+		pc.Initial = learned
+	}
+	p := &path{
 		family:    f,
-		remote:    remote,
+		local:     cfg.local,
+		remote:    cfg.remote,
 		trace:     cfg.trace,
-		search:    pmtu.New(pc, time.Now()),
-		fixed:     cfg.fixed,
-		errQueue:  cfg.errQueue,
+		cache:     cfg.cache,
+		search:    pmtu.New(pc, now),
 		changed:   make(chan struct{}),
-		shrunk:    make(chan struct{}, 1),
 		validator: icmp.Validator{MinQuote: recordHeaderLen},
 	}
-}
-
-// mtuLocked returns the IP MTU in force. p.mu is held.
-func (p *path) mtuLocked() int {
-	if p.fixed != 0 {
-		return p.fixed
+	if cfg.fixed != 0 {
+		p.search.SetFixed(cfg.fixed, now)
 	}
-	return p.search.PMTU()
+	return p
 }
 
-// MTU returns the path MTU in force, in bytes of IP packet.
-func (p *path) MTU() int {
+// recordHeaderLen is the length of a DTLS record header (RFC 6347 §4.1): a
+// quote shorter than this cannot show which record it is about.
+const recordHeaderLen = 13
+
+// mtu returns the IP MTU in force.
+func (p *path) mtu() pmtu.MTU {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.tickLocked(time.Now())
-	return p.mtuLocked()
+	return p.search.PMTU()
 }
 
 // MaxDatagramSize returns the largest UDP payload that fits the path MTU.
-func (p *path) MaxDatagramSize() int {
-	return p.MTU() - p.family.HeaderLen()
-}
+func (p *path) MaxDatagramSize() int { return p.family.Payload(p.mtu()) }
 
-// HandshakeTimeout takes in that a flight sent at size bytes timed out.
-// With no ICMP message and no local error to go by, the path may be a
-// black hole for the flight's datagrams (RFC 2923 §2.1), so from the first
-// timeout the estimate steps down the backoff ladder (pmtu Backoff: to BASE
-// at once, then rung by rung; RFC 6347
-// §4.1.1.1 asks for this after two or three; a flight lost to size is lost
-// every time, and waiting costs seconds). It does not step when the path
-// has shrunk below size already, nor when no datagram sent since the last
-// timeout was larger than the next rung, since a smaller size could not
-// have helped.
-func (p *path) HandshakeTimeout(size, timeouts int) {
+// FlightLost takes in that a handshake flight whose largest datagram had
+// size bytes went unanswered: with no ICMP message to go by, the path may
+// be a black hole for it (RFC 2923 §2.1), so the estimate takes one rung of
+// the backoff ladder below that size (RFC 6347 §4.1.1.1).
+func (p *path) FlightLost(size int) {
 	p.lostFlights.Add(1)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	largest := p.largest
-	p.largest = 0
-	mtu := p.mtuLocked()
-	if p.fixed != 0 || size+p.family.HeaderLen() < mtu {
-		return
-	}
-	if largest+p.family.HeaderLen() <= p.search.BackoffSize() {
-		return
-	}
-	p.search.Backoff(time.Now())
-	p.noteLocked(mtu, fmt.Sprintf("flight of %d-byte datagrams timed out", size))
+	before := p.search.PMTU()
+	p.search.Backoff(p.family.MTU(size), time.Now())
+	p.noteLocked(before, fmt.Sprintf("flight of %d-byte datagrams went unanswered", size))
 }
 
-// MessageTooLong takes in that the local stack refused a datagram of size
-// bytes. When the refusal was read from the error queue with the limit the
-// stack reported, the estimate is below size already and nothing changes;
-// otherwise the limit is taken to be just below size.
-func (p *path) MessageTooLong(size int) {
+// FlightAnswered takes in that the peer answered a flight whose largest
+// datagram had size bytes: that size gets through, and probing will start
+// above it (RFC 8899 §4.1).
+func (p *path) FlightAnswered(size int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	mtu := p.mtuLocked()
-	if p.fixed != 0 || size+p.family.HeaderLen() > mtu {
-		return
-	}
-	p.localTooLong.Add(1)
-	p.search.MessageTooLong(size+p.family.HeaderLen()-1, time.Now())
-	p.noteLocked(mtu, fmt.Sprintf("local stack refused a %d-byte datagram", size))
+	before := p.search.PMTU()
+	p.search.SizeAcked(p.family.MTU(size), time.Now())
+	p.noteLocked(before, "flight answered")
 }
 
-// sending records a datagram about to be sent.
-func (p *path) sending(datagram []byte) {
+// sending records a datagram about to be sent, by its first record.
+func (p *path) sending(first dtls.RecordID, size int) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.sent.add(datagram)
-	p.largest = max(p.largest, len(datagram))
+	p.sent.Add(recordKey(first), size)
+	p.mu.Unlock()
 }
+
+// recordKey is the sent log's key of a record: its epoch and 48-bit
+// sequence number.
+func recordKey(id dtls.RecordID) uint64 { return uint64(id.Epoch)<<48 | id.Seq&(1<<48-1) }
 
 // tickLocked runs the estimate's timers: after the raise timer, what ICMP
-// taught is forgotten (RFC 8201 §4). Once probing has started, the
-// prober's timer runs them instead, since the search's probe timer must
-// not expire while the prober cannot tell whether its probe was lost.
-// p.mu is held.
+// taught is forgotten (RFC 8201 §4). Once probing has started, the prober
+// runs them instead. p.mu is held.
 func (p *path) tickLocked(now time.Time) {
-	if p.probe != nil || p.search.Deadline().IsZero() || now.Before(p.search.Deadline()) {
+	if p.probe != nil {
 		return
 	}
-	before := p.mtuLocked()
+	if d := p.search.Deadline(); d.IsZero() || now.Before(d) {
+		return
+	}
+	before := p.search.PMTU()
 	p.search.Tick(now)
 	p.noteLocked(before, "raise timer expired")
 }
 
 // noteLocked publishes a change of the path MTU from before, if there was
-// one, with why it changed: it wakes the waiters of changed, wakes the
-// engine if the size went down, and traces it. After a decrease, the
-// datagrams sent before it no longer count toward largest: those above the
-// new size were lost. p.mu is held.
-func (p *path) noteLocked(before int, why string) {
+// one: it wakes the waiters of changed, keeps what was learned for the
+// next association to the same address, and traces it. p.mu is held.
+func (p *path) noteLocked(before pmtu.MTU, why string) {
 	p.search.Changed() // only before and after count here
-	mtu := p.mtuLocked()
+	mtu := p.search.PMTU()
 	if mtu == before {
 		return
 	}
 	close(p.changed)
 	p.changed = make(chan struct{})
-	if mtu < before {
-		p.largest = 0
-		select {
-		case p.shrunk <- struct{}{}:
-		default:
-		}
+	if learned, ok := p.search.Learned(); ok {
+		p.cache.put(p.remote.Addr(), learned, time.Now())
 	}
-	if p.trace != nil {
-		p.trace(fmt.Sprintf("path MTU to %s: %d -> %d (%s)", p.remote, before, mtu, why))
+	p.tracef("path MTU to %s: %d -> %d (%s)", p.remote, before, mtu, why)
+}
+
+// shrunk tells the engine, on a goroutine of its own, that the path MTU
+// went down, so that a flight in progress is sent again at once at the new
+// size. It never runs on the caller's goroutine, which may hold the
+// engine's locks. p.mu is held.
+func (p *path) shrunkLocked() {
+	if f := p.shrink; f != nil {
+		time.AfterFunc(0, f)
 	}
 }
 
-// takeShrunk reports whether the size went down since the engine was last
-// told, and clears that.
-func (p *path) takeShrunk() bool {
-	select {
-	case <-p.shrunk:
-		return true
-	default:
-		return false
+// tracef sends a line to the trace, if there is one.
+func (p *path) tracef(format string, args ...any) {
+	if p.trace != nil {
+		p.trace(fmt.Sprintf(format, args...))
 	}
 }

@@ -3,57 +3,61 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/pmtu"
 )
-
-// minRearm is the shortest wait the prober's timer is re-armed with when
-// it did nothing: a guard against spinning on a deadline in the past.
-const minRearm = 10 * time.Millisecond
 
 // A prober drives the RFC 8899 search of one path after the handshake,
 // with padded HeartbeatRequests as probe packets (RFC 6520 §5.1, RFC 8899
-// §6.2.1 for DTLS). It starts no goroutine: one timer fires at the search's
-// deadline, or at once when something happened, and the heartbeat handler
-// reports the responses. At most one probe is in flight.
+// §6.2.1). It starts no goroutine: one timer fires when something is due,
+// and the engine's heartbeat handler reports the responses, whether or not
+// the application reads. At most one request is in flight.
 //
-// A response is processed only inside the application's Read, since that
-// is where the engine reads records. So when a probe's timer expires, the
-// probe is declared lost only if a datagram read is in progress at that
-// moment: that read waits for data, so every datagram that arrived before
-// was read and its records processed, the response among them. With no
-// read in progress, the response may be waiting unread: the outcome is
-// unknown, the probe is stalled, and it is sent again when the next read
-// begins, with a fresh timer. The search's own probe timer is never run
-// while a probe is in flight, so it cannot declare such a probe lost.
+// A probe that goes unanswered is lost only if the peer has sent an
+// authenticated record since it was sent: a peer that sends nothing may
+// have gone, and a silence says nothing about sizes. The prober then asks
+// the peer with a heartbeat at the current size (a keepalive): an answer
+// proves the peer alive, and the probe lost; no answer means the peer is
+// silent, and the prober waits longer before it asks again, without
+// touching the estimate.
 type prober struct {
 	p       *path
 	conn    *dtls.Conn
 	timeout time.Duration // PROBE_TIMER
-
-	fireMu sync.Mutex // serializes the timer's callbacks
+	pacer   *pacer        // spreads the probes of a listener's associations; nil for a client
+	timer   *time.Timer
 
 	// Guarded by p.mu.
-	timer  *time.Timer
-	cur    probeInFlight // the probe in flight; id 0 if none
-	closed bool
+	cur     inFlight // the request in flight; id 0 if none
+	suspect inFlight // a probe unanswered while the peer was silent; id 0 if none
+	quiet   int      // keepalives in a row that a silent peer did not answer
+	closed  bool
 
-	sent, acked, lost atomic.Uint64
+	sent, acked, lost, unanswered atomic.Uint64
 }
 
-// A probeInFlight is a probe handed out by the search and sent.
-type probeInFlight struct {
-	id     uint64
-	size   int       // IP size
-	due    time.Time // when its timer expires, or when to send it again
-	unsent bool      // a pending ICMP error kept it from being sent
+// An inFlight is a HeartbeatRequest sent and not yet settled.
+type inFlight struct {
+	id        uint64   // the probe's search ID, or keepaliveBit|n for a keepalive
+	size      pmtu.MTU // IP size
+	due       time.Time
+	received  uint64 // the engine's count of authenticated records when it was sent
+	keepalive bool
 }
+
+// keepaliveBit marks the IDs of keepalives, which are not the search's.
+const keepaliveBit = 1 << 63
+
+// maxQuietWait bounds how long a prober waits before it asks a silent peer
+// again.
+const maxQuietWait = 5 * time.Minute
 
 // probePayload returns the payload of the HeartbeatRequest that carries
 // the probe id: the ID as a 64-bit big-endian number (RFC 6520 §4 leaves
@@ -74,158 +78,178 @@ func parseProbePayload(payload []byte) (uint64, bool) {
 
 // startProbing begins probing the path through c, whose handshake has
 // just completed, if the peer accepts heartbeats; otherwise the path goes
-// on living on ICMP and local errors, and the trace says so. The largest
-// datagram sent since the last handshake timeout or decrease of the path
-// MTU belongs to a flight that the peer answered, so it tells the search
-// what gets through already, and it starts above that size rather than
-// at BASE_PLPMTU (RFC 8899 §5.2).
-func (p *path) startProbing(c *dtls.Conn) {
+// on living on ICMP and local errors, and the trace says so. The first
+// probe waits up to delay, at random, so that associations that start
+// together do not probe together. The size the handshake proved is the
+// starting point (pmtu.Search.Start).
+func (p *path) startProbing(c *dtls.Conn, pc *pacer, delay time.Duration) {
 	if !c.HeartbeatAllowed() {
 		p.tracef("path MTU to %s: no probing, the peer does not accept heartbeats; ICMP and local errors only", p.remote)
 		return
 	}
-	pr := &prober{p: p, conn: c, timeout: p.search.Config().ProbeTimeout}
+	pr := &prober{p: p, conn: c, timeout: p.search.Config().ProbeTimeout, pacer: pc}
 	c.SetHeartbeatHandler(pr.answered)
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.probeClosed || p.probe != nil {
+	if p.ended || p.probe != nil || p.search.Fixed() != 0 {
 		return
 	}
-	before := p.mtuLocked()
-	if p.largest > 0 {
-		p.search.SizeAcked(min(p.largest+p.family.HeaderLen(), before), now)
-	}
+	before := p.search.PMTU()
 	p.search.Start(now)
 	p.probe = pr
-	pr.timer = time.AfterFunc(0, pr.fire)
+	if delay > 0 {
+		delay = rand.N(delay)
+	}
+	pr.timer = time.AfterFunc(delay, pr.fire)
 	p.tracef("path MTU to %s: probing from %d (%v)", p.remote, p.search.PMTU(), p.search.State())
 	p.noteLocked(before, "probing started")
 }
 
-// stopProbing stops the prober for good; the association is closing.
+// stopProbing stops the prober for good; the association is ending.
 func (p *path) stopProbing() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.probeClosed = true
+	p.ended = true
 	if pr := p.probe; pr != nil && !pr.closed {
 		pr.closed = true
 		pr.timer.Stop()
 	}
 }
 
-// readBegin and readEnd bracket each read of a datagram. A stalled probe is
-// sent again as soon as a read begins.
-func (p *path) readBegin() {
-	p.reading.Add(1)
-	if p.stalled.Load() {
-		p.pokeProbe()
+// dropLocked forgets the probe in flight if it is larger than mtu: the
+// search has forgotten it (a PTB or the local stack said it was too big),
+// and a new one may be due at once. p.mu is held.
+func (pr *prober) dropLocked(mtu pmtu.MTU) {
+	if pr.cur.id != 0 && !pr.cur.keepalive && pr.cur.size > mtu {
+		pr.cur = inFlight{}
+		pr.pokeLocked()
+	}
+	if pr.suspect.size > mtu {
+		pr.suspect = inFlight{}
 	}
 }
 
-func (p *path) readEnd() { p.reading.Add(-1) }
-
-// pokeProbe makes the prober's timer fire at once, if probing.
-func (p *path) pokeProbe() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.pokeLocked()
-}
-
-// pokeLocked is pokeProbe with p.mu held.
-func (p *path) pokeLocked() {
-	if pr := p.probe; pr != nil && !pr.closed {
+// pokeLocked makes the timer fire at once. p.mu is held.
+func (pr *prober) pokeLocked() {
+	if !pr.closed {
 		pr.timer.Reset(0)
 	}
 }
 
-// dropProbeLocked forgets the probe in flight if it is larger than mtu:
-// the search has forgotten it (a PTB or the local stack said it was too
-// big), and a new one may be due at once. lost says whether it counts as
-// lost. p.mu is held.
-func (p *path) dropProbeLocked(mtu int, lost bool) {
-	pr := p.probe
-	if pr == nil || pr.cur.id == 0 || pr.cur.size <= mtu {
-		return
-	}
-	if lost {
-		pr.lost.Add(1)
-	}
-	pr.cur = probeInFlight{}
-	p.stalled.Store(false)
-	p.pokeLocked()
-}
-
-// fire runs when the timer expires: it settles the probe in flight, lets
-// the search run its timers, and sends the probe that is due, if any.
+// fire runs when the timer expires: it settles a request whose timer ran
+// out, runs the search's timers, and sends what is due.
 func (pr *prober) fire() {
-	pr.fireMu.Lock()
-	defer pr.fireMu.Unlock()
-	size, id, send := pr.next(time.Now())
-	if send {
-		pr.send(size, id)
-	}
-	pr.arm(time.Now(), send)
-}
-
-// next decides what to send at now: the stalled probe again, or the
-// search's next probe. It settles an expired probe first: lost if a read
-// is in progress, else stalled.
-func (pr *prober) next(now time.Time) (size int, id uint64, ok bool) {
+	now := time.Now()
 	p := pr.p
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if pr.closed || p.fixed != 0 {
-		return 0, 0, false
-	}
-	if c := pr.cur; c.id != 0 {
-		if c.unsent && now.Before(c.due) {
-			return 0, 0, false
-		}
-		if c.unsent || p.stalled.Load() {
-			p.stalled.Store(false)
-			pr.cur.unsent = false
-			pr.cur.due = now.Add(pr.timeout)
-			p.tracef("path MTU probe to %s: %d bytes, sent again", p.remote, c.size)
-			return c.size, c.id, true
-		}
-		if now.Before(c.due) {
-			return 0, 0, false
-		}
-		if p.reading.Load() == 0 {
-			p.stalled.Store(true)
-			p.tracef("path MTU probe to %s: %d bytes, unanswered while nothing was read; sent again at the next read", p.remote, c.size)
-			return 0, 0, false
-		}
-		before := p.mtuLocked()
-		p.search.ProbeLost(c.id, now)
-		pr.lost.Add(1)
-		pr.cur = probeInFlight{}
-		p.tracef("path MTU probe to %s: %d bytes, lost", p.remote, c.size)
-		p.noteLocked(before, fmt.Sprintf("probe of %d bytes lost", c.size))
-	}
-	before := p.mtuLocked()
-	size, id, ok = p.search.NextProbe(now)
-	p.noteLocked(before, "search timer")
+	req, ok := pr.nextLocked(now)
+	p.mu.Unlock()
 	if ok {
-		pr.cur = probeInFlight{id: id, size: size, due: now.Add(pr.timeout)}
-		p.tracef("path MTU probe to %s: %d bytes (%v)", p.remote, size, p.search.State())
+		pr.send(req)
 	}
-	return size, id, ok
+	p.mu.Lock()
+	pr.armLocked(time.Now())
+	p.mu.Unlock()
 }
 
-// send sends the probe id of IP size size as a padded HeartbeatRequest.
-// A probe the local stack refuses tells the search the stack's limit. With
-// an error queue, that limit was read from the queue, and a refusal that
-// left the probe in flight was the pending error of ICMP messages about
-// earlier datagrams (path.send): the probe is sent again after the probe
-// timer. A probe that cannot be sent for another reason is lost.
-func (pr *prober) send(size int, id uint64) {
+// nextLocked settles the request in flight if its timer ran out, and
+// returns the request to send now, if any. p.mu is held.
+func (pr *prober) nextLocked(now time.Time) (inFlight, bool) {
 	p := pr.p
-	// Counted before sending: its response may be read before
-	// SendHeartbeat returns, and acked must never pass sent.
+	if pr.closed || p.search.Fixed() != 0 {
+		return inFlight{}, false
+	}
+	if pr.cur.id != 0 {
+		if now.Before(pr.cur.due) {
+			return inFlight{}, false
+		}
+		if ka, send := pr.expiredLocked(now); send {
+			return ka, true
+		}
+	}
+	if pr.suspect.id != 0 {
+		return pr.keepaliveLocked(now), true // the wait after a silence is over
+	}
+	if pr.pacer != nil {
+		if wait := pr.pacer.reserve(now); wait > 0 {
+			pr.timer.Reset(wait)
+			return inFlight{}, false
+		}
+	}
+	before := p.search.PMTU()
+	size, id, ok := p.search.NextProbe(now)
+	p.noteLocked(before, "search timer")
+	if !ok {
+		return inFlight{}, false
+	}
+	p.tracef("path MTU probe to %s: %d bytes (%v)", p.remote, size, p.search.State())
+	return inFlight{id: id, size: size}, true
+}
+
+// expiredLocked settles the request whose timer ran out. If the peer sent
+// an authenticated record since, it was lost; if not, a probe becomes a
+// suspect and a keepalive asks the peer whether it is there, which the
+// caller sends; an unanswered keepalive means the peer is silent. p.mu is
+// held.
+func (pr *prober) expiredLocked(now time.Time) (inFlight, bool) {
+	p, c := pr.p, pr.cur
+	pr.cur = inFlight{}
+	if pr.conn.Stats().Received > c.received {
+		pr.lostLocked(c, now)
+		return inFlight{}, false
+	}
+	if !c.keepalive {
+		pr.suspect = c
+		p.tracef("path MTU probe to %s: %d bytes, unanswered by a silent peer; asking whether it is there", p.remote, c.size)
+		return pr.keepaliveLocked(now), true
+	}
+	pr.quiet++
+	pr.unanswered.Add(1)
+	p.tracef("path MTU to %s: the peer is silent; the estimate stays at %d", p.remote, p.search.PMTU())
+	return inFlight{}, false
+}
+
+// lostLocked counts a request that went unanswered while the peer was
+// alive: a probe is lost (RFC 8899 §5.3.1); a keepalive at the current size
+// is a loss at that size (RFC 8899 §4.3), and the suspect probe before it
+// is lost too. p.mu is held.
+func (pr *prober) lostLocked(c inFlight, now time.Time) {
+	p := pr.p
+	before := p.search.PMTU()
+	pr.quiet = 0
+	pr.lost.Add(1)
+	if c.keepalive {
+		p.search.SizeLost(c.size, now)
+		if s := pr.suspect; s.id != 0 {
+			p.search.ProbeLost(s.id, now)
+			pr.suspect = inFlight{}
+		}
+	} else {
+		p.search.ProbeLost(c.id, now)
+	}
+	p.tracef("path MTU probe to %s: %d bytes, lost", p.remote, c.size)
+	p.noteLocked(before, fmt.Sprintf("probe of %d bytes lost", c.size))
+}
+
+// keepaliveLocked returns a keepalive at the current size. p.mu is held.
+func (pr *prober) keepaliveLocked(time.Time) inFlight {
+	n := pr.sent.Load() + 1
+	return inFlight{id: keepaliveBit | n, size: pr.p.search.PMTU(), keepalive: true}
+}
+
+// send sends req as a padded HeartbeatRequest. A request the local stack
+// refuses, or that cannot be sent, is settled as lost at once, without the
+// peer's silence counting for or against it.
+func (pr *prober) send(req inFlight) {
+	p := pr.p
+	req.received = pr.conn.Stats().Received
+	p.mu.Lock()
+	req.due = time.Now().Add(pr.timeout)
+	pr.cur = req
+	p.mu.Unlock()
 	pr.sent.Add(1)
-	_, err := pr.conn.SendHeartbeat(probePayload(id), size-p.family.HeaderLen())
+	_, err := pr.conn.SendHeartbeat(probePayload(req.id), p.family.Payload(req.size))
 	if err == nil {
 		return
 	}
@@ -234,60 +258,50 @@ func (pr *prober) send(size int, id uint64) {
 		p.stopProbing()
 		return
 	}
-	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.tracef("path MTU probe to %s: %d bytes, not sent: %v", p.remote, size, err)
-	if pr.cur.id != id {
+	p.tracef("path MTU probe to %s: %d bytes, not sent: %v", p.remote, req.size, err)
+	if pr.cur.id != req.id {
 		return
 	}
-	tooLong := errors.Is(err, dtls.ErrMessageTooLong)
-	if tooLong && p.errQueue {
-		pr.cur.unsent = true
-		pr.cur.due = now.Add(pr.timeout)
-		return
+	pr.cur = inFlight{}
+	if !req.keepalive && !errors.Is(err, dtls.ErrMessageTooLong) {
+		// A refusal as too long was handled by localLimit already.
+		before := p.search.PMTU()
+		p.search.ProbeLost(req.id, time.Now())
+		p.noteLocked(before, "probe not sent")
 	}
-	pr.cur = probeInFlight{}
-	before := p.mtuLocked()
-	if tooLong {
-		p.localTooLong.Add(1)
-		p.search.MessageTooLong(size-1, now)
-	} else {
-		pr.lost.Add(1)
-		p.search.ProbeLost(id, now)
-	}
-	p.noteLocked(before, fmt.Sprintf("probe of %d bytes not sent", size))
 }
 
-// arm sets the timer for what comes next: the probe in flight's timer, or
-// the search's deadline. A stalled probe waits for a read instead. sent
-// says whether the callback just sent a probe.
-func (pr *prober) arm(now time.Time, sent bool) {
+// armLocked sets the timer for what comes next: the request in flight's
+// timer, the next question to a silent peer, or the search's deadline.
+// p.mu is held.
+func (pr *prober) armLocked(now time.Time) {
 	p := pr.p
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var d time.Time
+	var at time.Time
 	switch {
-	case pr.closed || p.fixed != 0 || p.stalled.Load():
+	case pr.closed || p.search.Fixed() != 0:
 		return
 	case pr.cur.id != 0:
-		d = pr.cur.due
+		at = pr.cur.due
+	case pr.suspect.id != 0:
+		at = now.Add(min(pr.timeout<<min(pr.quiet, 16), maxQuietWait))
 	default:
-		d = p.search.Deadline()
+		at = p.search.Deadline()
 	}
-	if d.IsZero() {
+	if at.IsZero() {
 		return
 	}
-	wait := d.Sub(now)
-	if !sent {
-		wait = max(wait, minRearm)
-	}
-	pr.timer.Reset(max(wait, 0))
+	pr.timer.Reset(max(at.Sub(now), minRearm))
 }
 
-// answered is the heartbeat handler: the response to the probe with the
-// ID in payload arrived, so its size gets through (RFC 8899 §4.1). It runs
-// inside the application's Read.
+// minRearm is the shortest wait the timer is set to: a guard against
+// spinning on a deadline in the past.
+const minRearm = time.Millisecond
+
+// answered is the heartbeat handler: the response to the request with the
+// ID in payload arrived. A probe's size gets through (RFC 8899 §4.1); a
+// keepalive's answer proves the peer alive, so a suspect probe was lost.
 func (pr *prober) answered(payload []byte) {
 	id, ok := parseProbePayload(payload)
 	if !ok {
@@ -297,23 +311,30 @@ func (pr *prober) answered(payload []byte) {
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	before := p.mtuLocked()
-	p.search.ProbeAcked(id, now)
+	before := p.search.PMTU()
 	why := "late probe acknowledged"
+	if id&keepaliveBit != 0 {
+		why = "keepalive answered"
+		pr.quiet = 0
+		if s := pr.suspect; s.id != 0 {
+			p.search.ProbeLost(s.id, now)
+			pr.lost.Add(1)
+			pr.suspect = inFlight{}
+		}
+		if pr.cur.id == id {
+			p.search.SizeAcked(pr.cur.size, now)
+		}
+	} else {
+		p.search.ProbeAcked(id, now)
+	}
 	if pr.cur.id == id {
-		why = fmt.Sprintf("probe of %d bytes acknowledged", pr.cur.size)
-		p.tracef("path MTU probe to %s: %d bytes, acknowledged", p.remote, pr.cur.size)
+		if !pr.cur.keepalive {
+			why = fmt.Sprintf("probe of %d bytes acknowledged", pr.cur.size)
+			p.tracef("path MTU probe to %s: %d bytes, acknowledged", p.remote, pr.cur.size)
+		}
 		pr.acked.Add(1)
-		pr.cur = probeInFlight{}
-		p.stalled.Store(false)
+		pr.cur = inFlight{}
 	}
 	p.noteLocked(before, why)
-	p.pokeLocked()
-}
-
-// tracef sends a line to the trace, if there is one.
-func (p *path) tracef(format string, args ...any) {
-	if p.trace != nil {
-		p.trace(fmt.Sprintf(format, args...))
-	}
+	pr.pokeLocked()
 }

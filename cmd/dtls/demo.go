@@ -62,7 +62,7 @@ func demoOnce(server, client *dtls.Config, out *lines) error {
 	defer wg.Wait()
 	defer l.Close()
 	wg.Go(func() {
-		if c, err := l.Accept(); err == nil {
+		if c, err := l.AcceptContext(context.Background()); err == nil {
 			echoAll(c)
 		}
 	})

@@ -72,6 +72,14 @@ func (o *options) register(fs *flag.FlagSet, r role) {
 	}
 }
 
+// The range of -mtu: room for the IPv4 and UDP headers and the smallest
+// datagram (an IPv6 peer needs 20 bytes more, which the transport checks),
+// up to the largest IP packet.
+const (
+	minMTU = 28 + dtls.MinDatagramSize
+	maxMTU = 65535
+)
+
 // config builds the dtls.Config the flags describe. trace, if not nil,
 // receives the handshake trace when -v is set.
 func (o *options) config(r role, trace func(string)) (*dtls.Config, error) {
@@ -86,6 +94,9 @@ func (o *options) config(r role, trace func(string)) (*dtls.Config, error) {
 	}
 	if o.timeout <= 0 {
 		return nil, errors.New("-timeout must be positive")
+	}
+	if o.mtu != 0 && (o.mtu < minMTU || o.mtu > maxMTU) {
+		return nil, fmt.Errorf("-mtu %d is outside [%d, %d]: it counts the IP and UDP headers (28 bytes, 48 for IPv6) and must leave at least %d bytes for a datagram", o.mtu, minMTU, maxMTU, dtls.MinDatagramSize)
 	}
 	if err := o.versions(c); err != nil {
 		return nil, err

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/internal/cliconfig"
@@ -26,7 +26,8 @@ output with -echo=false. It reports on standard error:
 	FAIL <peer> <reason>                for each failed handshake
 	CLOSE <peer> [<reason>]             when an association ends
 It runs until interrupted, or until -naccept associations have ended (an
-association ends with the peer's close_notify, an error, or -idle).
+association ends with the peer's close_notify, an error, a failed handshake,
+or -idle seconds without a datagram from the peer).
 
 Flags:
 `
@@ -38,7 +39,7 @@ func runServer(args []string, e *env) int {
 	o.register(fs, roleServer)
 	echo := fs.Bool("echo", true, "echo each datagram back; false prints it on standard output")
 	naccept := fs.Int("naccept", 0, "exit after `N` associations have ended; 0 means never")
-	idle := fs.Duration("idle", 0, "end an association after this long without a datagram; 0 means never")
+	idle := fs.Duration("idle", transport.DefaultIdleTimeout, "end an association after this long without a datagram from the peer; 0 means never")
 	if code, ok := parseFlags(fs, args, serverUsage, e); !ok {
 		return code
 	}
@@ -51,14 +52,18 @@ func runServer(args []string, e *env) int {
 		e.stderr.printf("dtls server: %s\n", oneLine(err))
 		return 2
 	}
-	lc := transport.ListenConfig{MTU: o.mtu}
-	l, err := lc.Listen("udp", fs.Arg(0), config)
+	s := &server{echo: *echo, e: e, naccept: *naccept, done: make(chan struct{})}
+	lc := transport.ListenConfig{MTU: o.mtu, IdleTimeout: *idle, HandshakeFailed: s.failed}
+	if *idle == 0 {
+		lc.IdleTimeout = -1
+	}
+	l, err := lc.Listen(context.Background(), "udp", fs.Arg(0), config)
 	if err != nil {
 		e.stderr.printf("dtls server: %s\n", oneLine(err))
 		return 1
 	}
+	s.l = l
 	e.stderr.printf("LISTEN %s\n", l.Addr())
-	s := &server{l: l, echo: *echo, idle: *idle, e: e, naccept: *naccept, done: make(chan struct{})}
 	s.wg.Go(s.acceptLoop)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -75,7 +80,6 @@ func runServer(args []string, e *env) int {
 type server struct {
 	l       *transport.Listener
 	echo    bool
-	idle    time.Duration // read deadline after each datagram; 0: none
 	e       *env
 	naccept int // close done after this many associations; 0: never
 	wg      sync.WaitGroup
@@ -89,7 +93,7 @@ type server struct {
 // closes. It runs in s.wg, so the goroutines it adds are waited for too.
 func (s *server) acceptLoop() {
 	for {
-		c, err := s.l.Accept()
+		c, err := s.l.AcceptContext(context.Background())
 		if err != nil {
 			return
 		}
@@ -100,32 +104,32 @@ func (s *server) acceptLoop() {
 	}
 }
 
+// failed reports a handshake that failed, which ends its association.
+func (s *server) failed(peer net.Addr, err error) {
+	s.e.stderr.printf("FAIL %s %s\n", peer, oneLine(err))
+	s.end()
+}
+
 // end counts an association that has ended.
 func (s *server) end() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ended++
-	if s.ended == s.naccept {
+	if s.ended == s.naccept && s.naccept > 0 {
 		close(s.done)
 	}
 }
 
-// serve runs one association: the handshake, then echoing or printing each
-// datagram until the peer closes or an error.
+// serve runs one association, whose handshake has completed: echoing or
+// printing each datagram until the peer closes, an error, or the listener
+// closes it for idleness.
 func (s *server) serve(c *transport.Conn) {
 	defer c.Close()
 	peer := c.RemoteAddr()
-	if err := c.Handshake(context.Background()); err != nil {
-		s.e.stderr.printf("FAIL %s %s\n", peer, oneLine(err))
-		return
-	}
 	st := c.ConnectionState()
 	s.e.stderr.printf("ACCEPT %s %s %s\n", peer, cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite))
 	buf := make([]byte, 1<<16)
 	for {
-		if s.idle > 0 {
-			_ = c.SetReadDeadline(time.Now().Add(s.idle))
-		}
 		n, err := c.Read(buf)
 		if err != nil {
 			if errors.Is(err, io.EOF) {

@@ -182,7 +182,7 @@ func dtlsResult(conn *transport.Conn, remote netip.AddrPort, d time.Duration, er
 		return r
 	}
 	r.PathMTU = conn.PathMTU()
-	r.MaxUDPPayload = r.PathMTU - pmtu.FamilyOf(remote.Addr()).HeaderLen()
+	r.MaxUDPPayload = pmtu.FamilyOf(remote.Addr()).Payload(pmtu.MTU(r.PathMTU))
 	r.MaxDTLSPayload = conn.MaxPayload()
 	return r
 }

@@ -108,7 +108,7 @@ func probePath(ctx context.Context, o *probeOptions, host, port string, e *env) 
 			return nil, fmt.Errorf("the MTU of the route to %s is unknown (%v): give -max", remote.Addr(), err)
 		}
 	}
-	cfg := pmtu.Config{Family: pmtu.FamilyOf(remote.Addr()), Min: o.min, Max: hi, MaxProbes: o.probes}
+	cfg := pmtu.Config{Family: pmtu.FamilyOf(remote.Addr()), Min: pmtu.MTU(o.min), Max: pmtu.MTU(hi), MaxProbes: o.probes}
 	p := newProber(l, cfg, time.Now())
 	p.timeout, p.pace = o.timeout, !o.echo
 	g := &progress{w: e.stderr, live: e.tty && !o.json, verbose: o.verbose}

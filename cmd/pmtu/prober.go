@@ -124,7 +124,8 @@ func (p *prober) run(ctx context.Context, deadline time.Time) error {
 
 // sendNext sends the probe the search asks for.
 func (p *prober) sendNext(ctx context.Context, deadline time.Time) error {
-	size, id, ok := p.search.NextProbe(time.Now())
+	m, id, ok := p.search.NextProbe(time.Now())
+	size := int(m)
 	if !ok {
 		// No probe in flight, the search not complete: pmtu always has a
 		// probe due then.
@@ -135,7 +136,7 @@ func (p *prober) sendNext(ctx context.Context, deadline time.Time) error {
 	}
 	r := &probeRecord{seq: uint32(len(p.probes) + 1), size: size, id: id, sent: time.Now(), result: resultPending}
 	p.probes = append(p.probes, r)
-	err := p.link.send(r.seq, size-p.family.HeaderLen())
+	err := p.link.send(r.seq, p.family.Payload(m))
 	var tb *localTooBigError
 	switch {
 	case err == nil:
@@ -146,7 +147,7 @@ func (p *prober) sendNext(ctx context.Context, deadline time.Time) error {
 		if mtu <= 0 || mtu >= size {
 			mtu = size - 1
 		}
-		p.search.MessageTooLong(mtu, time.Now())
+		p.search.MessageTooLong(pmtu.MTU(mtu), time.Now())
 	default:
 		return fmt.Errorf("sending a probe: %w", err)
 	}
@@ -299,7 +300,7 @@ func (p *prober) handleTooBig(a answer) {
 		}
 		p.report(r)
 	}
-	p.search.PacketTooBig(a.ev.MTU, a.at)
+	p.search.PacketTooBig(pmtu.MTU(a.ev.MTU), a.at)
 }
 
 // record returns the probe with sequence number seq, or nil.

@@ -37,7 +37,7 @@ func newFakePath(f pmtu.Family, links ...int) *fakePath {
 }
 
 func (p *fakePath) send(seq uint32, n int) error {
-	size := n + p.family.HeaderLen()
+	size := int(p.family.MTU(n))
 	if p.local != 0 && size > p.local {
 		p.refusedAt = size
 		return &localTooBigError{mtu: p.local}
@@ -118,7 +118,7 @@ func runFake(t *testing.T, path *fakePath, hi int, setup func(*prober)) (*prober
 	synctest.Test(t, func(t *testing.T) {
 		path.out = make(chan answer, 64)
 		start := time.Now()
-		p = newProber(path, pmtu.Config{Family: path.family, Max: hi}, start)
+		p = newProber(path, pmtu.Config{Family: path.family, Max: pmtu.MTU(hi)}, start)
 		if setup != nil {
 			setup(p)
 		}
@@ -160,7 +160,7 @@ func TestProberFindsPathMTU(t *testing.T) {
 			}
 			r := p.result(p.start.Add(took), nil)
 			t.Logf("%d probes in %v: %v", r.ProbeCount, took, tt.path.sent)
-			if r.PathMTU != tt.want || r.MaxUDPPayload != tt.want-p.family.HeaderLen() {
+			if r.PathMTU != tt.want || r.MaxUDPPayload != p.family.Payload(pmtu.MTU(tt.want)) {
 				t.Errorf("path MTU %d, payload %d; want %d", r.PathMTU, r.MaxUDPPayload, tt.want)
 			}
 			if r.ICMPSeen != tt.wantICMP {

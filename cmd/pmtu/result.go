@@ -83,7 +83,7 @@ func (p *prober) result(end time.Time, err error) *result {
 	if err != nil {
 		r.Error = oneLine(err)
 	} else {
-		r.PathMTU = p.search.PMTU()
+		r.PathMTU = int(p.search.PMTU())
 		r.MaxUDPPayload = p.search.MaxPayload(0)
 	}
 	for _, pr := range p.probes {

@@ -33,3 +33,14 @@ func (c *coverage) add(lo, hi int) {
 func (c *coverage) complete() bool {
 	return c.missing == 0
 }
+
+// reset makes c cover none of n bytes, reusing its memory when it can.
+func (c *coverage) reset(n int) {
+	w := (n + 63) / 64
+	if cap(c.words) < w {
+		c.words = make([]uint64, w)
+	}
+	c.words = c.words[:w]
+	clear(c.words)
+	c.missing = n
+}

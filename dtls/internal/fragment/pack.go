@@ -52,6 +52,13 @@ type Record struct {
 // never spans datagrams (Section 4.1.1), and no record payload exceeds 2^14 bytes.
 // Pack returns an error if maxDatagram cannot carry even a 1-byte fragment, or if
 // a body is too long for the 24-bit length field.
+//
+// The record that carries the last fragment of a split message ends with it: the
+// next item starts a new record, in the same datagram if it fits. RFC 6347 allows
+// more fragments after it, but Mbed TLS 2.28 takes a fragment's record to hold
+// nothing after it (it steps over the whole message's length) and drops the rest
+// of the record, so a flight packed that way never completes. Whole messages still
+// share records, and every other fragment fills its record anyway.
 func Pack(flight []Out, maxDatagram int, maxPlaintext func(epoch uint16, space int) int) ([][]Record, error) {
 	p := &packer{maxDatagram: maxDatagram, maxPlaintext: maxPlaintext}
 	for _, o := range flight {
@@ -114,9 +121,15 @@ func (p *packer) addMessage(o Out) error {
 		}
 		p.rec.Payload = h.Append(p.rec.Payload)
 		p.rec.Payload = append(p.rec.Payload, o.Body[off:off+n]...)
-		if off += n; off == len(o.Body) {
+		if off+n == len(o.Body) {
+			if off > 0 {
+				// The last fragment of a split message ends its record:
+				// see Pack.
+				p.closeRecord()
+			}
 			return nil
 		}
+		off += n
 	}
 }
 

@@ -54,8 +54,26 @@ func TestPackLayout(t *testing.T) {
 		{"fragmented", []Out{{Body: body(200)}}, 100,
 			[][]layout{{{0, hs, [][3]int{{0, 0, 75}}}}, {{0, hs, [][3]int{{0, 75, 75}}}}, {{0, hs, [][3]int{{0, 150, 50}}}}}},
 		// The second message's first fragment fills the rest of the record.
-		{"shared record", []Out{{Seq: 0, Body: body(50)}, {Seq: 1, Body: body(100)}}, 100,
-			[][]layout{{{0, hs, [][3]int{{0, 0, 50}, {1, 0, 13}}}}, {{0, hs, [][3]int{{1, 13, 75}}}}, {{0, hs, [][3]int{{1, 88, 12}}}}}},
+		// Its last fragment ends its record: the third message starts
+		// another, in the same datagram.
+		{"shared record", []Out{{Seq: 0, Body: body(50)}, {Seq: 1, Body: body(100)}, {Seq: 2, Body: body(10)}}, 100,
+			[][]layout{{{0, hs, [][3]int{{0, 0, 50}, {1, 0, 13}}}}, {{0, hs, [][3]int{{1, 13, 75}}}},
+				{{0, hs, [][3]int{{1, 88, 12}}}, {0, hs, [][3]int{{2, 0, 10}}}}}},
+		// The tail of a split message and two whole messages: the whole
+		// ones share a record after the tail's. 50 + 13 + 12 + 5 + 12 + 3 = 95.
+		{"tail ends its record", []Out{{Seq: 0, Body: body(100)}, {Seq: 1, Body: body(5)}, {Seq: 2, Body: body(3)}}, 100,
+			[][]layout{{{0, hs, [][3]int{{0, 0, 75}}}},
+				{{0, hs, [][3]int{{0, 75, 25}}}, {0, hs, [][3]int{{1, 0, 5}, {2, 0, 3}}}}}},
+		// The second record header costs a datagram: 50 + 13 + 12 + 26 =
+		// 101 bytes, where one record would have taken 88.
+		{"tail's record header costs a datagram", []Out{{Seq: 0, Body: body(100)}, {Seq: 1, Body: body(26)}}, 100,
+			[][]layout{{{0, hs, [][3]int{{0, 0, 75}}}},
+				{{0, hs, [][3]int{{0, 75, 25}}}, {0, hs, [][3]int{{1, 0, 25}}}},
+				{{0, hs, [][3]int{{1, 25, 1}}}}}},
+		// A split message's tail before a ChangeCipherSpec ends its
+		// record as before.
+		{"tail then ccs", []Out{{Seq: 0, Body: body(100)}, {CCS: true}}, 100,
+			[][]layout{{{0, hs, [][3]int{{0, 0, 75}}}}, {{0, hs, [][3]int{{0, 75, 25}}}, {0, ccs, nil}}}},
 		// After the 60-byte handshake record and the 14-byte CCS record, 26
 		// bytes are left: too few for a 1-byte fragment sealed with GCM, which
 		// takes 13 + 8 + 12 + 1 + 16 = 50.
@@ -143,6 +161,8 @@ func TestPackReassemble(t *testing.T) {
 			}
 			checkSizes(t, dgrams, size, s)
 			checkOrder(t, dgrams, flight)
+			checkRecordEnds(t, dgrams)
+			checkDense(t, dgrams, size, s)
 			rng.Shuffle(len(dgrams), func(i, j int) { dgrams[i], dgrams[j] = dgrams[j], dgrams[i] })
 			r := NewReassembler(Limits{})
 			var got []Message
@@ -212,5 +232,51 @@ func checkOrder(t *testing.T, dgrams [][]Record, flight []Out) {
 	}
 	if item != len(flight) {
 		t.Errorf("records carry %d items, want %d", item, len(flight))
+	}
+}
+
+// checkRecordEnds checks that every fragment that is not a whole message is
+// the last in its record: a split message's first and middle fragments fill
+// their records, and its last fragment ends its record (see Pack).
+func checkRecordEnds(t *testing.T, dgrams [][]Record) {
+	t.Helper()
+	for i, d := range dgrams {
+		for j, r := range d {
+			if r.Type != typeHandshake {
+				continue
+			}
+			frags := parseHandshakeRecord(t, r.Payload)
+			for k, f := range frags[:len(frags)-1] {
+				if f.h.FragmentLength != f.h.Length {
+					t.Fatalf("datagram %d record %d: fragment %d (%+v) of %d is not the last", i, j, k, f.h, len(frags))
+				}
+			}
+		}
+	}
+}
+
+// checkDense checks that no datagram ends while the next one's first record
+// could have started in it: the datagram count is the least that the record
+// rules allow. That record needs room for the ChangeCipherSpec byte, or for
+// a fragment header and a byte of body unless the message is empty.
+func checkDense(t *testing.T, dgrams [][]Record, size int, s sealing) {
+	t.Helper()
+	for i := 1; i < len(dgrams); i++ {
+		used := 0
+		for _, r := range dgrams[i-1] {
+			used += s.wireSize(r)
+		}
+		next := dgrams[i][0]
+		need := 1
+		if next.Type == typeHandshake {
+			need = handshake.HeaderLen
+			if f := parseHandshakeRecord(t, next.Payload)[0]; f.h.Length > 0 {
+				need++
+			}
+		}
+		if room := s.maxPlaintext()(next.Epoch, size-used); room >= need {
+			t.Fatalf("datagram %d ends with %d bytes free, room for a %d-byte record payload; datagram %d starts with one of %d",
+				i-1, size-used, room, i, need)
+		}
 	}
 }

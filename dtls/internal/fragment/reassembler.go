@@ -50,8 +50,9 @@ const (
 	// already processed, so the peer is retransmitting (RFC 6347, Section 4.2.4).
 	Old
 	// Dropped means the fragment was discarded: it is too far ahead, over a
-	// limit, malformed, or inconsistent with earlier fragments of the same
-	// message (a different Type or Length).
+	// limit, or malformed. (A fragment inconsistent with earlier fragments of
+	// the same message, of a different Type or Length, is Accepted and
+	// starts the message over.)
 	Dropped
 )
 
@@ -166,7 +167,11 @@ func (r *Reassembler) Push(h handshake.Header, fragment []byte) Status {
 	i := int(h.MessageSeq - r.next)
 	p := r.window[i]
 	if p != nil && (p.typ != h.Type || uint64(len(p.body)) != uint64(h.Length)) {
-		return Dropped
+		// Fragments of one message disagree, so at most one of them is the
+		// peer's, and neither is authenticated. The newer starts the message
+		// over: a forged fragment, sent once, must not block the real
+		// message, which the peer sends again.
+		p = r.restart(i, h)
 	}
 	if p == nil {
 		if h.FragmentLength == 0 && h.Length > 0 {
@@ -199,6 +204,23 @@ func (r *Reassembler) start(i int, h handshake.Header) *partial {
 	p := &partial{typ: h.Type, body: make([]byte, n), have: newCoverage(n)}
 	r.window[i] = p
 	r.buffered += n
+	return p
+}
+
+// restart starts message i of the window over for h, in its buffer when it
+// is large enough, so that fragments that keep disagreeing cost no new
+// memory. It returns nil when the message must be allocated anew.
+func (r *Reassembler) restart(i int, h handshake.Header) *partial {
+	p, n := r.window[i], int(h.Length)
+	if n > cap(p.body) || r.buffered-len(p.body)+n > r.limits.MaxBuffered {
+		r.forget(r.window[i : i+1])
+		r.window[i] = nil
+		return nil
+	}
+	r.buffered += n - len(p.body)
+	p.typ, p.body = h.Type, p.body[:n]
+	clear(p.body)
+	p.have.reset(n)
 	return p
 }
 

@@ -49,13 +49,13 @@ var pushTests = []struct {
 	{"offset overflow", 0, []push{{h: hdr(cert, 10, 0, 1<<32-1, 2), want: Dropped}}},
 	{"short body", 0, []push{{h: hdr(cert, 10, 0, 0, 10), frag: []byte{1, 2}, want: Dropped}}},
 	{"long body", 0, []push{{h: hdr(cert, 10, 0, 0, 1), frag: []byte{1, 2}, want: Dropped}}},
-	{"other type", 0, []push{
+	{"other type starts over", 0, []push{
 		{h: hdr(cert, 10, 0, 0, 5), want: Accepted},
-		{h: hdr(handshake.TypeServerHello, 10, 0, 5, 5), want: Dropped},
+		{h: hdr(handshake.TypeServerHello, 10, 0, 5, 5), want: Accepted},
 	}},
-	{"other length", 0, []push{
+	{"other length starts over", 0, []push{
 		{h: hdr(cert, 10, 0, 0, 5), want: Accepted},
-		{h: hdr(cert, 11, 0, 5, 5), want: Dropped},
+		{h: hdr(cert, 11, 0, 5, 5), want: Accepted},
 	}},
 	{"duplicate", 0, []push{
 		{h: hdr(cert, 10, 0, 0, 10), want: Accepted},
@@ -78,7 +78,7 @@ var pushTests = []struct {
 		{h: hdr(cert, 500, 2, 0, 1), want: Accepted},
 		{h: hdr(cert, 600, 0, 0, 1), want: Accepted},
 		{h: hdr(cert, 1000, 1, 0, 1), want: Dropped},
-		{h: hdr(cert, 499, 2, 0, 1), want: Dropped}, // the 500-byte message is still there
+		{h: hdr(cert, 499, 2, 0, 1), want: Accepted}, // replaces the 500-byte message
 	}},
 	{"empty fragment of empty message", 0, []push{{h: hdr(handshake.TypeServerHelloDone, 0, 0, 0, 0), want: Accepted}}},
 	{"empty fragment of other message", 0, []push{

@@ -46,9 +46,9 @@ type Options struct {
 	// MTU is the link MTU in bytes, IP and UDP headers included, that the
 	// peer sizes its datagrams for. Zero leaves the tool's default:
 	// OpenSSL asks the kernel for the path MTU of a connected socket (see
-	// Listen), GnuTLS sends datagrams of up to 1300 bytes. GnuTLS takes a
-	// datagram size, so its peers get MTU minus 28 (IPv4) or 48 (IPv6)
-	// bytes.
+	// Listen), GnuTLS sends datagrams of up to 1300 bytes, Mbed TLS
+	// sets no limit. GnuTLS and Mbed TLS take a datagram size, so their
+	// peers get MTU minus 28 (IPv4) or 48 (IPv6) bytes.
 	MTU int
 	// Addr is, for a server, the address to listen on. A zero port means
 	// one from [FreeUDPAddr], and the zero value a free port on
@@ -60,15 +60,17 @@ type Options struct {
 	// s_server -listen; RFC 6347, Section 4.2.1), then connect its socket
 	// to the client. Without it the socket stays unconnected and, unless
 	// MTU is set, the server sends datagrams of at most 228 bytes.
-	// GnuTLS servers always answer with a HelloVerifyRequest.
+	// GnuTLS and Mbed TLS servers always answer with a
+	// HelloVerifyRequest.
 	Listen bool
 	// Accept is the number of connections an OpenSSL server serves before
 	// it exits; zero means one, a negative number no limit. GnuTLS
-	// servers never exit by themselves.
+	// servers never exit by themselves; Mbed TLS servers serve one.
 	Accept int
 	// Stdin is the script fed to the peer's standard input. openssl
 	// s_client and s_server send what they read to their peer; so does
-	// gnutls-cli. gnutls-serv reads nothing and echoes what it receives.
+	// gnutls-cli and the Mbed TLS client, a line at a time. gnutls-serv
+	// and the Mbed TLS server read nothing and echo what they receive.
 	Stdin Script
 	// Args are extra command-line arguments, added after all others.
 	Args []string

@@ -1,0 +1,102 @@
+package dtls
+
+import (
+	"crypto"
+	"crypto/tls"
+
+	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
+	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
+)
+
+// keyExchange computes the premaster secret and the ClientKeyExchange body.
+func (hs *clientHandshake) keyExchange() (body []byte, err error) {
+	cfg := hs.c.config
+	if hs.suite.kx == kxPSK {
+		psk, err := cfg.PSK(hs.hint)
+		if err != nil {
+			return nil, hs.c.sendAlert(AlertInternalError, err)
+		}
+		hs.preMaster, hs.identity = pskPremaster(psk), cfg.PSKIdentity
+		return (&handshake.ClientKeyExchangePSK{Identity: cfg.PSKIdentity}).Marshal()
+	}
+	priv, err := curveFor(tls.CurveID(hs.ske.Curve)).GenerateKey(cfg.rand())
+	if err != nil {
+		return nil, err
+	}
+	if hs.preMaster, err = ecdheShared(priv, hs.ske.PublicKey); err != nil {
+		return nil, hs.c.sendAlert(AlertIllegalParameter, err)
+	}
+	return (&handshake.ClientKeyExchangeECDHE{PublicKey: priv.PublicKey().Bytes()}).Marshal()
+}
+
+// sendKeyExchangeFlight sends flight 5: [Certificate], ClientKeyExchange,
+// [CertificateVerify], ChangeCipherSpec, Finished (RFC 6347 §4.2.4).
+func (hs *clientHandshake) sendKeyExchangeFlight() error {
+	var items []fragment.Out
+	cert, alg, err := hs.clientCertificate(&items)
+	if err != nil {
+		return err
+	}
+	body, err := hs.keyExchange()
+	if err != nil {
+		return err
+	}
+	items = append(items, hs.message(0, handshake.TypeClientKeyExchange, body))
+	var sessionHash []byte
+	if hs.ems {
+		sessionHash = hs.suite.transcriptHash(hs.vers, hs.transcript)
+	}
+	if cert != nil {
+		if err := hs.certificateVerify(cert, alg, &items); err != nil {
+			return err
+		}
+	}
+	hs.master = masterSecret(hs.suite, hs.vers, hs.preMaster, hs.hello.Random[:], hs.sh.Random[:], sessionHash)
+	fin := hs.finished(hs.master, clientFinishedLabel, hs.transcript)
+	items = append(items, ccs(0), hs.message(1, handshake.TypeFinished, fin))
+	if err := hs.establishKeys(hs.master, hs.hello.Random[:], hs.sh.Random[:], true); err != nil {
+		return err
+	}
+	return hs.sendFlight(items, true)
+}
+
+// clientCertificate adds our Certificate when the server asked for one
+// (RFC 5246 §7.4.6): the first of ours that fits the request, or an empty
+// one when none does. It returns the certificate, nil if empty, and the
+// signature algorithm for the CertificateVerify.
+func (hs *clientHandshake) clientCertificate(items *[]fragment.Out) (*tls.Certificate, uint16, error) {
+	if hs.certReq == nil {
+		return nil, 0, nil
+	}
+	cert, alg := pickClientCertificate(hs.c.config.Certificates, hs.certReq, hs.vers)
+	var cm handshake.Certificate
+	if cert != nil {
+		cm.Certificates = cert.Certificate
+	} else if len(hs.c.config.Certificates) > 0 {
+		hs.c.config.tracef("no certificate fits the server's CertificateRequest: sending an empty one")
+	}
+	body, err := cm.Marshal()
+	if err != nil {
+		return nil, 0, err
+	}
+	*items = append(*items, hs.message(0, handshake.TypeCertificate, body))
+	return cert, alg, nil
+}
+
+// certificateVerify signs the transcript with our certificate's key
+// (RFC 5246 §7.4.8).
+func (hs *clientHandshake) certificateVerify(cert *tls.Certificate, alg uint16, items *[]fragment.Out) error {
+	signer := cert.PrivateKey.(crypto.Signer)
+	cv := handshake.CertificateVerify{SigAlg: alg}
+	sig, err := sign(hs.c.config.rand(), signer, hs.vers, cv.SigAlg, hs.transcript)
+	if err != nil {
+		return hs.c.sendAlert(AlertInternalError, err)
+	}
+	cv.Signature = sig
+	body, err := cv.Marshal(hs.vers == VersionDTLS12)
+	if err != nil {
+		return err
+	}
+	*items = append(*items, hs.message(0, handshake.TypeCertificateVerify, body))
+	return nil
+}

@@ -1,0 +1,76 @@
+package dtls
+
+import (
+	"net"
+
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// A Path tells the engine how large a datagram may be, and hears how its
+// flights fared, so that it can tell a narrow path from a lossy one. Sizes
+// are UDP payload bytes.
+//
+// The engine asks MaxDatagramSize before every transmission of a flight and
+// before every Write. When it returns less than the largest datagram of the
+// flight in progress, the flight is sent again at once, fragmented to the
+// new size (see [Conn.PathShrank]).
+type Path interface {
+	// MaxDatagramSize returns the largest datagram the engine may send now.
+	MaxDatagramSize() int
+	// FlightLost reports that the flight whose largest datagram was size
+	// bytes went unanswered: its retransmission timer expired, or the peer
+	// retransmitted its own previous flight, which says ours was lost
+	// (RFC 6347 §4.2.4). Through a black hole no other signal comes, so a
+	// Path may answer with a smaller MaxDatagramSize (RFC 6347 §4.1.1.1);
+	// the engine then does not double its timer for that retransmission.
+	FlightLost(size int)
+	// FlightAnswered reports that the peer answered a flight whose largest
+	// datagram was size bytes: a datagram of that size gets through
+	// (RFC 8899 §4.1).
+	FlightAnswered(size int)
+}
+
+// A RecordID names a record by its epoch and sequence number (RFC 6347
+// §4.1), which no one who has not seen the association's traffic can guess.
+type RecordID struct {
+	Epoch uint16
+	Seq   uint64 // 48 bits
+}
+
+// ParseRecordID returns the epoch and sequence number of the DTLS record
+// header at the start of b, for matching the quote of an ICMP message to a
+// datagram that was sent (RFC 8899 §4.6.1). Only the 13 bytes of the header
+// are looked at; it reports false if b is shorter or is no DTLS header.
+func ParseRecordID(b []byte) (RecordID, bool) {
+	var (
+		id      RecordID
+		typ     uint8
+		version uint16
+	)
+	s := cryptobyte.String(b)
+	ok := s.ReadUint8(&typ) && s.ReadUint16(&version) &&
+		s.ReadUint16(&id.Epoch) && s.ReadUint48(&id.Seq) &&
+		version>>8 == 254 && typ >= 20 && typ <= 24
+	return id, ok
+}
+
+// A Link carries the datagrams of a Conn whose owner reads the socket, as
+// package transport does: the owner passes every datagram from the peer to
+// [Conn.HandleDatagram], and the Conn sends through the Link and runs its
+// own timers. A Link's methods may be called from any goroutine, with the
+// Conn's locks held, so they must not call back into the Conn or block.
+type Link interface {
+	Path
+	// WriteDatagram sends b, one datagram. first names its first record,
+	// so that an ICMP message about it can be matched without parsing it.
+	// An error wrapping ErrMessageTooLong says the datagram was too large
+	// for the path; the engine asks MaxDatagramSize again.
+	WriteDatagram(b []byte, first RecordID) error
+	// HandshakeDone is called once, without the Conn's locks held, when the
+	// handshake completes (err nil) or fails.
+	HandshakeDone(err error)
+	LocalAddr() net.Addr
+	RemoteAddr() net.Addr
+	// Close is called once by Conn.Close, after the close_notify alert.
+	Close() error
+}

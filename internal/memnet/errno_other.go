@@ -1,0 +1,15 @@
+//go:build !windows
+
+package memnet
+
+import "syscall"
+
+// The errnos the network reports where the system's sockets report them,
+// as this operating system's sockets name them.
+const (
+	// EMsgSize is "message too long": a send above the interface MTU, or
+	// a "fragmentation needed" or "Packet Too Big".
+	EMsgSize = syscall.EMSGSIZE
+	// EConnRefused is what a port unreachable leaves on the socket.
+	EConnRefused = syscall.ECONNREFUSED
+)

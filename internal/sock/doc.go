@@ -1,0 +1,41 @@
+// Package sock is the socket seam below the transport: one UDP socket, the
+// operating system's reports about the datagrams it sent, and the logic
+// that keeps those reports from being mistaken for the socket's own
+// failures.
+//
+// # The Conn
+//
+// A [Conn] is one UDP socket as a Linux socket with IP_RECVERR behaves:
+// [Listen] and [Dial] open real ones through package platform,
+// [FromPacketConn] adopts a socket the application made, and package
+// internal/memnet provides in-memory ones for tests in virtual time.
+// Addresses are always unmapped: an IPv4 peer of a dual-stack socket is an
+// IPv4 [netip.AddrPort], both ways.
+//
+// # Pending errors
+//
+// With IP_RECVERR, an ICMP error about a datagram sent earlier, to any peer
+// of the socket, is queued on the socket's error queue and also becomes the
+// socket's pending error, which the next send or receive returns once
+// instead of doing its work: ECONNREFUSED for a port unreachable, EMSGSIZE
+// for a "fragmentation needed" (RFC 1191) or "Packet Too Big" (RFC 8201),
+// and so on. Reading the error queue clears it. A send the local stack
+// refuses as larger than the interface MTU returns EMSGSIZE and queues an
+// entry of origin LOCAL carrying the MTU.
+//
+// A [Socket] handles all of this in one place. Its ReadFrom never returns a
+// pending error: it reads the error queue, hands what it finds to a
+// [Handler], and reads again. Its Send tries again after a pending error,
+// eight attempts in all, and tells apart a datagram the local stack refused
+// ([TooLongError]), from one that could not be sent because every attempt
+// met an error about earlier datagrams ([ErrNotSent]).
+//
+// # ICMP without an error queue
+//
+// Where the operating system has no error queue, a Socket opens a raw ICMP
+// listener when the Conn offers one ([ICMPListener]) and the process has
+// the privilege; events then reach the Handler from the listener's
+// goroutine. Every ICMP event is a hint, not yet validated: the Handler
+// validates it (package icmp, RFC 8899 section 4.6.2) with the help of a
+// [SentLog] of the datagrams sent recently.
+package sock

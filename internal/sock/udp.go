@@ -1,0 +1,274 @@
+package sock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"syscall"
+
+	"github.com/pathdtls/pathdtls/icmp"
+	"github.com/pathdtls/pathdtls/platform"
+)
+
+// options are the socket options every real Conn is opened with: the Don't
+// Fragment mode asked for and, where the system has it, the error queue.
+func options(df platform.DFMode) platform.Options {
+	return platform.Options{DF: df, RecvErr: true}
+}
+
+// A udpConn is the real Conn: a *net.UDPConn with the options of
+// platform. It starts no goroutines.
+type udpConn struct {
+	c      *net.UDPConn
+	raw    syscall.RawConn
+	caps   platform.Capabilities
+	local  netip.AddrPort
+	peer   netip.AddrPort // the zero AddrPort unless connected
+	routes routeCache
+}
+
+var (
+	_ Conn             = (*udpConn)(nil)
+	_ Connected        = (*udpConn)(nil)
+	_ ICMPListener     = (*udpConn)(nil)
+	_ ReadBufferSetter = (*udpConn)(nil)
+)
+
+// SetReadBuffer implements ReadBufferSetter, past the system's cap where
+// the process may (platform.SetReadBuffer).
+func (u *udpConn) SetReadBuffer(bytes int) error {
+	platform.SetReadBuffer(u.c, bytes)
+	return nil
+}
+
+// Listen opens an unconnected UDP socket on address, network "udp",
+// "udp4" or "udp6", with the Don't Fragment mode df and, where the system
+// has one, the error queue on. lc may be nil; its Control, if any, runs
+// after the options of package platform are set.
+func Listen(ctx context.Context, lc *net.ListenConfig, network, address string, df platform.DFMode) (Conn, error) {
+	if err := checkNetwork(network); err != nil {
+		return nil, err
+	}
+	var cfg net.ListenConfig
+	if lc != nil {
+		cfg = *lc
+	}
+	var caps platform.Capabilities
+	cfg.Control = chainControl(platform.Control(options(df), &caps), cfg.Control)
+	pc, err := cfg.ListenPacket(ctx, network, address)
+	if err != nil {
+		return nil, err
+	}
+	return adopt(pc, caps)
+}
+
+// Dial opens a UDP socket connected to address, network "udp", "udp4" or
+// "udp6", with the Don't Fragment mode df and, where the system has one,
+// the error queue on. The socket stays connected: the kernel's path MTU
+// and the ICMP errors of connected sockets then work everywhere. d may be
+// nil; its Control or ControlContext, if any, runs after the options of
+// package platform are set, and its LocalAddr is honoured.
+func Dial(ctx context.Context, d *net.Dialer, network, address string, df platform.DFMode) (Conn, error) {
+	if err := checkNetwork(network); err != nil {
+		return nil, err
+	}
+	var nd net.Dialer
+	if d != nil {
+		nd = *d
+	}
+	var caps platform.Capabilities
+	ctl := platform.Control(options(df), &caps)
+	if user := nd.ControlContext; user != nil {
+		nd.ControlContext = func(ctx context.Context, network, address string, c syscall.RawConn) error {
+			if err := ctl(network, address, c); err != nil {
+				return err
+			}
+			return user(ctx, network, address, c)
+		}
+	} else {
+		nd.Control = chainControl(ctl, nd.Control)
+	}
+	nc, err := nd.DialContext(ctx, network, address)
+	if err != nil {
+		return nil, err
+	}
+	return adopt(nc, caps)
+}
+
+// FromPacketConn returns a Conn over pc, a socket the application made.
+// A *net.UDPConn, connected or not, gets the Don't Fragment mode df and,
+// where the system has one, the error queue, through
+// [platform.Configure]; an error means an option the system provides was
+// refused, and pc is left open. Any other net.PacketConn is wrapped as it
+// is, with zero Capabilities, no error queue, and a RouteMTU that fails:
+// the transport then uses a fixed size. Closing the Conn closes pc.
+func FromPacketConn(pc net.PacketConn, df platform.DFMode) (Conn, error) {
+	uc, ok := pc.(*net.UDPConn)
+	if !ok {
+		return newPacketConn(pc), nil
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("dtls: sock: %w", err)
+	}
+	network := "udp6"
+	if addrOf(uc.LocalAddr()).Addr().Is4() {
+		network = "udp4"
+	}
+	caps, err := platform.Configure(raw, network, options(df))
+	if err != nil {
+		return nil, err
+	}
+	return newUDPConn(uc, raw, caps), nil
+}
+
+// adopt makes a Conn of a socket just opened with the capabilities caps,
+// closing it if it is not a UDP socket.
+func adopt(c io.Closer, caps platform.Capabilities) (Conn, error) {
+	uc, ok := c.(*net.UDPConn)
+	if !ok {
+		c.Close()
+		return nil, errors.New("dtls: sock: the socket opened is not a UDP socket")
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		uc.Close()
+		return nil, fmt.Errorf("dtls: sock: %w", err)
+	}
+	return newUDPConn(uc, raw, caps), nil
+}
+
+// newUDPConn makes the Conn, reading the bound on route MTUs and, for a
+// connected socket, the route MTU of its peer now, while the caller is in
+// the socket's network namespace.
+func newUDPConn(uc *net.UDPConn, raw syscall.RawConn, caps platform.Capabilities) *udpConn {
+	u := &udpConn{c: uc, raw: raw, caps: caps, local: addrOf(uc.LocalAddr())}
+	if ra := uc.RemoteAddr(); ra != nil {
+		u.peer = addrOf(ra)
+	}
+	u.routes.bound = interfaceMTU(u.local.Addr())
+	if u.peer.IsValid() {
+		// Best effort: a failure is retried when the MTU is asked for.
+		_, _ = u.routes.lookup(u.peer.Addr())
+	}
+	return u
+}
+
+// addrOf returns the unmapped address and port of a, a *net.UDPAddr, or
+// the zero AddrPort.
+func addrOf(a net.Addr) netip.AddrPort {
+	if ua, ok := a.(*net.UDPAddr); ok && ua != nil {
+		return unmapAP(ua.AddrPort())
+	}
+	return netip.AddrPort{}
+}
+
+// chainControl returns a Control function that runs first and then
+// second, if second is not nil.
+func chainControl(first, second func(network, address string, c syscall.RawConn) error) func(network, address string, c syscall.RawConn) error {
+	if second == nil {
+		return first
+	}
+	return func(network, address string, c syscall.RawConn) error {
+		if err := first(network, address, c); err != nil {
+			return err
+		}
+		return second(network, address, c)
+	}
+}
+
+// checkNetwork accepts the UDP network names of package net.
+func checkNetwork(network string) error {
+	switch network {
+	case "udp", "udp4", "udp6":
+		return nil
+	}
+	return fmt.Errorf("dtls: sock: network %q is not udp, udp4 or udp6", network)
+}
+
+// ReadFrom implements Conn.
+func (u *udpConn) ReadFrom(b []byte) (int, netip.AddrPort, error) {
+	n, from, err := u.c.ReadFromUDPAddrPort(b)
+	return n, unmapAP(from), err
+}
+
+// WriteTo implements Conn. Package net maps an IPv4 destination for an
+// IPv6 socket.
+func (u *udpConn) WriteTo(b []byte, to netip.AddrPort) error {
+	to = unmapAP(to)
+	if u.peer.IsValid() {
+		if to.IsValid() && to != u.peer {
+			return &net.OpError{Op: "write", Net: "udp", Source: u.c.LocalAddr(), Addr: net.UDPAddrFromAddrPort(to), Err: net.ErrWriteToConnected}
+		}
+		_, err := u.c.Write(b)
+		return err
+	}
+	_, err := u.c.WriteToUDPAddrPort(b, to)
+	return err
+}
+
+// DrainErrors implements Conn.
+func (u *udpConn) DrainErrors(fn func(platform.QueuedError)) error {
+	if !u.caps.RecvErr {
+		return nil
+	}
+	return platform.ReadErrQueue(u.raw, func(q platform.QueuedError) {
+		q.Dest = unmapAP(q.Dest)
+		q.Offender = q.Offender.Unmap()
+		fn(q)
+	})
+}
+
+// RouteMTU implements Conn: [platform.RouteMTU], bounded by the MTU of the
+// socket's own interfaces, read once per destination for a while.
+func (u *udpConn) RouteMTU(dst netip.Addr) (int, error) { return u.routes.lookup(dst) }
+
+// LocalAddr implements Conn.
+func (u *udpConn) LocalAddr() netip.AddrPort { return u.local }
+
+// RemoteAddr implements Connected.
+func (u *udpConn) RemoteAddr() netip.AddrPort { return u.peer }
+
+// Capabilities implements Conn.
+func (u *udpConn) Capabilities() platform.Capabilities { return u.caps }
+
+// Close implements Conn.
+func (u *udpConn) Close() error { return u.c.Close() }
+
+// ListenICMP implements ICMPListener with one raw ICMP socket for each
+// address family the socket carries, each watching its local address.
+func (u *udpConn) ListenICMP(fn func(icmp.Event)) (io.Closer, error) {
+	networks := []string{"ip6:ipv6-icmp"}
+	switch {
+	case u.local.Addr().Is4():
+		networks = []string{"ip4:icmp"}
+	case u.caps.DualStack:
+		networks = append(networks, "ip4:icmp")
+	}
+	var ls rawListeners
+	for _, network := range networks {
+		l, err := icmp.ListenRaw(network, fn)
+		if err != nil {
+			_ = ls.Close() // the error to report is err
+			return nil, err
+		}
+		l.Watch(u.local)
+		ls = append(ls, l)
+	}
+	return ls, nil
+}
+
+// rawListeners closes a Conn's raw ICMP listeners together.
+type rawListeners []*icmp.RawListener
+
+// Close closes every listener and returns their errors.
+func (ls rawListeners) Close() error {
+	var errs []error
+	for _, l := range ls {
+		errs = append(errs, l.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,294 @@
+package transport
+
+import (
+	"container/list"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync/atomic"
+
+	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/icmp"
+	"github.com/pathdtls/pathdtls/pmtu"
+)
+
+// A serverAssoc is an association of a Listener.
+type serverAssoc struct {
+	*assoc
+	random   [32]byte      // its ClientHello's, to tell a new ClientHello (RFC 6347 §4.2.8)
+	halfOpen *list.Element // in Listener.halfOpen while the handshake runs
+}
+
+// ListenerStats are the counters of a Listener.
+type ListenerStats struct {
+	Created         uint64 // associations created for a ClientHello with a valid cookie
+	Accepted        uint64 // associations whose handshake completed
+	Failed          uint64 // associations whose handshake failed
+	HelloVerify     uint64 // HelloVerifyRequests sent
+	Ignored         uint64 // datagrams from unknown peers that were no ClientHello
+	BacklogFull     uint64 // verified ClientHellos dropped: the Accept backlog was full
+	Evicted         uint64 // half-open associations closed to make room for new ones
+	Restarted       uint64 // associations replaced by a new handshake from the same address (RFC 6347 §4.2.8)
+	Unrouted        uint64 // ICMP errors about no association
+	HelloFragments  uint64 // fragments of ClientHellos reassembled before their cookie was checked
+	HelloEvicted    uint64 // partial ClientHellos dropped to make room
+	PendingRetried  uint64 // sends tried again after an error about an earlier datagram
+	NotSent         uint64 // sends that failed: every attempt met such an error
+	Associations    int    // associations alive now
+	HalfOpen        int    // of those, with a handshake in progress
+	WaitingToAccept int    // of those, waiting for Accept
+}
+
+type listenerStats struct {
+	created, accepted, failed, helloVerify, ignored         atomic.Uint64
+	backlogFull, evicted, restarted, unrouted, readFailures atomic.Uint64
+}
+
+// Stats returns the listener's counters.
+func (l *Listener) Stats() ListenerStats {
+	s, g, ss := &l.stats, l.gate.Stats(), l.sock.Stats()
+	st := ListenerStats{
+		Created: s.created.Load(), Accepted: s.accepted.Load(), Failed: s.failed.Load(),
+		HelloVerify: s.helloVerify.Load(), Ignored: s.ignored.Load(),
+		BacklogFull: s.backlogFull.Load(), Evicted: s.evicted.Load(),
+		Restarted: s.restarted.Load(), Unrouted: s.unrouted.Load(),
+		HelloFragments: g.Fragments, HelloEvicted: g.Evicted,
+		PendingRetried: ss.PendingRetried, NotSent: ss.NotSent,
+		WaitingToAccept: len(l.ready),
+	}
+	l.mu.Lock()
+	st.Associations, st.HalfOpen = len(l.assocs), l.halfOpen.Len()
+	l.mu.Unlock()
+	return st
+}
+
+// read is the listener's only goroutine: it reads every datagram that
+// arrives on the socket and hands it to its association's engine, which
+// processes it before the next is read, or to the cookie gate when it
+// comes from an unknown address. It returns when the socket is closed.
+func (l *Listener) read() {
+	defer close(l.readDone)
+	buf := make([]byte, maxDatagram)
+	for {
+		n, from, err := l.sock.ReadFrom(buf)
+		if err != nil {
+			if isClosed(l.closing) || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			l.stats.readFailures.Add(1) // such as ENOBUFS: keep serving
+			continue
+		}
+		l.dispatch(buf[:n], normalize(from))
+	}
+}
+
+// dispatch hands a datagram to the association of its sender, or to the
+// gate. A new ClientHello with a valid cookie from the address of a live
+// association starts a new association, which replaces the old (RFC 6347
+// §4.2.8): the client has proved it receives at that address.
+func (l *Listener) dispatch(d []byte, from netip.AddrPort) {
+	l.mu.Lock()
+	a := l.assocs[from]
+	l.mu.Unlock()
+	if a == nil {
+		l.admit(d, from, nil)
+		return
+	}
+	if dtls.IsClientHello(d) {
+		v := l.gate.Check(d, net.UDPAddrFromAddrPort(from))
+		if v.Reply != nil || (v.Accept && v.Random != a.random) {
+			l.answer(v, d, from, a)
+			return
+		}
+	}
+	a.conn.HandleDatagram(d)
+}
+
+// admit runs the stateless cookie exchange for a datagram from a sender
+// without an association (RFC 6347 §4.2.1).
+func (l *Listener) admit(d []byte, from netip.AddrPort, old *serverAssoc) {
+	v := l.gate.Check(d, net.UDPAddrFromAddrPort(from))
+	if v.Reply == nil && !v.Accept {
+		if !dtls.IsClientHello(d) {
+			l.stats.ignored.Add(1)
+		}
+		return
+	}
+	l.answer(v, d, from, old)
+}
+
+// answer acts on the gate's verdict on a ClientHello from from, which may
+// replace the association old.
+func (l *Listener) answer(v dtls.Verdict, d []byte, from netip.AddrPort, old *serverAssoc) {
+	if v.Reply != nil {
+		l.stats.helloVerify.Add(1)
+		// Best effort: a lost HelloVerifyRequest is covered by the
+		// client's retransmission timer.
+		_ = l.sock.Send(v.Reply, from)
+		l.tracef("sent HelloVerifyRequest (%d bytes) to %s", len(v.Reply), from)
+	}
+	if !v.Accept {
+		return
+	}
+	if old != nil {
+		l.stats.restarted.Add(1)
+		l.tracef("new ClientHello from %s: its association is replaced", from)
+		_ = old.conn.Close()
+	}
+	l.newAssociation(v, from)
+}
+
+// newAssociation creates the association for a verified ClientHello and
+// gives it the ClientHello, unless the Accept backlog is full. Beyond
+// MaxHalfOpen associations in handshake, the oldest is evicted.
+func (l *Listener) newAssociation(v dtls.Verdict, from netip.AddrPort) {
+	if len(l.ready) >= l.opts.Backlog {
+		l.stats.backlogFull.Add(1)
+		return
+	}
+	a := l.makeAssociation(from, v.Random)
+	l.mu.Lock()
+	if l.shut {
+		l.mu.Unlock()
+		return
+	}
+	var victim *serverAssoc
+	if l.halfOpen.Len() >= l.opts.MaxHalfOpen {
+		victim = l.halfOpen.Remove(l.halfOpen.Front()).(*serverAssoc)
+		victim.halfOpen = nil
+		delete(l.assocs, victim.remote)
+	}
+	l.assocs[from] = a
+	a.halfOpen = l.halfOpen.PushBack(a)
+	l.mu.Unlock()
+	if victim != nil {
+		l.stats.evicted.Add(1)
+		_ = victim.conn.Close()
+	}
+	l.stats.created.Add(1)
+	a.conn.HandleDatagram(v.Hello)
+}
+
+// makeAssociation builds the association of a new peer.
+func (l *Listener) makeAssociation(from netip.AddrPort, random [32]byte) *serverAssoc {
+	f := pmtu.FamilyOf(from.Addr())
+	route, _ := l.sock.Conn().RouteMTU(from.Addr()) // 0 if unknown
+	p := newPath(pathConfig{
+		local:          l.local,
+		remote:         from,
+		route:          pmtu.MTU(route),
+		maxMTU:         pmtu.MTU(l.opts.MaxMTU),
+		fixed:          fixedMTU(l.opts.MTU, l.config, f, l.caps),
+		trace:          l.config.Trace,
+		cache:          l.cache,
+		probeTimeout:   l.opts.ProbeTimeout,
+		confirmTimeout: l.opts.ConfirmTimeout,
+		raiseTimeout:   l.opts.RaiseTimeout,
+	})
+	a := &serverAssoc{random: random}
+	a.assoc = &assoc{
+		sock:        l.sock,
+		remote:      from,
+		laddr:       l.Addr(),
+		raddr:       net.UDPAddrFromAddrPort(from),
+		path:        p,
+		owner:       l,
+		idleTimeout: max(l.opts.IdleTimeout, 0),
+		ready:       make(chan struct{}),
+	}
+	a.conn = dtls.ServerOn(a.assoc, l.config)
+	p.shrink = a.conn.PathShrank
+	return a
+}
+
+// handshakeDone hears the end of an association's handshake: a completed
+// one starts its idle timer and its probing and waits for Accept; a failed
+// one ends.
+func (l *Listener) handshakeDone(a *assoc, err error) {
+	l.mu.Lock()
+	sa := l.assocs[a.remote]
+	if sa != nil && sa.assoc == a && sa.halfOpen != nil {
+		l.halfOpen.Remove(sa.halfOpen)
+		sa.halfOpen = nil
+	}
+	l.mu.Unlock()
+	if err != nil {
+		l.stats.failed.Add(1)
+		l.tracef("handshake with %s failed: %v", a.remote, err)
+		if f := l.opts.HandshakeFailed; f != nil && !isClosed(l.closing) {
+			f(a.raddr, err)
+		}
+		_ = a.conn.Close()
+		return
+	}
+	l.stats.accepted.Add(1)
+	a.startIdleTimer()
+	if !l.opts.DisableProbing {
+		a.path.startProbing(a.conn, l.pacer, firstProbeSpread)
+	}
+	select {
+	case l.ready <- &Conn{a: a, dc: a.conn, caps: l.caps}:
+	default: // cannot happen: see serve
+		l.stats.backlogFull.Add(1)
+		_ = a.conn.Close()
+	}
+}
+
+// closed forgets an association that ended.
+func (l *Listener) closed(a *assoc) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	sa := l.assocs[a.remote]
+	if sa == nil || sa.assoc != a {
+		return
+	}
+	delete(l.assocs, a.remote)
+	if sa.halfOpen != nil {
+		l.halfOpen.Remove(sa.halfOpen)
+		sa.halfOpen = nil
+	}
+}
+
+// tracef sends a line to the Config's trace, if there is one.
+func (l *Listener) tracef(format string, args ...any) {
+	if l.config.Trace != nil {
+		l.config.Trace(fmt.Sprintf(format, args...))
+	}
+}
+
+// listenerHandler routes what the socket hears to the association of the
+// peer it is about.
+type listenerHandler struct{ l *Listener }
+
+func (h listenerHandler) path(dest netip.AddrPort) *path {
+	h.l.mu.Lock()
+	defer h.l.mu.Unlock()
+	if a := h.l.assocs[normalize(dest)]; a != nil {
+		return a.path
+	}
+	h.l.stats.unrouted.Add(1)
+	return nil
+}
+
+func (h listenerHandler) ICMP(ev icmp.Event) {
+	if p := h.path(ev.Remote); p != nil {
+		p.icmp(ev)
+	}
+}
+
+// LocalLimit does nothing: the send that was refused returns the limit,
+// which WriteDatagram gives its path. (An entry read by another send's
+// drain is found by the refused send all the same, and the kernel names
+// an IPv4 destination with port 0 in it, which would not route.)
+func (listenerHandler) LocalLimit(netip.AddrPort, int) {}
+
+// isClosed reports whether c is closed, without blocking.
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}

@@ -1,0 +1,47 @@
+package transport
+
+import "github.com/pathdtls/pathdtls/pmtu"
+
+// PathStats are the counters of a Conn's path.
+type PathStats struct {
+	// ICMPAccepted counts the ICMP "fragmentation needed" (RFC 1191) and
+	// "Packet Too Big" (RFC 8201) messages about this association that
+	// passed validation; ICMPRejected those that did not.
+	ICMPAccepted, ICMPRejected uint64
+	// LocalTooLong counts the sends the local stack refused as too long.
+	LocalTooLong uint64
+	// LostFlights counts the handshake flights that went unanswered: the
+	// retransmission timer expired, or the peer retransmitted its previous
+	// flight (RFC 6347 §4.2.4). Flights sent again at once because the path
+	// shrank are not counted.
+	LostFlights uint64
+	// ProbesSent counts the heartbeat requests sent to probe the path,
+	// keepalives included; ProbesAcked those answered; ProbesLost those
+	// that went unanswered while the peer was sending; ProbesUnanswered the
+	// keepalives a silent peer did not answer, which change nothing.
+	ProbesSent, ProbesAcked, ProbesLost, ProbesUnanswered uint64
+	// Search is the state of the path-MTU search (RFC 8899 §5.2):
+	// pmtu.Disabled until probing starts, and for a Conn that does not
+	// probe.
+	Search pmtu.State
+}
+
+// PathStats returns the counters of the association's path.
+func (c *Conn) PathStats() PathStats {
+	p := c.a.path
+	v := p.validator.Stats()
+	s := PathStats{
+		ICMPAccepted: v.Accepted,
+		ICMPRejected: v.Rejected(),
+		LocalTooLong: p.localTooLong.Load(),
+		LostFlights:  p.lostFlights.Load(),
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pr := p.probe; pr != nil {
+		s.ProbesSent, s.ProbesAcked = pr.sent.Load(), pr.acked.Load()
+		s.ProbesLost, s.ProbesUnanswered = pr.lost.Load(), pr.unanswered.Load()
+		s.Search = p.search.State()
+	}
+	return s
+}
