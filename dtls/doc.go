@@ -4,30 +4,65 @@
 // retransmission timer, the stateless cookie exchange, ECDHE and PSK key
 // exchange, and alerts.
 //
-// The API follows crypto/tls. A [Config] describes one side; [Client] and
-// [Server] wrap a datagram connection (a net.Conn whose Read and Write carry
-// whole datagrams, such as a connected *net.UDPConn) in a [Conn]. A Conn keeps
-// datagram boundaries: one Write is one record in one datagram, and one Read
-// returns the data of one record.
+// The API follows crypto/tls. A [Config] describes one side; a [Conn] is one
+// association. A Conn keeps datagram boundaries: one Write is one record in
+// one datagram, and one Read returns the data of one record.
+//
+// # The engine
+//
+// A Conn advances on events, not on the application's calls: each datagram
+// from the peer is processed as it arrives (records authenticated, the
+// handshake moved on, a retransmitted flight answered, a heartbeat request
+// answered, alerts acted on), and its retransmission timer and handshake
+// deadline are timer callbacks. Decrypted application data waits in a
+// queue bounded by [Config.ReceiveQueueSize] until Read takes it; when it
+// is full the oldest records are dropped and counted. A Conn whose
+// application never reads still completes its handshake, answers the
+// peer's retransmissions and heartbeats, and hears its close_notify.
+//
+// A Conn gets its datagrams in one of two ways:
+//
+//   - [Client] and [Server] wrap a datagram connection (a net.Conn whose
+//     Read and Write carry whole datagrams, such as a connected
+//     *net.UDPConn), which a goroutine of the Conn reads from the start of
+//     the handshake until Close.
+//   - [ClientOn] and [ServerOn] take a [Link]: the Conn sends through it, and
+//     the link's owner, which reads the socket, passes each datagram to
+//     [Conn.HandleDatagram]. This is how package transport runs every
+//     association of a listener off one reader goroutine. A [HelloGate] is
+//     the stateless front door such a server puts before its associations.
 //
 // # Datagram size
 //
-// The engine never sends a datagram larger than the size its [Path] reports.
-// Handshake flights are fragmented to fit; application data that does not fit
-// is refused with a [*PayloadTooLargeError] rather than fragmented by IP. If
-// the datagram connection implements [Path], it is asked before every
-// transmission; otherwise a fixed size of [Config.DatagramSize] bytes of UDP
-// payload is used, stepped down a backoff ladder when flights keep timing out
-// (RFC 6347 §4.1.1.1).
+// The engine never sends a datagram larger than the size its [Path]
+// reports. Handshake flights are fragmented to fit, a split message ending
+// its record; application data that does not fit is refused with a
+// [*PayloadTooLargeError] rather than fragmented by IP. The Path hears how
+// each flight fared ([Path.FlightLost], [Path.FlightAnswered]), and a
+// [Link] reports the epoch and sequence number of the first record of
+// every datagram it sends, so that ICMP messages about them can be
+// validated ([ParseRecordID]). Over a datagram connection that is no Path,
+// the size is fixed at Config.DatagramSize: finding the path MTU, and
+// backing off through a black hole (RFC 6347 §4.1.1.1), is package
+// transport's work.
 //
 // # Versions
 //
 // DTLS 1.2 is the default. RFC 8996 deprecates DTLS 1.0; a caller that must
 // talk to old peers opts in with Config.MinVersion = VersionDTLS10.
 //
+// # Errors
+//
+// A handshake that does not complete in time returns a
+// [*HandshakeTimeoutError], a net.Error whose Timeout reports true. Alerts
+// sent and received are [*AlertError] values; errors.Is matches the
+// [Alert]. What arrives without authentication (records of epoch 0) never
+// ends a handshake at once: an alert there, or a record of the new epoch
+// that fails authentication, ends it only if the peer's handshake does not
+// move on before the next timeout.
+//
 // # Time
 //
-// Retransmission timers use the time package and the deadlines of the
-// datagram connection, so tests run in virtual time under testing/synctest
-// with an in-memory connection.
+// Timers use the time package, so tests run in virtual time under
+// testing/synctest, with an in-memory datagram connection or Link.
 package dtls

@@ -4,6 +4,8 @@ import (
 	"net"
 
 	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/pathdtls/pathdtls/dtls/internal/record"
 )
 
 // A Path tells the engine how large a datagram may be, and hears how its
@@ -29,6 +31,11 @@ type Path interface {
 	// (RFC 8899 §4.1).
 	FlightAnswered(size int)
 }
+
+// RecordHeaderLen is the length of a DTLS record header (RFC 6347 §4.1):
+// the least of a datagram an ICMP message must quote to show which record
+// it is about.
+const RecordHeaderLen = record.HeaderLen
 
 // A RecordID names a record by its epoch and sequence number (RFC 6347
 // §4.1), which no one who has not seen the association's traffic can guess.

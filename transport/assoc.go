@@ -70,6 +70,9 @@ func (a *assoc) WriteDatagram(b []byte, first dtls.RecordID) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, sock.ErrNotSent) {
+		a.path.notSent.Add(1)
+	}
 	var tl *sock.TooLongError
 	if errors.As(err, &tl) {
 		a.path.localLimit(tl.MTU, len(b))
@@ -82,10 +85,10 @@ func (a *assoc) WriteDatagram(b []byte, first dtls.RecordID) error {
 func (a *assoc) HandshakeDone(err error) {
 	a.doneOnce.Do(func() {
 		a.hsErr = err
-		close(a.ready)
 		if a.owner != nil {
 			a.owner.handshakeDone(a, err)
 		}
+		close(a.ready) // after probing has started
 	})
 }
 

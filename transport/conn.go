@@ -46,6 +46,7 @@ func (c *Conn) Handshake() error { return c.HandshakeContext(context.Background(
 func (c *Conn) HandshakeContext(ctx context.Context) error {
 	err := c.dc.HandshakeContext(ctx)
 	if err == nil {
+		<-c.a.ready // the transport has heard: probing has started
 		return nil
 	}
 	if u := c.a.path.lastUnreachable(); u != nil {

@@ -110,7 +110,9 @@ func (l *Listener) dispatch(d []byte, from netip.AddrPort) {
 func (l *Listener) admit(d []byte, from netip.AddrPort, old *serverAssoc) {
 	v := l.gate.Check(d, net.UDPAddrFromAddrPort(from))
 	if v.Reply == nil && !v.Accept {
-		if !dtls.IsClientHello(d) {
+		if dtls.IsClientHello(d) {
+			l.tracef("holding a fragment of a ClientHello from %s (%d bytes)", from, len(d))
+		} else {
 			l.stats.ignored.Add(1)
 		}
 		return

@@ -36,6 +36,29 @@
 // engine to the transport (the end of the handshake, heartbeat responses)
 // run with no lock held.
 //
+// # The socket
+//
+// The transport runs over a small interface of the module's own
+// (internal/sock): datagram I/O on one UDP socket, its error queue (or a
+// raw ICMP socket), and route MTUs. Every send goes through one
+// implementation of the rules a shared socket needs: an ICMP error about
+// any earlier datagram comes back as the pending error of the next send or
+// read, which then did nothing; the error queue is drained, each entry
+// routed to the association it is about, and the send tried again, so that
+// a departed client's port unreachable never costs the next client a
+// retransmission timer. A datagram that could not be sent is never counted
+// as sent. The same package's in-memory network (internal/memnet), with
+// Linux's pending errors, error queue and ICMP, runs the whole transport in
+// testing/synctest virtual time for the package's tests.
+//
+// # Bring your own socket
+//
+// [Client] and [NewListener] take a net.PacketConn the application made.
+// A *net.UDPConn gets the Don't Fragment bit and the error queue as Dial's
+// and Listen's sockets do; any other net.PacketConn (a tunnel, a test
+// harness) carries datagrams of a fixed size, [dtls.Config.DatagramSize] or
+// [dtls.DefaultDatagramSize], and learns nothing about the path.
+//
 // # Listening
 //
 // A [Listener] keeps no state for a peer until the peer has proved that it

@@ -502,3 +502,49 @@ func TestIdleAssociationsReaped(t *testing.T) {
 		}
 	})
 }
+
+// TestNewClientHelloReplacesAssociation has a client that vanished come
+// back from the same address and port with a new handshake (RFC 6347
+// §4.2.8): once its new ClientHello passes the cookie exchange, a new
+// association starts and the old one ends.
+func TestNewClientHelloReplacesAssociation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t)
+		cc, sc := configs(t, getPKI(t).ecdsa)
+		l := tn.listen(t, nil, sc, false)
+		accept(t, l)
+		local := netipAddrPort("10.0.0.1:40000")
+		dialFrom := func() (*Conn, error) {
+			sconn, err := tn.client.Dial(local, tn.serverAddr(false))
+			if err != nil {
+				return nil, err
+			}
+			c, err := new(Dialer).newClient(sconn, tn.serverAddr(false), cc)
+			if err == nil {
+				err = c.Handshake()
+			}
+			return c, err
+		}
+		first, err := dialFrom()
+		if err != nil {
+			t.Fatal(err)
+		}
+		first.client.sock.Conn().Close() // gone without a close_notify
+		second, err := dialFrom()
+		if err != nil {
+			t.Fatalf("second handshake from the same port: %v", err)
+		}
+		defer second.Close()
+		defer first.Close()
+		if _, err := second.Write([]byte("hello")); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 10)
+		if n, err := second.Read(buf); err != nil || string(buf[:n]) != "hello" {
+			t.Fatalf("echo on the new association: %q, %v", buf[:n], err)
+		}
+		if st := l.Stats(); st.Restarted != 1 || st.Associations != 1 {
+			t.Errorf("listener stats %+v: want 1 restart and 1 association", st)
+		}
+	})
+}

@@ -41,6 +41,7 @@ type path struct {
 	validator    icmp.Validator
 	localTooLong atomic.Uint64
 	lostFlights  atomic.Uint64
+	notSent      atomic.Uint64
 	unreachable  atomic.Pointer[icmp.Event] // the last port unreachable from the peer
 }
 
@@ -92,17 +93,13 @@ func newPath(cfg pathConfig) *path {
 		cache:     cfg.cache,
 		search:    pmtu.New(pc, now),
 		changed:   make(chan struct{}),
-		validator: icmp.Validator{MinQuote: recordHeaderLen},
+		validator: icmp.Validator{MinQuote: dtls.RecordHeaderLen},
 	}
 	if cfg.fixed != 0 {
 		p.search.SetFixed(cfg.fixed, now)
 	}
 	return p
 }
-
-// recordHeaderLen is the length of a DTLS record header (RFC 6347 §4.1): a
-// quote shorter than this cannot show which record it is about.
-const recordHeaderLen = 13
 
 // mtu returns the IP MTU in force.
 func (p *path) mtu() pmtu.MTU {

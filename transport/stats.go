@@ -20,6 +20,13 @@ type PathStats struct {
 	// that went unanswered while the peer was sending; ProbesUnanswered the
 	// keepalives a silent peer did not answer, which change nothing.
 	ProbesSent, ProbesAcked, ProbesLost, ProbesUnanswered uint64
+	// NotSent counts the datagrams that could not be sent because every
+	// attempt met an error the system reported about earlier datagrams
+	// (see Listener.Stats for the sends retried).
+	NotSent uint64
+	// DroppedData counts the records dropped because the application did
+	// not read them before the receive queue filled (dtls.Stats.DroppedData).
+	DroppedData uint64
 	// Search is the state of the path-MTU search (RFC 8899 §5.2):
 	// pmtu.Disabled until probing starts, and for a Conn that does not
 	// probe.
@@ -35,6 +42,8 @@ func (c *Conn) PathStats() PathStats {
 		ICMPRejected: v.Rejected(),
 		LocalTooLong: p.localTooLong.Load(),
 		LostFlights:  p.lostFlights.Load(),
+		NotSent:      p.notSent.Load(),
+		DroppedData:  c.dc.Stats().DroppedData,
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -189,7 +189,10 @@ func TestUsage(t *testing.T) {
 		{[]string{"client", "-cipher", "TLS_RSA_WITH_RC4_128_SHA", "x:1"}, 2, `unknown cipher suite "TLS_RSA_WITH_RC4_128_SHA"`},
 		{[]string{"client", "-dtls1", "-dtls1_2", "x:1"}, 2, "mutually exclusive"},
 		{[]string{"client", "-psk", "xyz", "x:1"}, 2, "hex"},
-		{[]string{"client", "-mtu", "50", "127.0.0.1:9"}, 1, "MTU"},
+		{[]string{"client", "-mtu", "50", "127.0.0.1:9"}, 2, "-mtu 50 is outside [92, 65535]"},
+		{[]string{"client", "-mtu", "70000", "127.0.0.1:9"}, 2, "-mtu 70000 is outside"},
+		{[]string{"client", "-mtu", "100", "[::1]:9"}, 1, "MTU 100 is outside [112, 65535] for IPv6"},
+		{[]string{"server", "-psk", "01", "-mtu", "91", ":0"}, 2, "-mtu 91 is outside"},
 		{[]string{"server", ":0"}, 2, "-cert"},
 		{[]string{"server", "-cert", "/nonexistent.pem", ":0"}, 2, "nonexistent"},
 	}
