@@ -182,13 +182,13 @@ func (lc *ListenConfig) serve(sc sock.Conn, config *dtls.Config) *Listener {
 		opts.IdleTimeout = DefaultIdleTimeout
 	}
 	l := &Listener{
-		config:   config,
-		opts:     opts,
-		gate:     dtls.NewHelloGate(config, 0),
-		local:    sc.LocalAddr(),
-		caps:     sc.Capabilities(),
-		cache:    newMTUCache(opts.RaiseTimeout),
-		pacer:    newPacer(defaultProbeRate, defaultProbeBurst),
+		config: config,
+		opts:   opts,
+		gate:   dtls.NewHelloGate(config, 0),
+		local:  sc.LocalAddr(),
+		caps:   sc.Capabilities(),
+		cache:  newMTUCache(opts.RaiseTimeout),
+		pacer:  newPacer(defaultProbeRate, defaultProbeBurst),
 		// Room for every association that may complete: new ones start
 		// only while fewer than Backlog wait, so one that completes always
 		// finds room.
