@@ -39,7 +39,9 @@ type Config struct {
 	// RootCAs verifies the server's certificate; nil means the system roots.
 	RootCAs *x509.CertPool
 	// ServerName is checked against the server's certificate and sent in the
-	// server_name extension when it is a host name (RFC 6066 §3).
+	// server_name extension when it is a host name (RFC 6066 §3). A client
+	// that offers certificate suites needs it, or InsecureSkipVerify: the
+	// handshake fails at once without either.
 	ServerName string
 	// InsecureSkipVerify turns off verification of the server's certificate.
 	InsecureSkipVerify bool

@@ -190,7 +190,7 @@ func TestHandshakeDeadlines(t *testing.T) {
 		a, b := dgramtest.Pipe(clean, clean) // nobody answers on b
 		defer b.Close()
 		start := time.Now()
-		c := Client(a, &Config{HandshakeTimeout: 5 * time.Second})
+		c := Client(a, &Config{HandshakeTimeout: 5 * time.Second, InsecureSkipVerify: true})
 		defer c.Close()
 		err := c.Handshake()
 		var te *HandshakeTimeoutError
@@ -209,7 +209,7 @@ func TestHandshakeDeadlines(t *testing.T) {
 		time.AfterFunc(1500*time.Millisecond, cancel)
 		a2, b2 := dgramtest.Pipe(clean, clean)
 		defer b2.Close()
-		c2 := Client(a2, nil)
+		c2 := Client(a2, &Config{InsecureSkipVerify: true})
 		defer c2.Close()
 		if err := c2.HandshakeContext(ctx); !errors.Is(err, context.Canceled) {
 			t.Fatalf("canceled context: %v", err)
@@ -222,7 +222,7 @@ func TestHandshakeDeadlines(t *testing.T) {
 		defer cancel3()
 		a3, b3 := dgramtest.Pipe(clean, clean)
 		defer b3.Close()
-		c3 := Client(a3, nil)
+		c3 := Client(a3, &Config{InsecureSkipVerify: true})
 		defer c3.Close()
 		err = c3.HandshakeContext(ctx3)
 		if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) || !te.Timeout() || te.After != 2*time.Second {
@@ -262,6 +262,29 @@ func TestPeerSendingUselessRecordsIsCutOff(t *testing.T) {
 		server.out.Unlock()
 		if _, err := client.Read(make([]byte, 10)); !errors.Is(err, errTooManyUseless) {
 			t.Fatalf("read = %v, want errTooManyUseless", err)
+		}
+	})
+}
+
+// TestServerNameRequired checks that a client that would verify a
+// certificate without a name to verify it for refuses to start, as
+// crypto/tls does, unless it offers PSK suites only.
+func TestServerNameRequired(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, b := dgramtest.Pipe(clean, clean)
+		defer b.Close()
+		c := Client(a, &Config{RootCAs: getPKI().roots})
+		defer c.Close()
+		if err := c.Handshake(); !errors.Is(err, errNoServerName) {
+			t.Fatalf("Handshake without ServerName = %v", err)
+		}
+		if b.Stats().Sent != 0 || a.Stats().Sent != 0 {
+			t.Errorf("a datagram was sent")
+		}
+		cc, sc := suiteConfigs(TLS_PSK_WITH_AES_128_GCM_SHA256, VersionDTLS12)
+		cc.ServerName = ""
+		if _, _, cerr, serr := handshakePair(t, cc, sc, clean, clean); cerr != nil || serr != nil {
+			t.Fatalf("PSK without ServerName: %v / %v", cerr, serr)
 		}
 	})
 }

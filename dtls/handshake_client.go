@@ -14,6 +14,10 @@ import (
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
 )
 
+// errNoServerName refuses a client Config that would verify the server's
+// certificate without a name to verify it for, as crypto/tls does.
+var errNoServerName = errors.New("dtls: either ServerName or InsecureSkipVerify must be set in the Config: a certificate is verified for a name")
+
 // maxHelloVerifyRequests bounds how many cookies a client accepts in one
 // handshake: a server that keeps asking is left to the handshake deadline.
 const maxHelloVerifyRequests = 4
@@ -62,6 +66,10 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	}
 	if len(ch.CipherSuites) == 0 {
 		return nil, errors.New("dtls: no usable cipher suite in Config")
+	}
+	if ecdhe && cfg.ServerName == "" && !cfg.InsecureSkipVerify {
+		// Without a name, any certificate the roots vouch for would pass.
+		return nil, errNoServerName
 	}
 	ext := &ch.Extensions
 	if ecdhe {
