@@ -214,3 +214,40 @@ func TestReceiveQueueBounded(t *testing.T) {
 		}
 	})
 }
+
+// withoutEMS returns d, a datagram of one record holding a whole
+// ClientHello, with the extended_master_secret extension taken out, as a
+// legacy client sends it; other datagrams come back as they are.
+func withoutEMS(d []byte) []byte {
+	rh, hh, ch, _, ok := parseFirstClientHello(d)
+	if !ok {
+		return d
+	}
+	ch.Extensions.ExtendedMasterSecret = false
+	body, err := ch.Marshal()
+	if err != nil {
+		return d
+	}
+	hh.Length, hh.FragmentLength = uint32(len(body)), uint32(len(body))
+	return record.AppendRecord(nil, rh, append(hh.Append(nil), body...), record.NewNull())
+}
+
+// TestRequireExtendedMasterSecret checks that a server that requires the
+// extended master secret refuses a client that does not offer it, with an
+// alert the client reads. (The ClientHello is altered on the way, so the
+// case of a server that does not require it cannot complete here: the two
+// transcripts differ; the interoperability tests cover legacy peers.)
+func TestRequireExtendedMasterSecret(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cc, sc := suiteConfigs(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, VersionDTLS12)
+		sc.RequireExtendedMasterSecret = true
+		client, server, _, _ := attackedHandshake(t, cc, sc, func(round int, c, s *Conn, cl, _ *countingLink) {
+			for i := range cl.n {
+				cl.bufs[i] = withoutEMS(cl.bufs[i])
+			}
+		})
+		if !errors.Is(server.hsErr, errNoEMS) || !errors.Is(client.hsErr, AlertHandshakeFailure) {
+			t.Fatalf("errors: server %v, client %v", server.hsErr, client.hsErr)
+		}
+	})
+}

@@ -100,6 +100,14 @@ type Config struct {
 	// DefaultReplayWindow, a negative value turns replay detection off, and
 	// positive values must be at least MinReplayWindow.
 	ReplayWindow int
+	// RequireExtendedMasterSecret refuses a peer that does not negotiate the
+	// extended master secret (RFC 7627), whose absence lets a man in the
+	// middle synchronize two sessions' keys (the triple handshake attack).
+	// pathdtls always offers and accepts it; without this field it also
+	// talks to legacy peers that lack it, as RFC 7627 §5.2 allows, and
+	// ConnectionState.ExtendedMasterSecret says whether it was used.
+	RequireExtendedMasterSecret bool
+
 	// AlertOnBadRecord makes a record that fails authentication end the
 	// connection with a fatal bad_record_mac alert, instead of being silently
 	// discarded and counted (RFC 6347 §4.1.2.7).
@@ -277,6 +285,8 @@ func (c *Config) Clone() *Config {
 		HandshakeTimeout:      c.HandshakeTimeout,
 		ReplayWindow:          c.ReplayWindow,
 		AlertOnBadRecord:      c.AlertOnBadRecord,
-		Trace:                 c.Trace,
+
+		RequireExtendedMasterSecret: c.RequireExtendedMasterSecret,
+		Trace:                       c.Trace,
 	}
 }

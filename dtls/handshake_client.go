@@ -18,6 +18,10 @@ import (
 // certificate without a name to verify it for, as crypto/tls does.
 var errNoServerName = errors.New("dtls: either ServerName or InsecureSkipVerify must be set in the Config: a certificate is verified for a name")
 
+// errNoEMS refuses a peer without the extended master secret when
+// Config.RequireExtendedMasterSecret is set.
+var errNoEMS = errors.New("dtls: the peer does not support the extended master secret (RFC 7627), which Config requires")
+
 // maxHelloVerifyRequests bounds how many cookies a client accepts in one
 // handshake: a server that keeps asking is left to the handshake deadline.
 const maxHelloVerifyRequests = 4
@@ -190,6 +194,9 @@ func (hs *clientHandshake) processServerHello(m fragment.Message) error {
 		return c.sendAlert(AlertHandshakeFailure, errors.New("dtls: non-empty renegotiation_info in initial handshake"))
 	}
 	hs.sh, hs.suite, hs.ems = sh, s, sh.Extensions.ExtendedMasterSecret
+	if !hs.ems && c.config.RequireExtendedMasterSecret {
+		return c.sendAlert(AlertHandshakeFailure, errNoEMS)
+	}
 	c.hb.Lock()
 	c.hb.peerMode = sh.Extensions.Heartbeat
 	c.hb.Unlock()

@@ -139,6 +139,9 @@ func (hs *serverHandshake) negotiate() error {
 		return c.sendAlert(AlertHandshakeFailure, errors.New("dtls: no cipher suite in common with the client"))
 	}
 	hs.ems = ch.Extensions.ExtendedMasterSecret
+	if !hs.ems && c.config.RequireExtendedMasterSecret {
+		return c.sendAlert(AlertHandshakeFailure, errNoEMS)
+	}
 	hs.setVersion(hs.vers)
 	c.config.tracef("negotiated %s with %s", versionName(hs.vers), hs.suite.name)
 	return nil

@@ -106,8 +106,8 @@ func (v *Validator) Stats() ValidatorStats {
 
 // Validate checks ev, an event about a datagram sent from the socket bound
 // to local to remote, and returns it, with an IPv4 MTU below 552 raised to
-// 552, or one of the errors above, which the caller must not act on. Every
-// call is counted.
+// 552, or ev as it came with one of the errors above, which the caller must
+// not act on (but may log). Every call is counted.
 //
 // The quoted source must be local, whose address may be unspecified for a
 // socket bound to all addresses; if remote is valid, the quoted destination
@@ -117,12 +117,15 @@ func (v *Validator) Stats() ValidatorStats {
 // sent to remote recently. If match is not nil and the quote has at least
 // MinQuote bytes, match must recognise it.
 func (v *Validator) Validate(ev Event, local, remote netip.AddrPort, sentSize int, match Matcher) (Event, error) {
-	ev, o, err := v.check(ev, local, remote, sentSize, match)
+	checked, o, err := v.check(ev, local, remote, sentSize, match)
 	v.counts[o].Add(1)
-	if err == nil && o == raised {
+	if err != nil {
+		return ev, err
+	}
+	if o == raised {
 		v.counts[accepted].Add(1)
 	}
-	return ev, err
+	return checked, nil
 }
 
 // check applies the rules and returns the outcome to count.

@@ -73,6 +73,23 @@ func (s *Search) usePTB(mtu MTU, now time.Time) {
 	}
 }
 
+// PacketTooBigHint takes in a PTB that could not be validated against a
+// datagram sent, because its quote is too short to show which (RFC 792 asks
+// for only the IP header and 8 bytes). It is a hint, never a reason to cut
+// the size (RFC 8899 Section 4.6): after SEARCH_COMPLETE it makes a
+// confirmation probe of the current size due at once, whose loss counts
+// toward black-hole detection as any other, so that a real narrowing is
+// found within MAX_PROBES probe timers and a forged message costs one
+// probe. In the other states it does nothing: the search probes anyway, or
+// nothing can be probed.
+func (s *Search) PacketTooBigHint(now time.Time) {
+	s.last = now
+	if s.fixed == 0 && s.state == SearchComplete && !s.inFlight {
+		s.probeDue = true
+	}
+	s.sync(now)
+}
+
 // MessageTooLong takes in that the local stack refused to send a datagram
 // larger than mtu (EMSGSIZE): mtu is the limit the stack reported, or the
 // refused size minus one when it reports none. Nothing above mtu is used or

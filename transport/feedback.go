@@ -25,7 +25,8 @@ func (p *path) icmp(ev icmp.Event) {
 	}
 }
 
-// tooBig validates ev and lowers the estimate to the MTU it reports.
+// tooBig validates ev and lowers the estimate to the MTU it reports. One
+// whose quote is too short to name a record is only a hint.
 func (p *path) tooBig(ev icmp.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -41,6 +42,17 @@ func (p *path) tooBig(ev icmp.Event) {
 	ev, err := p.validator.Validate(ev, p.local, p.remote, size, match)
 	if err != nil {
 		p.tracef("path MTU to %s: ignored %v: %v", p.remote, ev, err)
+		return
+	}
+	if !quoted {
+		// Nothing says we sent the datagram it is about: a hint only
+		// (RFC 8899 §4.6), which at most makes the prober check the size.
+		p.hints.Add(1)
+		p.search.PacketTooBigHint(time.Now())
+		if p.probe != nil {
+			p.probe.pokeLocked()
+		}
+		p.tracef("path MTU to %s: %v quotes no record: a hint, the size stays", p.remote, ev)
 		return
 	}
 	before := p.search.PMTU()

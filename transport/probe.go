@@ -23,10 +23,11 @@ import (
 // A probe that goes unanswered is lost only if the peer has sent an
 // authenticated record since it was sent: a peer that sends nothing may
 // have gone, and a silence says nothing about sizes. The prober then asks
-// the peer with a heartbeat at the current size (a keepalive): an answer
+// the peer with a small heartbeat (a keepalive): an answer
 // proves the peer alive, and the probe lost; no answer means the peer is
 // silent, and the prober waits longer before it asks again, without
-// touching the estimate.
+// touching the estimate. A keepalive is small, so that it crosses any
+// path: it asks whether the peer is there, not whether a size gets through.
 type prober struct {
 	p       *path
 	conn    *dtls.Conn
@@ -54,6 +55,11 @@ type inFlight struct {
 
 // keepaliveBit marks the IDs of keepalives, which are not the search's.
 const keepaliveBit = 1 << 63
+
+// keepaliveSize is the UDP payload of a keepalive: room for a heartbeat
+// request with its minimum padding under any cipher, and far below any
+// path's MTU.
+const keepaliveSize = 160
 
 // maxQuietWait bounds how long a prober waits before it asks a silent peer
 // again.
@@ -211,16 +217,15 @@ func (pr *prober) expiredLocked(now time.Time) (inFlight, bool) {
 }
 
 // lostLocked counts a request that went unanswered while the peer was
-// alive: a probe is lost (RFC 8899 §5.3.1); a keepalive at the current size
-// is a loss at that size (RFC 8899 §4.3), and the suspect probe before it
-// is lost too. p.mu is held.
+// alive: a probe is lost (RFC 8899 §5.3.1); so is the suspect probe before
+// a keepalive, and the keepalive itself, small, was lost at random. p.mu
+// is held.
 func (pr *prober) lostLocked(c inFlight, now time.Time) {
 	p := pr.p
 	before := p.search.PMTU()
 	pr.quiet = 0
 	pr.lost.Add(1)
 	if c.keepalive {
-		p.search.SizeLost(c.size, now)
 		if s := pr.suspect; s.id != 0 {
 			p.search.ProbeLost(s.id, now)
 			pr.suspect = inFlight{}
@@ -232,10 +237,10 @@ func (pr *prober) lostLocked(c inFlight, now time.Time) {
 	p.noteLocked(before, fmt.Sprintf("probe of %d bytes lost", c.size))
 }
 
-// keepaliveLocked returns a keepalive at the current size. p.mu is held.
+// keepaliveLocked returns a keepalive. p.mu is held.
 func (pr *prober) keepaliveLocked(time.Time) inFlight {
 	n := pr.sent.Load() + 1
-	return inFlight{id: keepaliveBit | n, size: pr.p.search.PMTU(), keepalive: true}
+	return inFlight{id: keepaliveBit | n, size: pr.p.family.MTU(keepaliveSize), keepalive: true}
 }
 
 // send sends req as a padded HeartbeatRequest. A request the local stack
@@ -320,9 +325,6 @@ func (pr *prober) answered(payload []byte) {
 			p.search.ProbeLost(s.id, now)
 			pr.lost.Add(1)
 			pr.suspect = inFlight{}
-		}
-		if pr.cur.id == id {
-			p.search.SizeAcked(pr.cur.size, now)
 		}
 	} else {
 		p.search.ProbeAcked(id, now)

@@ -8,6 +8,10 @@ type PathStats struct {
 	// "Packet Too Big" (RFC 8201) messages about this association that
 	// passed validation; ICMPRejected those that did not.
 	ICMPAccepted, ICMPRejected uint64
+	// ICMPHints counts, among those accepted, the messages whose quote was
+	// too short to name a datagram sent: hints that make the prober check
+	// the size, which change nothing by themselves (RFC 8899 §4.6).
+	ICMPHints uint64
 	// LocalTooLong counts the sends the local stack refused as too long.
 	LocalTooLong uint64
 	// LostFlights counts the handshake flights that went unanswered: the
@@ -40,6 +44,7 @@ func (c *Conn) PathStats() PathStats {
 	s := PathStats{
 		ICMPAccepted: v.Accepted,
 		ICMPRejected: v.Rejected(),
+		ICMPHints:    p.hints.Load(),
 		LocalTooLong: p.localTooLong.Load(),
 		LostFlights:  p.lostFlights.Load(),
 		NotSent:      p.notSent.Load(),
