@@ -141,6 +141,7 @@ func (c *Conn) beginHandshakeLocked() {
 	if c.isClient {
 		hs := newClientHandshake(c, now)
 		c.in.hs = &hs.hsBase
+		c.in.reasm.SetLimits(serverFlightLimits)
 		if err := hs.sendHello(); err != nil {
 			c.failLocked(err)
 			return

@@ -127,14 +127,17 @@ func (c *Conn) sendFlightAt(size int) (int, error) {
 	c.in.flightSentAt = time.Now()
 	c.in.flightLargest = 0
 	var sizes []string
+	bp := sendBuffers.Get().(*[]byte)
+	defer putSendBuffer(bp)
 	for _, d := range dgrams {
-		b := c.out.buf[:0]
+		b := (*bp)[:0]
 		first := RecordID{Epoch: d[0].Epoch, Seq: c.out.epochState(d[0].Epoch).seq}
 		for _, r := range d {
 			if b, err = c.out.appendRecord(b, record.ContentType(r.Type), r.Epoch, r.Payload); err != nil {
 				return 0, err
 			}
 		}
+		*bp = b
 		if err := c.link.WriteDatagram(b, first); err != nil {
 			return len(b), err
 		}

@@ -236,6 +236,18 @@ func (hs *hsBase) finished(master []byte, label string, transcript []byte) []byt
 	return prfVerifyData(hs.suite, hs.vers, master, label, hs.suite.transcriptHash(hs.vers, transcript))
 }
 
+// Bounds on the handshake messages a Conn reassembles, by what its peer may
+// send next: only a certificate chain is large, and a server that asks for
+// no client certificate expects nothing but a ClientKeyExchange and a
+// Finished, so that a peer that has passed the cookie exchange cannot make
+// it buffer more than those (RFC 6347 §4.2.3 lets messages be fragmented,
+// not inflated).
+var (
+	serverFlightLimits = fragment.Limits{MaxMessageLen: 64 << 10, MaxBuffered: 96 << 10}
+	clientCertLimits   = fragment.Limits{MaxMessageLen: 32 << 10, MaxBuffered: 40 << 10}
+	smallLimits        = fragment.Limits{MaxMessageLen: 4 << 10, MaxBuffered: 8 << 10}
+)
+
 // ccs is the ChangeCipherSpec item of a flight, sent in the epoch before it.
 func ccs(epoch uint16) fragment.Out { return fragment.Out{Epoch: epoch, CCS: true} }
 
@@ -253,6 +265,7 @@ func (hs *hsBase) finish() {
 	}
 	c.out.Unlock()
 	c.in.hs = nil
+	c.in.reasm.SetLimits(smallLimits) // only a refused renegotiation may come
 	c.stopTimerLocked()
 	c.finishHandshakeLocked(nil)
 	for _, d := range c.in.early {

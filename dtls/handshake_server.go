@@ -102,8 +102,10 @@ func (hs *serverHandshake) acceptClientHello(d []byte) error {
 		return err
 	}
 	hs.step = hs.clientKeyExchange
+	c.in.reasm.SetLimits(smallLimits)
 	if hs.wantsClientCert() {
 		hs.step = hs.clientCertificate
+		c.in.reasm.SetLimits(clientCertLimits)
 	}
 	_, _, rest, _ := record.Split(d)
 	c.handleRecords(rest)

@@ -25,7 +25,6 @@ type outHalf struct {
 	version uint16
 	cur     *epochOut
 	prev    *epochOut
-	buf     []byte
 
 	flight      []fragment.Out // the current or last flight, for retransmission
 	retransmits int
@@ -37,7 +36,6 @@ type outHalf struct {
 func (o *outHalf) init() {
 	o.version = VersionDTLS10 // until a version is negotiated (RFC 6347 §4.1)
 	o.cur = &epochOut{cipher: record.NewNull()}
-	o.buf = make([]byte, 0, record.MaxCiphertext+record.HeaderLen)
 }
 
 // nextEpoch switches writing to a new epoch protected by c, keeping the old
@@ -110,12 +108,31 @@ func (c *Conn) writeRecordLocked(typ record.ContentType, epoch uint16, payload [
 	if es := c.out.epochState(epoch); es != nil {
 		first.Seq = es.seq
 	}
-	b, err := c.out.appendRecord(c.out.buf[:0], typ, epoch, payload)
+	bp := sendBuffers.Get().(*[]byte)
+	defer putSendBuffer(bp)
+	b, err := c.out.appendRecord((*bp)[:0], typ, epoch, payload)
+	*bp = b
 	if err != nil {
 		c.out.err = err
 		return err
 	}
 	return c.link.WriteDatagram(b, first)
+}
+
+// sendBuffers hold datagrams while they are sealed and sent: shared by
+// every Conn, so that an association that sends nothing holds no buffer.
+var sendBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, record.HeaderLen+record.MaxCiphertext)
+	return &b
+}}
+
+// putSendBuffer returns a buffer to sendBuffers, unless a datagram of
+// several records grew it past the size of one record.
+func putSendBuffer(bp *[]byte) {
+	if cap(*bp) <= record.HeaderLen+record.MaxCiphertext {
+		*bp = (*bp)[:0]
+		sendBuffers.Put(bp)
+	}
 }
 
 // sendAlertLocked sends an alert record in the current epoch. Alerts are

@@ -567,7 +567,7 @@ func TestShortQuotePTBIsAHint(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		time.Sleep(time.Minute) // the search completes at 1500
+		time.Sleep(30 * time.Second) // the search completes at 1500, well before a confirmation
 		before := c.PathStats()
 		forged := platform.QueuedError{
 			Errno: syscall.EMSGSIZE, Origin: platform.OriginICMP, Type: 3, Code: 4, Info: 576,

@@ -100,6 +100,25 @@ func NewReassembler(l Limits) *Reassembler {
 	return &Reassembler{limits: l, window: make([]*partial, l.MaxAhead+1)}
 }
 
+// SetLimits changes MaxMessageLen and MaxBuffered (MaxAhead stays), for a
+// caller whose next messages can only be so large: buffered messages over
+// the new MaxMessageLen are dropped, and the farthest ones while the total
+// is over MaxBuffered.
+func (r *Reassembler) SetLimits(l Limits) {
+	l = l.withDefaults()
+	r.limits.MaxMessageLen, r.limits.MaxBuffered = l.MaxMessageLen, l.MaxBuffered
+	for i, p := range r.window {
+		if p != nil && len(p.body) > l.MaxMessageLen {
+			r.forget(r.window[i : i+1])
+			r.window[i] = nil
+		}
+	}
+	for j := len(r.window) - 1; j >= 0 && r.buffered > l.MaxBuffered; j-- {
+		r.forget(r.window[j : j+1])
+		r.window[j] = nil
+	}
+}
+
 // Next returns next_receive_seq, the message_seq of the next message Pop returns.
 func (r *Reassembler) Next() uint16 {
 	return r.next

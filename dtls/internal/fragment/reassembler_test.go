@@ -371,3 +371,20 @@ func TestCoverage(t *testing.T) {
 		}
 	}
 }
+
+// TestSetLimits checks that lowering the limits drops what no longer fits,
+// and bounds what comes next.
+func TestSetLimits(t *testing.T) {
+	r := NewReassembler(Limits{MaxMessageLen: 4096, MaxAhead: 4, MaxBuffered: 10000})
+	r.Push(hdr(cert, 3000, 0, 0, 1), []byte{1})
+	r.Push(hdr(cert, 1000, 1, 0, 1), []byte{1})
+	r.Push(hdr(cert, 900, 2, 0, 1), []byte{1})
+	r.SetLimits(Limits{MaxMessageLen: 2000, MaxBuffered: 1500})
+	checkBuffered(t, r)
+	if r.buffered != 1000 || r.window[0] != nil || r.window[2] != nil {
+		t.Fatalf("after SetLimits: %d bytes buffered, window %v", r.buffered, r.window)
+	}
+	if st := r.Push(hdr(cert, 2001, 3, 0, 1), []byte{1}); st != Dropped {
+		t.Fatalf("a message over the new MaxMessageLen: %v", st)
+	}
+}
