@@ -13,8 +13,8 @@ import (
 
 // Bounds on what the receive side holds for later.
 const (
-	maxHeldRecords  = 8 // records of the next epoch waiting for its keys: a Finished and what follows it
-	maxHeldBytes    = 16 << 10
+	maxHeldRecords  = 4 // records of the next epoch waiting for its keys: a Finished and what follows it
+	maxHeldBytes    = 8 << 10
 	maxEarlyData    = 16 // application records that arrived before the handshake finished
 	maxUselessInRow = 16 // warning alerts, empty records and the like, as crypto/tls allows
 )
