@@ -142,7 +142,7 @@ func stallOne(addr string) error {
 	if err != nil {
 		return err
 	}
-	c.HandleDatagram(buf[:n]) // answered with the ClientHello and its cookie
+	c.HandleDatagram(buf[:n])               // answered with the ClientHello and its cookie
 	if _, err := uc.Read(buf); err != nil { // the server's flight 4: the association exists
 		return err
 	}

@@ -42,7 +42,7 @@ type path struct {
 	localTooLong atomic.Uint64
 	lostFlights  atomic.Uint64
 	notSent      atomic.Uint64
-	hints        atomic.Uint64 // PTBs that quoted no record
+	hints        atomic.Uint64              // PTBs that quoted no record
 	unreachable  atomic.Pointer[icmp.Event] // the last port unreachable from the peer
 }
 
