@@ -251,3 +251,32 @@ func TestRequireExtendedMasterSecret(t *testing.T) {
 		}
 	})
 }
+
+// TestHeartbeatOnlyWhenNegotiated checks that a HeartbeatRequest from a
+// peer that did not negotiate the extension (RFC 6520 §2) goes unanswered,
+// and that a record of the next epoch after the handshake is dropped, not
+// held for keys that will never come.
+func TestHeartbeatOnlyWhenNegotiated(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cc, sc := suiteConfigs(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, VersionDTLS12)
+		client, server, cl, sl := pumpPair(t, cc, sc)
+		defer client.Close()
+		defer server.Close()
+		server.hb.Lock()
+		server.hb.peerMode = 0 // as if the client had not sent the extension
+		server.hb.Unlock()
+		if _, err := client.SendHeartbeat([]byte("probe"), 200); err != nil {
+			t.Fatal(err)
+		}
+		dropped := server.Stats().DroppedRecords
+		cl.pump()
+		if sl.n != 0 || server.Stats().DroppedRecords != dropped+1 {
+			t.Errorf("a request from a peer that did not negotiate heartbeats: %d answers, %d dropped", sl.n, server.Stats().DroppedRecords-dropped)
+		}
+		next := record.AppendRecord(nil, record.Header{Type: record.ApplicationData, Version: VersionDTLS12, Epoch: 2, Seq: 1}, []byte("x"), record.NewNull())
+		server.HandleDatagram(next)
+		if len(server.in.held) != 0 || server.Stats().DroppedRecords != dropped+2 {
+			t.Errorf("a record of epoch 2 after the handshake: %d held", len(server.in.held))
+		}
+	})
+}

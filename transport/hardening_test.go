@@ -125,3 +125,33 @@ func TestNarrowingFoundWithoutUsableICMP(t *testing.T) {
 		}
 	})
 }
+
+// TestAbandonedAssociationsReaped has 500 clients complete their
+// handshakes and vanish without a word: the listener must close every one
+// of their associations within the default idle timeout and a period.
+func TestAbandonedAssociationsReaped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("500 handshakes")
+	}
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t)
+		cc, sc := pskConfigs([]byte("0123456789abcdef"), []byte("0123456789abcdef"))
+		l := tn.listen(t, nil, sc, false)
+		accept(t, l)
+		for i := range 500 {
+			c, err := tn.dial(&Dialer{DisableProbing: true}, cc, false)
+			if err != nil {
+				t.Fatalf("client %d: %v", i, err)
+			}
+			c.client.sock.Conn().Close() // gone without a close_notify
+			c.Close()
+		}
+		if n := l.Stats().Associations; n != 500 {
+			t.Fatalf("%d associations after the handshakes, want 500", n)
+		}
+		time.Sleep(2 * DefaultIdleTimeout)
+		if st := l.Stats(); st.Associations != 0 {
+			t.Errorf("%d associations left after %v: %+v", st.Associations, 2*DefaultIdleTimeout, st)
+		}
+	})
+}
