@@ -27,6 +27,7 @@ const maxDatagramSize = 65535 - 8
 type events struct {
 	done       bool  // the handshake ended
 	doneErr    error // nil if it completed
+	ended      error // the association ended after its handshake, or nil
 	heartbeats [][]byte
 }
 
@@ -194,6 +195,8 @@ func (c *Conn) failLocked(err error) {
 	c.stopTimerLocked()
 	if !c.handshakeDone.Load() {
 		c.finishHandshakeLocked(err)
+	} else {
+		c.in.ev.ended = err
 	}
 	c.rq.close(err)
 	c.in.hs = nil
@@ -223,6 +226,9 @@ func (c *Conn) flushEvents() {
 	c.in.Unlock()
 	if ev.done {
 		c.link.HandshakeDone(ev.doneErr)
+	}
+	if ev.ended != nil {
+		c.link.Ended(ev.ended)
 	}
 	if len(ev.heartbeats) == 0 {
 		return

@@ -76,6 +76,11 @@ type Link interface {
 	// HandshakeDone is called once, without the Conn's locks held, when the
 	// handshake completes (err nil) or fails.
 	HandshakeDone(err error)
+	// Ended is called once, without the Conn's locks held, when an
+	// association whose handshake completed ends: io.EOF after the peer's
+	// close_notify, an *AlertError, or net.ErrClosed after Close. Data
+	// already queued may still wait for Read.
+	Ended(err error)
 	LocalAddr() net.Addr
 	RemoteAddr() net.Addr
 	// Close is called once by Conn.Close, after the close_notify alert.

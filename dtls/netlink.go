@@ -32,6 +32,7 @@ func (l *netLink) MaxDatagramSize() int    { return l.path.MaxDatagramSize() }
 func (l *netLink) FlightLost(size int)     { l.path.FlightLost(size) }
 func (l *netLink) FlightAnswered(size int) { l.path.FlightAnswered(size) }
 func (l *netLink) HandshakeDone(error)     {}
+func (l *netLink) Ended(error)             {}
 func (l *netLink) LocalAddr() net.Addr     { return l.conn.LocalAddr() }
 func (l *netLink) RemoteAddr() net.Addr    { return l.conn.RemoteAddr() }
 

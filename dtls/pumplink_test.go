@@ -29,6 +29,7 @@ func (l *pumpLink) FlightAnswered(int)   {}
 func (l *pumpLink) LocalAddr() net.Addr  { return l.addr }
 func (l *pumpLink) RemoteAddr() net.Addr { return l.addr }
 func (l *pumpLink) Close() error         { l.closed = true; return nil }
+func (l *pumpLink) Ended(error)          {}
 
 func (l *pumpLink) HandshakeDone(err error) {
 	l.mu.Lock()

@@ -203,6 +203,7 @@ func (l *captureLink) MaxDatagramSize() int { return 1200 }
 func (l *captureLink) FlightLost(int)       {}
 func (l *captureLink) FlightAnswered(int)   {}
 func (l *captureLink) HandshakeDone(error)  {}
+func (l *captureLink) Ended(error)          {}
 func (l *captureLink) LocalAddr() net.Addr  { return l.conn.LocalAddr() }
 func (l *captureLink) RemoteAddr() net.Addr { return l.conn.RemoteAddr() }
 func (l *captureLink) Close() error         { return nil }

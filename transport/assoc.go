@@ -92,6 +92,10 @@ func (a *assoc) HandshakeDone(err error) {
 	})
 }
 
+// Ended hears that the association ended after its handshake (the peer
+// closed it, or it failed): nothing is left to probe.
+func (a *assoc) Ended(error) { a.path.stopProbing() }
+
 // Close is called by the engine's Close: the association ends, its timers
 // stop, and its owner forgets it.
 func (a *assoc) Close() error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/sock"
 	"github.com/pathdtls/pathdtls/platform"
 	"github.com/pathdtls/pathdtls/pmtu"
 )
@@ -28,6 +29,14 @@ type Conn struct {
 	caps   platform.Capabilities
 	client *clientSide // a client's socket and reader; nil for a server's
 }
+
+// ErrNotSent is returned, wrapped, by a Write whose datagram could not be
+// sent because every attempt met an error the system reported about
+// earlier datagrams (a flood of ICMP errors, forged or not, can keep the
+// socket's pending error set). Nothing was sent; the association is
+// unharmed, and the Write may be tried again. It is never reported as a
+// datagram sent.
+var ErrNotSent = sock.ErrNotSent
 
 // ErrIdleTimeout is returned by Read and Write on a server association that
 // the listener closed because its peer sent nothing for
@@ -71,7 +80,8 @@ func (c *Conn) Read(b []byte) (int, error) {
 
 // Write sends b as one record in one datagram, as [dtls.Conn.Write] does. A
 // Write larger than MaxPayload fails with a [*dtls.PayloadTooLargeError]
-// and sends nothing.
+// and sends nothing; one the socket could not send returns an error
+// wrapping [ErrNotSent].
 func (c *Conn) Write(b []byte) (int, error) {
 	n, err := c.dc.Write(b)
 	return n, c.idleError(err)

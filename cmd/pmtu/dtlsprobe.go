@@ -29,10 +29,11 @@ var errNoHeartbeat = errors.New("in-band probing is impossible with this server:
 
 // probeDTLS finds the path MTU to a DTLS server at host and port: it runs
 // a handshake, and then waits while the transport searches the path with
-// padded heartbeat requests (RFC 8899 §6.2.1), reading the association so
-// that the responses are processed. It returns an error if the search
-// could not start, and otherwise a result, which says whether it
-// succeeded.
+// padded heartbeat requests (RFC 8899 §6.2.1). Nothing reads the
+// association: the transport's engine processes the heartbeat responses
+// as they arrive, whether or not the application reads. It returns an
+// error if the search could not start, and otherwise a result, which says
+// whether it succeeded.
 func probeDTLS(ctx context.Context, o *probeOptions, host, port string, e *env) (*result, error) {
 	remote, err := resolve(ctx, o.network(), host, port, defaultDTLSPort)
 	if err != nil {
@@ -61,44 +62,21 @@ func probeDTLS(ctx context.Context, o *probeOptions, host, port string, e *env) 
 	if err != nil {
 		return nil, fmt.Errorf("DTLS handshake failed: %w", contextError(ctx, err, o))
 	}
-	var rd *discarder
 	if conn.Probing() {
-		rd = discard(conn)
-		err = awaitSearch(ctx, conn, rd)
+		err = awaitSearch(ctx, conn)
 	} else {
 		err = fmt.Errorf("%w; the path MTU after the handshake is %d (%s)", errNoHeartbeat, conn.PathMTU(), handshakeSource(conn.PathStats()))
 	}
 	res := dtlsResult(conn, remote, time.Since(start), contextError(ctx, err, o))
 	conn.Close() // sends close_notify
-	if rd != nil {
-		<-rd.done // Close ended the Read
-	}
 	return res, nil
 }
 
-// A discarder reads an association and discards what it reads, as the
-// transport needs for the responses to its probes to be processed.
-type discarder struct {
-	done chan struct{} // closed when Read fails
-	err  error         // why, once done is closed
-}
-
-// discard starts reading conn in a goroutine until a Read fails.
-func discard(conn *transport.Conn) *discarder {
-	d := &discarder{done: make(chan struct{})}
-	go func() {
-		defer close(d.done)
-		buf := make([]byte, 1<<16)
-		for d.err == nil {
-			_, d.err = conn.Read(buf)
-		}
-	}()
-	return d
-}
-
-// awaitSearch waits until conn's search is complete, ctx is done or rd
-// stops reading.
-func awaitSearch(ctx context.Context, conn *transport.Conn, rd *discarder) error {
+// awaitSearch waits until conn's search is complete, ctx is done or conn
+// stops probing. The server's close_notify or fatal alert would show only
+// to a Read, which nothing calls since the engine answers probes on its
+// own: the search then runs to the deadline.
+func awaitSearch(ctx context.Context, conn *transport.Conn) error {
 	tick := time.NewTicker(searchPoll)
 	defer tick.Stop()
 	for {
@@ -109,14 +87,12 @@ func awaitSearch(ctx context.Context, conn *transport.Conn, rd *discarder) error
 		case pmtu.Disabled:
 			return errors.New("connectivity lost: no probe was answered, not even of the smallest size")
 		}
+		if !conn.Probing() {
+			return errors.New("the association ended before the search completed")
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-rd.done:
-			if errors.Is(rd.err, io.EOF) {
-				return errors.New("the server closed the association before the search completed")
-			}
-			return fmt.Errorf("the association failed: %w", rd.err)
 		case <-changed:
 		case <-tick.C:
 		}
@@ -125,19 +101,29 @@ func awaitSearch(ctx context.Context, conn *transport.Conn, rd *discarder) error
 
 // contextError rewrites an error that ctx's end caused into the reason
 // for people. The handshake may time out on a socket deadline taken from
-// ctx a moment before ctx itself reports that it expired.
+// ctx a moment before ctx itself reports that it expired. An ICMP port or
+// host unreachable seen meanwhile, which the transport does not take as
+// the end of a handshake since anyone can forge one, is kept: it is the
+// likely reason.
 func contextError(ctx context.Context, err error, o *probeOptions) error {
 	deadline, ok := ctx.Deadline()
+	var reason error
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
-		return errors.New("interrupted")
+		reason = errors.New("interrupted")
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded),
 		ok && !time.Now().Before(deadline):
-		return fmt.Errorf("no result within -deadline %v", o.deadline)
+		reason = fmt.Errorf("no result within -deadline %v", o.deadline)
+	default:
+		return err
 	}
-	return err
+	var u *transport.UnreachableError
+	if errors.As(err, &u) {
+		return fmt.Errorf("%w; %w", reason, u)
+	}
+	return reason
 }
 
 // handshakeSource says where the path MTU of a Conn that does not probe

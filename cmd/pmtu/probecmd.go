@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/pathdtls/pathdtls/platform"
 	"github.com/pathdtls/pathdtls/pmtu"
 )
 
@@ -104,7 +103,7 @@ func probePath(ctx context.Context, o *probeOptions, host, port string, e *env) 
 	}
 	hi := o.max
 	if hi == 0 {
-		if hi, err = platform.RouteMTU(remote.Addr()); err != nil {
+		if hi, err = l.routeMTU(); err != nil {
 			return nil, fmt.Errorf("the MTU of the route to %s is unknown (%v): give -max", remote.Addr(), err)
 		}
 	}

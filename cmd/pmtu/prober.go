@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/pathdtls/pathdtls/internal/sock"
 	"github.com/pathdtls/pathdtls/pmtu"
 )
 
@@ -137,13 +138,13 @@ func (p *prober) sendNext(ctx context.Context, deadline time.Time) error {
 	r := &probeRecord{seq: uint32(len(p.probes) + 1), size: size, id: id, sent: time.Now(), result: resultPending}
 	p.probes = append(p.probes, r)
 	err := p.link.send(r.seq, p.family.Payload(m))
-	var tb *localTooBigError
+	var tl *sock.TooLongError
 	switch {
 	case err == nil:
 		p.cur = r
-	case errors.As(err, &tb):
+	case errors.As(err, &tl):
 		r.result = resultRefused
-		mtu := tb.mtu
+		mtu := tl.MTU
 		if mtu <= 0 || mtu >= size {
 			mtu = size - 1
 		}
@@ -209,9 +210,7 @@ func (p *prober) wait(ctx context.Context, deadline time.Time) error {
 		return ctx.Err()
 	case <-t.C:
 	}
-	// An ICMP error may be waiting unnoticed: a send can consume the
-	// pending error that would have woken the reader.
-	p.link.poll()
+	// Answers that came as the timer fired count before the probe is lost.
 	for p.cur != nil {
 		select {
 		case a := <-p.link.answers():
@@ -316,17 +315,4 @@ func (p *prober) report(r *probeRecord) {
 	if p.progress != nil {
 		p.progress(p, r)
 	}
-}
-
-// localTooBigError is what a link's send returns when the local host
-// refuses a probe as larger than it can send.
-type localTooBigError struct {
-	mtu int // the limit the host reported, or 0
-}
-
-func (e *localTooBigError) Error() string {
-	if e.mtu > 0 {
-		return fmt.Sprintf("message too long for the local host (MTU %d)", e.mtu)
-	}
-	return "message too long for the local host"
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/icmp"
+	"github.com/pathdtls/pathdtls/internal/sock"
 	"github.com/pathdtls/pathdtls/pmtu"
 )
 
@@ -40,7 +41,7 @@ func (p *fakePath) send(seq uint32, n int) error {
 	size := int(p.family.MTU(n))
 	if p.local != 0 && size > p.local {
 		p.refusedAt = size
-		return &localTooBigError{mtu: p.local}
+		return &sock.TooLongError{MTU: p.local}
 	}
 	p.sent = append(p.sent, size)
 	p.sentAt = append(p.sentAt, time.Now())
@@ -104,7 +105,6 @@ func (p *fakePath) later(d time.Duration, a answer) {
 }
 
 func (p *fakePath) answers() <-chan answer { return p.out }
-func (p *fakePath) poll()                  {}
 
 // runFake runs a search over path with the first link at hi, in a synctest
 // bubble, and returns the prober and the outcome.

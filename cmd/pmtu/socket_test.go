@@ -7,9 +7,12 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pathdtls/pathdtls/icmp"
+	"github.com/pathdtls/pathdtls/internal/memnet"
+	"github.com/pathdtls/pathdtls/internal/sock"
 	"github.com/pathdtls/pathdtls/internal/testenv"
 	"github.com/pathdtls/pathdtls/platform"
 )
@@ -23,15 +26,17 @@ var (
 // newTestLink returns a link without a socket that has sent probe 1 with a
 // UDP payload of 1172 bytes (1200 of IP) and probe 2 with 1472 (1500).
 func newTestLink() *udpLink {
-	return &udpLink{
+	l := &udpLink{
 		local:     testLocal,
 		remote:    testRemote,
 		token:     testToken,
 		validator: icmp.Validator{MinQuote: probeHeaderLen},
 		out:       make(chan answer, 8),
 		done:      make(chan struct{}),
-		sizes:     map[uint32]int{1: 1172, 2: 1472},
 	}
+	l.sent.Add(1, 1172)
+	l.sent.Add(2, 1472)
+	return l
 }
 
 // quote returns the first n bytes of a probe of this run.
@@ -198,34 +203,67 @@ func closedPort(t *testing.T, addr string) netip.AddrPort {
 	return a
 }
 
-func TestLinkSetSource(t *testing.T) {
+// TestLinkSource opens links over memnet hosts with and without an error
+// queue and the privilege of raw ICMP sockets, and over a socket without
+// the Don't Fragment bit, and checks the source of ICMP errors that each
+// value of -icmp gets.
+func TestLinkSource(t *testing.T) {
+	queue, noQueue := memnet.HostConfig{}, memnet.HostConfig{NoErrorQueue: true}
+	raw, rawNoQueue := memnet.HostConfig{RawICMP: true}, memnet.HostConfig{NoErrorQueue: true, RawICMP: true}
 	tests := []struct {
 		source string
-		caps   platform.Capabilities
+		host   memnet.HostConfig
+		noDF   bool
 		want   string // the source chosen; "" for an error
 	}{
-		{sourceAuto, platform.Capabilities{DF: true, RecvErr: true}, sourceErrQueue},
-		{sourceErrQueue, platform.Capabilities{DF: true, RecvErr: true}, sourceErrQueue},
-		{sourceNone, platform.Capabilities{DF: true, RecvErr: true}, sourceNone},
-		{sourceNone, platform.Capabilities{DF: true}, sourceNone},
-		{sourceErrQueue, platform.Capabilities{DF: true}, ""},
-		{sourceAuto, platform.Capabilities{RecvErr: true}, ""}, // no Don't Fragment bit
-		{sourceNone, platform.Capabilities{}, ""},
+		{sourceAuto, queue, false, sourceErrQueue},
+		{sourceAuto, raw, false, sourceErrQueue},
+		{sourceAuto, rawNoQueue, false, sourceRaw},
+		{sourceAuto, noQueue, false, sourceNone},
+		{sourceErrQueue, queue, false, sourceErrQueue},
+		{sourceErrQueue, rawNoQueue, false, ""},
+		{sourceRaw, raw, false, sourceRaw},
+		{sourceRaw, rawNoQueue, false, sourceRaw},
+		{sourceRaw, queue, false, ""}, // no privilege
+		{sourceNone, queue, false, sourceNone},
+		{sourceNone, noQueue, false, sourceNone},
+		{sourceAuto, queue, true, ""}, // no Don't Fragment bit
+		{sourceNone, queue, true, ""},
 	}
 	for _, tt := range tests {
-		l := newTestLink()
-		err := l.setSource(tt.source, tt.caps)
-		switch {
-		case tt.want == "" && err == nil:
-			t.Errorf("-icmp %s with %+v: source %s; want an error", tt.source, tt.caps, l.source)
-		case tt.want != "" && (err != nil || l.source != tt.want):
-			t.Errorf("-icmp %s with %+v: source %q, %v; want %s", tt.source, tt.caps, l.source, err, tt.want)
-		}
-		if !tt.caps.DF && !errors.Is(err, errNoDF) {
-			t.Errorf("-icmp %s without DF: %v; want errNoDF", tt.source, err)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			_, client, _ := newTestNet(t, tt.host)
+			remote := netip.AddrPortFrom(netServer4, defaultClosedPort)
+			c, err := client.Dial(netip.AddrPort{}, remote)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var conn sock.Conn = c
+			if tt.noDF {
+				conn = noDFConn{c}
+			}
+			l, err := newLink(conn, remote, tt.source)
+			switch {
+			case tt.want == "" && err == nil:
+				t.Errorf("-icmp %s on %+v (no DF %v): source %s; want an error", tt.source, tt.host, tt.noDF, l.source)
+			case tt.want != "" && (err != nil || l.source != tt.want):
+				t.Errorf("-icmp %s on %+v: source %v, %v; want %s", tt.source, tt.host, l, err, tt.want)
+			case tt.noDF && !errors.Is(err, errNoDF):
+				t.Errorf("-icmp %s without DF: %v; want errNoDF", tt.source, err)
+			}
+			if err == nil {
+				l.close()
+			} else {
+				c.Close()
+			}
+		})
 	}
 	if !strings.Contains(errNoDF.Error(), "Don't Fragment") {
 		t.Errorf("errNoDF = %q", errNoDF)
 	}
 }
+
+// noDFConn is a socket that could not set the Don't Fragment bit.
+type noDFConn struct{ *memnet.Conn }
+
+func (noDFConn) Capabilities() platform.Capabilities { return platform.Capabilities{} }

@@ -30,12 +30,16 @@
 // ([TooLongError]), from one that could not be sent because every attempt
 // met an error about earlier datagrams ([ErrNotSent]).
 //
-// # ICMP without an error queue
+// # Where ICMP errors come from
 //
-// Where the operating system has no error queue, a Socket opens a raw ICMP
-// listener when the Conn offers one ([ICMPListener]) and the process has
-// the privilege; events then reach the Handler from the listener's
-// goroutine. Every ICMP event is a hint, not yet validated: the Handler
-// validates it (package icmp, RFC 8899 section 4.6.2) with the help of a
-// [SentLog] of the datagrams sent recently.
+// [New] hears them where the system puts them: on the error queue where
+// there is one; elsewhere from a raw ICMP listener, when the Conn offers
+// one ([ICMPListener]) and the process has the privilege, whose events
+// then reach the Handler from the listener's goroutine. [NewWithICMP]
+// chooses the source instead ([ICMPSource]): a raw listener beside the
+// error queue, or none, as a path prober lets its user choose; the error
+// queue is read all the same, for the local refusals. Every ICMP event is
+// a hint, not yet validated: the Handler validates it (package icmp, RFC
+// 8899 section 4.6.2) with the help of a [SentLog] of the datagrams sent
+// recently.
 package sock

@@ -3,6 +3,7 @@ package sock_test
 import (
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/pathdtls/pathdtls/icmp"
@@ -103,4 +104,23 @@ func readOne(t *testing.T, c *memnet.Conn) string {
 		t.Fatalf("ReadFrom: %v", err)
 	}
 	return string(b[:n])
+}
+
+// flooded is a memnet Conn on which, while flood is set, an ICMP error
+// about elsewhere (portUnreachable) arrives just before every send, as
+// under a flood of them; onWrite, if set, is called first.
+type flooded struct {
+	*memnet.Conn
+	flood   atomic.Bool
+	onWrite func()
+}
+
+func (f *flooded) WriteTo(b []byte, to netip.AddrPort) error {
+	if f.onWrite != nil {
+		f.onWrite()
+	}
+	if f.flood.Load() {
+		f.InjectError(portUnreachable)
+	}
+	return f.Conn.WriteTo(b, to)
 }

@@ -26,7 +26,7 @@ func TestNoQueuePortUnreachable(t *testing.T) {
 		var r recorder
 		s := sock.New(c, &r)
 		defer s.Close()
-		if s.RawICMP() {
+		if s.ICMPSource() != sock.ICMPNone {
 			t.Fatal("a raw ICMP listener without privilege")
 		}
 		// The pending "connection refused" of a connected socket is about
@@ -82,7 +82,7 @@ func TestRawICMP(t *testing.T) {
 		p.n.SetPath(addrA4, addrB4, memnet.PathConfig{MTU: 1000, QuoteLen: memnet.NoQuote})
 		var r recorder
 		s := sock.New(listen(t, p.a, addrA4), &r)
-		if !s.RawICMP() {
+		if s.ICMPSource() != sock.ICMPRaw {
 			t.Fatal("no raw ICMP listener")
 		}
 		dest := netip.AddrPortFrom(addrB4, 4433)
@@ -117,7 +117,7 @@ func TestNoRawWithErrorQueue(t *testing.T) {
 		p := newPair(t, memnet.HostConfig{RawICMP: true}, memnet.HostConfig{})
 		s := sock.New(listen(t, p.a, addrA4), nil)
 		defer s.Close()
-		if s.RawICMP() {
+		if s.ICMPSource() != sock.ICMPErrQueue {
 			t.Fatal("a raw ICMP listener beside the error queue")
 		}
 		// A nil Handler takes everything in silence.
@@ -126,6 +126,42 @@ func TestNoRawWithErrorQueue(t *testing.T) {
 		}
 		if err := s.Send([]byte("x"), netip.AddrPortFrom(addrB4, 9)); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestNoQueuePendingTooLong is a router's "fragmentation needed" on a
+// system without an error queue: it leaves "message too long" pending on
+// a connected socket, which the next send, smaller, meets. That send is
+// not refused: it goes through at the next attempt, where a local refusal
+// would fail again.
+func TestNoQueuePendingTooLong(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPair(t, memnet.HostConfig{NoErrorQueue: true}, memnet.HostConfig{})
+		p.n.SetPath(addrA4, addrB4, memnet.PathConfig{MTU: 1000})
+		peer := listen(t, p.b, addrB4)
+		c, err := p.a.Dial(netip.AddrPort{}, peer.LocalAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r recorder
+		s := sock.New(c, &r)
+		defer s.Close()
+		if err := s.Send(make([]byte, 1200), netip.AddrPort{}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if err := s.Send(make([]byte, 900), netip.AddrPort{}); err != nil {
+			t.Fatalf("Send after a pending \"message too long\": %v", err)
+		}
+		if got := readOne(t, peer); len(got) != 900 {
+			t.Fatalf("received %d bytes", len(got))
+		}
+		if _, limits := r.got(); len(limits) != 0 {
+			t.Fatalf("LocalLimit calls %v", limits)
+		}
+		if st := s.Stats(); st.PendingRetried != 1 || st.TooLong != 0 || st.Sent != 2 {
+			t.Fatalf("stats %+v", st)
 		}
 	})
 }

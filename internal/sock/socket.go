@@ -4,6 +4,7 @@ import (
 	"io"
 	"math"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -40,8 +41,12 @@ type Socket struct {
 	h        Handler
 	local    netip.AddrPort
 	peer     netip.AddrPort // the zero AddrPort unless c is connected
-	errQueue bool
-	raw      io.Closer // the raw ICMP listener, or nil
+	errQueue bool           // c has an error queue, read on pending errors
+	src      ICMPSource     // where the events of Handler.ICMP come from
+	raw      io.Closer      // the raw ICMP listener, or nil
+	// pendingEvents makes a pending "connection refused" of a connected
+	// Conn without an error queue an event (ICMPAuto).
+	pendingEvents bool
 
 	// lastLocal holds the latest local refusal read from the error queue:
 	// a count of them in the upper 32 bits, its MTU in the lower.
@@ -66,6 +71,7 @@ type Stats struct {
 	ICMP         uint64 // events passed to Handler.ICMP, from any source
 	RawICMP      uint64 // of those, events from the raw ICMP listener
 	Unhandled    uint64 // error-queue entries neither a refusal nor ICMP
+	Ignored      uint64 // error-queue ICMP entries dropped: not the source
 }
 
 // stats holds the counters of Stats.
@@ -73,26 +79,7 @@ type stats struct {
 	sent, received                                atomic.Uint64
 	pendingRead, pendingRetried, notSent, tooLong atomic.Uint64
 	localRefused, icmp, rawICMP, unhandled        atomic.Uint64
-}
-
-// New returns a Socket over c that reports to h (nil for none). If c has no
-// error queue and can open a raw ICMP listener ([ICMPListener]; it needs
-// privilege), New starts one, best effort, watching c's local address;
-// Close stops it.
-func New(c Conn, h Handler) *Socket {
-	if h == nil {
-		h = nopHandler{}
-	}
-	s := &Socket{c: c, h: h, local: c.LocalAddr(), errQueue: c.Capabilities().RecvErr}
-	if cc, ok := c.(Connected); ok {
-		s.peer = unmapAP(cc.RemoteAddr())
-	}
-	if l, ok := c.(ICMPListener); ok && !s.errQueue {
-		if raw, err := l.ListenICMP(s.rawEvent); err == nil {
-			s.raw = raw
-		}
-	}
-	return s
+	ignored                                       atomic.Uint64
 }
 
 // nopHandler ignores everything.
@@ -103,9 +90,6 @@ func (nopHandler) LocalLimit(netip.AddrPort, int) {}
 
 // Conn returns the Conn the Socket runs over.
 func (s *Socket) Conn() Conn { return s.c }
-
-// RawICMP reports whether a raw ICMP listener delivers events.
-func (s *Socket) RawICMP() bool { return s.raw != nil }
 
 // Close stops the raw ICMP listener, if any, and closes the Conn. A
 // ReadFrom blocked in it returns an error wrapping net.ErrClosed.
@@ -129,6 +113,7 @@ func (s *Socket) Stats() Stats {
 		NotSent: t.notSent.Load(), TooLong: t.tooLong.Load(),
 		LocalRefused: t.localRefused.Load(), ICMP: t.icmp.Load(),
 		RawICMP: t.rawICMP.Load(), Unhandled: t.unhandled.Load(),
+		Ignored: t.ignored.Load(),
 	}
 }
 
@@ -158,21 +143,55 @@ func (s *Socket) ReadFrom(b []byte) (int, netip.AddrPort, error) {
 }
 
 // Send sends b to `to` (the zero AddrPort on a connected Conn means its
-// peer). On a pending error it drains the error queue to the handler and
-// tries again, 8 attempts in all. If the drains showed a local refusal of a
-// datagram of b's size (the limit it reports is below b's IP size, or it
-// reports none), or the Conn has no error queue and the error is
-// "message too long", Send returns a *TooLongError. If every attempt met a
-// pending error, it returns ErrNotSent: the datagram was NOT sent. Other
-// errors are returned as they are.
+// peer). On a pending error it tries again, 8 attempts in all, reading
+// the error queue between every other two; the handler hears what the
+// queue held once Send is done with the datagram. If the queue showed a
+// local refusal of a datagram of b's size (the limit it reports is below
+// b's IP size, or it reports none), or the Conn has no error queue and two
+// attempts in a row failed with "message too long", Send returns a
+// *TooLongError. If every attempt met a pending error, it returns
+// ErrNotSent: the datagram was NOT sent. Other errors are returned as they
+// are.
 func (s *Socket) Send(b []byte, to netip.AddrPort) error {
+	// The common case first, in a frame that allocates nothing.
+	err := s.c.WriteTo(b, to)
+	if err == nil {
+		s.stats.sent.Add(1)
+		return nil
+	}
+	if !IsPending(err) {
+		return err
+	}
+	return s.sendAgain(b, to, err)
+}
+
+// sendAgain is Send after a first attempt failed with the pending error
+// first.
+func (s *Socket) sendAgain(b []byte, to netip.AddrPort, first error) error {
 	dest := unmapAP(to)
 	if !dest.IsValid() {
 		dest = s.peer
 	}
+	// Under a flood of ICMP errors about earlier datagrams, an arrival
+	// between two attempts makes the second fail too. The attempt after a
+	// pending error therefore comes at once, and the next after reading
+	// the queue comes before the handler hears the entries: the time in
+	// which an error can arrive stays short.
+	var queued []platform.QueuedError
+	unread := false // a pending error was met, and the queue not read since
+	defer func() {
+		if unread {
+			s.collect(&queued)
+		}
+		s.handAll(queued)
+	}()
 	start := s.lastLocal.Load()
+	again := false // the attempt before failed with "message too long"
 	for i := range sendAttempts {
-		err := s.c.WriteTo(b, to)
+		err := first
+		if i > 0 {
+			err = s.c.WriteTo(b, to)
+		}
 		if err == nil {
 			s.stats.sent.Add(1)
 			return nil
@@ -180,11 +199,18 @@ func (s *Socket) Send(b []byte, to netip.AddrPort) error {
 		if !IsPending(err) {
 			return err
 		}
-		if tl := s.refused(err, len(b), dest, start); tl != nil {
-			s.stats.tooLong.Add(1)
-			return tl
+		last := i == sendAttempts-1
+		if s.errQueue && !unread && !last {
+			unread = true // the queue is read after the next attempt
+		} else {
+			unread = false
+			if tl := s.refused(err, len(b), dest, start, again, &queued); tl != nil {
+				s.stats.tooLong.Add(1)
+				return tl
+			}
+			again = platform.IsMessageTooLong(err)
 		}
-		if i < sendAttempts-1 {
+		if !last {
 			s.stats.pendingRetried.Add(1)
 		}
 	}
@@ -194,11 +220,17 @@ func (s *Socket) Send(b []byte, to netip.AddrPort) error {
 
 // refused handles err, the pending error of a send of size bytes to dest
 // that began when lastLocal was start, and returns the *TooLongError to
-// report if the datagram itself was refused, or nil to try again.
-func (s *Socket) refused(err error, size int, dest netip.AddrPort, start uint64) *TooLongError {
+// report if the datagram itself was refused, or nil to try again. again
+// says that the attempt before failed with "message too long" too. The
+// entries of the error queue are appended to queued, for the handler.
+func (s *Socket) refused(err error, size int, dest netip.AddrPort, start uint64, again bool, queued *[]platform.QueuedError) *TooLongError {
 	if !s.errQueue {
 		s.noQueue(err)
-		if !platform.IsMessageTooLong(err) {
+		// Without an error queue, a router's "fragmentation needed" about
+		// an earlier datagram leaves "message too long" pending on a
+		// connected socket, which one attempt returns; a local refusal
+		// fails every attempt.
+		if !platform.IsMessageTooLong(err) || !again {
 			return nil
 		}
 		mtu := s.routeLimit(dest, size)
@@ -206,7 +238,7 @@ func (s *Socket) refused(err error, size int, dest netip.AddrPort, start uint64)
 		s.h.LocalLimit(dest, mtu)
 		return &TooLongError{MTU: mtu, Err: err}
 	}
-	s.drain()
+	s.collect(queued)
 	if !platform.IsMessageTooLong(err) {
 		return nil
 	}
@@ -241,30 +273,74 @@ func (s *Socket) routeLimit(dest netip.AddrPort, size int) int {
 func (s *Socket) drain() {
 	// An error here means the socket is closed, which the next read or
 	// write reports.
-	_ = s.c.DrainErrors(s.queued)
+	_ = s.c.DrainErrors(func(q platform.QueuedError) {
+		s.noteLocal(q)
+		s.hand(q)
+	})
 }
 
-// queued hands q, an entry of the error queue, to the handler.
-func (s *Socket) queued(q platform.QueuedError) {
+// collect reads the error queue, appending its entries to queued for the
+// handler; it notes the local refusals at once.
+func (s *Socket) collect(queued *[]platform.QueuedError) {
+	// An error here means the socket is closed, which the next write
+	// reports.
+	_ = s.c.DrainErrors(func(q platform.QueuedError) {
+		s.noteLocal(q)
+		*queued = append(*queued, q)
+	})
+}
+
+// handAll hands the entries that a Send read from the error queue to the
+// handler, each local refusal once however many attempts it refused.
+func (s *Socket) handAll(queued []platform.QueuedError) {
+	var refusals []platform.QueuedError
+	for _, q := range queued {
+		if q.Origin == platform.OriginLocal {
+			if slices.ContainsFunc(refusals, func(r platform.QueuedError) bool {
+				return r.Errno == q.Errno && r.Info == q.Info && r.Dest == q.Dest
+			}) {
+				continue
+			}
+			refusals = append(refusals, q)
+		}
+		s.hand(q)
+	}
+}
+
+// noteLocal records q, an entry of the error queue, in lastLocal if it is
+// a local refusal as too long.
+func (s *Socket) noteLocal(q platform.QueuedError) {
+	if q.Origin != platform.OriginLocal || !platform.IsMessageTooLong(q.Errno) {
+		return
+	}
+	mtu := uint32(min(q.Info, math.MaxInt32))
+	for {
+		old := s.lastLocal.Load()
+		if s.lastLocal.CompareAndSwap(old, (old>>32+1)<<32|uint64(mtu)) {
+			return
+		}
+	}
+}
+
+// hand hands q, an entry of the error queue that noteLocal has seen, to
+// the handler.
+func (s *Socket) hand(q platform.QueuedError) {
 	if q.Origin == platform.OriginLocal {
 		if !platform.IsMessageTooLong(q.Errno) {
 			s.stats.unhandled.Add(1)
 			return
 		}
-		mtu := uint32(min(q.Info, math.MaxInt32))
-		for {
-			old := s.lastLocal.Load()
-			if s.lastLocal.CompareAndSwap(old, (old>>32+1)<<32|uint64(mtu)) {
-				break
-			}
-		}
 		s.stats.localRefused.Add(1)
-		s.h.LocalLimit(unmapAP(q.Dest), int(mtu))
+		s.h.LocalLimit(unmapAP(q.Dest), int(min(q.Info, math.MaxInt32)))
 		return
 	}
 	ev, ok := icmp.FromQueued(s.local, q)
-	if !ok {
+	switch {
+	case !ok:
 		s.stats.unhandled.Add(1)
+		return
+	case s.src != ICMPErrQueue:
+		s.stats.ignored.Add(1)
 		return
 	}
 	s.stats.icmp.Add(1)
@@ -272,9 +348,10 @@ func (s *Socket) queued(q platform.QueuedError) {
 }
 
 // noQueue handles the pending error err of a Conn without an error queue:
-// on a connected socket, a port unreachable is about the peer.
+// on a connected socket, a port unreachable is about the peer, which the
+// handler hears with ICMPAuto.
 func (s *Socket) noQueue(err error) {
-	if !s.peer.IsValid() || !isPortUnreachable(err) {
+	if !s.pendingEvents || !s.peer.IsValid() || !isPortUnreachable(err) {
 		return
 	}
 	ev := icmp.Event{

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"slices"
 	"testing"
 	"testing/synctest"
 
@@ -53,15 +54,19 @@ func TestSendRetriesAfterPendingError(t *testing.T) {
 func TestSendNotSent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newPair(t, memnet.HostConfig{}, memnet.HostConfig{})
-		c := listen(t, p.a, addrA4)
+		c := &flooded{Conn: listen(t, p.a, addrA4)}
 		live := listen(t, p.b, addrB4)
-		// Every drain finds another error about elsewhere, queued after
-		// it: a flood of ICMP errors about other peers.
+		// Another error about elsewhere arrives before every attempt: a
+		// flood of ICMP errors about other peers.
+		c.flood.Store(true)
 		var r recorder
-		r.onICMP = func(icmp.Event) { c.InjectError(portUnreachable) }
+		var during []int // events the handler had when each attempt began
+		c.onWrite = func() {
+			events, _ := r.got()
+			during = append(during, len(events))
+		}
 		s := sock.New(c, &r)
 		defer s.Close()
-		c.InjectError(portUnreachable)
 		if err := s.Send([]byte("x"), live.LocalAddr()); !errors.Is(err, sock.ErrNotSent) {
 			t.Fatalf("Send = %v; want ErrNotSent", err)
 		}
@@ -71,10 +76,13 @@ func TestSendNotSent(t *testing.T) {
 		if st := s.Stats(); st.NotSent != 1 || st.PendingRetried != 7 || st.ICMP != 8 || st.Sent != 0 {
 			t.Fatalf("stats %+v", st)
 		}
+		// The handler heard the errors after the last attempt, not
+		// between two.
+		if len(during) != 8 || slices.Max(during) != 0 {
+			t.Fatalf("events handled before each attempt: %v", during)
+		}
 		// Once the flood stops, sends go through.
-		r.mu.Lock()
-		r.onICMP = nil
-		r.mu.Unlock()
+		c.flood.Store(false)
 		if err := s.Send([]byte("x"), live.LocalAddr()); err != nil {
 			t.Fatalf("Send after the flood: %v", err)
 		}
@@ -139,12 +147,16 @@ func TestSendAfterRefusalOfLarger(t *testing.T) {
 		if len(limits) != 1 || limits[0] != (limit{elsewhere, 1000}) || len(events) != 1 || events[0].Kind != icmp.KindFragNeeded || events[0].MTU != 1200 {
 			t.Fatalf("handler got %v and %v", events, limits)
 		}
-		// A refusal at a limit below the datagram's size is its own.
-		c.InjectError(platform.QueuedError{Errno: memnet.EMsgSize, Origin: platform.OriginLocal, Info: 500, Dest: live.LocalAddr()})
+		// A refusal at a limit below the datagram's size is its own,
+		// pending error or not; the handler hears it once.
+		p.a.SetRouteMTU(netip.PrefixFrom(addrB4, 32), 500)
 		c.InjectError(platform.QueuedError{Errno: memnet.EMsgSize, Origin: platform.OriginICMP, Type: 3, Code: 4, Info: 1200, Dest: elsewhere})
 		var tl *sock.TooLongError
 		if err := s.Send(make([]byte, 500), live.LocalAddr()); !errors.As(err, &tl) || tl.MTU != 500 {
 			t.Fatalf("Send = %v; want a *TooLongError with MTU 500", err)
+		}
+		if _, limits := r.got(); len(limits) != 2 || limits[1] != (limit{netip.AddrPortFrom(addrB4, 0), 500}) {
+			t.Fatalf("LocalLimit calls %v", limits)
 		}
 	})
 }

@@ -281,7 +281,7 @@ func TestRawICMPReal(t *testing.T) {
 	h := make(events, 4)
 	s := New(c, h)
 	defer s.Close()
-	if !s.RawICMP() {
+	if s.ICMPSource() != ICMPRaw {
 		t.Fatal("no raw ICMP listener as root")
 	}
 	gone := closedPort(t, c)
@@ -293,6 +293,35 @@ func TestRawICMPReal(t *testing.T) {
 		t.Fatalf("event %v", ev)
 	}
 	if st := s.Stats(); st.RawICMP == 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestRawBesideErrorQueueReal hears a port unreachable from a raw ICMP
+// listener beside the error queue, whose entry about it is ignored.
+func TestRawBesideErrorQueueReal(t *testing.T) {
+	testenv.MustRoot(t)
+	c := listenLoopback(t, "udp4")
+	h := make(events, 4)
+	s, err := NewWithICMP(c, h, ICMPRaw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	gone := closedPort(t, c)
+	if err := s.Send([]byte("raw"), gone); err != nil {
+		t.Fatal(err)
+	}
+	ev := h.next(t)
+	if ev.Kind != icmp.KindPortUnreachable || ev.Remote != gone || string(ev.Quote) != "raw" {
+		t.Fatalf("event %v", ev)
+	}
+	waitPending(t, c)
+	if err := s.Send([]byte("again"), gone); err != nil {
+		t.Fatal(err)
+	}
+	// The second datagram's own port unreachable may have come in by now.
+	if st := s.Stats(); st.RawICMP == 0 || st.ICMP != st.RawICMP || st.Ignored == 0 || st.PendingRetried != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 }
