@@ -45,7 +45,7 @@ func TestHalfOpenFlood(t *testing.T) {
 			if err != nil {
 				return
 			}
-			go echoOnce(c)
+			go serveOneEcho(c)
 		}
 	}()
 	base := liveHeap()
@@ -108,8 +108,8 @@ func legitimate(t *testing.T, addr string) {
 	}
 }
 
-// echoOnce echoes one record, then closes.
-func echoOnce(c *transport.Conn) {
+// serveOneEcho echoes one record, then closes.
+func serveOneEcho(c *transport.Conn) {
 	defer c.Close()
 	buf := make([]byte, 2048)
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))

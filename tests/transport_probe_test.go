@@ -217,3 +217,38 @@ func TestInteropProbeOpenSSL(t *testing.T) {
 		t.Errorf("Probing() = %v, %+v with openssl s_server; want no probing", conn.Probing(), s)
 	}
 }
+
+// probingDials is the number of handshakes of
+// TestTransportProbingWhenDialReturns.
+const probingDials = 1000
+
+// TestTransportProbingWhenDialReturns dials 1000 times and asks Probing at
+// once each time: a handshake that completed with a peer that accepts
+// heartbeats must be probing when Dial returns, as Conn.Probing documents
+// and as callers (pmtu probe -dtls, TestTransportProbeBlackHole) rely on.
+// The engine closes the handshake's done channel before the transport's
+// handshake callback starts the prober, on the client's reader goroutine,
+// so Dial can return first; the test counts how often that happens, and
+// checks that those associations do start probing a moment later.
+func TestTransportProbingWhenDialReturns(t *testing.T) {
+	t.Parallel()
+	tp := netns.New(t, netns.Options{})
+	cc, sc := pskConfigs()
+	l := listenIn(t, tp.Server, transport.ListenConfig{}, "udp4", sc)
+	serveEcho(t, l)
+	late := 0
+	for i := range probingDials {
+		c, _, err := dialIn(tp.Client, transport.Dialer{}, l, cc)
+		if err != nil {
+			t.Fatalf("Dial %d: %v", i, err)
+		}
+		if !c.Probing() {
+			late++
+			waitUntil(t, "the late association to probe", c.Probing)
+		}
+		c.Close()
+	}
+	if late != 0 {
+		t.Errorf("Probing() = false when Dial returned %d times in %d (each probing a moment later)", late, probingDials)
+	}
+}

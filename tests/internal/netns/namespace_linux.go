@@ -229,13 +229,32 @@ func (ns *Namespace) setSysctls(router bool) error {
 	}
 	return ns.Do(func() error {
 		for _, s := range settings {
-			path := "/proc/sys/" + strings.ReplaceAll(s[0], ".", "/")
-			if err := writeFile(path, s[1]); err != nil {
-				return fmt.Errorf("dtls: netns: %s: sysctl %s=%s: %w", ns.Name, s[0], s[1], err)
+			if err := ns.sysctl(s[0], s[1]); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+}
+
+// Sysctl sets the kernel parameter name, such as
+// "net.ipv4.icmp_ratelimit", to value in ns, as "sysctl -w" would there.
+// It fails t if it cannot.
+func (ns *Namespace) Sysctl(t testing.TB, name, value string) {
+	t.Helper()
+	if err := ns.Do(func() error { return ns.sysctl(name, value) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sysctl sets the kernel parameter name to value; the calling thread must
+// be in ns.
+func (ns *Namespace) sysctl(name, value string) error {
+	path := "/proc/sys/" + strings.ReplaceAll(name, ".", "/")
+	if err := writeFile(path, value); err != nil {
+		return fmt.Errorf("dtls: netns: %s: sysctl %s=%s: %w", ns.Name, name, value, err)
+	}
+	return nil
 }
 
 // config returns the ip batch script that brings ns's interfaces up with

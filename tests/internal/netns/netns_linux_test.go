@@ -211,6 +211,84 @@ func TestLossAndDuplication(t *testing.T) {
 	}
 }
 
+func TestToClientMTU(t *testing.T) {
+	t.Parallel()
+	for _, network := range networks {
+		t.Run(network, func(t *testing.T) {
+			t.Parallel()
+			const mtu = 600
+			tp := netns.New(t, netns.Options{ToClientMTU: mtu})
+			client, server := newPair(t, tp, network)
+			go client.read()
+			overhead := 28
+			if network == "udp6" {
+				overhead = 48
+			}
+			// Toward the client, a packet of the MTU passes and one a
+			// byte longer does not; toward the server, both pass.
+			server.send(t, mtu-overhead+1)
+			server.send(t, mtu-overhead)
+			if n := client.next(t); n != mtu-overhead {
+				t.Fatalf("the client received %d bytes; want only the %d of a %d-byte packet", n, mtu-overhead, mtu)
+			}
+			client.send(t, 1000)
+			if n := server.next(t); n != 1000 {
+				t.Fatalf("the server received %d bytes; want 1000", n)
+			}
+			if c := tp.Counters(t); c.TooLong != 1 || c.BlackHoled != 0 {
+				t.Errorf("counters %+v; want 1 datagram too long and no ICMP error dropped", c)
+			}
+		})
+	}
+}
+
+func TestDropOnce(t *testing.T) {
+	t.Parallel()
+	for _, network := range networks {
+		t.Run(network, func(t *testing.T) {
+			t.Parallel()
+			tp := netns.New(t, netns.Options{DropOnce: []byte{20, 0xfe}})
+			client, server := newPair(t, tp, network)
+			go client.read()
+			// The client's datagrams and the server's with another start
+			// pass; of the server's that start with the prefix, only the
+			// first is dropped.
+			client.sendBytes(t, []byte{20, 0xfe, 1})
+			server.sendBytes(t, []byte{20, 0xfd, 2})
+			server.sendBytes(t, []byte{20, 0xfe, 3})
+			server.sendBytes(t, []byte{20, 0xfe, 4, 4})
+			server.sendBytes(t, []byte{20, 0xfe, 5, 5, 5})
+			if n := server.next(t); n != 3 {
+				t.Fatalf("the server received %d bytes; want the client's 3", n)
+			}
+			for _, want := range []int{3, 4, 5} {
+				if n := client.next(t); n != want {
+					t.Fatalf("the client received %d bytes; want %d", n, want)
+				}
+			}
+			if c := tp.Counters(t); c.DroppedOnce != 1 {
+				t.Errorf("counters %+v; want 1 datagram dropped once", c)
+			}
+		})
+	}
+}
+
+func TestSysctl(t *testing.T) {
+	t.Parallel()
+	tp := netns.New(t, netns.Options{})
+	tp.Client.Sysctl(t, "net.ipv4.icmp_ratelimit", "0")
+	var got []byte
+	tp.Client.Run(t, func() {
+		var err error
+		if got, err = os.ReadFile("/proc/sys/net/ipv4/icmp_ratelimit"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if strings.TrimSpace(string(got)) != "0" {
+		t.Errorf("icmp_ratelimit %q in the client after Sysctl; want 0", got)
+	}
+}
+
 func TestCleanup(t *testing.T) {
 	t.Parallel()
 	beforeLinks := list(t, "link")
@@ -353,6 +431,14 @@ func (e *endpoint) send(t *testing.T, size int) {
 	t.Helper()
 	b := make([]byte, size)
 	binary.BigEndian.PutUint32(b, uint32(size))
+	if _, err := e.c.WriteToUDPAddrPort(b, e.peer); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sendBytes sends b to e's peer.
+func (e *endpoint) sendBytes(t *testing.T, b []byte) {
+	t.Helper()
 	if _, err := e.c.WriteToUDPAddrPort(b, e.peer); err != nil {
 		t.Fatal(err)
 	}

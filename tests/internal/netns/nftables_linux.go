@@ -14,10 +14,16 @@ const nftTable = "pdtls"
 
 // The named counters of each table.
 const (
-	counterLost       = "lost"
-	counterDuplicated = "duplicated"
-	counterBlackHoled = "blackholed"
+	counterLost        = "lost"
+	counterDuplicated  = "duplicated"
+	counterBlackHoled  = "blackholed"
+	counterTooLong     = "toolong"
+	counterDroppedOnce = "droppedonce"
 )
+
+// setDroppedOnce names the set of each table that remembers the server
+// address whose datagram Options.DropOnce dropped.
+const setDroppedOnce = "droppedonce"
 
 // icmpErrors lists, per family, the ICMP error types a black hole drops.
 var icmpErrors = map[string]string{
@@ -37,37 +43,34 @@ type Counters struct {
 	// BlackHoled is the number of ICMP errors the routers originated and
 	// dropped for Options.BlackHole.
 	BlackHoled uint64
+	// TooLong is the number of UDP datagrams toward the client dropped
+	// for Options.ToClientMTU.
+	TooLong uint64
+	// DroppedOnce is the number of UDP datagrams dropped for
+	// Options.DropOnce: at most one per IP version.
+	DroppedOnce uint64
 }
 
 // nftRules returns the nftables script that gives router ns the
-// impairments of opts, those of loss and duplication only if first, or ""
-// if it needs none.
+// impairments of opts, those that only the first router applies only if
+// first, or "" if it needs none.
 func (ns *Namespace) nftRules(opts Options, first bool) string {
-	if !opts.BlackHole && !(first && (opts.LossPercent > 0 || opts.DupPercent > 0)) {
+	if !opts.BlackHole && !(first && opts.firstImpaired()) {
 		return ""
 	}
 	var b strings.Builder
 	for _, family := range []string{"ip", "ip6"} {
 		fmt.Fprintf(&b, "table %s %s {\n", family, nftTable)
-		for _, c := range []string{counterLost, counterDuplicated, counterBlackHoled} {
+		for _, c := range []string{counterLost, counterDuplicated, counterBlackHoled, counterTooLong, counterDroppedOnce} {
 			fmt.Fprintf(&b, "\tcounter %s {}\n", c)
 		}
-		b.WriteString("\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n")
-		if first && opts.LossPercent > 0 {
-			fmt.Fprintf(&b, "\t\tmeta l4proto udp %scounter name %q drop\n",
-				chance(opts.LossPercent), counterLost)
+		if first && len(opts.DropOnce) > 0 {
+			addrType := map[string]string{"ip": "ipv4_addr", "ip6": "ipv6_addr"}[family]
+			fmt.Fprintf(&b, "\tset %s { type %s; flags dynamic; }\n", setDroppedOnce, addrType)
 		}
-		if first && opts.DupPercent > 0 {
-			// dup sends the copy to the next hop through the interface
-			// the original leaves by.
-			west, east := linkAddr4(ns.index-1, 1), linkAddr4(ns.index, 2)
-			if family == "ip6" {
-				west, east = linkAddr6(ns.index-1, 1), linkAddr6(ns.index, 2)
-			}
-			for _, hop := range []struct{ dev, addr string }{{"west", west.String()}, {"east", east.String()}} {
-				fmt.Fprintf(&b, "\t\tmeta l4proto udp oifname %q %scounter name %q dup to %s device %q\n",
-					hop.dev, chance(opts.DupPercent), counterDuplicated, hop.addr, hop.dev)
-			}
+		b.WriteString("\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n")
+		if first {
+			ns.firstRules(&b, family, opts)
 		}
 		b.WriteString("\t}\n\tchain output {\n\t\ttype filter hook output priority filter; policy accept;\n")
 		if opts.BlackHole {
@@ -76,6 +79,42 @@ func (ns *Namespace) nftRules(opts Options, first bool) string {
 		b.WriteString("\t}\n}\n")
 	}
 	return b.String()
+}
+
+// firstRules writes to b the forward-chain rules of family for the
+// impairments of opts that only the first router, ns, applies.
+func (ns *Namespace) firstRules(b *strings.Builder, family string, opts Options) {
+	if opts.LossPercent > 0 {
+		fmt.Fprintf(b, "\t\tmeta l4proto udp %scounter name %q drop\n",
+			chance(opts.LossPercent), counterLost)
+	}
+	if opts.DupPercent > 0 {
+		// dup sends the copy to the next hop through the interface the
+		// original leaves by.
+		west, east := linkAddr4(ns.index-1, 1), linkAddr4(ns.index, 2)
+		if family == "ip6" {
+			west, east = linkAddr6(ns.index-1, 1), linkAddr6(ns.index, 2)
+		}
+		for _, hop := range []struct{ dev, addr string }{{"west", west.String()}, {"east", east.String()}} {
+			fmt.Fprintf(b, "\t\tmeta l4proto udp oifname %q %scounter name %q dup to %s device %q\n",
+				hop.dev, chance(opts.DupPercent), counterDuplicated, hop.addr, hop.dev)
+		}
+	}
+	if len(opts.DropOnce) > 0 {
+		// The server's address joins the set as its datagram is dropped,
+		// so that no later one matches.
+		server := linkAddr4(len(opts.MTUs)-1, 2)
+		if family == "ip6" {
+			server = linkAddr6(len(opts.MTUs)-1, 2)
+		}
+		fmt.Fprintf(b, "\t\t%s saddr %s %s saddr != @%s meta l4proto udp @th,64,%d 0x%x add @%s { %s saddr } counter name %q drop\n",
+			family, server, family, setDroppedOnce, 8*len(opts.DropOnce), opts.DropOnce, setDroppedOnce, family, counterDroppedOnce)
+	}
+	if opts.ToClientMTU > 0 {
+		// At the forward hook, a packet's length is that of the IP packet.
+		fmt.Fprintf(b, "\t\toifname \"west\" meta l4proto udp meta length > %d counter name %q drop\n",
+			opts.ToClientMTU, counterTooLong)
+	}
 }
 
 // chance returns an nftables match that holds for a random percent of the
@@ -141,6 +180,10 @@ func addCounters(c *Counters, out []byte) error {
 			c.Duplicated += obj.Counter.Packets
 		case counterBlackHoled:
 			c.BlackHoled += obj.Counter.Packets
+		case counterTooLong:
+			c.TooLong += obj.Counter.Packets
+		case counterDroppedOnce:
+			c.DroppedOnce += obj.Counter.Packets
 		}
 	}
 	return nil

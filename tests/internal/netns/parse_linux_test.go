@@ -83,16 +83,43 @@ func TestAddCounters(t *testing.T) {
 {"counter": {"family": "ip", "name": "duplicated", "table": "pdtls", "handle": 4, "packets": 3, "bytes": 108}},
 {"counter": {"family": "ip", "name": "blackholed", "table": "pdtls", "handle": 5, "packets": 1, "bytes": 576}},
 {"counter": {"family": "ip6", "name": "lost", "table": "pdtls", "handle": 3, "packets": 2, "bytes": 72}},
+{"counter": {"family": "ip", "name": "toolong", "table": "pdtls", "handle": 6, "packets": 4, "bytes": 6000}},
+{"counter": {"family": "ip6", "name": "droppedonce", "table": "pdtls", "handle": 7, "packets": 1, "bytes": 100}},
 {"counter": {"family": "ip6", "name": "lost", "table": "other", "handle": 3, "packets": 100, "bytes": 100}}]}`
 	var c Counters
 	if err := addCounters(&c, []byte(out)); err != nil {
 		t.Fatal(err)
 	}
-	if want := (Counters{Lost: 59, Duplicated: 3, BlackHoled: 1}); c != want {
+	if want := (Counters{Lost: 59, Duplicated: 3, BlackHoled: 1, TooLong: 4, DroppedOnce: 1}); c != want {
 		t.Errorf("got %+v; want %+v", c, want)
 	}
 	if err := addCounters(&c, []byte("table ip pdtls {")); err == nil {
 		t.Error("no error for output that is not JSON")
+	}
+}
+
+func TestLinksReady(t *testing.T) {
+	// The output of "ip -o link show" (iproute2 6.1) in a router.
+	const (
+		lo     = "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n"
+		up     = "2: west@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether 56:d6:29:3a:0a:5e brd ff:ff:ff:ff:ff:ff link-netns pdtls-1-1-client\n"
+		noop   = "3: east@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1280 qdisc noop state UP mode DEFAULT group default qlen 1000\\    link/ether 7e:f9:e6:17:54:8c brd ff:ff:ff:ff:ff:ff link-netns pdtls-1-1-server\n"
+		down   = "3: east@if2: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1280 qdisc noqueue state LOWERLAYERDOWN mode DEFAULT group default qlen 1000\\    link/ether 7e:f9:e6:17:54:8c brd ff:ff:ff:ff:ff:ff link-netns pdtls-1-1-server\n"
+		eastUp = "3: east@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1280 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether 7e:f9:e6:17:54:8c brd ff:ff:ff:ff:ff:ff link-netns pdtls-1-1-server\n"
+		loNoop = "1: lo: <LOOPBACK> mtu 65536 qdisc noop state DOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n"
+	)
+	for _, tt := range []struct {
+		name, out string
+		want      bool
+	}{
+		{"all up", lo + up + eastUp, true},
+		{"loopback alone", loNoop, true},
+		{"qdisc not attached yet", lo + up + noop, false},
+		{"no carrier", lo + down + up, false},
+	} {
+		if got := linksReady(tt.out); got != tt.want {
+			t.Errorf("%s: linksReady = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
 
@@ -150,6 +177,18 @@ func TestNFTRules(t *testing.T) {
 			[]string{"dup to", "icmp"}},
 		{"certain loss", Options{LossPercent: 100}, true,
 			[]string{`meta l4proto udp counter name "lost" drop`}, []string{"numgen"}},
+		{"too long toward the client", Options{MTUs: []int{1500, 1500}, ToClientMTU: 1000}, true,
+			[]string{`oifname "west" meta l4proto udp meta length > 1000 counter name "toolong" drop`},
+			[]string{"numgen", "dup to", "icmp"}},
+		{"drop once", Options{MTUs: []int{1500, 1500}, DropOnce: []byte{20}}, true,
+			[]string{
+				`ip saddr 198.18.1.2 ip saddr != @droppedonce meta l4proto udp @th,64,8 0x14 add @droppedonce { ip saddr } counter name "droppedonce" drop`,
+				`ip6 saddr fd8a:5d2e:93b1:1::2 ip6 saddr != @droppedonce meta l4proto udp @th,64,8 0x14 add @droppedonce { ip6 saddr }`,
+				`set droppedonce { type ipv4_addr; flags dynamic; }`,
+				`set droppedonce { type ipv6_addr; flags dynamic; }`,
+			},
+			[]string{"numgen", "meta length"}},
+		{"drop once only on the first router", Options{MTUs: []int{1500, 1500}, DropOnce: []byte{20}}, false, nil, nil},
 		{"duplication", Options{DupPercent: 7}, true,
 			[]string{
 				`oifname "west" numgen random mod 100 < 7 counter name "duplicated" dup to 198.18.0.1 device "west"`,
@@ -157,7 +196,7 @@ func TestNFTRules(t *testing.T) {
 				`dup to fd8a:5d2e:93b1::1 device "west"`,
 				`dup to fd8a:5d2e:93b1:1::2 device "east"`,
 			},
-			[]string{"drop"}},
+			[]string{"drop\n", "set droppedonce"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pathdtls/pathdtls/internal/testenv"
 )
@@ -48,6 +49,18 @@ type Options struct {
 	// the first router forwards, in either direction, that it sends
 	// twice.
 	DupPercent int
+	// ToClientMTU, if not zero, makes the first router drop, without a
+	// word, every UDP datagram it forwards toward the client in an IP
+	// packet of more than ToClientMTU bytes: a black hole at that MTU in
+	// the server-to-client direction alone, whatever the BlackHole
+	// option. Unlike a link's MTU it may be below MinMTU, down to 68, the
+	// smallest IPv4 MTU (RFC 791); IPv6 packets are held to it too.
+	ToClientMTU int
+	// DropOnce, if not empty, makes the first router drop one UDP
+	// datagram of each IP version, without a word: the first that the
+	// server sends whose payload begins with the bytes of DropOnce (1 to
+	// 8 of them), such as a DTLS record's content type.
+	DropOnce []byte
 }
 
 // Topology is a network built by [New].
@@ -73,7 +86,7 @@ var seq atomic.Uint64
 var staleOnce sync.Once
 
 // New builds the topology opts describe and registers its deletion with
-// t.Cleanup. It needs root (see [testenv.MustRoot]) and the ip command, and
+// t.Cleanup. It returns once every link carries traffic. It needs root (see [testenv.MustRoot]) and the ip command, and
 // the nft command for the impairments; it fails t on any error.
 func New(t testing.TB, opts Options) *Topology {
 	t.Helper()
@@ -99,7 +112,55 @@ func New(t testing.TB, opts Options) *Topology {
 			}
 		}
 	}
+	tp.waitReady(t, all)
 	return tp
+}
+
+// readyWait bounds the wait for a new topology's links to carry traffic. It
+// is reached only when something is broken.
+const readyWait = 10 * time.Second
+
+// waitReady waits until every interface of all is operationally up with
+// its queueing discipline attached. The kernel does both in deferred
+// link-state work, which may run after the commands that set the links up
+// have returned, later still on a busy machine; until then an interface
+// drops what is sent through it without a word, and a router's first ARP
+// request or neighbour solicitation, lost so, would hold the first
+// datagram through it for a second, until the solicitation is repeated.
+func (tp *Topology) waitReady(t testing.TB, all []*Namespace) {
+	t.Helper()
+	deadline := time.Now().Add(readyWait)
+	for _, ns := range all {
+		for {
+			out, err := command(tp.ip, "", "-n", ns.Name, "-o", "link", "show")
+			if err != nil {
+				t.Fatalf("netns: ip -n %s link show: %v\n%s", ns.Name, err, out)
+			}
+			if linksReady(string(out)) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("netns: the links of %s are not up after %v:\n%s", ns.Name, readyWait, out)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// linksReady reports whether every interface but the loopback in out, the
+// output of "ip -o link show", is up with a queueing discipline other
+// than noop, the one a device has until the kernel activates it.
+func linksReady(out string) bool {
+	for line := range strings.Lines(out) {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[1] == "lo:" {
+			continue
+		}
+		if !strings.Contains(line, " state UP ") || strings.Contains(line, " qdisc noop ") {
+			return false
+		}
+	}
+	return true
 }
 
 // withDefaults fills in the defaults of opts and fails t if opts is invalid.
@@ -123,6 +184,10 @@ func withDefaults(t testing.TB, opts Options) Options {
 		t.Fatalf("netns: LossPercent %d; want 0 to 100", opts.LossPercent)
 	case opts.DupPercent < 0 || opts.DupPercent > 100:
 		t.Fatalf("netns: DupPercent %d; want 0 to 100", opts.DupPercent)
+	case opts.ToClientMTU != 0 && (opts.ToClientMTU < 68 || opts.ToClientMTU > 65535):
+		t.Fatalf("netns: ToClientMTU %d; want 0 or 68 to 65535", opts.ToClientMTU)
+	case len(opts.DropOnce) > 8:
+		t.Fatalf("netns: DropOnce has %d bytes; want at most 8", len(opts.DropOnce))
 	}
 	for i, mtu := range mtus {
 		if mtu < MinMTU || mtu > 65535 {
@@ -134,7 +199,13 @@ func withDefaults(t testing.TB, opts Options) Options {
 
 // impaired reports whether a router needs nftables rules.
 func (o *Options) impaired() bool {
-	return o.BlackHole || o.LossPercent > 0 || o.DupPercent > 0
+	return o.BlackHole || o.firstImpaired()
+}
+
+// firstImpaired reports whether the first router has impairments that
+// only it applies.
+func (o *Options) firstImpaired() bool {
+	return o.LossPercent > 0 || o.DupPercent > 0 || o.ToClientMTU > 0 || len(o.DropOnce) > 0
 }
 
 // addNamespaces creates n namespaces, named after this process and

@@ -20,10 +20,15 @@ func TestNewChain(t *testing.T) {
 		{Key: ECDSAP256, Large: true},
 		{Key: RSA2048},
 		{Key: RSA2048, Large: true},
+		{Key: RSA4096, NoIntermediate: true},
+		{Key: ECDSAP256, Large: true, NoIntermediate: true},
 	} {
 		name := opts.Key.String()
 		if opts.Large {
 			name += "/large"
+		}
+		if opts.NoIntermediate {
+			name += "/no-intermediate"
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -39,13 +44,16 @@ func checkChain(t *testing.T, c *Chain, opts ChainOptions) {
 		size += len(der)
 	}
 	wantCerts := 2
-	if opts.Large {
+	switch {
+	case opts.NoIntermediate:
+		wantCerts = 1
+	case opts.Large:
 		wantCerts = 3
 	}
 	if len(certs) != wantCerts || c.Certificate.Leaf == nil || !bytes.Equal(c.Certificate.Leaf.Raw, certs[0]) {
 		t.Fatalf("Certificate holds %d certificates (leaf set: %v), want %d", len(certs), c.Certificate.Leaf != nil, wantCerts)
 	}
-	if opts.Large != (size > 4096) {
+	if opts.Large != (size > 4096) && !opts.NoIntermediate {
 		t.Errorf("chain is %d bytes; large: %v", size, opts.Large)
 	}
 
@@ -74,7 +82,7 @@ func checkChain(t *testing.T, c *Chain, opts ChainOptions) {
 			t.Errorf("ECDSA key on %s for %v", key.Curve.Params().Name, opts.Key)
 		}
 	case *rsa.PrivateKey:
-		if opts.Key != RSA2048 || key.N.BitLen() != 2048 {
+		if bits := map[KeyType]int{RSA2048: 2048, RSA4096: 4096}[opts.Key]; key.N.BitLen() != bits {
 			t.Errorf("%d-bit RSA key for %v", key.N.BitLen(), opts.Key)
 		}
 	default:

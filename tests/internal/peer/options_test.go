@@ -135,6 +135,7 @@ func TestStrings(t *testing.T) {
 		{Version(0x0303), "Version(0x0303)"},
 		{ECDSAP256, "ECDSA P-256"},
 		{RSA2048, "RSA 2048"},
+		{RSA4096, "RSA 4096"},
 		{KeyType(7), "KeyType(7)"},
 	} {
 		if got := tt.s.String(); got != tt.want {
