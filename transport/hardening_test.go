@@ -1,6 +1,8 @@
 package transport
 
 import (
+	"crypto/tls"
+	"net/netip"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -152,6 +154,50 @@ func TestAbandonedAssociationsReaped(t *testing.T) {
 		time.Sleep(2 * DefaultIdleTimeout)
 		if st := l.Stats(); st.Associations != 0 {
 			t.Errorf("%d associations left after %v: %+v", st.Associations, 2*DefaultIdleTimeout, st)
+		}
+	})
+}
+
+// TestRawICMPWithoutErrorQueue runs a client on a host without a socket
+// error queue (as macOS, FreeBSD and Windows are) whose process may open
+// raw ICMP sockets: the "fragmentation needed" of a 1000-byte link must
+// reach the transport through them, and shrink the path during the
+// handshake, without a timeout. (The flight is sent in datagrams of even
+// sizes, about 1180 bytes for this chain, hence a 1000-byte link.)
+func TestRawICMPWithoutErrorQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t)
+		host, err := tn.n.AddHost(memnet.HostConfig{
+			Addrs: []netip.Addr{netip.MustParseAddr("10.0.2.1")}, MTU: 1500, NoErrorQueue: true, RawICMP: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tn.n.SetPath(netip.MustParseAddr("10.0.2.1"), tn.s4, memnet.PathConfig{MTU: 1000})
+		cc, sc := configs(t, getPKI(t).big)
+		cc.Certificates = sc.Certificates // a client certificate chain of 5.7 KB crosses the narrow link
+		sc.ClientAuth = tls.RequireAnyClientCert
+		l := tn.listen(t, nil, sc, false)
+		accept(t, l)
+		sconn, err := host.Dial(netip.MustParseAddrPort("10.0.2.1:0"), tn.serverAddr(false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := new(Dialer).newClient(sconn, tn.serverAddr(false), cc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		start := time.Now()
+		if err := c.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+		st := c.PathStats()
+		if d := time.Since(start); d != 0 || st.ICMPAccepted == 0 || st.LostFlights != 0 {
+			t.Errorf("handshake took %v with %+v: want the raw socket's ICMP, no timeout", d, st)
+		}
+		if c.PathMTU() > 1000 {
+			t.Errorf("path MTU %d over a 1000-byte link", c.PathMTU())
 		}
 	})
 }
