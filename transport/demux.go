@@ -17,7 +17,7 @@ import (
 type serverAssoc struct {
 	*assoc
 	random   [32]byte      // its ClientHello's, to tell a new ClientHello (RFC 6347 §4.2.8)
-	halfOpen *list.Element // in Listener.halfOpen while the handshake runs
+	halfOpen *list.Element // in assocTable.halfOpen while the handshake runs
 }
 
 // ListenerStats are the counters of a Listener.
@@ -58,7 +58,7 @@ func (l *Listener) Stats() ListenerStats {
 		WaitingToAccept: len(l.ready),
 	}
 	l.mu.Lock()
-	st.Associations, st.HalfOpen = len(l.assocs), l.halfOpen.Len()
+	st.Associations, st.HalfOpen = len(l.table.byAddr), l.table.halfOpen.Len()
 	l.mu.Unlock()
 	return st
 }
@@ -89,7 +89,7 @@ func (l *Listener) read() {
 // §4.2.8): the client has proved it receives at that address.
 func (l *Listener) dispatch(d []byte, from netip.AddrPort) {
 	l.mu.Lock()
-	a := l.assocs[from]
+	a := l.table.lookup(from)
 	l.mu.Unlock()
 	if a == nil {
 		l.admit(d, from, nil)
@@ -155,14 +155,7 @@ func (l *Listener) newAssociation(v dtls.Verdict, from netip.AddrPort) {
 		l.mu.Unlock()
 		return
 	}
-	var victim *serverAssoc
-	if l.halfOpen.Len() >= l.opts.MaxHalfOpen {
-		victim = l.halfOpen.Remove(l.halfOpen.Front()).(*serverAssoc)
-		victim.halfOpen = nil
-		delete(l.assocs, victim.remote)
-	}
-	l.assocs[from] = a
-	a.halfOpen = l.halfOpen.PushBack(a)
+	victim := l.table.add(a)
 	l.mu.Unlock()
 	if victim != nil {
 		l.stats.evicted.Add(1)
@@ -209,11 +202,7 @@ func (l *Listener) makeAssociation(from netip.AddrPort, random [32]byte) *server
 // one ends.
 func (l *Listener) handshakeDone(a *assoc, err error) {
 	l.mu.Lock()
-	sa := l.assocs[a.remote]
-	if sa != nil && sa.assoc == a && sa.halfOpen != nil {
-		l.halfOpen.Remove(sa.halfOpen)
-		sa.halfOpen = nil
-	}
+	l.table.established(a)
 	l.mu.Unlock()
 	if err != nil {
 		l.stats.failed.Add(1)
@@ -241,15 +230,7 @@ func (l *Listener) handshakeDone(a *assoc, err error) {
 func (l *Listener) closed(a *assoc) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	sa := l.assocs[a.remote]
-	if sa == nil || sa.assoc != a {
-		return
-	}
-	delete(l.assocs, a.remote)
-	if sa.halfOpen != nil {
-		l.halfOpen.Remove(sa.halfOpen)
-		sa.halfOpen = nil
-	}
+	l.table.forget(a)
 }
 
 // tracef sends a line to the Config's trace, if there is one.
@@ -266,7 +247,7 @@ type listenerHandler struct{ l *Listener }
 func (h listenerHandler) path(dest netip.AddrPort) *path {
 	h.l.mu.Lock()
 	defer h.l.mu.Unlock()
-	if a := h.l.assocs[normalize(dest)]; a != nil {
+	if a := h.l.table.lookup(normalize(dest)); a != nil {
 		return a.path
 	}
 	h.l.stats.unrouted.Add(1)

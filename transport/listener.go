@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"container/list"
 	"context"
 	"errors"
 	"net"
@@ -92,10 +91,9 @@ type Listener struct {
 	pacer  *pacer
 	ready  chan *Conn
 
-	mu       sync.Mutex
-	assocs   map[netip.AddrPort]*serverAssoc
-	halfOpen list.List // of *serverAssoc, oldest first
-	shut     bool      // Close was called: no association starts
+	mu    sync.Mutex
+	table *assocTable
+	shut  bool // Close was called: no association starts
 
 	closing   chan struct{} // closed by Close
 	readDone  chan struct{} // closed when the reader returns
@@ -193,7 +191,7 @@ func (lc *ListenConfig) serve(sc sock.Conn, config *dtls.Config) *Listener {
 		// only while fewer than Backlog wait, so one that completes always
 		// finds room.
 		ready:    make(chan *Conn, opts.Backlog+opts.MaxHalfOpen),
-		assocs:   make(map[netip.AddrPort]*serverAssoc),
+		table:    newAssocTable(opts.MaxHalfOpen),
 		closing:  make(chan struct{}),
 		readDone: make(chan struct{}),
 	}
@@ -259,10 +257,7 @@ func (l *Listener) Close() error {
 	l.closeOnce.Do(func() {
 		l.mu.Lock()
 		l.shut = true
-		all := make([]*serverAssoc, 0, len(l.assocs))
-		for _, a := range l.assocs {
-			all = append(all, a)
-		}
+		all := l.table.all()
 		l.mu.Unlock()
 		close(l.closing)
 		for _, a := range all {
