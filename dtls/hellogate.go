@@ -1,11 +1,11 @@
 package dtls
 
 import (
-	"math/bits"
 	"net"
 	"sync"
 	"sync/atomic"
 
+	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
 	"github.com/pathdtls/pathdtls/dtls/internal/record"
 )
@@ -48,8 +48,7 @@ type helloSlot struct {
 	recSeq  uint64 // the highest record sequence number seen
 	length  int
 	body    []byte
-	have    [MaxFragmentedHello / 64]uint64
-	missing int
+	have    fragment.Coverage
 }
 
 // HelloGateStats counts what a HelloGate did with fragments.
@@ -161,13 +160,13 @@ func (g *HelloGate) addLocked(remote string, rh record.Header, hh handshake.Head
 	s.version, s.recSeq = rh.Version, max(s.recSeq, rh.Seq)
 	off := int(hh.FragmentOffset)
 	copy(s.body[off:], f)
-	s.mark(off, off+len(f))
+	s.have.Add(off, off+len(f))
 	g.fragments.Add(1)
-	if s.missing > 0 {
+	if !s.have.Complete() {
 		return nil
 	}
 	out := wholeHello(s)
-	*s = helloSlot{body: s.body[:0]}
+	*s = helloSlot{body: s.body[:0], have: s.have}
 	g.reassembled.Add(1)
 	return out
 }
@@ -195,8 +194,9 @@ func (g *HelloGate) slotLocked(remote string, seq uint16, n int) *helloSlot {
 		if cap(s.body) < MaxFragmentedHello {
 			s.body = make([]byte, 0, MaxFragmentedHello)
 		}
-		*s = helloSlot{remote: remote, seq: seq, length: n, body: s.body[:n], missing: n}
+		*s = helloSlot{remote: remote, seq: seq, length: n, body: s.body[:n], have: s.have}
 		clear(s.body)
+		s.have.Reset(n)
 	}
 	s.used = g.clock
 	return s
@@ -208,23 +208,8 @@ func (g *HelloGate) forget(remote string) {
 	defer g.mu.Unlock()
 	for i := range g.slots {
 		if s := &g.slots[i]; s.remote == remote {
-			*s = helloSlot{body: s.body[:0]}
+			*s = helloSlot{body: s.body[:0], have: s.have}
 		}
-	}
-}
-
-// mark records bytes [lo, hi) of the body as received.
-func (s *helloSlot) mark(lo, hi int) {
-	for i := lo; i < hi; {
-		w, bit := i/64, i%64
-		k := min(64-bit, hi-i)
-		mask := ^uint64(0)
-		if k < 64 {
-			mask = (1<<k - 1) << bit
-		}
-		s.missing -= bits.OnesCount64(mask &^ s.have[w])
-		s.have[w] |= mask
-		i += k
 	}
 }
 

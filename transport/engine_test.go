@@ -272,15 +272,7 @@ func TestBlackHoleBackoff(t *testing.T) {
 // once probing starts, and that the payload limit only grows.
 func TestNoDipAfterHandshake(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		tn := newTestNet(t)
-		cc, sc := configs(t, getPKI(t).ecdsa)
-		l := tn.listen(t, nil, sc, false)
-		accept(t, l)
-		c, err := tn.dial(nil, cc, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		_, _, c := established(t)
 		first := c.MaxPayload()
 		last := first
 		for range 60 {
@@ -436,15 +428,7 @@ func TestServerStartsLate(t *testing.T) {
 // TestMTUSetters checks that the MTU setters check their bounds.
 func TestMTUSetters(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		tn := newTestNet(t)
-		cc, sc := configs(t, getPKI(t).ecdsa)
-		l := tn.listen(t, nil, sc, false)
-		accept(t, l)
-		c, err := tn.dial(nil, cc, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		_, _, c := established(t)
 		if err := c.SetMaxMTU(1280); err != nil {
 			t.Fatal(err)
 		}

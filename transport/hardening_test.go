@@ -68,15 +68,7 @@ func TestNewClientHelloReplacesAssociation(t *testing.T) {
 // through.
 func TestShortQuotePTBIsAHint(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		tn := newTestNet(t)
-		cc, sc := configs(t, getPKI(t).ecdsa)
-		l := tn.listen(t, nil, sc, false)
-		accept(t, l)
-		c, err := tn.dial(nil, cc, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		tn, _, c := established(t)
 		time.Sleep(30 * time.Second) // the search completes at 1500, well before a confirmation
 		before := c.PathStats()
 		forged := platform.QueuedError{
@@ -101,15 +93,7 @@ func TestShortQuotePTBIsAHint(t *testing.T) {
 // found by the probes, and the path MTU settles on the new size.
 func TestNarrowingFoundWithoutUsableICMP(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		tn := newTestNet(t)
-		cc, sc := configs(t, getPKI(t).ecdsa)
-		l := tn.listen(t, nil, sc, false)
-		accept(t, l)
-		c, err := tn.dial(nil, cc, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		tn, _, c := established(t)
 		time.Sleep(time.Minute)
 		tn.n.SetPath(tn.c4, tn.s4, memnet.PathConfig{MTU: 1400, QuoteLen: memnet.NoQuote})
 		// The application keeps talking, so the peer is not silent.

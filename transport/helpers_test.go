@@ -108,6 +108,23 @@ func (tn *testNet) clientConn(d *Dialer, config *dtls.Config, v6 bool) (*Conn, e
 	return d.newClient(sc, remote, config)
 }
 
+// established returns a test network whose server listens with an ECDSA
+// certificate and echoes, and a client association to it whose handshake
+// completed; everything is closed when the test ends.
+func established(t *testing.T) (*testNet, *Listener, *Conn) {
+	t.Helper()
+	tn := newTestNet(t)
+	cc, sc := configs(t, getPKI(t).ecdsa)
+	l := tn.listen(t, nil, sc, false)
+	accept(t, l)
+	c, err := tn.dial(nil, cc, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return tn, l, c
+}
+
 // accept accepts associations from l and echoes what they send, in a
 // goroutine per association, until l is closed.
 func accept(t *testing.T, l *Listener) *sync.WaitGroup {

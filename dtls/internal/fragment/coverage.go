@@ -2,20 +2,21 @@ package fragment
 
 import "math/bits"
 
-// A coverage records which bytes of a message body have arrived, one bit per
+// A Coverage records which bytes of a message body have arrived, one bit per
 // byte, so its size is bounded by the message length (an eighth of it) however
-// the message is cut into fragments.
-type coverage struct {
+// the message is cut into fragments. The zero Coverage covers nothing of no
+// bytes; Reset sizes it.
+type Coverage struct {
 	words   []uint64
 	missing int // bytes not yet received
 }
 
-func newCoverage(n int) coverage {
-	return coverage{words: make([]uint64, (n+63)/64), missing: n}
+func newCoverage(n int) Coverage {
+	return Coverage{words: make([]uint64, (n+63)/64), missing: n}
 }
 
-// add marks bytes [lo, hi) as received; 0 <= lo <= hi <= the length.
-func (c *coverage) add(lo, hi int) {
+// Add marks bytes [lo, hi) as received; 0 <= lo <= hi <= the length.
+func (c *Coverage) Add(lo, hi int) {
 	for lo < hi {
 		w, bit := lo/64, lo%64
 		n := min(64-bit, hi-lo)
@@ -29,13 +30,13 @@ func (c *coverage) add(lo, hi int) {
 	}
 }
 
-// complete reports whether every byte has arrived.
-func (c *coverage) complete() bool {
+// Complete reports whether every byte has arrived.
+func (c *Coverage) Complete() bool {
 	return c.missing == 0
 }
 
-// reset makes c cover none of n bytes, reusing its memory when it can.
-func (c *coverage) reset(n int) {
+// Reset makes c cover none of n bytes, reusing its memory when it can.
+func (c *Coverage) Reset(n int) {
 	w := (n + 63) / 64
 	if cap(c.words) < w {
 		c.words = make([]uint64, w)

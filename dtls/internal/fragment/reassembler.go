@@ -91,7 +91,7 @@ type Reassembler struct {
 type partial struct {
 	typ  handshake.Type
 	body []byte
-	have coverage
+	have Coverage
 }
 
 // NewReassembler returns a Reassembler with next_receive_seq 0.
@@ -202,7 +202,7 @@ func (r *Reassembler) Push(h handshake.Header, fragment []byte) Status {
 	}
 	off := int(h.FragmentOffset)
 	copy(p.body[off:], fragment)
-	p.have.add(off, off+len(fragment))
+	p.have.Add(off, off+len(fragment))
 	return Accepted
 }
 
@@ -239,7 +239,7 @@ func (r *Reassembler) restart(i int, h handshake.Header) *partial {
 	r.buffered += n - len(p.body)
 	p.typ, p.body = h.Type, p.body[:n]
 	clear(p.body)
-	p.have.reset(n)
+	p.have.Reset(n)
 	return p
 }
 
@@ -267,7 +267,7 @@ func (r *Reassembler) makeRoom(i, n int) bool {
 // Body is owned by the caller after Pop.
 func (r *Reassembler) Pop() (Message, bool) {
 	p := r.window[0]
-	if p == nil || !p.have.complete() {
+	if p == nil || !p.have.Complete() {
 		return Message{}, false
 	}
 	m := Message{Type: p.typ, Seq: r.next, Body: p.body}

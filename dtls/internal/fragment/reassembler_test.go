@@ -352,10 +352,10 @@ func TestCoverage(t *testing.T) {
 		rng := rand.New(rand.NewPCG(uint64(n), 0))
 		c := newCoverage(n)
 		seen := make([]bool, n)
-		for !c.complete() {
+		for !c.Complete() {
 			lo := rng.IntN(n + 1)
 			hi := lo + rng.IntN(n-lo+1)
-			c.add(lo, hi)
+			c.Add(lo, hi)
 			for i := lo; i < hi; i++ {
 				seen[i] = true
 			}
