@@ -4,8 +4,6 @@ import (
 	"net"
 
 	"golang.org/x/crypto/cryptobyte"
-
-	"github.com/pathdtls/pathdtls/dtls/internal/record"
 )
 
 // A Path tells the engine how large a datagram may be, and hears how its
@@ -35,7 +33,7 @@ type Path interface {
 // RecordHeaderLen is the length of a DTLS record header (RFC 6347 §4.1):
 // the least of a datagram an ICMP message must quote to show which record
 // it is about.
-const RecordHeaderLen = record.HeaderLen
+const RecordHeaderLen = 13
 
 // A RecordID names a record by its epoch and sequence number (RFC 6347
 // §4.1), which no one who has not seen the association's traffic can guess.
@@ -50,13 +48,13 @@ type RecordID struct {
 // are looked at; it reports false if b is shorter or is no DTLS header.
 func ParseRecordID(b []byte) (RecordID, bool) {
 	var (
-		id      RecordID
-		typ     uint8
-		version uint16
+		id              RecordID
+		typ             uint8
+		version, length uint16
 	)
 	s := cryptobyte.String(b)
 	ok := s.ReadUint8(&typ) && s.ReadUint16(&version) &&
-		s.ReadUint16(&id.Epoch) && s.ReadUint48(&id.Seq) &&
+		s.ReadUint16(&id.Epoch) && s.ReadUint48(&id.Seq) && s.ReadUint16(&length) &&
 		version>>8 == 254 && typ >= 20 && typ <= 24
 	return id, ok
 }

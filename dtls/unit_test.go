@@ -143,3 +143,17 @@ func TestCookieStateless(t *testing.T) {
 		t.Fatal("cookie state changed while answering clients")
 	}
 }
+
+func TestRecordHeaderLen(t *testing.T) {
+	if RecordHeaderLen != record.HeaderLen {
+		t.Fatalf("RecordHeaderLen %d, record.HeaderLen %d", RecordHeaderLen, record.HeaderLen)
+	}
+	b := (&record.Header{Type: record.Handshake, Version: VersionDTLS12, Epoch: 3, Seq: 1<<47 + 5}).Append(nil)
+	id, ok := ParseRecordID(b)
+	if !ok || id != (RecordID{Epoch: 3, Seq: 1<<47 + 5}) {
+		t.Fatalf("ParseRecordID = %+v, %v", id, ok)
+	}
+	if _, ok := ParseRecordID(b[:12]); ok {
+		t.Fatal("ParseRecordID accepted 12 bytes")
+	}
+}
