@@ -48,7 +48,7 @@ func (c *Conn) verifyClientCertificates(raw [][]byte) ([]*x509.Certificate, [][]
 func (c *Conn) verifyPeer(raw [][]byte, verify bool, opts x509.VerifyOptions) ([]*x509.Certificate, [][]*x509.Certificate, error) {
 	certs := make([]*x509.Certificate, len(raw))
 	for i, der := range raw {
-		cert, err := x509.ParseCertificate(der)
+		cert, err := c.config.certs().parse(der)
 		if err != nil {
 			return nil, nil, c.sendAlert(AlertBadCertificate, errors.New("dtls: failed to parse the peer's certificate: "+err.Error()))
 		}

@@ -121,6 +121,8 @@ type Config struct {
 
 	cookieOnce sync.Once
 	cookies    *cookieSecrets
+	certOnce   sync.Once
+	certCache  *certCache
 }
 
 func (c *Config) rand() io.Reader {

@@ -3,14 +3,16 @@ package dtls
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
+	"hash"
 	"io"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
 	"github.com/pathdtls/pathdtls/dtls/internal/record"
-	"golang.org/x/crypto/cryptobyte"
 )
 
 // cookieSecrets holds the server's cookie secrets: the current one and the one
@@ -32,61 +34,102 @@ func (c *Config) cookieJar() *cookieSecrets {
 
 // secrets returns the current and (if any) previous secret, rotating first if
 // the current one has outlived the configured lifetime.
-func (s *cookieSecrets) secrets(cfg *Config) (cur []byte, prev []byte, err error) {
+func (s *cookieSecrets) secrets(cfg *Config) (cur, prev [32]byte, hasPrev bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := cfg.now()
 	if s.since.IsZero() || now.Sub(s.since) >= cfg.cookieLifetime() {
 		s.prev, s.hasPrev = s.cur, !s.since.IsZero()
 		if _, err := io.ReadFull(cfg.rand(), s.cur[:]); err != nil {
-			return nil, nil, err
+			return cur, prev, false, err
 		}
 		s.since = now
 	}
-	cur = append(cur, s.cur[:]...)
-	if s.hasPrev {
-		prev = append(prev, s.prev[:]...)
-	}
-	return cur, prev, nil
+	return s.cur, s.prev, s.hasPrev, nil
+}
+
+// cookieMACs keeps HMAC-SHA256 states for cookies, each keyed with the
+// secret it was made for: a state is reset rather than made anew when its
+// secret is still in use, which spares the allocations of a MAC per
+// ClientHello.
+var cookieMACs = sync.Pool{New: func() any { return new(cookieMAC) }}
+
+type cookieMAC struct {
+	key [32]byte
+	mac hash.Hash
+	sum [sha256.Size]byte
 }
 
 // computeCookie returns HMAC-SHA256(secret, client address and port, the
 // ClientHello's version, random, session_id, cipher_suites and
-// compression_methods), as RFC 6347 §4.2.1 suggests.
-func computeCookie(secret []byte, remote net.Addr, ch *handshake.ClientHello) []byte {
-	var b cryptobyte.Builder
-	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes([]byte(remote.String())) })
-	b.AddUint16(ch.Version)
-	b.AddBytes(ch.Random[:])
-	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(ch.SessionID) })
-	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-		for _, s := range ch.CipherSuites {
-			b.AddUint16(s)
-		}
-	})
-	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(ch.CompressionMethods) })
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(b.BytesOrPanic())
-	return mac.Sum(nil)
+// compression_methods), as RFC 6347 §4.2.1 suggests, in out.
+func computeCookie(out *[sha256.Size]byte, secret [32]byte, remote netip.AddrPort, ch *handshake.ClientHello) {
+	m := cookieMACs.Get().(*cookieMAC)
+	defer cookieMACs.Put(m)
+	if m.mac == nil || m.key != secret {
+		m.key, m.mac = secret, hmac.New(sha256.New, secret[:])
+	} else {
+		m.mac.Reset()
+	}
+	var b [2 + 16 + 2 + 32 + 1]byte // lengths fit: the fields are fixed-size or short
+	a := remote.Addr().As16()
+	copy(b[:], a[:])
+	binary.BigEndian.PutUint16(b[16:], remote.Port())
+	binary.BigEndian.PutUint16(b[18:], ch.Version)
+	copy(b[20:], ch.Random[:])
+	b[52] = byte(len(ch.SessionID))
+	m.mac.Write(b[:53])
+	m.mac.Write(ch.SessionID)
+	var n [2]byte
+	binary.BigEndian.PutUint16(n[:], uint16(2*len(ch.CipherSuites)))
+	m.mac.Write(n[:])
+	for _, id := range ch.CipherSuites {
+		binary.BigEndian.PutUint16(n[:], id)
+		m.mac.Write(n[:])
+	}
+	m.mac.Write([]byte{byte(len(ch.CompressionMethods))})
+	m.mac.Write(ch.CompressionMethods)
+	m.mac.Sum(m.sum[:0])
+	*out = m.sum
+}
+
+// A parsedHello is a ClientHello that arrived whole in the first record of a
+// datagram: that record's header, its handshake header, the message and its
+// body, and the rest of the datagram.
+type parsedHello struct {
+	rh   record.Header
+	hh   handshake.Header
+	ch   *handshake.ClientHello
+	body []byte
+	rest []byte
+}
+
+// parseHello parses the ClientHello at the start of datagram.
+func parseHello(datagram []byte) (*parsedHello, bool) {
+	rh, frag, rest, ok := record.Split(datagram)
+	if !ok || rh.Type != record.Handshake || rh.Epoch != 0 {
+		return nil, false
+	}
+	hh, body, _, ok := handshake.ParseFragment(frag)
+	if !ok || hh.Type != handshake.TypeClientHello || hh.FragmentOffset != 0 || hh.FragmentLength != hh.Length {
+		return nil, false
+	}
+	ch := new(handshake.ClientHello)
+	if !ch.Unmarshal(body) {
+		return nil, false
+	}
+	return &parsedHello{rh: rh, hh: hh, ch: ch, body: body, rest: rest}, true
 }
 
 // parseFirstClientHello extracts an epoch-0 ClientHello that arrives whole
 // in the first record of a datagram, with that record's header, its handshake
 // header and its body. Anything else returns ok false.
 func parseFirstClientHello(datagram []byte) (rh record.Header, hh handshake.Header, ch *handshake.ClientHello, body []byte, ok bool) {
-	rh, frag, _, ok := record.Split(datagram)
-	if !ok || rh.Type != record.Handshake || rh.Epoch != 0 {
+	p, ok := parseHello(datagram)
+	if !ok {
 		return rh, hh, nil, nil, false
 	}
-	hh, body, _, ok = handshake.ParseFragment(frag)
-	if !ok || hh.Type != handshake.TypeClientHello || hh.FragmentOffset != 0 || hh.FragmentLength != hh.Length {
-		return rh, hh, nil, nil, false
-	}
-	ch = new(handshake.ClientHello)
-	if !ch.Unmarshal(body) {
-		return rh, hh, nil, nil, false
-	}
-	return rh, hh, ch, body, true
+	return p.rh, p.hh, p.ch, p.body, true
 }
 
 // VerifyClientHello is the stateless first step of a DTLS server (RFC 6347
@@ -101,24 +144,50 @@ func parseFirstClientHello(datagram []byte) (rh record.Header, hh handshake.Head
 //     datagram to send back to remote, and nothing is remembered;
 //   - anything else: neither; drop the datagram.
 func (c *Config) VerifyClientHello(datagram []byte, remote net.Addr) (reply []byte, accept bool) {
-	rh, hh, ch, _, ok := parseFirstClientHello(datagram)
+	p, ok := parseHello(datagram)
 	if !ok {
 		return nil, false
 	}
+	return c.verifyHello(p, addrPortOf(remote))
+}
+
+// verifyHello is VerifyClientHello for a parsed ClientHello.
+func (c *Config) verifyHello(p *parsedHello, remote netip.AddrPort) (reply []byte, accept bool) {
 	if c.InsecureNoCookie {
 		return nil, true
 	}
-	cur, prev, err := c.cookieJar().secrets(c)
+	cur, prev, hasPrev, err := c.cookieJar().secrets(c)
 	if err != nil {
 		return nil, false
 	}
-	if len(ch.Cookie) > 0 {
-		if hmac.Equal(ch.Cookie, computeCookie(cur, remote, ch)) ||
-			(prev != nil && hmac.Equal(ch.Cookie, computeCookie(prev, remote, ch))) {
+	var want [sha256.Size]byte
+	computeCookie(&want, cur, remote, p.ch)
+	if len(p.ch.Cookie) > 0 {
+		ok := hmac.Equal(p.ch.Cookie, want[:])
+		if !ok && hasPrev {
+			var old [sha256.Size]byte
+			computeCookie(&old, prev, remote, p.ch)
+			ok = hmac.Equal(p.ch.Cookie, old[:])
+		}
+		if ok {
 			return nil, true
 		}
 	}
-	return helloVerifyRequest(rh, hh, computeCookie(cur, remote, ch)), false
+	return helloVerifyRequest(p.rh, p.hh, want[:]), false
+}
+
+// addrPortOf returns the IP address and port of a, unmapped; the zero
+// AddrPort if a names none.
+func addrPortOf(a net.Addr) netip.AddrPort {
+	var ap netip.AddrPort
+	switch a := a.(type) {
+	case *net.UDPAddr:
+		ap = a.AddrPort()
+	case nil:
+	default:
+		ap, _ = netip.ParseAddrPort(a.String())
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
 // helloVerifyRequest builds the HelloVerifyRequest datagram answering a

@@ -51,6 +51,28 @@ func (c *Conn) HandleDatagram(b []byte) {
 	c.flushEvents()
 }
 
+// AcceptHello starts the handshake of a Conn made by ServerOn with the
+// ClientHello of v, which a HelloGate of the same Config accepted: it is
+// neither parsed nor verified again. A Verdict that no gate accepted is
+// handled as HandleDatagram handles v.Hello.
+func (c *Conn) AcceptHello(v Verdict) {
+	if v.hello == nil || c.isClient || c.closed.Load() {
+		c.HandleDatagram(v.Hello)
+		return
+	}
+	c.start()
+	c.in.Lock()
+	if hs := c.in.hs; hs != nil && hs.initial != nil && c.in.err == nil {
+		hs.initial = nil
+		if err := hs.server.acceptClientHello(v.hello); err != nil {
+			c.failLocked(err)
+		}
+		c.advanceLocked()
+	}
+	c.in.Unlock()
+	c.flushEvents()
+}
+
 // handleDatagramLocked processes a datagram. c.in is held.
 func (c *Conn) handleDatagramLocked(b []byte) {
 	if c.in.err != nil {
@@ -86,7 +108,9 @@ func (c *Conn) advanceLocked() {
 		if !ok {
 			return
 		}
-		c.config.tracef("received %s (message_seq %d, %d bytes)", m.Type, m.Seq, len(m.Body))
+		if c.config.Trace != nil {
+			c.config.tracef("received %s (message_seq %d, %d bytes)", m.Type, m.Seq, len(m.Body))
+		}
 		hs.addTranscript(m.Type, m.Seq, m.Body)
 		hs.progress()
 		if err := hs.step(m); err != nil {

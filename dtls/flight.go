@@ -74,7 +74,9 @@ func (c *Conn) retransmitLocked(why string) {
 	defer c.out.Unlock()
 	c.out.retransmits++
 	c.stats.retransmissions.Add(1)
-	c.config.tracef("retransmitting (%s)", why)
+	if c.config.Trace != nil {
+		c.config.tracef("retransmitting (%s)", why)
+	}
 	if err := c.transmitFlightLocked(); err != nil {
 		c.failLocked(err)
 		return
@@ -99,14 +101,20 @@ func (c *Conn) transmitFlightLocked() error {
 			return err // the flight cannot be built, or the link is gone
 		case !errors.Is(err, ErrMessageTooLong):
 			c.in.lastErr = err
-			c.config.tracef("flight not sent (%v); the timer will send it again", err)
+			if c.config.Trace != nil {
+				c.config.tracef("flight not sent (%v); the timer will send it again", err)
+			}
 			return nil
 		}
 		if c.link.MaxDatagramSize() >= size {
-			c.config.tracef("path refused a %d-byte datagram; the timer will send the flight again", n)
+			if c.config.Trace != nil {
+				c.config.tracef("path refused a %d-byte datagram; the timer will send the flight again", n)
+			}
 			return nil
 		}
-		c.config.tracef("path refused a %d-byte datagram; re-sending flight at %d", n, c.link.MaxDatagramSize())
+		if c.config.Trace != nil {
+			c.config.tracef("path refused a %d-byte datagram; re-sending flight at %d", n, c.link.MaxDatagramSize())
+		}
 	}
 	return nil
 }
@@ -151,8 +159,10 @@ func (c *Conn) sendFlightAt(size int) (int, error) {
 			c.out.ccsSent = true
 		}
 	}
-	c.config.tracef("sent %s in %d datagram(s) of at most %d bytes: %s",
-		describeFlight(c.out.flight), len(dgrams), size, strings.Join(sizes, "; "))
+	if c.config.Trace != nil {
+		c.config.tracef("sent %s in %d datagram(s) of at most %d bytes: %s",
+			describeFlight(c.out.flight), len(dgrams), size, strings.Join(sizes, "; "))
+	}
 	return 0, nil
 }
 

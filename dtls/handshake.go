@@ -27,6 +27,7 @@ type hsBase struct {
 	// (a server's ClientHello and cookie); step takes each message after.
 	initial func(datagram []byte) error
 	step    func(m fragment.Message) error
+	server  *serverHandshake // the server's state, or nil for a client
 	// old, if set, sees every fragment of a message before
 	// next_receive_seq first, and reports whether it dealt with it (a
 	// client's new HelloVerifyRequest).
@@ -272,5 +273,7 @@ func (hs *hsBase) finish() {
 		c.rq.push(d)
 	}
 	c.in.early = nil
-	c.config.tracef("handshake complete: %s, %s", versionName(hs.vers), hs.suite.name)
+	if c.config.Trace != nil {
+		c.config.tracef("handshake complete: %s, %s", versionName(hs.vers), hs.suite.name)
+	}
 }

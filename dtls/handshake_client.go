@@ -150,7 +150,9 @@ func (hs *clientHandshake) helloVerifyRequest(body []byte) bool {
 	}
 	hs.hvrs++
 	hs.hello.Cookie = hvr.Cookie
-	hs.c.config.tracef("received HelloVerifyRequest with a %d-byte cookie", len(hvr.Cookie))
+	if hs.c.config.Trace != nil {
+		hs.c.config.tracef("received HelloVerifyRequest with a %d-byte cookie", len(hvr.Cookie))
+	}
 	if err := hs.sendClientHello(); err != nil {
 		hs.c.failLocked(err)
 	}
@@ -201,7 +203,9 @@ func (hs *clientHandshake) processServerHello(m fragment.Message) error {
 	c.hb.peerMode = sh.Extensions.Heartbeat
 	c.hb.Unlock()
 	hs.setVersion(sh.Version)
-	c.config.tracef("negotiated %s with %s", versionName(sh.Version), s.name)
+	if c.config.Trace != nil {
+		c.config.tracef("negotiated %s with %s", versionName(sh.Version), s.name)
+	}
 	return nil
 }
 

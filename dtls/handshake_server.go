@@ -13,7 +13,6 @@ import (
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
-	"github.com/pathdtls/pathdtls/dtls/internal/record"
 )
 
 // serverHandshake is the state of one server handshake (RFC 6347 §4.2.4,
@@ -42,7 +41,7 @@ type serverHandshake struct {
 func newServerHandshake(c *Conn, now time.Time) *serverHandshake {
 	hs := &serverHandshake{}
 	hs.init(c, now)
-	hs.initial = hs.clientHelloDatagram
+	hs.initial, hs.server = hs.clientHelloDatagram, hs
 	return hs
 }
 
@@ -55,10 +54,12 @@ func (hs *serverHandshake) clientHelloDatagram(d []byte) error {
 	if hs.gate == nil {
 		hs.gate = NewHelloGate(c.config, 1)
 	}
-	v := hs.gate.Check(d, c.link.RemoteAddr())
+	v := hs.gate.Check(d, addrPortOf(c.link.RemoteAddr()))
 	reply, ok := v.Reply, v.Accept
 	if reply != nil {
-		c.config.tracef("sent HelloVerifyRequest (%d bytes)", len(reply))
+		if c.config.Trace != nil {
+			c.config.tracef("sent HelloVerifyRequest (%d bytes)", len(reply))
+		}
 		id, _ := ParseRecordID(reply)
 		c.out.Lock()
 		_ = c.link.WriteDatagram(reply, id) // never retransmitted; the client's timer covers loss
@@ -66,12 +67,14 @@ func (hs *serverHandshake) clientHelloDatagram(d []byte) error {
 	}
 	if !ok {
 		if reply == nil {
-			c.config.tracef("dropped a datagram that is no ClientHello, or a fragment of one (%d bytes)", len(d))
+			if c.config.Trace != nil {
+				c.config.tracef("dropped a datagram that is no ClientHello, or a fragment of one (%d bytes)", len(d))
+			}
 		}
 		return nil
 	}
 	hs.initial, hs.gate = nil, nil
-	return hs.acceptClientHello(v.Hello)
+	return hs.acceptClientHello(v.hello)
 }
 
 // acceptClientHello starts the handshake state from a verified ClientHello:
@@ -80,13 +83,10 @@ func (hs *serverHandshake) clientHelloDatagram(d []byte) error {
 // HelloVerifyRequest may already have used the numbers below it
 // (RFC 6347 §4.2.1). Flight 4 goes out, and the rest of the datagram is
 // processed as usual.
-func (hs *serverHandshake) acceptClientHello(d []byte) error {
+func (hs *serverHandshake) acceptClientHello(p *parsedHello) error {
 	c := hs.c
-	rh, hh, ch, body, ok := parseFirstClientHello(d)
-	if !ok {
-		return errors.New("dtls: internal error: verified ClientHello did not parse")
-	}
-	hs.ch = ch
+	rh, hh, body := p.rh, p.hh, p.body
+	hs.ch = p.ch
 	c.out.Lock()
 	c.out.cur.seq = max(c.out.cur.seq, rh.Seq)
 	c.out.Unlock()
@@ -94,7 +94,9 @@ func (hs *serverHandshake) acceptClientHello(d []byte) error {
 	hs.sendSeq = hh.MessageSeq
 	hs.addTranscript(handshake.TypeClientHello, hh.MessageSeq, body)
 	hs.progress()
-	c.config.tracef("received ClientHello (message_seq %d, %d bytes)", hh.MessageSeq, len(body))
+	if c.config.Trace != nil {
+		c.config.tracef("received ClientHello (message_seq %d, %d bytes)", hh.MessageSeq, len(body))
+	}
 	if err := hs.negotiate(); err != nil {
 		return err
 	}
@@ -107,8 +109,7 @@ func (hs *serverHandshake) acceptClientHello(d []byte) error {
 		hs.step = hs.clientCertificate
 		c.in.reasm.SetLimits(clientCertLimits)
 	}
-	_, _, rest, _ := record.Split(d)
-	c.handleRecords(rest)
+	c.handleRecords(p.rest)
 	return nil
 }
 
@@ -145,7 +146,9 @@ func (hs *serverHandshake) negotiate() error {
 		return c.sendAlert(AlertHandshakeFailure, errNoEMS)
 	}
 	hs.setVersion(hs.vers)
-	c.config.tracef("negotiated %s with %s", versionName(hs.vers), hs.suite.name)
+	if c.config.Trace != nil {
+		c.config.tracef("negotiated %s with %s", versionName(hs.vers), hs.suite.name)
+	}
 	return nil
 }
 
@@ -187,7 +190,7 @@ func (hs *serverHandshake) sendServerFlight() error {
 	}
 	items := []fragment.Out{hs.message(0, handshake.TypeServerHello, body)}
 	if hs.suite.kx != kxPSK {
-		if body, err = (&handshake.Certificate{Certificates: hs.cert.Certificate}).Marshal(); err != nil {
+		if body, err = hs.c.config.certs().body(hs.cert); err != nil {
 			return err
 		}
 		items = append(items, hs.message(0, handshake.TypeCertificate, body))

@@ -1,7 +1,7 @@
 package dtls
 
 import (
-	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 
@@ -41,11 +41,11 @@ type HelloGate struct {
 
 // A helloSlot reassembles one fragmented ClientHello.
 type helloSlot struct {
-	remote  string // the sender, as net.Addr.String gives it; "" if free
-	used    uint64 // the gate's clock when last used
-	seq     uint16 // message_seq
-	version uint16 // of the record
-	recSeq  uint64 // the highest record sequence number seen
+	remote  netip.AddrPort // the sender; the zero AddrPort if free
+	used    uint64         // the gate's clock when last used
+	seq     uint16         // message_seq
+	version uint16         // of the record
+	recSeq  uint64         // the highest record sequence number seen
 	length  int
 	body    []byte
 	have    fragment.Coverage
@@ -82,6 +82,8 @@ type Verdict struct {
 	// Random is the ClientHello's random, which tells a new ClientHello
 	// from a retransmitted one (RFC 6347 §4.2.8).
 	Random [32]byte
+
+	hello *parsedHello // Hello, parsed, when Accept
 }
 
 // Stats returns the gate's counters.
@@ -92,24 +94,27 @@ func (g *HelloGate) Stats() HelloGateStats {
 // Check looks at a datagram from remote that belongs to no association, or
 // that looks like a new ClientHello to one that exists. Anything that is
 // neither a ClientHello nor a fragment of one gets the zero Verdict: drop
-// it.
-func (g *HelloGate) Check(datagram []byte, remote net.Addr) Verdict {
+// it. The ClientHello is parsed once, and its cookie checked once: a Conn
+// made by ServerOn starts from an accepted Verdict without doing either
+// again (Conn.AcceptHello).
+func (g *HelloGate) Check(datagram []byte, remote netip.AddrPort) Verdict {
+	remote = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())
 	hello := datagram
-	if _, _, ch, _, ok := parseFirstClientHello(datagram); !ok {
-		if hello = g.fragment(datagram, remote.String()); hello == nil {
+	p, ok := parseHello(hello)
+	if !ok {
+		if hello = g.fragment(datagram, remote); hello == nil {
 			return Verdict{}
 		}
-	} else if g.config.InsecureNoCookie || len(ch.Cookie) > 0 {
-		g.forget(remote.String()) // a whole one supersedes a partial one
+		if p, ok = parseHello(hello); !ok {
+			return Verdict{}
+		}
+	} else if g.config.InsecureNoCookie || len(p.ch.Cookie) > 0 {
+		g.forget(remote) // a whole one supersedes a partial one
 	}
-	_, _, ch, _, ok := parseFirstClientHello(hello)
-	if !ok {
-		return Verdict{}
-	}
-	reply, accept := g.config.VerifyClientHello(hello, remote)
-	v := Verdict{Reply: reply, Accept: accept, Random: ch.Random}
+	reply, accept := g.config.verifyHello(p, remote)
+	v := Verdict{Reply: reply, Accept: accept, Random: p.ch.Random}
 	if accept {
-		v.Hello = hello
+		v.Hello, v.hello = hello, p
 	}
 	return v
 }
@@ -127,7 +132,7 @@ func IsClientHello(datagram []byte) bool {
 // fragment takes the ClientHello fragments in datagram's records into
 // remote's slot, and returns the reassembled ClientHello as a datagram once
 // it is complete, else nil.
-func (g *HelloGate) fragment(datagram []byte, remote string) []byte {
+func (g *HelloGate) fragment(datagram []byte, remote netip.AddrPort) []byte {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for d := datagram; len(d) > 0; {
@@ -151,7 +156,7 @@ func (g *HelloGate) fragment(datagram []byte, remote string) []byte {
 }
 
 // addLocked adds one fragment to remote's slot. g.mu is held.
-func (g *HelloGate) addLocked(remote string, rh record.Header, hh handshake.Header, f []byte) []byte {
+func (g *HelloGate) addLocked(remote netip.AddrPort, rh record.Header, hh handshake.Header, f []byte) []byte {
 	n := int(hh.Length)
 	if n > MaxFragmentedHello || uint64(hh.FragmentOffset)+uint64(len(f)) > uint64(n) {
 		return nil
@@ -174,7 +179,7 @@ func (g *HelloGate) addLocked(remote string, rh record.Header, hh handshake.Head
 // slotLocked returns remote's slot for a ClientHello of message_seq seq and
 // n bytes, starting it over if it held another, or taking the slot used
 // longest ago. g.mu is held.
-func (g *HelloGate) slotLocked(remote string, seq uint16, n int) *helloSlot {
+func (g *HelloGate) slotLocked(remote netip.AddrPort, seq uint16, n int) *helloSlot {
 	g.clock++
 	var s *helloSlot
 	for i := range g.slots {
@@ -183,12 +188,12 @@ func (g *HelloGate) slotLocked(remote string, seq uint16, n int) *helloSlot {
 			s = c
 			break
 		}
-		if s == nil || c.remote == "" || (s.remote != "" && c.used < s.used) {
+		if s == nil || !c.remote.IsValid() || (s.remote.IsValid() && c.used < s.used) {
 			s = c
 		}
 	}
 	if s.remote != remote || s.seq != seq || s.length != n {
-		if s.remote != "" && s.remote != remote {
+		if s.remote.IsValid() && s.remote != remote {
 			g.evicted.Add(1)
 		}
 		if cap(s.body) < MaxFragmentedHello {
@@ -203,7 +208,7 @@ func (g *HelloGate) slotLocked(remote string, seq uint16, n int) *helloSlot {
 }
 
 // forget frees remote's slot, if it has one.
-func (g *HelloGate) forget(remote string) {
+func (g *HelloGate) forget(remote netip.AddrPort) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for i := range g.slots {

@@ -2,7 +2,7 @@ package dtls
 
 import (
 	"bytes"
-	"net"
+	"net/netip"
 	"runtime"
 	"testing"
 
@@ -39,7 +39,7 @@ func splitHello(t testing.TB, datagram []byte, n int) [][]byte {
 func TestHelloGateReassembles(t *testing.T) {
 	cfg := &Config{}
 	g := NewHelloGate(cfg, 4)
-	addr := &net.UDPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 5000}
+	addr := netip.MustParseAddrPort("192.0.2.1:5000")
 	parts := splitHello(t, clientHelloDatagram(t, nil, 1), 20)
 	if len(parts) < 3 {
 		t.Fatalf("%d fragments", len(parts))
@@ -81,7 +81,7 @@ func TestHelloGateFloodBounded(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	for i := range 100000 {
-		addr := &net.UDPAddr{IP: net.IPv4(198, 18, byte(i>>8), byte(i)), Port: 1000 + i%50000}
+		addr := netip.AddrPortFrom(netip.AddrFrom4([4]byte{198, 18, byte(i >> 8), byte(i)}), uint16(1000+i%50000))
 		if v := g.Check(first, addr); v.Reply != nil || v.Accept {
 			t.Fatal("a fragment alone got an answer")
 		}
@@ -94,7 +94,7 @@ func TestHelloGateFloodBounded(t *testing.T) {
 	if st := g.Stats(); st.Evicted < 100000-16 {
 		t.Errorf("stats %+v: want the oldest evicted", st)
 	}
-	if v := g.Check(clientHelloDatagram(t, nil, 2), &net.UDPAddr{Port: 1}); v.Reply == nil {
+	if v := g.Check(clientHelloDatagram(t, nil, 2), netip.AddrPortFrom(netip.IPv4Unspecified(), 1)); v.Reply == nil {
 		t.Fatal("a whole ClientHello went unanswered during the flood")
 	}
 }
@@ -110,7 +110,7 @@ func FuzzHelloGate(f *testing.F) {
 	f.Add([]byte{22, 254, 253, 0, 0, 0, 0, 0, 0, 0, 1, 0, 12, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}, uint8(2))
 	g := NewHelloGate(&Config{InsecureNoCookie: true}, 2)
 	f.Fuzz(func(t *testing.T, d []byte, from uint8) {
-		v := g.Check(d, &net.UDPAddr{Port: int(from % 4)})
+		v := g.Check(d, netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(from%4)))
 		if v.Accept {
 			if _, _, _, _, ok := parseFirstClientHello(v.Hello); !ok {
 				t.Fatal("accepted a ClientHello that does not parse")

@@ -1,6 +1,7 @@
 package dtls
 
 import (
+	"crypto"
 	"crypto/sha256"
 	"hash"
 	"slices"
@@ -109,7 +110,7 @@ func (s *cipherSuite) prf(v uint16) prf.Func {
 	if v == VersionDTLS10 {
 		return prf.PRF10
 	}
-	return prf.PRF12(sha256.New)
+	return prf.PRF12(crypto.SHA256)
 }
 
 // transcriptHash hashes the handshake messages for Finished and for the

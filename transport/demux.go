@@ -96,7 +96,7 @@ func (l *Listener) dispatch(d []byte, from netip.AddrPort) {
 		return
 	}
 	if dtls.IsClientHello(d) {
-		v := l.gate.Check(d, net.UDPAddrFromAddrPort(from))
+		v := l.gate.Check(d, from)
 		if v.Reply != nil || (v.Accept && v.Random != a.random) {
 			l.answer(v, d, from, a)
 			return
@@ -108,7 +108,7 @@ func (l *Listener) dispatch(d []byte, from netip.AddrPort) {
 // admit runs the stateless cookie exchange for a datagram from a sender
 // without an association (RFC 6347 §4.2.1).
 func (l *Listener) admit(d []byte, from netip.AddrPort, old *serverAssoc) {
-	v := l.gate.Check(d, net.UDPAddrFromAddrPort(from))
+	v := l.gate.Check(d, from)
 	if v.Reply == nil && !v.Accept {
 		if dtls.IsClientHello(d) {
 			l.tracef("holding a fragment of a ClientHello from %s (%d bytes)", from, len(d))
@@ -162,7 +162,7 @@ func (l *Listener) newAssociation(v dtls.Verdict, from netip.AddrPort) {
 		_ = victim.conn.Close()
 	}
 	l.stats.created.Add(1)
-	a.conn.HandleDatagram(v.Hello)
+	a.conn.AcceptHello(v)
 }
 
 // makeAssociation builds the association of a new peer.

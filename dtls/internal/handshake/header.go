@@ -79,15 +79,18 @@ type Header struct {
 // slice. Only the low 24 bits of Length, FragmentOffset and FragmentLength
 // are written; callers keep them below 1<<24.
 func (h *Header) Append(b []byte) []byte {
-	bb := cryptobyte.NewBuilder(b)
-	bb.AddUint8(uint8(h.Type))
-	bb.AddUint24(h.Length)
-	bb.AddUint16(h.MessageSeq)
-	bb.AddUint24(h.FragmentOffset)
-	bb.AddUint24(h.FragmentLength)
-	// Fixed-width fields open no length prefix, so Bytes cannot fail.
-	out, _ := bb.Bytes()
-	return out
+	// Fixed widths: plain appends, which allocate nothing when b has room
+	// (a cryptobyte.Builder would escape to the heap on every fragment).
+	b = append(b, uint8(h.Type))
+	b = appendUint24(b, h.Length)
+	b = append(b, byte(h.MessageSeq>>8), byte(h.MessageSeq))
+	b = appendUint24(b, h.FragmentOffset)
+	return appendUint24(b, h.FragmentLength)
+}
+
+// appendUint24 appends the low 24 bits of v, big-endian.
+func appendUint24(b []byte, v uint32) []byte {
+	return append(b, byte(v>>16), byte(v>>8), byte(v))
 }
 
 // ParseFragment splits the first handshake fragment off b (a record's

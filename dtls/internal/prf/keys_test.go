@@ -2,8 +2,7 @@ package prf
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/sha512"
+	"crypto"
 	"testing"
 )
 
@@ -51,7 +50,7 @@ var kdfTests = []struct {
 	},
 	{
 		name:     "SHA256",
-		prf:      PRF12(sha256.New),
+		prf:      PRF12(crypto.SHA256),
 		master:   "08e33c90f00400a33db84f551dfe01a2cef6f65aef6b810b3bd6ed2e3e550a2aa8bd3eff7c5f48fc05b5212a4a7216be",
 		extended: "e801fe6e82714ff9fef137fe1b0d938834a53b69f6dac460572c86157db3bf6452e3e0862c3ab3014feb73007a353141",
 		keyBlock: "1ed8c9f4582ee10831ff593a3084704703fac3fa1d9c2f9600ab92f1ee8841691c017cd45c223bcca48750d3392362cb3d4a3a2217b2541237c313959963d60ac63f80fdad41604a62fb187b92b4b4481e19f571ea9edede56e05a89e3a1ed13048cb6122c084a0d",
@@ -60,7 +59,7 @@ var kdfTests = []struct {
 	},
 	{
 		name:     "SHA384",
-		prf:      PRF12(sha512.New384),
+		prf:      PRF12(crypto.SHA384),
 		master:   "a2b1f7bb6f5396daa72d8d73317da220b2a37d1eb74e95c3e0383b43de595d55c7cf8c7c9cfcbca3c244a6e43f5b7146",
 		extended: "33d1c51de49fb1eaf2b752b86a194dfad1d0314f0a76024053809b5f270d7e1034ad0a62cd8e729b35060307a2f9761f",
 		keyBlock: "912624da0aa0f29ae35780422d9355af3103913af495716c64370ec3267f9b156d371a432689bc2e83a9741a7cc25f130a957ef437b4a82a7749d86a8180ce7cc869e6f028047f36bcbfafb3c890c8f441c39b29b72f314efcfc256731b31db124f7ade3acfc4e3b",
@@ -97,7 +96,7 @@ func check(t *testing.T, what string, got []byte, want string) {
 func TestKeyBlockLengths(t *testing.T) {
 	master := mustHex(t, kdfTests[1].master)
 	for _, n := range []int{-1, 0, 1, 40, 72, 104, 136} {
-		got := KeyBlock(PRF12(sha256.New), master, nil, nil, n)
+		got := KeyBlock(PRF12(crypto.SHA256), master, nil, nil, n)
 		if len(got) != max(n, 0) {
 			t.Errorf("KeyBlock(n=%d) returned %d bytes", n, len(got))
 		}

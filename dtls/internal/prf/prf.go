@@ -5,10 +5,11 @@
 package prf
 
 import (
-	"crypto/hmac"
-	"crypto/md5"
-	"crypto/sha1"
-	"hash"
+	"crypto"
+	_ "crypto/md5" // the hashes of the PRFs, for crypto.Hash.New
+	_ "crypto/sha1"
+	_ "crypto/sha256"
+	_ "crypto/sha512"
 )
 
 // Func is a TLS pseudo-random function: it fills result from secret, label
@@ -23,9 +24,14 @@ func PRF10(result, secret, label, seed []byte) {
 	half := (len(secret) + 1) / 2
 	s1, s2 := secret[:half], secret[len(secret)-half:]
 
-	pHash(result, s1, label, seed, md5.New)
-	tmp := make([]byte, len(result))
-	pHash(tmp, s2, label, seed, sha1.New)
+	pHash(result, s1, label, seed, crypto.MD5)
+	var buf [128]byte
+	tmp := buf[:0]
+	if len(result) > len(buf) {
+		tmp = make([]byte, 0, len(result))
+	}
+	tmp = tmp[:len(result)]
+	pHash(tmp, s2, label, seed, crypto.SHA1)
 	for i, b := range tmp {
 		result[i] ^= b
 	}
@@ -34,10 +40,22 @@ func PRF10(result, secret, label, seed []byte) {
 // PRF12 returns the pseudo-random function of TLS 1.2, which DTLS 1.2 uses:
 // P_hash with the cipher suite's PRF hash h, SHA-256 unless the suite says
 // otherwise (RFC 5246, Section 5).
-func PRF12(h func() hash.Hash) Func {
-	return func(result, secret, label, seed []byte) {
-		pHash(result, secret, label, seed, h)
+func PRF12(h crypto.Hash) Func {
+	switch h {
+	case crypto.SHA256:
+		return prf12SHA256
+	case crypto.SHA384:
+		return prf12SHA384
 	}
+	return func(result, secret, label, seed []byte) { pHash(result, secret, label, seed, h) }
+}
+
+func prf12SHA256(result, secret, label, seed []byte) {
+	pHash(result, secret, label, seed, crypto.SHA256)
+}
+
+func prf12SHA384(result, secret, label, seed []byte) {
+	pHash(result, secret, label, seed, crypto.SHA384)
 }
 
 // pHash fills result with the data expansion function P_hash of RFC 5246,
@@ -47,23 +65,24 @@ func PRF12(h func() hash.Hash) Func {
 //	                       HMAC_hash(secret, A(2) + seed) + ...
 //	A(0) = seed
 //	A(i) = HMAC_hash(secret, A(i-1))
-func pHash(result, secret, label, seed []byte, h func() hash.Hash) {
-	mac := hmac.New(h, secret)
-	mac.Write(label)
-	mac.Write(seed)
-	a := mac.Sum(nil) // A(1)
-	block := make([]byte, 0, mac.Size())
+func pHash(result, secret, label, seed []byte, h crypto.Hash) {
+	m := getMAC(h, secret)
+	defer putMAC(h, m)
+	var abuf, bbuf [64]byte
+	m.reset()
+	m.write(label)
+	m.write(seed)
+	a := m.sum(abuf[:0]) // A(1)
 	for len(result) > 0 {
-		mac.Reset()
-		mac.Write(a)
-		mac.Write(label)
-		mac.Write(seed)
-		block = mac.Sum(block[:0])
-		n := copy(result, block)
+		m.reset()
+		m.write(a)
+		m.write(label)
+		m.write(seed)
+		n := copy(result, m.sum(bbuf[:0]))
 		result = result[n:]
 
-		mac.Reset()
-		mac.Write(a)
-		a = mac.Sum(a[:0]) // A(i+1)
+		m.reset()
+		m.write(a)
+		a = m.sum(a[:0]) // A(i+1)
 	}
 }

@@ -2,8 +2,7 @@ package prf
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/sha512"
+	"crypto"
 	"encoding/hex"
 	"testing"
 )
@@ -63,7 +62,7 @@ var prfTests = []struct {
 		// openssl kdf -keylen 100 -kdfopt digest:SHA256 -kdfopt hexsecret:<secret>
 		//   -kdfopt hexseed:74657374206c6162656c<seed> TLS1-PRF
 		name:   "SHA256/48-byte secret/100 bytes",
-		prf:    PRF12(sha256.New),
+		prf:    PRF12(crypto.SHA256),
 		secret: "0c6176102ad861eadca75f2faf1b8346fafb7506cf89ae6b505cd15b3afc4ab09319512c0192dc9175cb4556ebb8bf2e",
 		label:  "test label",
 		seed:   "f1fa8cd6a1aa94918f5ce126e89d6d6bfba5f7fd2af55eb06ecf1603b8dcf158ec8b58739488585ef8fd3ba8771a408bae6b248671c6a927b18ceae4f9586624",
@@ -73,7 +72,7 @@ var prfTests = []struct {
 		// openssl kdf -keylen 13 -kdfopt digest:SHA256 -kdfopt hexsecret:<secret>
 		//   -kdfopt hexseed:6b657920657870616e73696f6e<seed> TLS1-PRF
 		name:   "SHA256/13-byte secret/13 bytes",
-		prf:    PRF12(sha256.New),
+		prf:    PRF12(crypto.SHA256),
 		secret: "f8f5c0b8ab2a8957bda5a366c9",
 		label:  "key expansion",
 		seed:   "d5e4f9c93e4f3ea90834022ea180c87336b127a801e9f5997f059b777e18cfaa",
@@ -83,7 +82,7 @@ var prfTests = []struct {
 		// openssl kdf -keylen 64 -kdfopt digest:SHA256 -kdfopt hexsecret:01
 		//   -kdfopt hexseed:78 TLS1-PRF
 		name:   "SHA256/1-byte secret/empty seed",
-		prf:    PRF12(sha256.New),
+		prf:    PRF12(crypto.SHA256),
 		secret: "01",
 		label:  "x",
 		want:   "124b86669dde1954da6d4727b32db88ecc553577d76206a01dc51c84e1a11106a43d06e9c5fc5348d6057397ae984bdde571830a1c492ecd58845cef6e7a30af",
@@ -92,7 +91,7 @@ var prfTests = []struct {
 		// openssl kdf -keylen 100 -kdfopt digest:SHA384 -kdfopt hexsecret:<secret>
 		//   -kdfopt hexseed:74657374206c6162656c<seed> TLS1-PRF
 		name:   "SHA384/48-byte secret/100 bytes",
-		prf:    PRF12(sha512.New384),
+		prf:    PRF12(crypto.SHA384),
 		secret: "0c6176102ad861eadca75f2faf1b8346fafb7506cf89ae6b505cd15b3afc4ab09319512c0192dc9175cb4556ebb8bf2e",
 		label:  "test label",
 		seed:   "f1fa8cd6a1aa94918f5ce126e89d6d6bfba5f7fd2af55eb06ecf1603b8dcf158ec8b58739488585ef8fd3ba8771a408bae6b248671c6a927b18ceae4f9586624",
@@ -102,7 +101,7 @@ var prfTests = []struct {
 		// openssl kdf -keylen 13 -kdfopt digest:SHA384 -kdfopt hexsecret:<secret>
 		//   -kdfopt hexseed:6b657920657870616e73696f6e<seed> TLS1-PRF
 		name:   "SHA384/13-byte secret/13 bytes",
-		prf:    PRF12(sha512.New384),
+		prf:    PRF12(crypto.SHA384),
 		secret: "f8f5c0b8ab2a8957bda5a366c9",
 		label:  "key expansion",
 		seed:   "d5e4f9c93e4f3ea90834022ea180c87336b127a801e9f5997f059b777e18cfaa",
@@ -112,7 +111,7 @@ var prfTests = []struct {
 		// openssl kdf -keylen 64 -kdfopt digest:SHA384 -kdfopt hexsecret:01
 		//   -kdfopt hexseed:78 TLS1-PRF
 		name:   "SHA384/1-byte secret/empty seed",
-		prf:    PRF12(sha512.New384),
+		prf:    PRF12(crypto.SHA384),
 		secret: "01",
 		label:  "x",
 		want:   "b217668788c294142592cc2b818077184004f2e1c79b0f181e3d76095c1471aad6a295ebf497650163df8af17f59f7201c70d3608fc90a8aa619951521f994f9",
@@ -155,7 +154,7 @@ func TestPRFPrefix(t *testing.T) {
 // TestPRFEmptySecret checks that an empty secret, which no cipher suite
 // produces, is still handled as the RFC defines it and does not panic.
 func TestPRFEmptySecret(t *testing.T) {
-	for _, prf := range []Func{PRF10, PRF12(sha256.New)} {
+	for _, prf := range []Func{PRF10, PRF12(crypto.SHA256)} {
 		out := make([]byte, 40)
 		prf(out, nil, []byte("label"), []byte("seed"))
 		if bytes.Equal(out, make([]byte, len(out))) {

@@ -3,8 +3,8 @@ package record
 import (
 	"bufio"
 	"bytes"
+	"crypto"
 	"crypto/aes"
-	"crypto/sha256"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -50,7 +50,7 @@ func readCapture(t testing.TB, path string) *capture {
 		switch {
 		case len(words) == 0 || strings.HasPrefix(words[0], "#"):
 		case words[0] == "prf" && words[1] == "sha256":
-			c.prf = prf.PRF12(sha256.New)
+			c.prf = prf.PRF12(crypto.SHA256)
 		case words[0] == "prf" && words[1] == "md5sha1":
 			c.prf = prf.PRF10
 		case words[0] == "suite":
