@@ -58,8 +58,13 @@ type span struct {
 	from, to int // the body, without the header
 }
 
+// transcriptCap is the room a transcript starts with: a handshake with a
+// certificate of ordinary size fits, so it grows rarely.
+const transcriptCap = 2048
+
 func (hs *hsBase) init(c *Conn, now time.Time) {
 	hs.c, hs.started = c, now
+	hs.transcript = make([]byte, 0, transcriptCap)
 	hs.timer = newRetransmitTimer(c.config.retransmitTimeout())
 	if d := c.config.handshakeTimeout(); d > 0 {
 		hs.deadline = now.Add(d)

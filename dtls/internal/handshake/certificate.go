@@ -36,13 +36,13 @@ func (m *Certificate) Marshal() ([]byte, error) {
 	if err := checkLen("Certificate certificate_list", total, 0, 1<<24-1); err != nil {
 		return nil, err
 	}
-	var b cryptobyte.Builder
-	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
-		for _, c := range m.Certificates {
-			addOpaque24(b, c)
-		}
-	})
-	return build(&b)
+	a := newAppender(3 + total)
+	at := a.begin(3)
+	for _, c := range m.Certificates {
+		a.opaque24(c)
+	}
+	a.end(at, 3)
+	return a.result()
 }
 
 // Unmarshal parses a Certificate body into m and reports whether it is well

@@ -37,17 +37,17 @@ func (m *CertificateRequest) Marshal(tls12 bool) ([]byte, error) {
 	if err := m.check(tls12); err != nil {
 		return nil, err
 	}
-	var b cryptobyte.Builder
-	addOpaque8(&b, m.CertificateTypes)
+	a := newAppender(64)
+	a.opaque8(m.CertificateTypes)
 	if tls12 {
-		addUint16List(&b, m.SignatureAlgorithms)
+		a.uint16List(m.SignatureAlgorithms)
 	}
-	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-		for _, dn := range m.Authorities {
-			addOpaque16(b, dn)
-		}
-	})
-	return build(&b)
+	at := a.begin(2)
+	for _, dn := range m.Authorities {
+		a.opaque16(dn)
+	}
+	a.end(at, 2)
+	return a.result()
 }
 
 // check reports whether m can be encoded.

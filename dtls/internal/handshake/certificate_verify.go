@@ -30,12 +30,12 @@ func (m *CertificateVerify) Marshal(tls12 bool) ([]byte, error) {
 	if err := checkLen("CertificateVerify signature", len(m.Signature), 0, 1<<16-1); err != nil {
 		return nil, err
 	}
-	var b cryptobyte.Builder
+	a := newAppender(4 + len(m.Signature))
 	if tls12 {
-		b.AddUint16(m.SigAlg)
+		a.u16(m.SigAlg)
 	}
-	addOpaque16(&b, m.Signature)
-	return build(&b)
+	a.opaque16(m.Signature)
+	return a.result()
 }
 
 // Unmarshal parses a body for DTLS 1.2 if tls12 is true and for DTLS 1.0

@@ -54,15 +54,15 @@ func (m *ClientHello) Marshal() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b cryptobyte.Builder
-	b.AddUint16(m.Version)
-	b.AddBytes(m.Random[:])
-	addOpaque8(&b, m.SessionID)
-	addOpaque8(&b, m.Cookie)
-	addUint16List(&b, m.CipherSuites)
-	addOpaque8(&b, m.CompressionMethods)
-	m.Extensions.marshal(&b)
-	return build(&b)
+	a := newAppender(256)
+	a.u16(m.Version)
+	a.bytes(m.Random[:])
+	a.opaque8(m.SessionID)
+	a.opaque8(m.Cookie)
+	a.uint16List(m.CipherSuites)
+	a.opaque8(m.CompressionMethods)
+	m.Extensions.marshal(&a)
+	return a.result()
 }
 
 // Unmarshal parses a ClientHello body into m and reports whether it is well

@@ -31,9 +31,9 @@ func (m *ClientKeyExchangeECDHE) Marshal() ([]byte, error) {
 	if err := checkLen("ClientKeyExchange point", len(m.PublicKey), 1, 1<<8-1); err != nil {
 		return nil, err
 	}
-	var b cryptobyte.Builder
-	addOpaque8(&b, m.PublicKey)
-	return build(&b)
+	a := newAppender(1 + len(m.PublicKey))
+	a.opaque8(m.PublicKey)
+	return a.result()
 }
 
 // Unmarshal parses a body into m and reports whether it is well formed,
@@ -65,9 +65,9 @@ func (m *ClientKeyExchangePSK) Marshal() ([]byte, error) {
 	if err := checkLen("ClientKeyExchange psk_identity", len(m.Identity), 0, 1<<16-1); err != nil {
 		return nil, err
 	}
-	var b cryptobyte.Builder
-	addOpaque16(&b, m.Identity)
-	return build(&b)
+	a := newAppender(2 + len(m.Identity))
+	a.opaque16(m.Identity)
+	return a.result()
 }
 
 // Unmarshal parses a body into m and reports whether it is well formed,

@@ -114,61 +114,71 @@ func (e *Extensions) empty() bool {
 		!e.ExtendedMasterSecret && !e.SecureRenegotiation
 }
 
-// marshal appends the extensions block to b, in extension type order, or
+// marshal appends the extensions block to a, in extension type order, or
 // nothing if e is empty. The caller has checked e.
-func (e *Extensions) marshal(b *cryptobyte.Builder) {
+func (e *Extensions) marshal(a *appender) {
 	if e.empty() {
 		return
 	}
-	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-		if e.ServerName != "" || e.ServerNameAck {
-			addExtension(b, extServerName, e.marshalServerName)
-		}
-		if len(e.SupportedGroups) > 0 {
-			addExtension(b, extSupportedGroups, func(b *cryptobyte.Builder) {
-				addUint16List(b, e.SupportedGroups)
-			})
-		}
-		if len(e.PointFormats) > 0 {
-			addExtension(b, extECPointFormats, func(b *cryptobyte.Builder) {
-				addOpaque8(b, e.PointFormats)
-			})
-		}
-		if len(e.SignatureAlgorithms) > 0 {
-			addExtension(b, extSignatureAlgorithms, func(b *cryptobyte.Builder) {
-				addUint16List(b, e.SignatureAlgorithms)
-			})
-		}
-		if e.Heartbeat != 0 {
-			addExtension(b, extHeartbeat, func(b *cryptobyte.Builder) { b.AddUint8(e.Heartbeat) })
-		}
-		if e.ExtendedMasterSecret {
-			addExtension(b, extExtendedMasterSecret, func(*cryptobyte.Builder) {})
-		}
-		if e.SecureRenegotiation {
-			addExtension(b, extRenegotiationInfo, func(b *cryptobyte.Builder) {
-				addOpaque8(b, e.RenegotiationInfo)
-			})
-		}
-	})
+	block := a.begin(2)
+	if e.ServerName != "" || e.ServerNameAck {
+		at := beginExtension(a, extServerName)
+		e.marshalServerName(a)
+		a.end(at, 2)
+	}
+	if len(e.SupportedGroups) > 0 {
+		at := beginExtension(a, extSupportedGroups)
+		a.uint16List(e.SupportedGroups)
+		a.end(at, 2)
+	}
+	if len(e.PointFormats) > 0 {
+		at := beginExtension(a, extECPointFormats)
+		a.opaque8(e.PointFormats)
+		a.end(at, 2)
+	}
+	if len(e.SignatureAlgorithms) > 0 {
+		at := beginExtension(a, extSignatureAlgorithms)
+		a.uint16List(e.SignatureAlgorithms)
+		a.end(at, 2)
+	}
+	e.marshalFlags(a)
+	a.end(block, 2)
 }
 
-// addExtension appends one Extension whose extension_data body writes.
-func addExtension(b *cryptobyte.Builder, typ uint16, body cryptobyte.BuilderContinuation) {
-	b.AddUint16(typ)
-	b.AddUint16LengthPrefixed(body)
+// marshalFlags appends the extensions that carry a flag or a short value.
+func (e *Extensions) marshalFlags(a *appender) {
+	if e.Heartbeat != 0 {
+		at := beginExtension(a, extHeartbeat)
+		a.u8(e.Heartbeat)
+		a.end(at, 2)
+	}
+	if e.ExtendedMasterSecret {
+		a.end(beginExtension(a, extExtendedMasterSecret), 2)
+	}
+	if e.SecureRenegotiation {
+		at := beginExtension(a, extRenegotiationInfo)
+		a.opaque8(e.RenegotiationInfo)
+		a.end(at, 2)
+	}
+}
+
+// beginExtension opens one Extension of type typ; the caller appends its
+// extension_data and closes it with a.end(at, 2).
+func beginExtension(a *appender, typ uint16) (at int) {
+	a.u16(typ)
+	return a.begin(2)
 }
 
 // marshalServerName writes the server_name extension_data: empty for the
 // acknowledgement, else a ServerNameList holding one host_name.
-func (e *Extensions) marshalServerName(b *cryptobyte.Builder) {
+func (e *Extensions) marshalServerName(a *appender) {
 	if e.ServerNameAck {
 		return
 	}
-	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-		b.AddUint8(nameTypeHostName)
-		addOpaque16(b, []byte(e.ServerName))
-	})
+	at := a.begin(2)
+	a.u8(nameTypeHostName)
+	a.opaque16([]byte(e.ServerName))
+	a.end(at, 2)
 }
 
 // unmarshal parses the rest of a hello message, s, as an optional extensions

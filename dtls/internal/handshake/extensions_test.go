@@ -15,9 +15,9 @@ func (e *extensionsBlock) Marshal() ([]byte, error) {
 	if err := e.check(); err != nil {
 		return nil, err
 	}
-	var b cryptobyte.Builder
-	e.marshal(&b)
-	return build(&b)
+	a := newAppender(64)
+	e.marshal(&a)
+	return a.result()
 }
 
 func (e *extensionsBlock) Unmarshal(block []byte) bool {

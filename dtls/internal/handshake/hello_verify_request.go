@@ -27,10 +27,10 @@ func (m *HelloVerifyRequest) Marshal() ([]byte, error) {
 	if err := checkLen("HelloVerifyRequest cookie", len(m.Cookie), 0, 1<<8-1); err != nil {
 		return nil, err
 	}
-	var b cryptobyte.Builder
-	b.AddUint16(m.Version)
-	addOpaque8(&b, m.Cookie)
-	return build(&b)
+	a := newAppender(3 + len(m.Cookie))
+	a.u16(m.Version)
+	a.opaque8(m.Cookie)
+	return a.result()
 }
 
 // Unmarshal parses a HelloVerifyRequest body into m and reports whether it

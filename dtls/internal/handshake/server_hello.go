@@ -43,14 +43,14 @@ func (m *ServerHello) Marshal() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b cryptobyte.Builder
-	b.AddUint16(m.Version)
-	b.AddBytes(m.Random[:])
-	addOpaque8(&b, m.SessionID)
-	b.AddUint16(m.CipherSuite)
-	b.AddUint8(m.CompressionMethod)
-	m.Extensions.marshal(&b)
-	return build(&b)
+	a := newAppender(128)
+	a.u16(m.Version)
+	a.bytes(m.Random[:])
+	a.opaque8(m.SessionID)
+	a.u16(m.CipherSuite)
+	a.u8(m.CompressionMethod)
+	m.Extensions.marshal(&a)
+	return a.result()
 }
 
 // Unmarshal parses a ServerHello body into m and reports whether it is well

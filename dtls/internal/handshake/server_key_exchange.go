@@ -59,13 +59,13 @@ func (m *ServerKeyExchangeECDHE) Marshal(tls12 bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b cryptobyte.Builder
-	m.addParams(&b)
+	a := newAppender(8 + len(m.PublicKey) + len(m.Signature))
+	m.addParams(&a)
 	if tls12 {
-		b.AddUint16(m.SigAlg)
+		a.u16(m.SigAlg)
 	}
-	addOpaque16(&b, m.Signature)
-	return build(&b)
+	a.opaque16(m.Signature)
+	return a.result()
 }
 
 // Params returns the encoded ServerECDHParams (curve_type, named curve,
@@ -76,20 +76,16 @@ func (m *ServerKeyExchangeECDHE) Params() []byte {
 	if len(m.PublicKey) < 1 || len(m.PublicKey) > 1<<8-1 {
 		return nil
 	}
-	b := cryptobyte.NewBuilder(make([]byte, 0, 4+len(m.PublicKey)))
-	m.addParams(b)
-	params, err := b.Bytes()
-	if err != nil {
-		return nil // unreachable: the point's length was checked above
-	}
-	return params
+	a := newAppender(4 + len(m.PublicKey))
+	m.addParams(&a)
+	return a.b // the point's length was checked above
 }
 
-// addParams appends the ServerECDHParams to b.
-func (m *ServerKeyExchangeECDHE) addParams(b *cryptobyte.Builder) {
-	b.AddUint8(curveTypeNamedCurve)
-	b.AddUint16(m.Curve)
-	addOpaque8(b, m.PublicKey)
+// addParams appends the ServerECDHParams to a.
+func (m *ServerKeyExchangeECDHE) addParams(a *appender) {
+	a.u8(curveTypeNamedCurve)
+	a.u16(m.Curve)
+	a.opaque8(m.PublicKey)
 }
 
 // Unmarshal parses a body for DTLS 1.2 if tls12 is true and for DTLS 1.0
@@ -131,9 +127,9 @@ func (m *ServerKeyExchangePSK) Marshal() ([]byte, error) {
 	if err := checkLen("ServerKeyExchange psk_identity_hint", len(m.IdentityHint), 0, 1<<16-1); err != nil {
 		return nil, err
 	}
-	var b cryptobyte.Builder
-	addOpaque16(&b, m.IdentityHint)
-	return build(&b)
+	a := newAppender(2 + len(m.IdentityHint))
+	a.opaque16(m.IdentityHint)
+	return a.result()
 }
 
 // Unmarshal parses a body into m and reports whether it is well formed,

@@ -72,31 +72,6 @@ func clip(v cryptobyte.String) []byte {
 	return slices.Clip([]byte(v))
 }
 
-// addOpaque8 appends v as a vector with an 8-bit length.
-func addOpaque8(b *cryptobyte.Builder, v []byte) {
-	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(v) })
-}
-
-// addOpaque16 appends v as a vector with a 16-bit length.
-func addOpaque16(b *cryptobyte.Builder, v []byte) {
-	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(v) })
-}
-
-// addOpaque24 appends v as a vector with a 24-bit length.
-func addOpaque24(b *cryptobyte.Builder, v []byte) {
-	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(v) })
-}
-
-// addUint16List appends list as a vector of uint16 values with a 16-bit
-// length.
-func addUint16List(b *cryptobyte.Builder, list []uint16) {
-	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-		for _, x := range list {
-			b.AddUint16(x)
-		}
-	})
-}
-
 // checkLen reports an error naming field if n, the length in bytes of a
 // vector's content, lies outside <lo..hi>.
 func checkLen(field string, n, lo, hi int) error {
@@ -104,16 +79,4 @@ func checkLen(field string, n, lo, hi int) error {
 		return fmt.Errorf("dtls: %s is %d bytes long, want %d to %d", field, n, lo, hi)
 	}
 	return nil
-}
-
-// build returns what b holds. Every Marshal checks each field against its
-// vector's bounds before it builds; what is left for the Builder to catch is
-// a container outgrowing its length prefix, such as extensions whose sum
-// exceeds 2^16-1 bytes.
-func build(b *cryptobyte.Builder) ([]byte, error) {
-	out, err := b.Bytes()
-	if err != nil {
-		return nil, fmt.Errorf("dtls: %w", err)
-	}
-	return out, nil
 }

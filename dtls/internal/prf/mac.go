@@ -17,6 +17,7 @@ type mac struct {
 	block        int
 	ipad, opad   [maxBlock]byte
 	innerSum     [64]byte
+	a, b         [64]byte // pHash's A(i) and output block, kept here so as not to escape
 }
 
 // macPools holds reusable macs, one pool per hash, indexed by crypto.Hash.

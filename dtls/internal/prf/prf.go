@@ -25,12 +25,7 @@ func PRF10(result, secret, label, seed []byte) {
 	s1, s2 := secret[:half], secret[len(secret)-half:]
 
 	pHash(result, s1, label, seed, crypto.MD5)
-	var buf [128]byte
-	tmp := buf[:0]
-	if len(result) > len(buf) {
-		tmp = make([]byte, 0, len(result))
-	}
-	tmp = tmp[:len(result)]
+	tmp := make([]byte, len(result))
 	pHash(tmp, s2, label, seed, crypto.SHA1)
 	for i, b := range tmp {
 		result[i] ^= b
@@ -68,17 +63,16 @@ func prf12SHA384(result, secret, label, seed []byte) {
 func pHash(result, secret, label, seed []byte, h crypto.Hash) {
 	m := getMAC(h, secret)
 	defer putMAC(h, m)
-	var abuf, bbuf [64]byte
 	m.reset()
 	m.write(label)
 	m.write(seed)
-	a := m.sum(abuf[:0]) // A(1)
+	a := m.sum(m.a[:0]) // A(1)
 	for len(result) > 0 {
 		m.reset()
 		m.write(a)
 		m.write(label)
 		m.write(seed)
-		n := copy(result, m.sum(bbuf[:0]))
+		n := copy(result, m.sum(m.b[:0]))
 		result = result[n:]
 
 		m.reset()
