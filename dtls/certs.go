@@ -56,13 +56,8 @@ func (c *Conn) verifyPeer(raw [][]byte, verify bool, opts x509.VerifyOptions) ([
 	}
 	var chains [][]*x509.Certificate
 	if verify {
-		opts.CurrentTime = c.config.now()
-		opts.Intermediates = x509.NewCertPool()
-		for _, cert := range certs[1:] {
-			opts.Intermediates.AddCert(cert)
-		}
 		var err error
-		if chains, err = certs[0].Verify(opts); err != nil {
+		if chains, err = c.verifyChain(raw, certs, opts); err != nil {
 			return nil, nil, c.sendAlert(certificateAlert(err), &tls.CertificateVerificationError{UnverifiedCertificates: certs, Err: err})
 		}
 	}
@@ -72,6 +67,33 @@ func (c *Conn) verifyPeer(raw [][]byte, verify bool, opts x509.VerifyOptions) ([
 		}
 	}
 	return certs, chains, nil
+}
+
+// verifyChain verifies a peer's chain, parsed as certs, with opts at the
+// Config's time, or finds that the Config verified the same chain with the
+// same options before and that it is still valid. A chain's signatures
+// are checked once per Config rather than once per handshake: the peer's
+// own signature, which proves it holds the key, is checked every time.
+func (c *Conn) verifyChain(raw [][]byte, certs []*x509.Certificate, opts x509.VerifyOptions) ([][]*x509.Certificate, error) {
+	cache := c.config.certs()
+	now := c.config.now()
+	k := newVerifiedKey(raw, &opts)
+	if chains, ok := cache.verifiedAt(k, now); ok {
+		return chains, nil
+	}
+	opts.CurrentTime = now
+	if len(certs) > 1 {
+		opts.Intermediates = x509.NewCertPool()
+		for _, cert := range certs[1:] {
+			opts.Intermediates.AddCert(cert)
+		}
+	}
+	chains, err := certs[0].Verify(opts)
+	if err != nil {
+		return nil, err
+	}
+	cache.rememberVerified(k, chains)
+	return chains, nil
 }
 
 // certificateAlert picks the alert for a verification failure.

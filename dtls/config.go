@@ -26,6 +26,13 @@ const (
 // configuration: DTLS 1.2, every supported ECDHE suite, certificates verified
 // against the system roots. A Config may be shared by many connections, and
 // must not be changed after it has been passed to Client or Server.
+//
+// A Config keeps what it learns of certificates: its own chains encoded, the
+// peers' parsed, and the peers' chains it has verified, by their exact bytes,
+// the name checked and the use (server or client). Such a chain is verified
+// again only once a certificate in it is outside its validity period; the
+// peer's signature in the handshake, which proves that it holds the key, is
+// checked every time. The cache is small and per Config; Clone starts empty.
 type Config struct {
 	// Rand is the source of randomness; nil means crypto/rand.Reader.
 	Rand io.Reader

@@ -58,6 +58,9 @@ type cookieMAC struct {
 	key [32]byte
 	mac hash.Hash
 	sum [sha256.Size]byte
+	// buf holds the fixed-size fields on their way into mac: a local
+	// array passed to an interface method would be allocated per call.
+	buf [2 + 16 + 2 + 32 + 1]byte
 }
 
 // computeCookie returns HMAC-SHA256(secret, client address and port, the
@@ -71,23 +74,23 @@ func computeCookie(out *[sha256.Size]byte, secret [32]byte, remote netip.AddrPor
 	} else {
 		m.mac.Reset()
 	}
-	var b [2 + 16 + 2 + 32 + 1]byte // lengths fit: the fields are fixed-size or short
+	b := m.buf[:] // lengths fit: the fields are fixed-size or short
 	a := remote.Addr().As16()
-	copy(b[:], a[:])
+	copy(b, a[:])
 	binary.BigEndian.PutUint16(b[16:], remote.Port())
 	binary.BigEndian.PutUint16(b[18:], ch.Version)
 	copy(b[20:], ch.Random[:])
 	b[52] = byte(len(ch.SessionID))
 	m.mac.Write(b[:53])
 	m.mac.Write(ch.SessionID)
-	var n [2]byte
-	binary.BigEndian.PutUint16(n[:], uint16(2*len(ch.CipherSuites)))
-	m.mac.Write(n[:])
+	binary.BigEndian.PutUint16(b, uint16(2*len(ch.CipherSuites)))
+	m.mac.Write(b[:2])
 	for _, id := range ch.CipherSuites {
-		binary.BigEndian.PutUint16(n[:], id)
-		m.mac.Write(n[:])
+		binary.BigEndian.PutUint16(b, id)
+		m.mac.Write(b[:2])
 	}
-	m.mac.Write([]byte{byte(len(ch.CompressionMethods))})
+	b[0] = byte(len(ch.CompressionMethods))
+	m.mac.Write(b[:1])
 	m.mac.Write(ch.CompressionMethods)
 	m.mac.Sum(m.sum[:0])
 	*out = m.sum

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
@@ -128,7 +129,9 @@ const maxRepack = 8
 // which is never 0; other errors come with 0.
 // c.in and c.out are held.
 func (c *Conn) sendFlightAt(size int) (int, error) {
-	dgrams, err := c.packBalanced(size)
+	pp := packers.Get().(*packerPair)
+	defer packers.Put(pp)
+	dgrams, err := c.packBalanced(pp, size)
 	if err != nil {
 		return 0, err
 	}
@@ -176,22 +179,33 @@ func (c *Conn) sendFlightAt(size int) (int, error) {
 // range per message, merges only fragments that touch it, and drops the
 // range's tail when it merges one in front (seen across a router whose
 // ICMP message arrived after a whole flight had been written).
-func (c *Conn) packBalanced(size int) ([][]fragment.Record, error) {
-	dgrams, err := fragment.Pack(c.out.flight, size, c.out.maxPlaintext)
+//
+// The packing returned is in pp.best, and stays valid until pp packs again.
+func (c *Conn) packBalanced(pp *packerPair, size int) ([][]fragment.Record, error) {
+	dgrams, err := pp.best.Pack(c.out.flight, size, c.out.fit)
 	if err != nil || len(dgrams) < 2 {
 		return dgrams, err
 	}
 	lo, hi := size/len(dgrams), size // the smallest size keeping the count is in (lo, hi]
 	for hi-lo > 1 {
 		mid := lo + (hi-lo)/2
-		if d, err := fragment.Pack(c.out.flight, mid, c.out.maxPlaintext); err == nil && len(d) == len(dgrams) {
+		if d, err := pp.trial.Pack(c.out.flight, mid, c.out.fit); err == nil && len(d) == len(dgrams) {
 			hi, dgrams = mid, d
+			pp.best, pp.trial = pp.trial, pp.best
 		} else {
 			lo = mid
 		}
 	}
 	return dgrams, nil
 }
+
+// A packerPair is the memory of packBalanced: the best packing found so
+// far, and the one being tried.
+type packerPair struct{ best, trial fragment.Packer }
+
+// packers are shared by every Conn: a flight is packed and sent under the
+// Conn's lock, and its packing is not needed after.
+var packers = sync.Pool{New: func() any { return new(packerPair) }}
 
 // describeFlight names a flight's messages for the trace.
 func describeFlight(f []fragment.Out) string {

@@ -27,7 +27,7 @@ func TestPackBalanced(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := c.packBalanced(limit)
+			got, err := c.packBalanced(new(packerPair), limit)
 			if err != nil {
 				t.Fatal(err)
 			}

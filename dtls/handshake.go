@@ -34,8 +34,9 @@ type hsBase struct {
 	old func(h handshake.Header, frag []byte) bool
 
 	sendSeq    uint16
-	transcript []byte // every message as if unfragmented (RFC 6347 §4.2.6)
-	received   []span // where each message received from the peer sits in transcript
+	transcript []byte  // every message as if unfragmented (RFC 6347 §4.2.6)
+	received   []span  // where each message received from the peer sits in transcript
+	spans      [8]span // received's first array, enough for a full handshake
 	vers       uint16
 	suite      *cipherSuite
 
@@ -65,6 +66,7 @@ const transcriptCap = 2048
 func (hs *hsBase) init(c *Conn, now time.Time) {
 	hs.c, hs.started = c, now
 	hs.transcript = make([]byte, 0, transcriptCap)
+	hs.received = hs.spans[:0]
 	hs.timer = newRetransmitTimer(c.config.retransmitTimeout())
 	if d := c.config.handshakeTimeout(); d > 0 {
 		hs.deadline = now.Add(d)
@@ -238,7 +240,7 @@ func (hs *hsBase) setVersion(v uint16) {
 }
 
 // finished returns a Finished body for label over transcript.
-func (hs *hsBase) finished(master []byte, label string, transcript []byte) []byte {
+func (hs *hsBase) finished(master, label, transcript []byte) []byte {
 	return prfVerifyData(hs.suite, hs.vers, master, label, hs.suite.transcriptHash(hs.vers, transcript))
 }
 

@@ -17,12 +17,13 @@ func prfKeyBlock(s *cipherSuite, v uint16, master, clientRandom, serverRandom []
 	return prf.KeyBlock(s.prf(v), master, clientRandom, serverRandom, s.keyBlockLen())
 }
 
-func prfVerifyData(s *cipherSuite, v uint16, master []byte, label string, hash []byte) []byte {
+func prfVerifyData(s *cipherSuite, v uint16, master, label, hash []byte) []byte {
 	return prf.VerifyData(s.prf(v), master, label, hash)
 }
 
-// Finished labels (RFC 5246 §7.4.9).
-const (
-	clientFinishedLabel = "client finished"
-	serverFinishedLabel = "server finished"
+// Finished labels (RFC 5246 §7.4.9), made once: a label passed to the PRF
+// as a []byte converted from a string would be a new slice every time.
+var (
+	clientFinishedLabel = []byte("client finished")
+	serverFinishedLabel = []byte("server finished")
 )

@@ -26,7 +26,8 @@ type outHalf struct {
 	cur     *epochOut
 	prev    *epochOut
 
-	flight      []fragment.Out // the current or last flight, for retransmission
+	flight      []fragment.Out                    // the current or last flight, for retransmission
+	fit         func(epoch uint16, space int) int // maxPlaintext, made once for fragment.Packer
 	retransmits int
 	// ccsSent says that a flight carrying our ChangeCipherSpec into the
 	// current epoch was sent: until then the peer may not read it.
@@ -36,6 +37,7 @@ type outHalf struct {
 func (o *outHalf) init() {
 	o.version = VersionDTLS10 // until a version is negotiated (RFC 6347 §4.1)
 	o.cur = &epochOut{cipher: record.NewNull()}
+	o.fit = o.maxPlaintext
 }
 
 // nextEpoch switches writing to a new epoch protected by c, keeping the old

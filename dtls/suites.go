@@ -3,7 +3,6 @@ package dtls
 import (
 	"crypto"
 	"crypto/sha256"
-	"hash"
 	"slices"
 	"strconv"
 
@@ -119,9 +118,8 @@ func (s *cipherSuite) transcriptHash(v uint16, msgs []byte) []byte {
 	if v == VersionDTLS10 {
 		return prf.MD5SHA1(msgs)
 	}
-	var h hash.Hash = sha256.New()
-	h.Write(msgs)
-	return h.Sum(nil)
+	h := sha256.Sum256(msgs)
+	return h[:]
 }
 
 // keyBlockLen is the number of key block bytes the suite consumes (RFC 5246 §6.3).

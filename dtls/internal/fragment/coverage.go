@@ -4,8 +4,9 @@ import "math/bits"
 
 // A Coverage records which bytes of a message body have arrived, one bit per
 // byte, so its size is bounded by the message length (an eighth of it) however
-// the message is cut into fragments. The zero Coverage covers nothing of no
-// bytes; Reset sizes it.
+// the message is cut into fragments. The zero Coverage covers all of no
+// bytes, which is also how a message that arrived whole is complete; Reset
+// sizes it.
 type Coverage struct {
 	words   []uint64
 	missing int // bytes not yet received
@@ -17,6 +18,9 @@ func newCoverage(n int) Coverage {
 
 // Add marks bytes [lo, hi) as received; 0 <= lo <= hi <= the length.
 func (c *Coverage) Add(lo, hi int) {
+	if c.missing == 0 {
+		return // nothing to mark, and maybe no words to mark it in
+	}
 	for lo < hi {
 		w, bit := lo/64, lo%64
 		n := min(64-bit, hi-lo)

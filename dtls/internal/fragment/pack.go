@@ -60,7 +60,34 @@ type Record struct {
 // of the record, so a flight packed that way never completes. Whole messages still
 // share records, and every other fragment fills its record anyway.
 func Pack(flight []Out, maxDatagram int, maxPlaintext func(epoch uint16, space int) int) ([][]Record, error) {
-	p := &packer{maxDatagram: maxDatagram, maxPlaintext: maxPlaintext}
+	var p Packer
+	return p.Pack(flight, maxDatagram, maxPlaintext)
+}
+
+// A Packer runs Pack in memory it keeps from one call to the next: the
+// payloads of a flight's records share one buffer, and its records one
+// slice. What Pack returns stays valid until the Packer's next Pack. The
+// zero Packer is ready for use; a Packer is not safe for concurrent use.
+type Packer struct {
+	maxDatagram  int
+	maxPlaintext func(epoch uint16, space int) int
+
+	payloads  []byte     // every record's payload, one after another
+	records   []Record   // every record, datagram after datagram
+	datagrams [][]Record // slices of records
+	first     int        // index in records of the current datagram's first record
+	used      int        // datagram bytes the current datagram's records take
+
+	open  bool   // rec is being filled
+	rec   Record // the open record; its payload is payloads[start:]
+	start int    // where rec's payload starts in payloads
+	room  int    // the largest payload rec may grow to
+	space int    // datagram bytes that were free when rec was opened
+}
+
+// Pack is the function Pack, run in p's memory.
+func (p *Packer) Pack(flight []Out, maxDatagram int, maxPlaintext func(epoch uint16, space int) int) ([][]Record, error) {
+	p.reset(flight, maxDatagram, maxPlaintext)
 	for _, o := range flight {
 		var err error
 		if o.CCS {
@@ -76,33 +103,37 @@ func Pack(flight []Out, maxDatagram int, maxPlaintext func(epoch uint16, space i
 	return p.datagrams, nil
 }
 
-// A packer fills datagrams with records, and records with fragments, in order.
-type packer struct {
-	maxDatagram  int
-	maxPlaintext func(epoch uint16, space int) int
-
-	datagrams [][]Record
-	cur       []Record // closed records of the datagram being filled
-	used      int      // datagram bytes those records take
-
-	open  bool   // rec is being filled
-	rec   Record // the open record
-	room  int    // the largest payload rec may grow to
-	space int    // datagram bytes that were free when rec was opened
+// reset empties p for a flight, with room in its payload buffer for the
+// whole flight, and two headers' worth per item for fragmentation.
+func (p *Packer) reset(flight []Out, maxDatagram int, maxPlaintext func(epoch uint16, space int) int) {
+	need := 0
+	for _, o := range flight {
+		need += 2*handshake.HeaderLen + len(o.Body)
+	}
+	if cap(p.payloads) < need {
+		p.payloads = make([]byte, 0, need)
+	}
+	*p = Packer{
+		maxDatagram:  maxDatagram,
+		maxPlaintext: maxPlaintext,
+		payloads:     p.payloads[:0],
+		records:      p.records[:0],
+		datagrams:    p.datagrams[:0],
+	}
 }
 
 var errBodyTooLong = errors.New("dtls: handshake message body longer than 2^24-1 bytes")
 
-func (p *packer) addCCS(epoch uint16) error {
+func (p *Packer) addCCS(epoch uint16) error {
 	if err := p.reserve(epoch, typeChangeCipherSpec, 1); err != nil {
 		return err
 	}
-	p.rec.Payload = append(p.rec.Payload, 1)
+	p.payloads = append(p.payloads, 1)
 	p.closeRecord()
 	return nil
 }
 
-func (p *packer) addMessage(o Out) error {
+func (p *Packer) addMessage(o Out) error {
 	if len(o.Body) > maxBodyLen {
 		return errBodyTooLong
 	}
@@ -111,7 +142,7 @@ func (p *packer) addMessage(o Out) error {
 		if err := p.reserve(o.Epoch, typeHandshake, handshake.HeaderLen+min(left, 1)); err != nil {
 			return err
 		}
-		n := min(p.room-len(p.rec.Payload)-handshake.HeaderLen, left)
+		n := min(p.room-p.payloadLen()-handshake.HeaderLen, left)
 		h := handshake.Header{
 			Type:           o.Type,
 			Length:         uint32(len(o.Body)),
@@ -119,8 +150,8 @@ func (p *packer) addMessage(o Out) error {
 			FragmentOffset: uint32(off),
 			FragmentLength: uint32(n),
 		}
-		p.rec.Payload = h.Append(p.rec.Payload)
-		p.rec.Payload = append(p.rec.Payload, o.Body[off:off+n]...)
+		p.payloads = h.Append(p.payloads)
+		p.payloads = append(p.payloads, o.Body[off:off+n]...)
 		if off+n == len(o.Body) {
 			if off > 0 {
 				// The last fragment of a split message ends its record:
@@ -136,8 +167,8 @@ func (p *packer) addMessage(o Out) error {
 // reserve makes sure that a record of the given epoch and type with at least need
 // free payload bytes is open: the open record if it qualifies, else a new record
 // in the current datagram, else a new record in a new datagram.
-func (p *packer) reserve(epoch uint16, typ uint8, need int) error {
-	if p.open && p.rec.Epoch == epoch && p.rec.Type == typ && p.room-len(p.rec.Payload) >= need {
+func (p *Packer) reserve(epoch uint16, typ uint8, need int) error {
+	if p.open && p.rec.Epoch == epoch && p.rec.Type == typ && p.room-p.payloadLen() >= need {
 		return nil
 	}
 	p.closeRecord()
@@ -153,7 +184,7 @@ func (p *packer) reserve(epoch uint16, typ uint8, need int) error {
 
 // openRecord opens a record in the rest of the current datagram if one with need
 // payload bytes fits there.
-func (p *packer) openRecord(epoch uint16, typ uint8, need int) bool {
+func (p *Packer) openRecord(epoch uint16, typ uint8, need int) bool {
 	space := p.maxDatagram - p.used
 	if space <= 0 {
 		return false
@@ -163,32 +194,37 @@ func (p *packer) openRecord(epoch uint16, typ uint8, need int) bool {
 		return false
 	}
 	p.open, p.rec, p.room, p.space = true, Record{Epoch: epoch, Type: typ}, room, space
+	p.start = len(p.payloads)
 	return true
 }
 
+// payloadLen returns the length of the open record's payload.
+func (p *Packer) payloadLen() int { return len(p.payloads) - p.start }
+
 // closeRecord adds the open record, if any, to the current datagram.
-func (p *packer) closeRecord() {
+func (p *Packer) closeRecord() {
 	if !p.open {
 		return
 	}
 	p.open = false
+	p.rec.Payload = p.payloads[p.start:len(p.payloads):len(p.payloads)]
 	p.used += p.wireSize(p.rec.Epoch, len(p.rec.Payload), p.space)
-	p.cur = append(p.cur, p.rec)
+	p.records = append(p.records, p.rec)
 }
 
 // wireSize returns the fewest datagram bytes that carry a record of the epoch with
 // an n-byte payload, as maxPlaintext reports it: the least space in [0, limit]
 // for which maxPlaintext is at least n. maxPlaintext(epoch, limit) >= n.
-func (p *packer) wireSize(epoch uint16, n, limit int) int {
+func (p *Packer) wireSize(epoch uint16, n, limit int) int {
 	return sort.Search(limit, func(space int) bool { return p.maxPlaintext(epoch, space) >= n })
 }
 
 // closeDatagram closes the open record and, unless it is empty, the current
 // datagram.
-func (p *packer) closeDatagram() {
+func (p *Packer) closeDatagram() {
 	p.closeRecord()
-	if len(p.cur) > 0 {
-		p.datagrams = append(p.datagrams, p.cur)
+	if n := len(p.records); n > p.first {
+		p.datagrams = append(p.datagrams, p.records[p.first:n:n])
 	}
-	p.cur, p.used = nil, 0
+	p.first, p.used = len(p.records), 0
 }

@@ -280,3 +280,26 @@ func checkDense(t *testing.T, dgrams [][]Record, size int, s sealing) {
 		}
 	}
 }
+
+// TestPackerReuse packs random flights with one Packer, and checks each
+// result against a fresh Pack.
+func TestPackerReuse(t *testing.T) {
+	var p Packer
+	for seed := range uint64(100) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		s := sealings[int(seed)%len(sealings)]
+		size := 60 + rng.IntN(1441)
+		flight, _ := randomOutFlight(rng)
+		want, err := Pack(flight, size, s.maxPlaintext())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.Pack(flight, size, s.maxPlaintext())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("seed %d: a reused Packer packed\n%v\nwhere Pack packed\n%v", seed, got, want)
+		}
+	}
+}

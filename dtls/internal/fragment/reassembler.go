@@ -82,13 +82,15 @@ func (s Status) String() string {
 type Reassembler struct {
 	limits Limits
 	next   uint16
-	// window[i] is message next+i, or nil; len(window) is MaxAhead+1.
-	window   []*partial
+	// window[i] is message next+i, if live; len(window) is MaxAhead+1.
+	window   []partial
 	buffered int // sum of the body lengths in window
 }
 
-// A partial is a message being reassembled.
+// A partial is a message being reassembled, or (not live) a free place in
+// the window.
 type partial struct {
+	live bool
 	typ  handshake.Type
 	body []byte
 	have Coverage
@@ -97,7 +99,7 @@ type partial struct {
 // NewReassembler returns a Reassembler with next_receive_seq 0.
 func NewReassembler(l Limits) *Reassembler {
 	l = l.withDefaults()
-	return &Reassembler{limits: l, window: make([]*partial, l.MaxAhead+1)}
+	return &Reassembler{limits: l, window: make([]partial, l.MaxAhead+1)}
 }
 
 // SetLimits changes MaxMessageLen and MaxBuffered (MaxAhead stays), for a
@@ -108,14 +110,12 @@ func (r *Reassembler) SetLimits(l Limits) {
 	l = l.withDefaults()
 	r.limits.MaxMessageLen, r.limits.MaxBuffered = l.MaxMessageLen, l.MaxBuffered
 	for i, p := range r.window {
-		if p != nil && len(p.body) > l.MaxMessageLen {
+		if p.live && len(p.body) > l.MaxMessageLen {
 			r.forget(r.window[i : i+1])
-			r.window[i] = nil
 		}
 	}
 	for j := len(r.window) - 1; j >= 0 && r.buffered > l.MaxBuffered; j-- {
 		r.forget(r.window[j : j+1])
-		r.window[j] = nil
 	}
 }
 
@@ -154,12 +154,14 @@ func (r *Reassembler) slide(d int) {
 	}
 }
 
-func (r *Reassembler) forget(msgs []*partial) {
+// forget discards the messages in msgs, a part of the window.
+func (r *Reassembler) forget(msgs []partial) {
 	for _, p := range msgs {
-		if p != nil {
+		if p.live {
 			r.buffered -= len(p.body)
 		}
 	}
+	clear(msgs)
 }
 
 // Reset discards every buffered message; next_receive_seq is kept.
@@ -184,19 +186,19 @@ func (r *Reassembler) Push(h handshake.Header, fragment []byte) Status {
 		return Dropped
 	}
 	i := int(h.MessageSeq - r.next)
-	p := r.window[i]
-	if p != nil && (p.typ != h.Type || uint64(len(p.body)) != uint64(h.Length)) {
+	p := &r.window[i]
+	if p.live && (p.typ != h.Type || uint64(len(p.body)) != uint64(h.Length)) {
 		// Fragments of one message disagree, so at most one of them is the
 		// peer's, and neither is authenticated. The newer starts the message
 		// over: a forged fragment, sent once, must not block the real
 		// message, which the peer sends again.
-		p = r.restart(i, h)
+		r.restart(i, h)
 	}
-	if p == nil {
+	if !p.live {
 		if h.FragmentLength == 0 && h.Length > 0 {
 			return Accepted // carries nothing; not worth buffering a message for
 		}
-		if p = r.start(i, h); p == nil {
+		if !r.start(i, h) {
 			return Dropped
 		}
 	}
@@ -213,34 +215,38 @@ func wellFormed(h handshake.Header, fragment []byte) bool {
 		uint64(h.FragmentOffset)+uint64(h.FragmentLength) <= uint64(h.Length)
 }
 
-// start allocates message i of the window, for h, making room for it; or it
-// returns nil. h.Length is at most MaxMessageLen.
-func (r *Reassembler) start(i int, h handshake.Header) *partial {
+// start allocates message i of the window, for h, making room for it, and
+// reports whether it could. h.Length is at most MaxMessageLen. A message
+// that arrives whole, as most do, needs no record of its coverage.
+func (r *Reassembler) start(i int, h handshake.Header) bool {
 	n := int(h.Length)
 	if !r.makeRoom(i, n) {
-		return nil
+		return false
 	}
-	p := &partial{typ: h.Type, body: make([]byte, n), have: newCoverage(n)}
-	r.window[i] = p
+	p := &r.window[i]
+	p.live, p.typ, p.body = true, h.Type, make([]byte, n)
+	if h.FragmentOffset == 0 && int(h.FragmentLength) == n {
+		p.have = Coverage{} // complete once the fragment is copied in
+	} else {
+		p.have = newCoverage(n)
+	}
 	r.buffered += n
-	return p
+	return true
 }
 
 // restart starts message i of the window over for h, in its buffer when it
 // is large enough, so that fragments that keep disagreeing cost no new
-// memory. It returns nil when the message must be allocated anew.
-func (r *Reassembler) restart(i int, h handshake.Header) *partial {
-	p, n := r.window[i], int(h.Length)
+// memory; else it discards the message, for start to allocate anew.
+func (r *Reassembler) restart(i int, h handshake.Header) {
+	p, n := &r.window[i], int(h.Length)
 	if n > cap(p.body) || r.buffered-len(p.body)+n > r.limits.MaxBuffered {
 		r.forget(r.window[i : i+1])
-		r.window[i] = nil
-		return nil
+		return
 	}
 	r.buffered += n - len(p.body)
 	p.typ, p.body = h.Type, p.body[:n]
 	clear(p.body)
 	p.have.Reset(n)
-	return p
 }
 
 // makeRoom evicts messages after message i of the window, farthest first,
@@ -249,7 +255,7 @@ func (r *Reassembler) restart(i int, h handshake.Header) *partial {
 func (r *Reassembler) makeRoom(i, n int) bool {
 	kept := 0
 	for _, p := range r.window[:i+1] {
-		if p != nil {
+		if p.live {
 			kept += len(p.body)
 		}
 	}
@@ -258,7 +264,6 @@ func (r *Reassembler) makeRoom(i, n int) bool {
 	}
 	for j := len(r.window) - 1; r.buffered+n > r.limits.MaxBuffered; j-- {
 		r.forget(r.window[j : j+1])
-		r.window[j] = nil
 	}
 	return true
 }
@@ -266,8 +271,8 @@ func (r *Reassembler) makeRoom(i, n int) bool {
 // Pop returns the next complete message (Seq == Next()) and advances Next.
 // Body is owned by the caller after Pop.
 func (r *Reassembler) Pop() (Message, bool) {
-	p := r.window[0]
-	if p == nil || !p.have.Complete() {
+	p := &r.window[0]
+	if !p.live || !p.have.Complete() {
 		return Message{}, false
 	}
 	m := Message{Type: p.typ, Seq: r.next, Body: p.body}

@@ -108,7 +108,7 @@ func TestPushStatus(t *testing.T) {
 func (r *Reassembler) count() int {
 	n := 0
 	for _, p := range r.window {
-		if p != nil {
+		if p.live {
 			n++
 		}
 	}
@@ -121,7 +121,7 @@ func checkBuffered(t *testing.T, r *Reassembler) {
 	t.Helper()
 	sum := 0
 	for _, p := range r.window {
-		if p != nil {
+		if p.live {
 			sum += len(p.body)
 		}
 	}
@@ -381,7 +381,7 @@ func TestSetLimits(t *testing.T) {
 	r.Push(hdr(cert, 900, 2, 0, 1), []byte{1})
 	r.SetLimits(Limits{MaxMessageLen: 2000, MaxBuffered: 1500})
 	checkBuffered(t, r)
-	if r.buffered != 1000 || r.window[0] != nil || r.window[2] != nil {
+	if r.buffered != 1000 || r.window[0].live || r.window[2].live {
 		t.Fatalf("after SetLimits: %d bytes buffered, window %v", r.buffered, r.window)
 	}
 	if st := r.Push(hdr(cert, 2001, 3, 0, 1), []byte{1}); st != Dropped {

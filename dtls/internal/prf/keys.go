@@ -69,9 +69,9 @@ func KeyBlock(prf Func, master, clientRandom, serverRandom []byte, n int) []byte
 //
 //	verify_data = PRF(master_secret, finished_label,
 //	                  Hash(handshake_messages))[0..verify_data_length-1]
-func VerifyData(prf Func, master []byte, label string, handshakeHash []byte) []byte {
+func VerifyData(prf Func, master, label, handshakeHash []byte) []byte {
 	verifyData := make([]byte, VerifyDataLen)
-	prf(verifyData, master, []byte(label), handshakeHash)
+	prf(verifyData, master, label, handshakeHash)
 	return verifyData
 }
 

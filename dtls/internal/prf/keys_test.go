@@ -80,8 +80,8 @@ func TestKeyDerivation(t *testing.T) {
 			check(t, "MasterSecret", master, tt.master)
 			check(t, "ExtendedMasterSecret", ExtendedMasterSecret(tt.prf, preMaster, sessionHash), tt.extended)
 			check(t, "KeyBlock", KeyBlock(tt.prf, master, clientRandom, serverRandom, 104), tt.keyBlock)
-			check(t, "VerifyData(client)", VerifyData(tt.prf, master, "client finished", sessionHash), tt.client)
-			check(t, "VerifyData(server)", VerifyData(tt.prf, master, "server finished", md5sha1Hash), tt.server)
+			check(t, "VerifyData(client)", VerifyData(tt.prf, master, []byte("client finished"), sessionHash), tt.client)
+			check(t, "VerifyData(server)", VerifyData(tt.prf, master, []byte("server finished"), md5sha1Hash), tt.server)
 		})
 	}
 }

@@ -111,7 +111,7 @@ func TestOpenSSLRecords(t *testing.T) {
 			if !bytes.Equal(master, c.master) {
 				t.Fatalf("extended master secret = %x, OpenSSL has %x", master, c.master)
 			}
-			clientVerify := prf.VerifyData(c.prf, master, "client finished", c.sessionHash)
+			clientVerify := prf.VerifyData(c.prf, master, []byte("client finished"), c.sessionHash)
 			ciphers := c.ciphers(t)
 			windows := [2]*Window{NewWindow(64), NewWindow(64)}
 			var opened []string

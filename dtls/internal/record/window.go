@@ -14,10 +14,11 @@ const maxWindowSize = 1 << 20
 // words, and the ring holds one word more than the window needs, so the
 // window's left edge may fall anywhere inside a word.
 type Window struct {
-	size   uint64   // sequence numbers the window covers, 0 when disabled
-	bits   []uint64 // a power-of-two number of words
-	latest uint64   // the highest sequence number marked
-	seen   bool     // whether latest is set
+	size   uint64    // sequence numbers the window covers, 0 when disabled
+	bits   []uint64  // a power-of-two number of words
+	latest uint64    // the highest sequence number marked
+	seen   bool      // whether latest is set
+	small  [4]uint64 // bits, for a window of up to 128 (the default is 64)
 }
 
 // NewWindow returns a window of at least size sequence numbers, rounded up
@@ -33,7 +34,13 @@ func NewWindow(size int) *Window {
 	for n < words+1 {
 		n <<= 1
 	}
-	return &Window{size: uint64(words) * 64, bits: make([]uint64, n)}
+	w := &Window{size: uint64(words) * 64}
+	if n <= len(w.small) {
+		w.bits = w.small[:n]
+	} else {
+		w.bits = make([]uint64, n)
+	}
+	return w
 }
 
 // Check reports whether a record with sequence number seq would be
