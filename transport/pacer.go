@@ -23,12 +23,15 @@ const (
 const firstProbeSpread = 250 * time.Millisecond
 
 // A pacer is a token bucket shared by the probers of a listener's
-// associations. It is safe for concurrent use.
+// associations, from which a prober books the token for its next probe:
+// the token is its own from then on, at the time book returns. Probers
+// that wait are thus served in turn, each woken once, however many wait.
+// It is safe for concurrent use.
 type pacer struct {
 	mu     sync.Mutex
 	every  time.Duration // one token per interval
 	burst  int
-	tokens float64
+	tokens float64 // below zero: tokens booked ahead of their time
 	last   time.Time
 }
 
@@ -36,18 +39,19 @@ func newPacer(perSecond, burst int) *pacer {
 	return &pacer{every: time.Second / time.Duration(perSecond), burst: burst, tokens: float64(burst)}
 }
 
-// reserve takes a token for a probe at now and returns 0, or returns how
-// long to wait for one, taking nothing.
-func (p *pacer) reserve(now time.Time) time.Duration {
+// book takes a token for a probe and returns when it may be used: now, or
+// once the tokens booked before it have been earned. What is booked is
+// bounded by the probers, each of which books one token at a time.
+func (p *pacer) book(now time.Time) time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.last.IsZero() {
+	if !p.last.IsZero() && now.After(p.last) {
 		p.tokens = min(float64(p.burst), p.tokens+float64(now.Sub(p.last))/float64(p.every))
 	}
 	p.last = now
-	if p.tokens >= 1 {
-		p.tokens--
-		return 0
+	p.tokens--
+	if p.tokens >= 0 {
+		return now
 	}
-	return time.Duration((1 - p.tokens) * float64(p.every))
+	return now.Add(time.Duration(-p.tokens * float64(p.every)))
 }

@@ -36,9 +36,10 @@ type prober struct {
 	timer   *time.Timer
 
 	// Guarded by p.mu.
-	cur     inFlight // the request in flight; id 0 if none
-	suspect inFlight // a probe unanswered while the peer was silent; id 0 if none
-	quiet   int      // keepalives in a row that a silent peer did not answer
+	cur     inFlight  // the request in flight; id 0 if none
+	suspect inFlight  // a probe unanswered while the peer was silent; id 0 if none
+	quiet   int       // keepalives in a row that a silent peer did not answer
+	slot    time.Time // when the pacer's token booked for the next probe is ours; zero if none
 	closed  bool
 
 	sent, acked, lost, unanswered atomic.Uint64
@@ -178,10 +179,13 @@ func (pr *prober) nextLocked(now time.Time) (inFlight, bool) {
 		return pr.keepaliveLocked(now), true // the wait after a silence is over
 	}
 	if pr.pacer != nil {
-		if wait := pr.pacer.reserve(now); wait > 0 {
-			pr.timer.Reset(wait)
-			return inFlight{}, false
+		if pr.slot.IsZero() {
+			pr.slot = pr.pacer.book(now)
 		}
+		if now.Before(pr.slot) {
+			return inFlight{}, false // armLocked waits for the slot
+		}
+		pr.slot = time.Time{}
 	}
 	before := p.search.PMTU()
 	size, id, ok := p.search.NextProbe(now)
@@ -293,6 +297,9 @@ func (pr *prober) armLocked(now time.Time) {
 		at = now.Add(min(pr.timeout<<min(pr.quiet, 16), maxQuietWait))
 	default:
 		at = p.search.Deadline()
+		if !at.IsZero() && pr.slot.After(at) {
+			at = pr.slot
+		}
 	}
 	if at.IsZero() {
 		return

@@ -1,6 +1,9 @@
 package sock
 
-import "sync"
+import (
+	"math"
+	"sync"
+)
 
 // SentLogLen is the number of datagrams a [SentLog] remembers. A router
 // answers within a round trip, and a handshake flight is a handful of
@@ -18,16 +21,14 @@ const SentLogLen = 64
 // number. The zero SentLog is empty and ready to use; it is safe for
 // concurrent use.
 type SentLog struct {
-	mu      sync.Mutex
-	entries [SentLogLen]sentEntry
-	next    int // index the next datagram is stored at
-	n       int // number of valid entries
-}
-
-// A sentEntry is one datagram of a SentLog.
-type sentEntry struct {
-	id   uint64
-	size int
+	mu sync.Mutex
+	// ids and sizes are the datagrams, in two arrays rather than one of
+	// pairs, which would pad each size to 8 bytes: a log lives in every
+	// association. A UDP payload's size fits 16 bits.
+	ids   [SentLogLen]uint64
+	sizes [SentLogLen]uint16
+	next  int // index the next datagram is stored at
+	n     int // number of valid entries
 }
 
 // Add records a datagram with the given ID and size (UDP payload bytes),
@@ -35,7 +36,7 @@ type sentEntry struct {
 func (l *SentLog) Add(id uint64, size int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.entries[l.next] = sentEntry{id: id, size: size}
+	l.ids[l.next], l.sizes[l.next] = id, uint16(min(size, math.MaxUint16))
 	l.next = (l.next + 1) % SentLogLen
 	l.n = min(l.n+1, SentLogLen)
 }
@@ -46,9 +47,8 @@ func (l *SentLog) Lookup(id uint64) (size int, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i := 1; i <= l.n; i++ {
-		e := l.entries[(l.next-i+SentLogLen)%SentLogLen]
-		if e.id == id {
-			return e.size, true
+		if j := (l.next - i + SentLogLen) % SentLogLen; l.ids[j] == id {
+			return int(l.sizes[j]), true
 		}
 	}
 	return 0, false
@@ -62,7 +62,7 @@ func (l *SentLog) Largest() int {
 	defer l.mu.Unlock()
 	largest := 0
 	for i := range l.n {
-		largest = max(largest, l.entries[i].size)
+		largest = max(largest, int(l.sizes[i]))
 	}
 	return largest
 }

@@ -82,7 +82,8 @@ func (s Status) String() string {
 type Reassembler struct {
 	limits Limits
 	next   uint16
-	// window[i] is message next+i, if live; len(window) is MaxAhead+1.
+	// window[i] is message next+i, if live; len(window) is MaxAhead+1, or
+	// 0 while nothing is buffered and SetLimits has released it.
 	window   []partial
 	buffered int // sum of the body lengths in window
 }
@@ -99,14 +100,17 @@ type partial struct {
 // NewReassembler returns a Reassembler with next_receive_seq 0.
 func NewReassembler(l Limits) *Reassembler {
 	l = l.withDefaults()
-	return &Reassembler{limits: l, window: make([]partial, l.MaxAhead+1)}
+	return &Reassembler{limits: l}
 }
 
 // SetLimits changes MaxMessageLen and MaxBuffered (MaxAhead stays), for a
 // caller whose next messages can only be so large: buffered messages over
 // the new MaxMessageLen are dropped, and the farthest ones while the total
-// is over MaxBuffered.
+// is over MaxBuffered. If nothing is left buffered, the Reassembler gives
+// its window's memory back until a fragment needs it, as between the
+// handshakes of a connection that lives long.
 func (r *Reassembler) SetLimits(l Limits) {
+	defer r.release()
 	l = l.withDefaults()
 	r.limits.MaxMessageLen, r.limits.MaxBuffered = l.MaxMessageLen, l.MaxBuffered
 	for i, p := range r.window {
@@ -117,6 +121,16 @@ func (r *Reassembler) SetLimits(l Limits) {
 	for j := len(r.window) - 1; j >= 0 && r.buffered > l.MaxBuffered; j-- {
 		r.forget(r.window[j : j+1])
 	}
+}
+
+// release drops the window if no message is in it.
+func (r *Reassembler) release() {
+	for _, p := range r.window {
+		if p.live {
+			return
+		}
+	}
+	r.window = nil
 }
 
 // Next returns next_receive_seq, the message_seq of the next message Pop returns.
@@ -140,6 +154,7 @@ func (r *Reassembler) SetNext(seq uint16) {
 func (r *Reassembler) slide(d int) {
 	w := r.window
 	switch {
+	case len(w) == 0:
 	case d >= len(w) || -d >= len(w):
 		r.Reset()
 		return
@@ -186,6 +201,9 @@ func (r *Reassembler) Push(h handshake.Header, fragment []byte) Status {
 		return Dropped
 	}
 	i := int(h.MessageSeq - r.next)
+	if r.window == nil {
+		r.window = make([]partial, r.limits.MaxAhead+1)
+	}
 	p := &r.window[i]
 	if p.live && (p.typ != h.Type || uint64(len(p.body)) != uint64(h.Length)) {
 		// Fragments of one message disagree, so at most one of them is the
@@ -271,6 +289,9 @@ func (r *Reassembler) makeRoom(i, n int) bool {
 // Pop returns the next complete message (Seq == Next()) and advances Next.
 // Body is owned by the caller after Pop.
 func (r *Reassembler) Pop() (Message, bool) {
+	if len(r.window) == 0 {
+		return Message{}, false
+	}
 	p := &r.window[0]
 	if !p.live || !p.have.Complete() {
 		return Message{}, false

@@ -125,7 +125,7 @@ func checkBuffered(t *testing.T, r *Reassembler) {
 			sum += len(p.body)
 		}
 	}
-	if sum != r.buffered || r.buffered > r.limits.MaxBuffered || len(r.window) != r.limits.MaxAhead+1 {
+	if sum != r.buffered || r.buffered > r.limits.MaxBuffered || len(r.window) != 0 && len(r.window) != r.limits.MaxAhead+1 {
 		t.Fatalf("%d bytes buffered, %d counted, limits %+v", sum, r.buffered, r.limits)
 	}
 }
@@ -387,4 +387,38 @@ func TestSetLimits(t *testing.T) {
 	if st := r.Push(hdr(cert, 2001, 3, 0, 1), []byte{1}); st != Dropped {
 		t.Fatalf("a message over the new MaxMessageLen: %v", st)
 	}
+}
+
+// TestSetLimitsReleasesWindow checks that a Reassembler with nothing
+// buffered gives its window back on SetLimits, keeps it while a message is
+// buffered, and works as before once a fragment comes again.
+func TestSetLimitsReleasesWindow(t *testing.T) {
+	r := NewReassembler(Limits{})
+	r.Push(hdr(cert, 10, 1, 0, 5), make([]byte, 5))
+	r.SetLimits(Limits{MaxMessageLen: 100})
+	if r.window == nil {
+		t.Fatal("the window was released while a message was buffered")
+	}
+	r.Push(hdr(cert, 5, 0, 0, 5), make([]byte, 5))
+	r.Push(hdr(cert, 10, 1, 5, 5), make([]byte, 5))
+	for range 2 {
+		if _, ok := r.Pop(); !ok {
+			t.Fatal("a complete message was not released")
+		}
+	}
+	r.SetLimits(Limits{MaxMessageLen: 100})
+	if r.window != nil {
+		t.Fatalf("the window (%d entries) was kept with nothing buffered", len(r.window))
+	}
+	if _, ok := r.Pop(); ok {
+		t.Fatal("Pop with no window returned a message")
+	}
+	r.SetNext(5)
+	if st := r.Push(hdr(cert, 3, 5, 0, 3), []byte{1, 2, 3}); st != Accepted {
+		t.Fatalf("Push after the release: %v", st)
+	}
+	if m, ok := r.Pop(); !ok || m.Seq != 5 || len(m.Body) != 3 {
+		t.Fatalf("Pop after the release: %+v, %v", m, ok)
+	}
+	checkBuffered(t, r)
 }
