@@ -66,12 +66,14 @@ type Offloader interface {
 	SetGSO(on bool) error
 	// EnableGRO has the kernel coalesce the datagrams arriving from one
 	// peer. Every read, ReadFrom or ReadBatch, then goes through buffers
-	// of 64 KiB that the Conn holds, one per datagram a read may return,
-	// at most 8 per read in progress, and splits what it reads into
-	// datagrams: call it on a socket that reads bursts from a few peers
-	// in batches, such as a server's, before reading. It cannot be
-	// undone. It fails with an error wrapping platform.ErrUnsupported
-	// where the kernel lacks it.
+	// of 64 KiB that the Conn holds, at most 8 per read in progress (512
+	// KiB), each taking one datagram or one peer's coalesced datagrams,
+	// and splits what it read into datagrams; those that do not fit in
+	// the caller's messages come first in the next read. Call it before
+	// reading, on a socket that reads bursts from a few peers in batches,
+	// such as a server's: a read of datagrams that the kernel did not
+	// coalesce takes at most 8. It cannot be undone. It fails with an
+	// error wrapping platform.ErrUnsupported where the kernel lacks it.
 	EnableGRO() error
 	// OffloadStats returns what segmentation and coalescing did.
 	OffloadStats() OffloadStats
