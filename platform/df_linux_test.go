@@ -44,7 +44,7 @@ func TestControlDF(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer pc.Close()
-				want := Capabilities{IPv6: s.ipv6, DualStack: s.dual, DF: true, DFMode: mode, DualStackDF: s.dual, RecvErr: true, PathMTU: true}
+				want := Capabilities{IPv6: s.ipv6, DualStack: s.dual, DF: true, DFMode: mode, DualStackDF: s.dual, RecvErr: true, PathMTU: true, GSO: true, GRO: true}
 				if caps != want {
 					t.Errorf("capabilities %+v, want %+v", caps, want)
 				}
@@ -102,7 +102,8 @@ func TestConfigureAndSetDF(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Capabilities{IPv6: s.ipv6, DualStack: s.dual, DF: true, DFMode: DFDo, DualStackDF: s.dual, PathMTU: true}
+			// Every kernel these tests run on has UDP GSO and GRO (4.18, 5.0).
+			want := Capabilities{IPv6: s.ipv6, DualStack: s.dual, DF: true, DFMode: DFDo, DualStackDF: s.dual, PathMTU: true, GSO: true, GRO: true}
 			if caps != want {
 				t.Errorf("capabilities %+v, want %+v", caps, want)
 			}

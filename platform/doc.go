@@ -31,6 +31,15 @@
 // "connection refused" for a port unreachable); [IsTransientReadError]
 // recognises such errors so that a read loop can drain the queue and carry on.
 //
+// # Offloads
+//
+// [Capabilities] also says whether the kernel segments a buffer sent with
+// a segment size into datagrams (GSO, Linux UDP_SEGMENT) and can coalesce
+// the datagrams of one peer on receive (GRO, Linux UDP_GRO). Both are
+// probed when the socket is configured, and neither is turned on there:
+// segmentation is asked for per send, and coalescing, which changes what a
+// read returns, by [SetGRO].
+//
 // # Platforms
 //
 //	                 DF modes               error queue   PathMTU   dual-stack DF

@@ -74,6 +74,14 @@ type Capabilities struct {
 	// PathMTU reports whether [PathMTU] can read the kernel's path MTU once
 	// the socket is connected.
 	PathMTU bool
+	// GSO reports whether the kernel segments a buffer sent with a segment
+	// size into datagrams of that size (Linux UDP_SEGMENT, 4.18 and later):
+	// one system call for a run of equal datagrams to one destination.
+	GSO bool
+	// GRO reports whether the kernel can coalesce datagrams arriving from
+	// one peer into one buffer read with their segment size (Linux UDP_GRO,
+	// 5.0 and later). It says the option exists; [SetGRO] turns it on.
+	GRO bool
 }
 
 // Control returns a function for [net.ListenConfig.Control] or
@@ -130,6 +138,7 @@ func configure(fd uintptr, network string, opts Options) (Capabilities, error) {
 		// ICMP sockets or on probes, so a refusal is reported, not fatal.
 		caps.RecvErr = setRecvErr(fd, s) == nil
 	}
+	caps.GSO, caps.GRO = probeOffload(fd)
 	return caps, nil
 }
 

@@ -45,8 +45,11 @@ type Conn struct {
 
 // ConnStats counts what happened to a Conn.
 type ConnStats struct {
-	Sent     uint64 // datagrams WriteTo sent
-	Received uint64 // datagrams ReadFrom returned
+	Sent     uint64 // datagrams WriteTo and WriteBatch sent
+	Received uint64 // datagrams ReadFrom and ReadBatch returned
+
+	ReadBatches  uint64 // ReadBatch calls that returned datagrams
+	WriteBatches uint64 // WriteBatch calls
 
 	RecvDropped  uint64 // datagrams dropped: receive buffer full
 	LocalRefused uint64 // sends refused: larger than the route's MTU
@@ -97,28 +100,45 @@ func (c *Conn) accepts(a netip.Addr) bool {
 // otherwise the next datagram, waiting for one. A datagram longer than b
 // is truncated, as recvfrom does.
 func (c *Conn) ReadFrom(b []byte) (int, netip.AddrPort, error) {
+	var src netip.AddrPort
+	n := 0
+	err := c.receive(func(q *[]packet) int {
+		p := (*q)[0]
+		n, src = copy(b, p.payload), p.src
+		return 1
+	})
+	return n, src, err
+}
+
+// receive waits until the socket is closed, has a pending error or has a
+// datagram, and then returns the error, or calls take, under the network's
+// lock, with the receive queue, which is not empty, to copy out the first
+// datagrams; take returns how many it took, which receive removes.
+func (c *Conn) receive(take func(q *[]packet) int) error {
 	n := c.net
 	for {
 		n.mu.Lock()
 		switch {
 		case c.closed:
 			n.mu.Unlock()
-			return 0, netip.AddrPort{}, c.opError("read", netip.AddrPort{}, net.ErrClosed)
+			return c.opError("read", netip.AddrPort{}, net.ErrClosed)
 		case c.pending != 0:
 			errno := c.takePendingLocked()
 			n.mu.Unlock()
-			return 0, netip.AddrPort{}, c.opError("read", netip.AddrPort{}, os.NewSyscallError("recvfrom", errno))
+			return c.opError("read", netip.AddrPort{}, os.NewSyscallError("recvfrom", errno))
 		case len(c.queue) > 0:
-			p := c.queue[0]
-			c.queue[0] = packet{}
-			c.queue = c.queue[1:]
-			c.used -= len(p.payload) + entryOverhead
-			c.stats.Received++
+			k := take(&c.queue)
+			for i := range k {
+				c.used -= len(c.queue[i].payload) + entryOverhead
+				c.queue[i] = packet{}
+			}
+			c.queue = c.queue[k:]
+			c.stats.Received += uint64(k)
 			if len(c.queue) > 0 {
 				c.signalLocked()
 			}
 			n.mu.Unlock()
-			return copy(b, p.payload), p.src, nil
+			return nil
 		}
 		n.mu.Unlock()
 		select {

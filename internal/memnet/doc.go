@@ -23,6 +23,12 @@
 //     once, doing nothing else; reading the error queue clears it.
 //   - Each socket's receive queue is bounded in bytes, like a kernel
 //     receive buffer; what does not fit is dropped and counted.
+//   - Batches ([Conn.ReadBatch], [Conn.WriteBatch]) behave as recvmmsg and
+//     sendmmsg: a batch read returns the pending error first, then what
+//     waits, without waiting for more; a batch send returns the error of
+//     its first datagram, and loses that of a later one, clearing a
+//     pending error, as sendmmsg does. There is no segmentation or
+//     coalescing.
 //
 // A host may instead behave as a system without an error queue
 // ([HostConfig.NoErrorQueue]): ICMP errors then become pending errors on

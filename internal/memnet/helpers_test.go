@@ -19,6 +19,7 @@ var (
 	_ sock.Conn         = (*memnet.Conn)(nil)
 	_ sock.Connected    = (*memnet.Conn)(nil)
 	_ sock.ICMPListener = (*memnet.Conn)(nil)
+	_ sock.BatchConn    = (*memnet.Conn)(nil)
 )
 
 // The addresses of the two hosts of most tests: documentation prefixes

@@ -42,4 +42,27 @@
 // a hint, not yet validated: the Handler validates it (package icmp, RFC
 // 8899 section 4.6.2) with the help of a [SentLog] of the datagrams sent
 // recently.
+//
+// # Batches
+//
+// [Socket.ReadBatch] and [Socket.SendBatch] move several datagrams per
+// system call where the Conn is a [BatchConn]: the real Conn on Linux
+// (recvmmsg and sendmmsg) and memnet's; over any other Conn they move one
+// per call. The caller owns the [Message] values and their buffers, and
+// reuses them: a batch allocates nothing once the pools are warm. The
+// rules are those of ReadFrom and Send, per datagram: a read never
+// returns a pending error; a send drains it and tries again, reports a
+// refusal as a *TooLongError and a datagram it could not send as
+// ErrNotSent in the message's Err, and goes on with the next. Linux's
+// sendmmsg stops at a datagram after the first that fails without
+// returning the error, clearing a pending error: SendBatch sends the rest
+// again, and reads the error queue before it returns.
+//
+// Where the kernel has them ([platform.Capabilities] GSO and GRO), the
+// real Conn is an [Offloader]: SendBatch hands a run of datagrams of
+// equal size to one peer to the kernel as one buffer, which it cuts into
+// datagrams (UDP_SEGMENT); a segmented send the kernel refuses goes again
+// unsegmented. Receive coalescing (UDP_GRO), asked for with EnableGRO,
+// has the kernel join the datagrams of one peer; every read then splits
+// them back. Each datagram is still a DTLS record of its own.
 package sock

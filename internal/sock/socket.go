@@ -72,6 +72,10 @@ type Stats struct {
 	RawICMP      uint64 // of those, events from the raw ICMP listener
 	Unhandled    uint64 // error-queue entries neither a refusal nor ICMP
 	Ignored      uint64 // error-queue ICMP entries dropped: not the source
+
+	ReadBatches  uint64 // batches of datagrams ReadBatch read from a BatchConn
+	SendBatches  uint64 // batches SendBatch handed to a BatchConn
+	ShortBatches uint64 // of those, batches the system stopped without a reason
 }
 
 // stats holds the counters of Stats.
@@ -80,6 +84,7 @@ type stats struct {
 	pendingRead, pendingRetried, notSent, tooLong atomic.Uint64
 	localRefused, icmp, rawICMP, unhandled        atomic.Uint64
 	ignored                                       atomic.Uint64
+	readBatches, sendBatches, shortBatches        atomic.Uint64
 }
 
 // nopHandler ignores everything.
@@ -113,7 +118,9 @@ func (s *Socket) Stats() Stats {
 		NotSent: t.notSent.Load(), TooLong: t.tooLong.Load(),
 		LocalRefused: t.localRefused.Load(), ICMP: t.icmp.Load(),
 		RawICMP: t.rawICMP.Load(), Unhandled: t.unhandled.Load(),
-		Ignored: t.ignored.Load(),
+		Ignored:     t.ignored.Load(),
+		ReadBatches: t.readBatches.Load(), SendBatches: t.sendBatches.Load(),
+		ShortBatches: t.shortBatches.Load(),
 	}
 }
 
@@ -133,12 +140,19 @@ func (s *Socket) ReadFrom(b []byte) (int, netip.AddrPort, error) {
 		if !IsPending(err) {
 			return n, from, err
 		}
-		s.stats.pendingRead.Add(1)
-		if s.errQueue {
-			s.drain()
-		} else {
-			s.noQueue(err)
-		}
+		s.readPending(err)
+	}
+}
+
+// readPending handles err, the pending error a read met: it drains the
+// error queue to the handler or, without one, hands the handler what err
+// says.
+func (s *Socket) readPending(err error) {
+	s.stats.pendingRead.Add(1)
+	if s.errQueue {
+		s.drain()
+	} else {
+		s.noQueue(err)
 	}
 }
 

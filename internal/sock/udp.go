@@ -28,6 +28,7 @@ type udpConn struct {
 	local  netip.AddrPort
 	peer   netip.AddrPort // the zero AddrPort unless connected
 	routes routeCache
+	batch  batcher // batched I/O and offloads, where the system has them
 }
 
 var (
@@ -150,6 +151,7 @@ func newUDPConn(uc *net.UDPConn, raw syscall.RawConn, caps platform.Capabilities
 		u.peer = addrOf(ra)
 	}
 	u.routes.bound = interfaceMTU(u.local.Addr())
+	u.initBatch()
 	if u.peer.IsValid() {
 		// Best effort: a failure is retried when the MTU is asked for.
 		_, _ = u.routes.lookup(u.peer.Addr())
@@ -191,6 +193,11 @@ func checkNetwork(network string) error {
 
 // ReadFrom implements Conn.
 func (u *udpConn) ReadFrom(b []byte) (int, netip.AddrPort, error) {
+	return u.readOne(b)
+}
+
+// readPlain reads one datagram with recvfrom.
+func (u *udpConn) readPlain(b []byte) (int, netip.AddrPort, error) {
 	n, from, err := u.c.ReadFromUDPAddrPort(b)
 	return n, unmapAP(from), err
 }

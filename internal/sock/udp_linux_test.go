@@ -45,7 +45,7 @@ func (e events) next(t *testing.T) icmp.Event {
 }
 
 // listenLoopback opens a real Conn on the loopback address of network.
-func listenLoopback(t *testing.T, network string) Conn {
+func listenLoopback(t testing.TB, network string) Conn {
 	t.Helper()
 	addr := "127.0.0.1:0"
 	if network == "udp6" {
