@@ -47,3 +47,54 @@ func TestDataPathDoesNotAllocate(t *testing.T) {
 		t.Errorf("%v allocations per record, want 0", allocs)
 	}
 }
+
+// TestBatchDataPathDoesNotAllocate is TestDataPathDoesNotAllocate for
+// WriteBatch: a batch of records written at once, sent with sendmmsg and
+// segmentation where the system has them, read one by one by the server.
+func TestBatchDataPathDoesNotAllocate(t *testing.T) {
+	if testenv.Race {
+		t.Skip("the race detector makes sync.Pool drop buffers: allocations are counted without it")
+	}
+	c, s := loopbackPair(t)
+	batch := make([][]byte, 32)
+	for i := range batch {
+		batch[i] = make([]byte, 1000)
+	}
+	buf := make([]byte, 2000)
+	allocs := testing.AllocsPerRun(200, func() {
+		if n, err := c.WriteBatch(batch); err != nil || n != len(batch) {
+			t.Fatal(n, err)
+		}
+		for range batch {
+			if n, err := s.Read(buf); err != nil || n != 1000 {
+				t.Fatal(n, err)
+			}
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per batch of %d records, want 0", allocs, len(batch))
+	}
+}
+
+// loopbackPair returns a client association over the loopback and the
+// server's end of it, without probing, closed when the test ends.
+func loopbackPair(t *testing.T) (c, s *Conn) {
+	t.Helper()
+	cc, sc := configs(t, getPKI(t).ecdsa)
+	l, err := (&ListenConfig{DisableProbing: true}).Listen(context.Background(), "udp", "127.0.0.1:0", sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if c, err = (&Dialer{DisableProbing: true}).Dial(ctx, "udp", l.Addr().String(), cc); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if s, err = l.AcceptContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return c, s
+}

@@ -50,7 +50,7 @@ type owner interface {
 	closed(a *assoc)
 }
 
-var _ dtls.Link = (*assoc)(nil)
+var _ dtls.BatchLink = (*assoc)(nil)
 
 func (a *assoc) MaxDatagramSize() int    { return a.path.MaxDatagramSize() }
 func (a *assoc) FlightLost(size int)     { a.path.FlightLost(size) }
@@ -66,19 +66,54 @@ func (a *assoc) RemoteAddr() net.Addr    { return a.raddr }
 // sent.
 func (a *assoc) WriteDatagram(b []byte, first dtls.RecordID) error {
 	a.path.sending(first, len(b))
-	err := a.sock.Send(b, a.remote)
-	if err == nil {
-		return nil
+	if err := a.sock.Send(b, a.remote); err != nil {
+		return a.sendError(err, len(b))
 	}
+	return nil
+}
+
+// sendError counts and translates the error of a datagram of size bytes
+// that the socket did not send.
+func (a *assoc) sendError(err error, size int) error {
 	if errors.Is(err, sock.ErrNotSent) {
 		a.path.notSent.Add(1)
 	}
 	var tl *sock.TooLongError
 	if errors.As(err, &tl) {
-		a.path.localLimit(tl.MTU, len(b))
+		a.path.localLimit(tl.MTU, size)
 		return fmt.Errorf("%w: %w", dtls.ErrMessageTooLong, err)
 	}
 	return err
+}
+
+// WriteDatagrams sends ds to the peer as WriteDatagram sends one, in
+// batches of as few system calls as the socket allows. It returns the
+// number sent from the start and, if not all were, the error of the first
+// that was not.
+func (a *assoc) WriteDatagrams(ds [][]byte, firsts []dtls.RecordID) (int, error) {
+	a.path.sendingBatch(ds, firsts)
+	ms := messagePool.Get().(*[]sock.Message)
+	defer putMessages(ms)
+	for _, d := range ds {
+		*ms = append(*ms, sock.Message{Buf: d, Addr: a.remote})
+	}
+	a.sock.SendBatch(*ms)
+	for i, m := range *ms {
+		if m.Err != nil {
+			return i, a.sendError(m.Err, len(m.Buf))
+		}
+	}
+	return len(ds), nil
+}
+
+// messagePool holds the messages of WriteDatagrams: shared by every
+// association, so that the data path does not allocate.
+var messagePool = sync.Pool{New: func() any { return new([]sock.Message) }}
+
+func putMessages(ms *[]sock.Message) {
+	clear(*ms)
+	*ms = (*ms)[:0]
+	messagePool.Put(ms)
 }
 
 // HandshakeDone hears the end of the handshake from the engine.

@@ -87,6 +87,18 @@ func (c *Conn) Write(b []byte) (int, error) {
 	return n, c.idleError(err)
 }
 
+// WriteBatch sends each of bufs as one record in a datagram of its own, as
+// Write does, with as few system calls as the system allows: on Linux,
+// sendmmsg, and UDP segmentation for records of equal size (see
+// Capabilities). The batch is sent before WriteBatch returns. It returns
+// the number of records sent from the start; a buffer larger than
+// MaxPayload ends the batch with a *dtls.PayloadTooLargeError, the records
+// before it sent.
+func (c *Conn) WriteBatch(bufs [][]byte) (int, error) {
+	n, err := c.dc.WriteBatch(bufs)
+	return n, c.idleError(err)
+}
+
 func (c *Conn) idleError(err error) error {
 	if err != nil && c.a.idled.Load() && errors.Is(err, net.ErrClosed) {
 		return ErrIdleTimeout

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/icmp"
+	"github.com/pathdtls/pathdtls/internal/sock"
 	"github.com/pathdtls/pathdtls/pmtu"
 )
 
@@ -69,9 +70,9 @@ func (l *Listener) Stats() ListenerStats {
 // comes from an unknown address. It returns when the socket is closed.
 func (l *Listener) read() {
 	defer close(l.readDone)
-	buf := make([]byte, maxDatagram)
+	ms := readMessages(listenerReadBatch)
 	for {
-		n, from, err := l.sock.ReadFrom(buf)
+		n, err := l.sock.ReadBatch(ms)
 		if err != nil {
 			if isClosed(l.closing) || errors.Is(err, net.ErrClosed) {
 				return
@@ -79,8 +80,26 @@ func (l *Listener) read() {
 			l.stats.readFailures.Add(1) // such as ENOBUFS: keep serving
 			continue
 		}
-		l.dispatch(buf[:n], normalize(from))
+		for i := range ms[:n] {
+			l.dispatch(ms[i].Buf[:ms[i].N], normalize(ms[i].Addr))
+		}
 	}
+}
+
+// listenerReadBatch is the number of datagrams a listener's reader takes
+// from the socket at once (recvmmsg on Linux), each in a buffer that holds
+// the largest datagram: 2 MiB in all.
+const listenerReadBatch = 32
+
+// readMessages returns n messages with room for a datagram of any size
+// each, in one allocation.
+func readMessages(n int) []sock.Message {
+	ms := make([]sock.Message, n)
+	buf := make([]byte, n*maxDatagram)
+	for i := range ms {
+		ms[i].Buf = buf[i*maxDatagram : (i+1)*maxDatagram : (i+1)*maxDatagram]
+	}
+	return ms
 }
 
 // dispatch hands a datagram to the association of its sender, or to the

@@ -198,6 +198,9 @@ func (lc *ListenConfig) serve(sc sock.Conn, config *dtls.Config) *Listener {
 	if rb, ok := sc.(sock.ReadBufferSetter); ok {
 		_ = rb.SetReadBuffer(listenerReadBuffer) // best effort: the system may give less
 	}
+	if o, ok := sc.(sock.Offloader); ok && l.caps.GRO {
+		_ = o.EnableGRO() // best effort: without it, datagrams come one by one
+	}
 	l.sock = sock.New(sc, listenerHandler{l})
 	go l.read()
 	return l

@@ -144,6 +144,16 @@ func (p *path) sending(first dtls.RecordID, size int) {
 	p.mu.Unlock()
 }
 
+// sendingBatch records datagrams about to be sent, each by its first
+// record.
+func (p *path) sendingBatch(ds [][]byte, firsts []dtls.RecordID) {
+	p.mu.Lock()
+	for i, d := range ds {
+		p.sent.Add(recordKey(firsts[i]), len(d))
+	}
+	p.mu.Unlock()
+}
+
 // recordKey is the sent log's key of a record: its epoch and 48-bit
 // sequence number.
 func recordKey(id dtls.RecordID) uint64 { return uint64(id.Epoch)<<48 | id.Seq&(1<<48-1) }
