@@ -48,47 +48,53 @@ type listenerStats struct {
 
 // Stats returns the listener's counters.
 func (l *Listener) Stats() ListenerStats {
-	s, g, ss := &l.stats, l.gate.Stats(), l.sock.Stats()
+	s := &l.stats
 	st := ListenerStats{
 		Created: s.created.Load(), Accepted: s.accepted.Load(), Failed: s.failed.Load(),
 		HelloVerify: s.helloVerify.Load(), Ignored: s.ignored.Load(),
 		BacklogFull: s.backlogFull.Load(), Evicted: s.evicted.Load(),
 		Restarted: s.restarted.Load(), Unrouted: s.unrouted.Load(),
-		HelloFragments: g.Fragments, HelloEvicted: g.Evicted,
-		PendingRetried: ss.PendingRetried, NotSent: ss.NotSent,
 		WaitingToAccept: len(l.ready),
 	}
-	l.mu.Lock()
-	st.Associations, st.HalfOpen = len(l.table.byAddr), l.table.halfOpen.Len()
-	l.mu.Unlock()
+	for _, sh := range l.shards {
+		g, ss := sh.gate.Stats(), sh.sock.Stats()
+		st.HelloFragments += g.Fragments
+		st.HelloEvicted += g.Evicted
+		st.PendingRetried += ss.PendingRetried
+		st.NotSent += ss.NotSent
+		sh.mu.Lock()
+		st.Associations += len(sh.table.byAddr)
+		st.HalfOpen += sh.table.halfOpen.Len()
+		sh.mu.Unlock()
+	}
 	return st
 }
 
-// read is the listener's only goroutine: it reads every datagram that
-// arrives on the socket and hands it to its association's engine, which
-// processes it before the next is read, or to the cookie gate when it
-// comes from an unknown address. It returns when the socket is closed.
-func (l *Listener) read() {
-	defer close(l.readDone)
+// read is the shard's goroutine: it reads every datagram that arrives on
+// its socket and hands it to its association's engine, which processes it
+// before the next is read, or to the cookie gate when it comes from an
+// unknown address. It returns when the socket is closed.
+func (s *shard) read() {
+	defer close(s.readDone)
 	ms := readMessages(listenerReadBatch)
 	for {
-		n, err := l.sock.ReadBatch(ms)
+		n, err := s.sock.ReadBatch(ms)
 		if err != nil {
-			if isClosed(l.closing) || errors.Is(err, net.ErrClosed) {
+			if isClosed(s.l.closing) || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			l.stats.readFailures.Add(1) // such as ENOBUFS: keep serving
+			s.l.stats.readFailures.Add(1) // such as ENOBUFS: keep serving
 			continue
 		}
 		for i := range ms[:n] {
-			l.dispatch(ms[i].Buf[:ms[i].N], normalize(ms[i].Addr))
+			s.dispatch(ms[i].Buf[:ms[i].N], normalize(ms[i].Addr))
 		}
 	}
 }
 
 // listenerReadBatch is the number of datagrams a listener's reader takes
-// from the socket at once (recvmmsg on Linux), each in a buffer that holds
-// the largest datagram: 2 MiB in all.
+// from its socket at once (recvmmsg on Linux), each in a buffer that holds
+// the largest datagram: 2 MiB a reader.
 const listenerReadBatch = 32
 
 // readMessages returns n messages with room for a datagram of any size
@@ -106,18 +112,18 @@ func readMessages(n int) []sock.Message {
 // gate. A new ClientHello with a valid cookie from the address of a live
 // association starts a new association, which replaces the old (RFC 6347
 // §4.2.8): the client has proved it receives at that address.
-func (l *Listener) dispatch(d []byte, from netip.AddrPort) {
-	l.mu.Lock()
-	a := l.table.lookup(from)
-	l.mu.Unlock()
+func (s *shard) dispatch(d []byte, from netip.AddrPort) {
+	s.mu.Lock()
+	a := s.table.lookup(from)
+	s.mu.Unlock()
 	if a == nil {
-		l.admit(d, from, nil)
+		s.admit(d, from, nil)
 		return
 	}
 	if dtls.IsClientHello(d) {
-		v := l.gate.Check(d, from)
+		v := s.gate.Check(d, from)
 		if v.Reply != nil || (v.Accept && v.Random != a.random) {
-			l.answer(v, d, from, a)
+			s.answer(v, from, a)
 			return
 		}
 	}
@@ -126,27 +132,28 @@ func (l *Listener) dispatch(d []byte, from netip.AddrPort) {
 
 // admit runs the stateless cookie exchange for a datagram from a sender
 // without an association (RFC 6347 §4.2.1).
-func (l *Listener) admit(d []byte, from netip.AddrPort, old *serverAssoc) {
-	v := l.gate.Check(d, from)
+func (s *shard) admit(d []byte, from netip.AddrPort, old *serverAssoc) {
+	v := s.gate.Check(d, from)
 	if v.Reply == nil && !v.Accept {
 		if dtls.IsClientHello(d) {
-			l.tracef("holding a fragment of a ClientHello from %s (%d bytes)", from, len(d))
+			s.l.tracef("holding a fragment of a ClientHello from %s (%d bytes)", from, len(d))
 		} else {
-			l.stats.ignored.Add(1)
+			s.l.stats.ignored.Add(1)
 		}
 		return
 	}
-	l.answer(v, d, from, old)
+	s.answer(v, from, old)
 }
 
 // answer acts on the gate's verdict on a ClientHello from from, which may
 // replace the association old.
-func (l *Listener) answer(v dtls.Verdict, d []byte, from netip.AddrPort, old *serverAssoc) {
+func (s *shard) answer(v dtls.Verdict, from netip.AddrPort, old *serverAssoc) {
+	l := s.l
 	if v.Reply != nil {
 		l.stats.helloVerify.Add(1)
 		// Best effort: a lost HelloVerifyRequest is covered by the
 		// client's retransmission timer.
-		_ = l.sock.Send(v.Reply, from)
+		_ = s.sock.Send(v.Reply, from)
 		l.tracef("sent HelloVerifyRequest (%d bytes) to %s", len(v.Reply), from)
 	}
 	if !v.Accept {
@@ -157,25 +164,26 @@ func (l *Listener) answer(v dtls.Verdict, d []byte, from netip.AddrPort, old *se
 		l.tracef("new ClientHello from %s: its association is replaced", from)
 		_ = old.conn.Close()
 	}
-	l.newAssociation(v, from)
+	s.newAssociation(v, from)
 }
 
 // newAssociation creates the association for a verified ClientHello and
 // gives it the ClientHello, unless the Accept backlog is full. Beyond
 // MaxHalfOpen associations in handshake, the oldest is evicted.
-func (l *Listener) newAssociation(v dtls.Verdict, from netip.AddrPort) {
+func (s *shard) newAssociation(v dtls.Verdict, from netip.AddrPort) {
+	l := s.l
 	if len(l.ready) >= l.opts.Backlog {
 		l.stats.backlogFull.Add(1)
 		return
 	}
-	a := l.makeAssociation(from, v.Random)
-	l.mu.Lock()
-	if l.shut {
-		l.mu.Unlock()
+	a := s.makeAssociation(from, v.Random)
+	s.mu.Lock()
+	if s.shut {
+		s.mu.Unlock()
 		return
 	}
-	victim := l.table.add(a)
-	l.mu.Unlock()
+	victim := s.table.add(a)
+	s.mu.Unlock()
 	if victim != nil {
 		l.stats.evicted.Add(1)
 		_ = victim.conn.Close()
@@ -185,9 +193,10 @@ func (l *Listener) newAssociation(v dtls.Verdict, from netip.AddrPort) {
 }
 
 // makeAssociation builds the association of a new peer.
-func (l *Listener) makeAssociation(from netip.AddrPort, random [32]byte) *serverAssoc {
+func (s *shard) makeAssociation(from netip.AddrPort, random [32]byte) *serverAssoc {
+	l := s.l
 	f := pmtu.FamilyOf(from.Addr())
-	route, _ := l.sock.Conn().RouteMTU(from.Addr()) // 0 if unknown
+	route, _ := s.sock.Conn().RouteMTU(from.Addr()) // 0 if unknown
 	p := newPath(pathConfig{
 		local:          l.local,
 		remote:         from,
@@ -202,12 +211,12 @@ func (l *Listener) makeAssociation(from netip.AddrPort, random [32]byte) *server
 	})
 	a := &serverAssoc{random: random}
 	a.assoc = &assoc{
-		sock:        l.sock,
+		sock:        s.sock,
 		remote:      from,
 		laddr:       l.Addr(),
 		raddr:       net.UDPAddrFromAddrPort(from),
 		path:        p,
-		owner:       l,
+		owner:       s,
 		idleTimeout: max(l.opts.IdleTimeout, 0),
 		ready:       make(chan struct{}),
 	}
@@ -219,10 +228,11 @@ func (l *Listener) makeAssociation(from netip.AddrPort, random [32]byte) *server
 // handshakeDone hears the end of an association's handshake: a completed
 // one starts its idle timer and its probing and waits for Accept; a failed
 // one ends.
-func (l *Listener) handshakeDone(a *assoc, err error) {
-	l.mu.Lock()
-	l.table.established(a)
-	l.mu.Unlock()
+func (s *shard) handshakeDone(a *assoc, err error) {
+	l := s.l
+	s.mu.Lock()
+	s.table.established(a)
+	s.mu.Unlock()
 	if err != nil {
 		l.stats.failed.Add(1)
 		l.tracef("handshake with %s failed: %v", a.remote, err)
@@ -246,10 +256,10 @@ func (l *Listener) handshakeDone(a *assoc, err error) {
 }
 
 // closed forgets an association that ended.
-func (l *Listener) closed(a *assoc) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.table.forget(a)
+func (s *shard) closed(a *assoc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.table.forget(a)
 }
 
 // tracef sends a line to the Config's trace, if there is one.
@@ -259,17 +269,17 @@ func (l *Listener) tracef(format string, args ...any) {
 	}
 }
 
-// listenerHandler routes what the socket hears to the association of the
-// peer it is about.
-type listenerHandler struct{ l *Listener }
+// listenerHandler routes what a shard's socket hears to the association
+// of the peer it is about, which sent from that socket.
+type listenerHandler struct{ s *shard }
 
 func (h listenerHandler) path(dest netip.AddrPort) *path {
-	h.l.mu.Lock()
-	defer h.l.mu.Unlock()
-	if a := h.l.table.lookup(normalize(dest)); a != nil {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	if a := h.s.table.lookup(normalize(dest)); a != nil {
 		return a.path
 	}
-	h.l.stats.unrouted.Add(1)
+	h.s.l.stats.unrouted.Add(1)
 	return nil
 }
 

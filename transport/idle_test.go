@@ -131,10 +131,7 @@ func idleAssociations(t *testing.T, n int, cc, sc *dtls.Config) (perAssociation 
 	// would have fired: the clients' timers are for a minute at most.
 	time.Sleep(2 * time.Minute)
 	synctest.Wait()
-	l.mu.Lock()
-	count := len(l.table.byAddr)
-	l.mu.Unlock()
-	if count != n {
+	if count := l.Stats().Associations; count != n {
 		t.Fatalf("the listener holds %d associations, want %d", count, n)
 	}
 	after := heapNow()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -73,30 +74,33 @@ type ListenConfig struct {
 	// reach Accept. It runs on the listener's goroutines and must not
 	// block.
 	HandshakeFailed func(remote net.Addr, err error)
+	// Readers is the number of sockets that share the listening address,
+	// each read by a goroutine of its own, so that receiving and
+	// handshakes use several cores: Linux spreads the datagrams of
+	// different peers among them (SO_REUSEPORT) and keeps each peer's on
+	// one. Zero means GOMAXPROCS, at most 4; elsewhere, and for a
+	// NewListener, there is one socket. MaxHalfOpen is shared out among
+	// them.
+	Readers int
 }
 
-// A Listener serves DTLS associations on one UDP socket. One goroutine reads
-// the socket and hands each datagram to its association's engine, or to
-// the cookie gate when it comes from an unknown address; an association is
-// created only for a ClientHello with a valid cookie (RFC 6347 §4.2.1), and
-// Accept returns it once its handshake has completed.
+// A Listener serves DTLS associations on a UDP address. A goroutine reads
+// each of its sockets (one, or on Linux several that share the address:
+// see ListenConfig.Readers) and hands each datagram to its association's
+// engine, or to the cookie gate when it comes from an unknown address; an
+// association is created only for a ClientHello with a valid cookie (RFC
+// 6347 §4.2.1), and Accept returns it once its handshake has completed.
 type Listener struct {
-	sock   *sock.Socket
+	shards []*shard // a socket and its reader each
 	config *dtls.Config
 	opts   ListenConfig // with the defaults filled in
-	gate   *dtls.HelloGate
 	local  netip.AddrPort
 	caps   platform.Capabilities
 	cache  *mtuCache
 	pacer  *pacer
 	ready  chan *Conn
 
-	mu    sync.Mutex
-	table *assocTable
-	shut  bool // Close was called: no association starts
-
 	closing   chan struct{} // closed by Close
-	readDone  chan struct{} // closed when the reader returns
 	closeOnce sync.Once
 
 	stats listenerStats
@@ -123,12 +127,23 @@ func (lc *ListenConfig) Listen(ctx context.Context, network, address string, con
 		return nil, err
 	}
 	nlc := &net.ListenConfig{Control: lc.Control}
-	sc, err := sock.Listen(ctx, nlc, network, address, lc.DF)
+	group, err := sock.ListenGroup(ctx, nlc, network, address, lc.DF, lc.readers())
 	if err != nil {
 		return nil, err
 	}
-	return lc.serve(sc, config), nil
+	return lc.serveGroup(group, config), nil
 }
+
+// readers returns the number of sockets to listen with.
+func (lc *ListenConfig) readers() int {
+	if lc.Readers > 0 {
+		return lc.Readers
+	}
+	return min(runtime.GOMAXPROCS(0), maxDefaultReaders)
+}
+
+// maxDefaultReaders caps the readers of a ListenConfig whose Readers is 0.
+const maxDefaultReaders = 4
 
 // NewListener returns a Listener that serves DTLS associations on pc, a
 // socket the application made, which the Listener then owns: Close closes
@@ -163,12 +178,20 @@ func (lc *ListenConfig) check(config *dtls.Config) error {
 		return errors.New("dtls: negative ListenConfig.Backlog")
 	case lc.MaxHalfOpen < 0:
 		return errors.New("dtls: negative ListenConfig.MaxHalfOpen")
+	case lc.Readers < 0:
+		return errors.New("dtls: negative ListenConfig.Readers")
 	}
 	return checkMTU(lc.MTU, pmtu.IPv4)
 }
 
 // serve starts a Listener on sc.
 func (lc *ListenConfig) serve(sc sock.Conn, config *dtls.Config) *Listener {
+	return lc.serveGroup([]sock.Conn{sc}, config)
+}
+
+// serveGroup starts a Listener on the sockets of group, which share an
+// address, a reader each.
+func (lc *ListenConfig) serveGroup(group []sock.Conn, config *dtls.Config) *Listener {
 	opts := *lc
 	if opts.Backlog == 0 {
 		opts.Backlog = DefaultBacklog
@@ -182,27 +205,24 @@ func (lc *ListenConfig) serve(sc sock.Conn, config *dtls.Config) *Listener {
 	l := &Listener{
 		config: config,
 		opts:   opts,
-		gate:   dtls.NewHelloGate(config, 0),
-		local:  sc.LocalAddr(),
-		caps:   sc.Capabilities(),
+		local:  group[0].LocalAddr(),
+		caps:   group[0].Capabilities(),
 		cache:  newMTUCache(opts.RaiseTimeout),
 		pacer:  newPacer(defaultProbeRate, defaultProbeBurst),
 		// Room for every association that may complete: new ones start
 		// only while fewer than Backlog wait, so one that completes always
 		// finds room.
-		ready:    make(chan *Conn, opts.Backlog+opts.MaxHalfOpen),
-		table:    newAssocTable(opts.MaxHalfOpen),
-		closing:  make(chan struct{}),
-		readDone: make(chan struct{}),
+		ready:   make(chan *Conn, opts.Backlog+opts.MaxHalfOpen),
+		closing: make(chan struct{}),
 	}
-	if rb, ok := sc.(sock.ReadBufferSetter); ok {
-		_ = rb.SetReadBuffer(listenerReadBuffer) // best effort: the system may give less
+	// The half-open bound is the listener's, shared out among its readers.
+	halfOpen := (opts.MaxHalfOpen + len(group) - 1) / len(group)
+	for _, sc := range group {
+		l.shards = append(l.shards, newShard(l, sc, halfOpen))
 	}
-	if o, ok := sc.(sock.Offloader); ok && l.caps.GRO {
-		_ = o.EnableGRO() // best effort: without it, datagrams come one by one
+	for _, s := range l.shards {
+		go s.read()
 	}
-	l.sock = sock.New(sc, listenerHandler{l})
-	go l.read()
 	return l
 }
 
@@ -258,16 +278,21 @@ func (l *Listener) Addr() net.Addr { return net.UDPAddrFromAddrPort(l.local) }
 func (l *Listener) Close() error {
 	err := l.closedError()
 	l.closeOnce.Do(func() {
-		l.mu.Lock()
-		l.shut = true
-		all := l.table.all()
-		l.mu.Unlock()
+		var all []*serverAssoc
+		for _, s := range l.shards {
+			all = append(all, s.shutDown()...)
+		}
 		close(l.closing)
 		for _, a := range all {
 			_ = a.conn.Close()
 		}
-		err = l.sock.Close()
-		<-l.readDone
+		err = nil
+		for _, s := range l.shards {
+			if serr := s.sock.Close(); err == nil {
+				err = serr
+			}
+			<-s.readDone
+		}
 		for {
 			select {
 			case c := <-l.ready:

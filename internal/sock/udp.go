@@ -66,6 +66,43 @@ func Listen(ctx context.Context, lc *net.ListenConfig, network, address string, 
 	return adopt(pc, caps)
 }
 
+// ListenGroup opens n unconnected UDP sockets on address, as Listen does,
+// that share it (SO_REUSEPORT) so that the system spreads the datagrams of
+// different peers among them: the first is bound to address, and the
+// others to the first's address, which has its port if address had none.
+// Where the system does not spread datagrams so
+// (platform.ReusePortBalances), or if n is 1, it opens one socket.
+func ListenGroup(ctx context.Context, lc *net.ListenConfig, network, address string, df platform.DFMode, n int) ([]Conn, error) {
+	if n <= 1 || !platform.ReusePortBalances {
+		c, err := Listen(ctx, lc, network, address, df)
+		if err != nil {
+			return nil, err
+		}
+		return []Conn{c}, nil
+	}
+	var cfg net.ListenConfig
+	if lc != nil {
+		cfg = *lc
+	}
+	reuse := func(_, _ string, c syscall.RawConn) error { return platform.SetReusePort(c) }
+	cfg.Control = chainControl(reuse, cfg.Control)
+	group := make([]Conn, 0, n)
+	for range n {
+		c, err := Listen(ctx, &cfg, network, address, df)
+		if err != nil {
+			for _, c := range group {
+				c.Close()
+			}
+			return nil, err
+		}
+		if len(group) == 0 {
+			address = c.LocalAddr().String()
+		}
+		group = append(group, c)
+	}
+	return group, nil
+}
+
 // Dial opens a UDP socket connected to address, network "udp", "udp4" or
 // "udp6", with the Don't Fragment mode df and, where the system has one,
 // the error queue on. The socket stays connected: the kernel's path MTU
