@@ -34,6 +34,7 @@ type prober struct {
 	timeout time.Duration // PROBE_TIMER
 	pacer   *pacer        // spreads the probes of a listener's associations; nil for a client
 	timer   *time.Timer
+	armedAt time.Time // when timer is set to fire; zero once it fired (guarded by p.mu)
 
 	// Guarded by p.mu.
 	cur     inFlight  // the request in flight; id 0 if none
@@ -108,7 +109,7 @@ func (p *path) startProbing(c *dtls.Conn, pc *pacer, delay time.Duration) {
 	if delay > 0 {
 		delay = rand.N(delay)
 	}
-	pr.timer = time.AfterFunc(delay, pr.fire)
+	pr.timer, pr.armedAt = time.AfterFunc(delay, pr.fire), now.Add(delay)
 	p.tracef("path MTU to %s: probing from %d (%v)", p.remote, p.search.PMTU(), p.search.State())
 	p.noteLocked(before, "probing started")
 }
@@ -140,8 +141,26 @@ func (pr *prober) dropLocked(mtu pmtu.MTU) {
 // pokeLocked makes the timer fire at once. p.mu is held.
 func (pr *prober) pokeLocked() {
 	if !pr.closed {
-		pr.timer.Reset(0)
+		now := time.Now()
+		pr.setTimerLocked(now, now)
 	}
+}
+
+// setTimerLocked makes the timer fire at at, or minRearm from now if that
+// is later. A runtime timer moved to an earlier time makes the runtime
+// scan every timer of its heap, which on a listener with a timer for each
+// of its many associations costs far more than a new timer: an earlier
+// time gets a new timer, and the old one is stopped. p.mu is held.
+func (pr *prober) setTimerLocked(at, now time.Time) {
+	d := max(at.Sub(now), minRearm)
+	at = now.Add(d)
+	if !pr.armedAt.IsZero() && at.Before(pr.armedAt) {
+		pr.timer.Stop()
+		pr.timer = time.AfterFunc(d, pr.fire)
+	} else {
+		pr.timer.Reset(d)
+	}
+	pr.armedAt = at
 }
 
 // fire runs when the timer expires: it settles a request whose timer ran
@@ -150,6 +169,9 @@ func (pr *prober) fire() {
 	now := time.Now()
 	p := pr.p
 	p.mu.Lock()
+	if !pr.armedAt.After(now) {
+		pr.armedAt = time.Time{} // fired: out of the runtime's heap
+	}
 	req, ok := pr.nextLocked(now)
 	p.mu.Unlock()
 	if ok {
@@ -304,7 +326,7 @@ func (pr *prober) armLocked(now time.Time) {
 	if at.IsZero() {
 		return
 	}
-	pr.timer.Reset(max(at.Sub(now), minRearm))
+	pr.setTimerLocked(at, now)
 }
 
 // minRearm is the shortest wait the timer is set to: a guard against
