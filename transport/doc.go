@@ -1,7 +1,8 @@
 // Package transport runs DTLS over UDP sockets, with the path MTU managed
 // for every association: [Dial] opens a connected socket and runs a client
-// handshake; [Listen] opens one socket, reads it with a single goroutine and
-// runs every association of the peers that write to it. [Client] and
+// handshake; [Listen] opens a socket (on Linux, a few that share the
+// address: [ListenConfig].Readers), reads each with a goroutine of its own
+// and runs every association of the peers that write to it. [Client] and
 // [NewListener] do the same over a socket the application made.
 //
 // # The engine runs on its own
@@ -20,9 +21,11 @@
 //
 // # Concurrency
 //
-// A Listener costs one goroutine however many associations it serves: its
-// reader, which runs the receive side of every association in turn, so a
-// slow association's Read or Write never stalls the others. A client
+// A Listener costs one goroutine per socket however many associations it
+// serves: the socket's reader, which runs the receive side of the
+// socket's associations in turn, so a slow association's Read or Write
+// never stalls the others; the sockets of a Listener share nothing but its
+// accept queue, probe pacer and path cache. A client
 // association costs one goroutine, its reader. Timers run their callbacks
 // on goroutines of the runtime's, which end with the callback. Close stops
 // everything the value started and waits for its reader.

@@ -36,8 +36,8 @@ const (
 // A ListenConfig contains options for listening. The zero value is ready to
 // use.
 type ListenConfig struct {
-	// Control, if not nil, is called after the socket is created and this
-	// package has set its options, before it is bound, as
+	// Control, if not nil, is called after each socket is created and
+	// this package has set its options, before it is bound, as
 	// net.ListenConfig.Control.
 	Control func(network, address string, c syscall.RawConn) error
 	// Backlog bounds the associations whose handshake completed and that
@@ -108,8 +108,9 @@ type Listener struct {
 
 var _ net.Listener = (*Listener)(nil)
 
-// Listen opens one UDP socket on address ("udp", "udp4" or "udp6") and
-// starts one goroutine that reads it and runs its associations. Every
+// Listen opens a UDP socket on address ("udp", "udp4" or "udp6"), or on
+// Linux a few that share it (see ListenConfig.Readers), and starts a
+// goroutine for each that reads it and runs its associations. Every
 // association is a server over config, which must not be nil and must not
 // be changed after Listen.
 func Listen(network, address string, config *dtls.Config) (*Listener, error) {
