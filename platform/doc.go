@@ -31,6 +31,17 @@
 // "connection refused" for a port unreachable); [IsTransientReadError]
 // recognises such errors so that a read loop can drain the queue and carry on.
 //
+// # Route MTUs
+//
+// [RouteMTU] reads the MTU of the route to a destination, the initial
+// estimate of RFC 4347 section 4.1.1.1, in the calling thread's network
+// namespace. A [RouteReader] does the same in the namespace of the thread
+// that made it, whichever thread asks later, which suits a socket made on
+// that thread; on Linux it shares one long-lived rtnetlink socket with the
+// other readers of that namespace: a lookup asks for the
+// route and, if the route has no MTU of its own, for its one interface's,
+// and opens no socket and lists no interfaces.
+//
 // # Offloads
 //
 // [Capabilities] also says whether the kernel segments a buffer sent with

@@ -4,8 +4,15 @@ package platform
 
 import "net/netip"
 
-// routeMTU reports that there is no routing-table query here: RouteMTU
-// falls back to the interface MTU.
-func routeMTU(netip.Addr) (int, error) {
-	return 0, ErrUnsupported
-}
+// A routeSocket would be the routing socket of a network namespace; this
+// system has none, and RouteReaders fall back to the interface MTU.
+type routeSocket struct{}
+
+// acquireRouteSocket returns nil: there is no routing socket here.
+func acquireRouteSocket() *routeSocket { return nil }
+
+// release does nothing.
+func (*routeSocket) release() {}
+
+// routeMTU returns errNoRouteSocket.
+func (*routeSocket) routeMTU(netip.Addr) (int, error) { return 0, errNoRouteSocket }

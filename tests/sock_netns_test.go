@@ -111,3 +111,40 @@ func TestSocketTooBig(t *testing.T) {
 		})
 	}
 }
+
+// TestSocketRouteMTUNamespace checks that a socket made in a namespace
+// reads route MTUs in that namespace, whichever thread asks: the client's
+// route to the server has an MTU of its own, 1320, and the socket is
+// first asked about it from outside the namespace, where that route does
+// not exist.
+func TestSocketRouteMTUNamespace(t *testing.T) {
+	t.Parallel()
+	for _, network := range []string{"udp4", "udp6"} {
+		t.Run(network, func(t *testing.T) {
+			t.Parallel()
+			tp := netns.New(t, netns.Options{MTUs: []int{1500, 1500}})
+			server := tp.Server.West.Addr(network)
+			route := netip.PrefixFrom(server, server.BitLen()).String()
+			gateway := tp.Routers[0].West.Addr(network).String()
+			if out, err := tp.Client.Command("ip", "route", "add", route, "via", gateway, "mtu", "1320").CombinedOutput(); err != nil {
+				t.Fatalf("ip route add %s via %s mtu 1320: %v\n%s", route, gateway, err, out)
+			}
+			var c sock.Conn
+			tp.Client.Run(t, func() {
+				var err error
+				local := netip.AddrPortFrom(tp.Client.East.Addr(network), 0)
+				if c, err = sock.Listen(context.Background(), nil, network, local.String(), platform.DFProbe); err != nil {
+					t.Fatal(err)
+				}
+			})
+			defer c.Close()
+			if mtu, err := c.RouteMTU(server); err != nil || mtu != 1320 {
+				t.Errorf("RouteMTU(%s) from outside the namespace = %d, %v; want 1320", server, mtu, err)
+			}
+			// The router's address takes the link's route.
+			if mtu, err := c.RouteMTU(netip.MustParseAddr(gateway)); err != nil || mtu != 1500 {
+				t.Errorf("RouteMTU(%s) from outside the namespace = %d, %v; want 1500", gateway, mtu, err)
+			}
+		})
+	}
+}

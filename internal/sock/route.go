@@ -21,7 +21,8 @@ const (
 // a socket whose interfaces allow at most bound bytes. It is safe for
 // concurrent use.
 type routeCache struct {
-	bound int // the MTU of the socket's own interfaces, or 0 if unknown
+	bound  int                   // the MTU of the socket's own interfaces, or 0 if unknown
+	reader *platform.RouteReader // the socket's namespace's, or nil for platform.RouteMTU
 
 	mu   sync.Mutex
 	mtus map[netip.Addr]routeEntry
@@ -44,7 +45,7 @@ func (c *routeCache) lookup(dst netip.Addr) (int, error) {
 	if ok && now.Sub(e.at) < routeCacheTTL {
 		return e.mtu, nil
 	}
-	mtu, err := platform.RouteMTU(dst)
+	mtu, err := c.read(dst)
 	if err != nil || mtu <= 0 {
 		if c.bound > 0 {
 			return c.bound, nil
@@ -66,16 +67,26 @@ func (c *routeCache) lookup(dst netip.Addr) (int, error) {
 	return mtu, nil
 }
 
+// read reads the route MTU of dst, through c.reader if c has one.
+func (c *routeCache) read(dst netip.Addr) (int, error) {
+	if c.reader != nil {
+		return c.reader.RouteMTU(dst)
+	}
+	return platform.RouteMTU(dst)
+}
+
 // interfaceMTU returns the largest MTU a datagram from a socket bound to
 // local can leave with: the MTU of the interface that holds local or, for
 // an unspecified address, the largest MTU of the interfaces other than
 // loopback that are up. It returns 0 if it cannot tell.
 //
-// A Conn may be asked for route MTUs from a goroutine that runs where the
-// socket's routes are not those the kernel uses for it (in another network
-// namespace than the socket's, as in tests); this bound, read when the
-// socket is opened, keeps such an estimate from exceeding what the
-// socket's own interfaces can send.
+// The route reader answers in the socket's network namespace, but where
+// it falls back to the interfaces of the thread that asks (systems
+// without a routing socket), or was made on a thread in another namespace
+// than the socket's (FromPacketConn), the routes read may not be those
+// the kernel uses for the socket; this bound, read when the socket is
+// opened, keeps such an estimate from exceeding what the socket's own
+// interfaces can send.
 func interfaceMTU(local netip.Addr) int {
 	ifs, err := net.Interfaces()
 	if err != nil {

@@ -1,10 +1,13 @@
 package sock
 
 import (
+	"errors"
+	"net"
 	"net/netip"
 	"testing"
 
 	"github.com/pathdtls/pathdtls/internal/testenv"
+	"github.com/pathdtls/pathdtls/platform"
 )
 
 func TestRouteCacheBound(t *testing.T) {
@@ -30,5 +33,44 @@ func TestRouteCacheBound(t *testing.T) {
 	}
 	if n := len(bounded.mtus); n > routeCacheMax {
 		t.Fatalf("%d entries cached; want at most %d", n, routeCacheMax)
+	}
+}
+
+func TestRouteReaderReleased(t *testing.T) {
+	c, err := Listen(t.Context(), nil, "udp4", "127.0.0.1:0", platform.DFProbe)
+	if err != nil {
+		testenv.SkipOrFail(t, "no loopback socket: %v", err)
+	}
+	u := c.(*udpConn)
+	lo := netip.MustParseAddr("127.0.0.1")
+	if mtu, err := u.RouteMTU(lo); err != nil || mtu < 1280 {
+		t.Fatalf("RouteMTU(%v) = %d, %v", lo, mtu, err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.routes.reader.RouteMTU(lo); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("the route reader after Close: %v; want net.ErrClosed", err)
+	}
+}
+
+// BenchmarkRouteCacheMiss reads a route MTU that is not cached, through
+// the socket's route reader.
+func BenchmarkRouteCacheMiss(b *testing.B) {
+	c, err := Listen(b.Context(), nil, "udp4", "127.0.0.1:0", platform.DFProbe)
+	if err != nil {
+		b.Skip(err)
+	}
+	defer c.Close()
+	u := c.(*udpConn)
+	lo := netip.MustParseAddr("127.0.0.1")
+	b.ReportAllocs()
+	for b.Loop() {
+		u.routes.mu.Lock()
+		clear(u.routes.mtus)
+		u.routes.mu.Unlock()
+		if _, err := u.RouteMTU(lo); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -142,7 +142,9 @@ func Dial(ctx context.Context, d *net.Dialer, network, address string, df platfo
 // [platform.Configure]; an error means an option the system provides was
 // refused, and pc is left open. Any other net.PacketConn is wrapped as it
 // is, with zero Capabilities, no error queue, and a RouteMTU that fails:
-// the transport then uses a fixed size. Closing the Conn closes pc.
+// the transport then uses a fixed size. The route MTUs of a
+// *net.UDPConn are read in the network namespace of the thread that calls
+// FromPacketConn, which must be pc's. Closing the Conn closes pc.
 func FromPacketConn(pc net.PacketConn, df platform.DFMode) (Conn, error) {
 	uc, ok := pc.(*net.UDPConn)
 	if !ok {
@@ -179,14 +181,18 @@ func adopt(c io.Closer, caps platform.Capabilities) (Conn, error) {
 	return newUDPConn(uc, raw, caps), nil
 }
 
-// newUDPConn makes the Conn, reading the bound on route MTUs and, for a
+// newUDPConn makes the Conn, taking the route reader of the socket's
+// network namespace and reading the bound on route MTUs and, for a
 // connected socket, the route MTU of its peer now, while the caller is in
-// the socket's network namespace.
+// that namespace: Listen and Dial run on the thread that made the socket,
+// and FromPacketConn's caller is taken to be in the socket's namespace.
+// Route MTUs are then read there, whichever thread asks.
 func newUDPConn(uc *net.UDPConn, raw syscall.RawConn, caps platform.Capabilities) *udpConn {
 	u := &udpConn{c: uc, raw: raw, caps: caps, local: addrOf(uc.LocalAddr())}
 	if ra := uc.RemoteAddr(); ra != nil {
 		u.peer = addrOf(ra)
 	}
+	u.routes.reader = platform.NewRouteReader()
 	u.routes.bound = interfaceMTU(u.local.Addr())
 	u.initBatch()
 	if u.peer.IsValid() {
@@ -266,8 +272,9 @@ func (u *udpConn) DrainErrors(fn func(platform.QueuedError)) error {
 	})
 }
 
-// RouteMTU implements Conn: [platform.RouteMTU], bounded by the MTU of the
-// socket's own interfaces, read once per destination for a while.
+// RouteMTU implements Conn: the route MTU in the socket's network
+// namespace ([platform.RouteReader]), bounded by the MTU of the socket's
+// own interfaces, read once per destination for a while.
 func (u *udpConn) RouteMTU(dst netip.Addr) (int, error) { return u.routes.lookup(dst) }
 
 // LocalAddr implements Conn.
@@ -279,8 +286,11 @@ func (u *udpConn) RemoteAddr() netip.AddrPort { return u.peer }
 // Capabilities implements Conn.
 func (u *udpConn) Capabilities() platform.Capabilities { return u.caps }
 
-// Close implements Conn.
-func (u *udpConn) Close() error { return u.c.Close() }
+// Close implements Conn, and releases the socket's route reader.
+func (u *udpConn) Close() error {
+	u.routes.reader.Close()
+	return u.c.Close()
+}
 
 // ListenICMP implements ICMPListener with one raw ICMP socket for each
 // address family the socket carries, each watching its local address.
