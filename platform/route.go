@@ -58,6 +58,11 @@ type RouteReader struct {
 	closed atomic.Bool
 }
 
+// HasSocket reports whether r asks a routing socket of its namespace, so
+// that what it reads holds for the sockets made with it; if not, it reads
+// the interfaces of the thread that asks.
+func (r *RouteReader) HasSocket() bool { return r.s != nil }
+
 // NewRouteReader returns a RouteReader for the network namespace of the
 // calling thread. It does not fail: where no routing socket can be had,
 // its RouteMTU falls back to the interface MTU as RouteMTU does.

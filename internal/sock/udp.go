@@ -193,7 +193,13 @@ func newUDPConn(uc *net.UDPConn, raw syscall.RawConn, caps platform.Capabilities
 		u.peer = addrOf(ra)
 	}
 	u.routes.reader = platform.NewRouteReader()
-	u.routes.bound = interfaceMTU(u.local.Addr())
+	if !u.routes.reader.HasSocket() {
+		// The routes read may not be the socket's: bound them by its
+		// interfaces. A routing socket of the namespace needs no bound,
+		// and listing every interface for each socket costs more than
+		// the lookups.
+		u.routes.bound = interfaceMTU(u.local.Addr())
+	}
 	u.initBatch()
 	if u.peer.IsValid() {
 		// Best effort: a failure is retried when the MTU is asked for.
