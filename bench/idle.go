@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// idleTimeout bounds how long the idle phase waits for its clients.
+const idleTimeout = 2 * time.Minute
+
+// idle measures what idle associations cost a server: opts.idle clients,
+// in a child process so that their memory is not counted, complete
+// ECDHE-ECDSA handshakes with a server of im and stay open, sending
+// nothing; the server keeps every association without reading it. It
+// records the growth of the live heap, of the goroutine stacks and of the
+// goroutines, each divided by the number of associations.
+func (b *bench) idle(im impl, round int) error {
+	sv, err := startServer(im, suiteECDSA, nil)
+	if err != nil {
+		return err
+	}
+	defer sv.close()
+	m0, g0 := memStats(), runtime.NumGoroutine()
+	ch, err := startChild(im, sv.addr().String(), b.opts.idle, b.pki.caDER)
+	if err != nil {
+		return err
+	}
+	defer ch.stop()
+	if err := ch.waitReady(); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(idleTimeout)
+	for sv.held.Load() < int64(b.opts.idle) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d associations held after %v", sv.held.Load(), b.opts.idle, idleTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // for the handshake goroutines of the server to end
+	m1, g1 := memStats(), runtime.NumGoroutine()
+	n := float64(b.opts.idle)
+	b.res.add(figIdleHeap, im, round, float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/n)
+	b.res.add(figIdleStack, im, round, float64(int64(m1.StackInuse)-int64(m0.StackInuse))/n)
+	b.res.add(figIdleRoutines, im, round, float64(g1-g0)/n)
+	return nil
+}
+
+// The environment of a child process: whether it is one, and what it dials.
+const (
+	envChild = "PATHDTLS_BENCH_CHILD" // "idle"
+	envImpl  = "PATHDTLS_BENCH_IMPL"
+	envAddr  = "PATHDTLS_BENCH_ADDR"
+	envCount = "PATHDTLS_BENCH_COUNT"
+	envCA    = "PATHDTLS_BENCH_CA" // the CA certificate, DER in base64
+)
+
+// A child is a process of this program that holds idle clients.
+type child struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	out   *bufio.Reader
+}
+
+// startChild starts a child that dials n clients of im to addr, trusting
+// the CA certificate caDER.
+func startChild(im impl, addr string, n int, caDER []byte) (*child, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(),
+		envChild+"=idle", envImpl+"="+im.name(), envAddr+"="+addr,
+		envCount+"="+strconv.Itoa(n), envCA+"="+base64.StdEncoding.EncodeToString(caDER))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return &child{cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout)}, nil
+}
+
+// waitReady waits for the child to report that its clients completed
+// their handshakes.
+func (ch *child) waitReady() error {
+	line, err := ch.out.ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("idle clients: %w", err)
+	}
+	if line = strings.TrimSpace(line); line != "ready" {
+		return errors.New("idle clients: " + line)
+	}
+	return nil
+}
+
+// stop ends the child: closing its standard input makes it close its
+// clients and exit.
+func (ch *child) stop() {
+	ch.stdin.Close()
+	done := make(chan struct{})
+	go func() {
+		ch.cmd.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		ch.cmd.Process.Kill()
+		<-done
+	}
+}
