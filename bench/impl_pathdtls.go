@@ -44,6 +44,8 @@ func (im *pathdtlsImpl) listen(s suite) (net.Listener, error) {
 	return transport.Listen("udp4", "127.0.0.1:0", im.server[s.name])
 }
 
+func (*pathdtlsImpl) acceptsEstablished() bool { return true }
+
 // serverHandshake does nothing: Accept returns associations whose
 // handshake completed.
 func (*pathdtlsImpl) serverHandshake(context.Context, net.Conn) error { return nil }

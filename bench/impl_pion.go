@@ -43,6 +43,8 @@ func (p pionImpl) listen(s suite) (net.Listener, error) {
 	return dtls.ListenWithOptions("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}, opts...)
 }
 
+func (pionImpl) acceptsEstablished() bool { return false }
+
 func (pionImpl) serverHandshake(ctx context.Context, c net.Conn) error {
 	return c.(*dtls.Conn).HandshakeContext(ctx)
 }

@@ -25,6 +25,8 @@ func (rawImpl) listen(suite) (net.Listener, error) {
 	return &rawListener{conn: &rawServerConn{UDPConn: pc}, done: make(chan struct{})}, nil
 }
 
+func (rawImpl) acceptsEstablished() bool { return true }
+
 func (rawImpl) serverHandshake(context.Context, net.Conn) error { return nil }
 
 // dial opens a connected socket to addr; there is no handshake.

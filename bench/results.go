@@ -127,13 +127,16 @@ func figHandshakeCPU(s suite, c int) string {
 }
 func figStalls(s suite, c int) string { return fmt.Sprintf("handshake stalls %s c=%d", s.name, c) }
 func figFailed(s suite, c int) string { return fmt.Sprintf("handshakes failed %s c=%d", s.name, c) }
-func figRecords(size int) string      { return fmt.Sprintf("records/s %dB", size) }
-func figSent(size int) string         { return fmt.Sprintf("records sent %dB", size) }
-func figLost(size int) string         { return fmt.Sprintf("records lost %dB", size) }
-func figKernelDrops(size int) string  { return fmt.Sprintf("kernel RcvbufErrors %dB", size) }
-func figLibDrops(size int) string     { return fmt.Sprintf("library drops %dB", size) }
-func figAllocsHS(s suite) string      { return "allocs/handshake " + s.name }
-func figBytesHS(s suite) string       { return "bytes/handshake " + s.name }
+func figServerErrors(s suite, c int) string {
+	return fmt.Sprintf("server handshake errors %s c=%d", s.name, c)
+}
+func figRecords(size int) string     { return fmt.Sprintf("records/s %dB", size) }
+func figSent(size int) string        { return fmt.Sprintf("records sent %dB", size) }
+func figLost(size int) string        { return fmt.Sprintf("records lost %dB", size) }
+func figKernelDrops(size int) string { return fmt.Sprintf("kernel RcvbufErrors %dB", size) }
+func figLibDrops(size int) string    { return fmt.Sprintf("library drops %dB", size) }
+func figAllocsHS(s suite) string     { return "allocs/handshake " + s.name }
+func figBytesHS(s suite) string      { return "bytes/handshake " + s.name }
 
 const (
 	figEcho         = "echo round trips/s 100B"
