@@ -34,7 +34,7 @@ func (b *bench) idle(im impl, round int) error {
 	if err != nil {
 		return err
 	}
-	defer ch.stop()
+	defer func() { b.child += ch.stop() }()
 	if err := ch.waitReady(); err != nil {
 		return err
 	}
@@ -109,9 +109,9 @@ func (ch *child) waitReady() error {
 	return nil
 }
 
-// stop ends the child: closing its standard input makes it close its
-// clients and exit.
-func (ch *child) stop() {
+// stop ends the child, and returns the CPU time it used: closing its
+// standard input makes it close its clients and exit.
+func (ch *child) stop() time.Duration {
 	ch.stdin.Close()
 	done := make(chan struct{})
 	go func() {
@@ -124,4 +124,8 @@ func (ch *child) stop() {
 		ch.cmd.Process.Kill()
 		<-done
 	}
+	if ch.cmd.ProcessState == nil {
+		return 0
+	}
+	return ch.cmd.ProcessState.UserTime() + ch.cmd.ProcessState.SystemTime()
 }

@@ -49,8 +49,8 @@ func writePlot(name string, r *results) error {
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	m := r.Meta
 	text(&b, plotW/2, 20, "middle", 15, fmt.Sprintf("pathdtls, pion/dtls %s and raw UDP on the loopback", m.Pion))
-	text(&b, plotW/2, 38, "middle", 11, fmt.Sprintf("%s %s/%s, %d CPUs; median of %d round(s) of %s; load average %s → %s",
-		m.GoVersion, m.OS, m.Arch, m.NumCPU, m.Rounds, m.Phase, orDash(m.LoadBefore), orDash(m.LoadAfter)))
+	text(&b, plotW/2, 38, "middle", 11, fmt.Sprintf("%s %s/%s, %d CPUs; median of %d round(s) of %s; load average %s → %s; other processes %s",
+		m.GoVersion, m.OS, m.Arch, m.NumCPU, m.Rounds, m.Phase, orDash(m.LoadBefore), orDash(m.LoadAfter), others(m.OthersCores)))
 	recordsPanel(r).draw(&b)
 	handshakePanel(r).draw(&b)
 	b.WriteString("</svg>\n")

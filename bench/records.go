@@ -73,7 +73,7 @@ func (b *bench) oneWay(im impl, size, round int) error {
 	}
 	kernel0, kernelOK := udpRcvbufErrors()
 	start := time.Now()
-	sent, err := send(im, c, size, start.Add(b.opts.phase))
+	sent, refused, err := send(im, c, size, start.Add(b.opts.phase))
 	if err != nil {
 		return err
 	}
@@ -85,6 +85,7 @@ func (b *bench) oneWay(im impl, size, round int) error {
 	}
 	b.res.add(figRecords(size), im, round, float64(got)/(time.Duration(rc.last.Load())-start.Sub(rc.base)).Seconds())
 	b.res.addCount(figSent(size), im, round, float64(sent))
+	b.res.addCount(figRefused(size), im, round, float64(refused))
 	b.res.addCount(figLost(size), im, round, float64(sent-got))
 	if kernelOK {
 		b.res.addCount(figKernelDrops(size), im, round, float64(kernel1-kernel0))
@@ -96,23 +97,24 @@ func (b *bench) oneWay(im impl, size, round int) error {
 }
 
 // send writes records of size bytes on c until deadline, burstLen at a
-// time through im.writeBurst, and returns how many were sent. Errors from
-// which the socket may recover are not counted as sent and do not stop it.
-func send(im impl, c net.Conn, size int, deadline time.Time) (int64, error) {
+// time through im.writeBurst, and returns how many were sent and how many
+// writes failed. Errors from which the socket may recover (the system's
+// buffers were full) do not stop it.
+func send(im impl, c net.Conn, size int, deadline time.Time) (sent, refused int64, err error) {
 	msg := make([]byte, size)
 	burst := make([][]byte, burstLen)
 	for i := range burst {
 		burst[i] = msg
 	}
-	var sent int64
 	for time.Now().Before(deadline) {
 		n, err := im.writeBurst(c, burst)
 		sent += int64(n)
+		refused += int64(len(burst) - n)
 		if errors.Is(err, net.ErrClosed) {
-			return sent, err
+			return sent, refused, err
 		}
 	}
-	return sent, nil
+	return sent, refused, nil
 }
 
 // waitQuiet waits until rc has received sent records, or has received

@@ -28,6 +28,7 @@ type meta struct {
 	Pion          string    `json:"pion_dtls"`
 	LoadBefore    string    `json:"load_before"`
 	LoadAfter     string    `json:"load_after"`
+	OthersCores   float64   `json:"others_cores"` // CPU used by other processes over the run, in cores; -1 if unknown
 	Quick         bool      `json:"quick"`
 	Rounds        int       `json:"rounds"`
 	Phase         string    `json:"phase"`
@@ -133,6 +134,7 @@ func figServerErrors(s suite, c int) string {
 func figRecords(size int) string     { return fmt.Sprintf("records/s %dB", size) }
 func figSent(size int) string        { return fmt.Sprintf("records sent %dB", size) }
 func figLost(size int) string        { return fmt.Sprintf("records lost %dB", size) }
+func figRefused(size int) string     { return fmt.Sprintf("writes failed %dB", size) }
 func figKernelDrops(size int) string { return fmt.Sprintf("kernel RcvbufErrors %dB", size) }
 func figLibDrops(size int) string    { return fmt.Sprintf("library drops %dB", size) }
 func figAllocsHS(s suite) string     { return "allocs/handshake " + s.name }

@@ -16,7 +16,8 @@ type bench struct {
 	pki   *pki
 	impls []impl // pion, pathdtls, raw UDP
 	res   *results
-	log   io.Writer // progress
+	log   io.Writer     // progress
+	child time.Duration // CPU time of the child processes that ended
 }
 
 // run measures everything o asks for, prints the table to stdout and
@@ -35,6 +36,7 @@ func run(o options, stdout, progress io.Writer) error {
 	}
 	b.res.Meta = b.meta()
 	start := time.Now()
+	others := othersMeter()
 	for round := 1; round <= o.rounds; round++ {
 		if err := b.round(round); err != nil {
 			return err
@@ -42,6 +44,7 @@ func run(o options, stdout, progress io.Writer) error {
 	}
 	b.res.Meta.Seconds = time.Since(start).Seconds()
 	b.res.Meta.LoadAfter = loadAverage()
+	b.res.Meta.OthersCores = others(b.child)
 	b.res.summarize()
 	printTable(stdout, b.res)
 	if o.plot != "" {
@@ -124,6 +127,25 @@ func (b *bench) round(round int) error {
 		}
 	}
 	return nil
+}
+
+// othersMeter starts measuring the CPU that other processes use, and
+// returns a function that reports it since then, in cores (the CPU time
+// of every CPU busy, less this process's and less mine, the time of its
+// own child processes, over the wall time), or -1 where it cannot be read.
+func othersMeter() func(mine time.Duration) float64 {
+	busy0, total0, cpus, ok := cpuTicks()
+	self0, selfOK := processCPU()
+	start := time.Now()
+	return func(mine time.Duration) float64 {
+		busy1, total1, _, ok1 := cpuTicks()
+		self1, _ := processCPU()
+		if !ok || !ok1 || !selfOK || total1 == total0 {
+			return -1
+		}
+		all := float64(busy1-busy0) / float64(total1-total0) * float64(cpus)
+		return all - (self1-self0+mine).Seconds()/time.Since(start).Seconds()
+	}
 }
 
 // settle lets the goroutines and timers of the phase that ended finish,

@@ -56,8 +56,10 @@ func printTable(w io.Writer, r *results) {
 	m := r.Meta
 	fmt.Fprintf(w, "pathdtls beside pion/dtls %s and raw UDP on the loopback, %s, %s/%s, %d CPUs (GOMAXPROCS %d)\n",
 		m.Pion, m.GoVersion, m.OS, m.Arch, m.NumCPU, m.GOMAXPROCS)
-	fmt.Fprintf(w, "%d round(s) of %s phases alternating between implementations; medians over rounds, losses summed; %.0f s; load average before %s, after %s\n\n",
-		m.Rounds, m.Phase, m.Seconds, orDash(m.LoadBefore), orDash(m.LoadAfter))
+	fmt.Fprintf(w, "%d round(s) of %s phases alternating between implementations; medians over rounds, losses summed; %.0f s\n",
+		m.Rounds, m.Phase, m.Seconds)
+	fmt.Fprintf(w, "load average before %s, after %s; other processes used %s over the run\n\n",
+		orDash(m.LoadBefore), orDash(m.LoadAfter), others(m.OthersCores))
 	fmt.Fprintf(w, "| figure | %s | pathdtls/pion |\n|---|%s---|\n", strings.Join(columns, " | "), strings.Repeat("---|", len(columns)))
 	for _, rw := range rows(m) {
 		cells := make([]string, len(columns))
@@ -128,7 +130,11 @@ func lossNote(size int) func(*results, string) string {
 		}
 		k, kok := r.get(figKernelDrops(size), col)
 		l, lok := r.get(figLibDrops(size), col)
-		return fmt.Sprintf("%.1f%% (%s, %s)", 100*lost/sent, countOr(k, kok), countOr(l, lok))
+		s := fmt.Sprintf("%.1f%% (%s, %s)", 100*lost/sent, countOr(k, kok), countOr(l, lok))
+		if v, _ := r.get(figRefused(size), col); v > 0 {
+			s += fmt.Sprintf("; %s writes failed", countOr(v, true))
+		}
+		return s
 	}
 }
 
@@ -168,6 +174,14 @@ func countOr(v float64, ok bool) string {
 		return fmt.Sprintf("%.1fk", v/1000)
 	}
 	return fmt.Sprintf("%.0f", v)
+}
+
+// others formats the cores other processes used.
+func others(cores float64) string {
+	if cores < 0 {
+		return "an unknown share of the CPUs"
+	}
+	return fmt.Sprintf("%.2f cores", cores)
 }
 
 // orDash returns s, or "—" when s is empty.

@@ -23,3 +23,10 @@ func TestSNMPField(t *testing.T) {
 		t.Error("cannot read /proc/net/snmp")
 	}
 }
+
+func TestCPUTicks(t *testing.T) {
+	busy, total, cpus, ok := cpuTicks()
+	if !ok || busy > total || total == 0 || cpus < 1 {
+		t.Errorf("cpuTicks() = %d, %d, %d, %v", busy, total, cpus, ok)
+	}
+}

@@ -6,5 +6,8 @@ package main
 // read on Linux only.
 func udpRcvbufErrors() (uint64, bool) { return 0, false }
 
+// cpuTicks returns false: the system's CPU ticks are read on Linux only.
+func cpuTicks() (busy, total uint64, cpus int, ok bool) { return 0, 0, 0, false }
+
 // loadAverage returns "": the load average is read on Linux only.
 func loadAverage() string { return "" }
