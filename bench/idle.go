@@ -45,13 +45,34 @@ func (b *bench) idle(im impl, round int) error {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	time.Sleep(100 * time.Millisecond) // for the handshake goroutines of the server to end
+	// Wait for the server's handshake goroutines to end, and for whatever
+	// the associations do once established (pathdtls searches the path
+	// MTU with probes) to finish.
+	b.res.add(figIdleSettle, im, round, waitSteady().Seconds())
 	m1, g1 := memStats(), runtime.NumGoroutine()
 	n := float64(b.opts.idle)
 	b.res.add(figIdleHeap, im, round, float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/n)
 	b.res.add(figIdleStack, im, round, float64(int64(m1.StackInuse)-int64(m0.StackInuse))/n)
 	b.res.add(figIdleRoutines, im, round, float64(g1-g0)/n)
 	return nil
+}
+
+// waitSteady waits until the number of goroutines has not changed for
+// steadyTime, or steadyLimit has passed, and returns how long it waited.
+func waitSteady() time.Duration {
+	const steadyTime, steadyLimit = 500 * time.Millisecond, 30 * time.Second
+	start := time.Now()
+	n, since := runtime.NumGoroutine(), start
+	for time.Since(start) < steadyLimit {
+		time.Sleep(20 * time.Millisecond)
+		switch m := runtime.NumGoroutine(); {
+		case m != n:
+			n, since = m, time.Now()
+		case time.Since(since) >= steadyTime:
+			return time.Since(start)
+		}
+	}
+	return time.Since(start)
 }
 
 // The environment of a child process: whether it is one, and what it dials.

@@ -31,6 +31,9 @@ type impl interface {
 	dial(ctx context.Context, addr net.Addr, s suite) (net.Conn, error)
 	// negotiated returns the cipher suite c negotiated, 0 without DTLS.
 	negotiated(c net.Conn) uint16
+	// awaitPayload waits until the client c can send records of size
+	// bytes, for an implementation whose largest record follows the path.
+	awaitPayload(ctx context.Context, c net.Conn, size int) error
 	// writeBurst sends every message of burst on c, one record in one
 	// datagram each, and returns how many were sent. The one-way phase
 	// writes only through it.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net"
 
 	"github.com/pathdtls/pathdtls/dtls"
@@ -56,6 +57,24 @@ func (im *pathdtlsImpl) dial(ctx context.Context, addr net.Addr, s suite) (net.C
 
 func (*pathdtlsImpl) negotiated(c net.Conn) uint16 {
 	return c.(*transport.Conn).ConnectionState().CipherSuite
+}
+
+// awaitPayload waits until c's MaxPayload is at least size: after the
+// handshake it is what the handshake's datagrams proved, and grows as the
+// association's probes confirm larger datagrams.
+func (*pathdtlsImpl) awaitPayload(ctx context.Context, c net.Conn, size int) error {
+	tc := c.(*transport.Conn)
+	for {
+		changed := tc.PathMTUChanged()
+		if tc.MaxPayload() >= size {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("bench: the largest record stayed at %d bytes, below %d: %w", tc.MaxPayload(), size, ctx.Err())
+		}
+	}
 }
 
 // writeBurst writes the burst with one Write per record. It is the only

@@ -79,6 +79,8 @@ func (pionImpl) negotiated(c net.Conn) uint16 {
 	return uint16(st.CipherSuiteID)
 }
 
+func (pionImpl) awaitPayload(context.Context, net.Conn, int) error { return nil }
+
 func (pionImpl) writeBurst(c net.Conn, burst [][]byte) (int, error) {
 	return writeEach(c, burst)
 }

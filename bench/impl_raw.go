@@ -36,6 +36,8 @@ func (rawImpl) dial(_ context.Context, addr net.Addr, _ suite) (net.Conn, error)
 
 func (rawImpl) negotiated(net.Conn) uint16 { return 0 }
 
+func (rawImpl) awaitPayload(context.Context, net.Conn, int) error { return nil }
+
 func (rawImpl) writeBurst(c net.Conn, burst [][]byte) (int, error) {
 	return writeEach(c, burst)
 }

@@ -71,6 +71,9 @@ func (b *bench) oneWay(im impl, size, round int) error {
 	case <-ctx.Done():
 		return errors.New("the server did not accept the association")
 	}
+	if err := im.awaitPayload(ctx, c, size); err != nil {
+		return err
+	}
 	kernel0, kernelOK := udpRcvbufErrors()
 	start := time.Now()
 	sent, refused, err := send(im, c, size, start.Add(b.opts.phase))

@@ -146,6 +146,7 @@ const (
 	figIdleHeap     = "idle heap bytes/association"
 	figIdleStack    = "idle stack bytes/association"
 	figIdleRoutines = "idle goroutines/association"
+	figIdleSettle   = "idle settle seconds"
 	figAllocsRecord = "allocs/record 1000B"
 	figBytesRecord  = "bytes/record 1000B"
 )
