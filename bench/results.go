@@ -8,13 +8,21 @@ import (
 	"time"
 )
 
-// A sample is one figure of one implementation, measured in one round.
+// A sample is one figure of one implementation, measured in one round,
+// with the CPU other processes used during its phase, in cores (-1 if
+// unknown).
 type sample struct {
 	Figure string  `json:"figure"`
 	Impl   string  `json:"impl"`
 	Round  int     `json:"round"`
 	Value  float64 `json:"value"`
+	Others float64 `json:"others_cores"`
 }
+
+// quietCores is the CPU other processes may use during a phase, in cores,
+// for its samples to count as quiet: the summary of a rate or size takes
+// only quiet samples when there are any.
+const quietCores = 0.25
 
 // meta describes the run: the machine, the load on it, and the settings.
 type meta struct {
@@ -38,13 +46,15 @@ type meta struct {
 }
 
 // results collects the samples of a run. A figure is a rate or a size,
-// summarised over the rounds by its median, or a count (handshakes that
-// failed, records lost), summarised by its sum.
+// summarised over the rounds by the median of its quiet samples (or of all
+// of them, marked as disturbed, when none was quiet), or a count
+// (handshakes that failed, records lost), summarised by its sum.
 type results struct {
-	Meta    meta                          `json:"meta"`
-	Samples []sample                      `json:"samples"`
-	Summary map[string]map[string]float64 `json:"summary"`
-	counts  map[string]bool
+	Meta      meta                          `json:"meta"`
+	Samples   []sample                      `json:"samples"`
+	Summary   map[string]map[string]float64 `json:"summary"`
+	Disturbed map[string]map[string]bool    `json:"disturbed"`
+	counts    map[string]bool
 }
 
 // newResults returns empty results.
@@ -54,7 +64,15 @@ func newResults() *results {
 
 // add records value as figure for im in round.
 func (r *results) add(figure string, im impl, round int, value float64) {
-	r.Samples = append(r.Samples, sample{Figure: figure, Impl: im.name(), Round: round, Value: value})
+	r.Samples = append(r.Samples, sample{Figure: figure, Impl: im.name(), Round: round, Value: value, Others: -1})
+}
+
+// setOthers records others as the CPU other processes used during the
+// phase of the samples from index from on.
+func (r *results) setOthers(from int, others float64) {
+	for i := from; i < len(r.Samples); i++ {
+		r.Samples[i].Others = others
+	}
 }
 
 // addCount records a count, which the summary adds up over the rounds.
@@ -63,22 +81,38 @@ func (r *results) addCount(figure string, im impl, round int, value float64) {
 	r.add(figure, im, round, value)
 }
 
-// summarize fills Summary from the samples.
+// summarize fills Summary and Disturbed from the samples.
 func (r *results) summarize() {
-	byKey := make(map[[2]string][]float64)
+	byKey := make(map[[2]string][]sample)
 	for _, s := range r.Samples {
 		k := [2]string{s.Figure, s.Impl}
-		byKey[k] = append(byKey[k], s.Value)
+		byKey[k] = append(byKey[k], s)
 	}
 	r.Summary = make(map[string]map[string]float64)
-	for k, vs := range byKey {
-		if r.Summary[k[0]] == nil {
-			r.Summary[k[0]] = make(map[string]float64)
+	r.Disturbed = make(map[string]map[string]bool)
+	for k, ss := range byKey {
+		fig, im := k[0], k[1]
+		if r.Summary[fig] == nil {
+			r.Summary[fig] = make(map[string]float64)
 		}
-		if r.counts[k[0]] {
-			r.Summary[k[0]][k[1]] = sum(vs)
-		} else {
-			r.Summary[k[0]][k[1]] = median(vs)
+		var all, quiet []float64
+		for _, s := range ss {
+			all = append(all, s.Value)
+			if s.Others >= 0 && s.Others < quietCores {
+				quiet = append(quiet, s.Value)
+			}
+		}
+		switch {
+		case r.counts[fig]:
+			r.Summary[fig][im] = sum(all)
+		case len(quiet) > 0:
+			r.Summary[fig][im] = median(quiet)
+		default:
+			r.Summary[fig][im] = median(all)
+			if r.Disturbed[fig] == nil {
+				r.Disturbed[fig] = make(map[string]bool)
+			}
+			r.Disturbed[fig][im] = true
 		}
 	}
 }

@@ -120,9 +120,11 @@ func (b *bench) round(round int) error {
 			if st.secure && !im.secure() {
 				continue
 			}
+			from, child, others := len(b.res.Samples), b.child, othersMeter()
 			if err := st.run(im, round); err != nil {
 				return fmt.Errorf("bench: round %d, %s, %s: %w", round, st.name, im.name(), err)
 			}
+			b.res.setOthers(from, others(b.child-child))
 			settle()
 		}
 	}

@@ -56,8 +56,8 @@ func printTable(w io.Writer, r *results) {
 	m := r.Meta
 	fmt.Fprintf(w, "pathdtls beside pion/dtls %s and raw UDP on the loopback, %s, %s/%s, %d CPUs (GOMAXPROCS %d)\n",
 		m.Pion, m.GoVersion, m.OS, m.Arch, m.NumCPU, m.GOMAXPROCS)
-	fmt.Fprintf(w, "%d round(s) of %s phases alternating between implementations; medians over rounds, losses summed; %.0f s\n",
-		m.Rounds, m.Phase, m.Seconds)
+	fmt.Fprintf(w, "%d round(s) of %s phases alternating between implementations, %.0f s: medians over the rounds whose phase had other processes using under %.2f cores (* where none did), losses summed\n",
+		m.Rounds, m.Phase, m.Seconds, quietCores)
 	fmt.Fprintf(w, "load average before %s, after %s; other processes used %s over the run\n\n",
 		orDash(m.LoadBefore), orDash(m.LoadAfter), others(m.OthersCores))
 	fmt.Fprintf(w, "| figure | %s | pathdtls/pion |\n|---|%s---|\n", strings.Join(columns, " | "), strings.Repeat("---|", len(columns)))
@@ -79,6 +79,9 @@ func cell(r *results, rw row, col string) string {
 	s := ""
 	if rw.format != nil {
 		s = rw.format(v)
+		if r.Disturbed[rw.figure][col] {
+			s += "*"
+		}
 	}
 	if rw.note != nil {
 		if n := rw.note(r, col); n != "" {
