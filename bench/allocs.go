@@ -53,8 +53,8 @@ func (b *bench) handshakeAllocs(im impl, s suite, round int) error {
 	}
 	m1 := memStats()
 	n := float64(b.opts.hsAllocs)
-	b.res.add(figAllocsHS(s), im, round, float64(m1.Mallocs-m0.Mallocs)/n)
-	b.res.add(figBytesHS(s), im, round, float64(m1.TotalAlloc-m0.TotalAlloc)/n)
+	b.res.addAmount(figAllocsHS(s), im, round, float64(m1.Mallocs-m0.Mallocs)/n)
+	b.res.addAmount(figBytesHS(s), im, round, float64(m1.TotalAlloc-m0.TotalAlloc)/n)
 	return nil
 }
 
@@ -103,8 +103,8 @@ func (b *bench) recordAllocs(im impl, round int) error {
 	}
 	m1 := memStats()
 	n := float64(b.opts.recordAllocs)
-	b.res.add(figAllocsRecord, im, round, float64(m1.Mallocs-m0.Mallocs)/n)
-	b.res.add(figBytesRecord, im, round, float64(m1.TotalAlloc-m0.TotalAlloc)/n)
+	b.res.addAmount(figAllocsRecord, im, round, float64(m1.Mallocs-m0.Mallocs)/n)
+	b.res.addAmount(figBytesRecord, im, round, float64(m1.TotalAlloc-m0.TotalAlloc)/n)
 	return nil
 }
 

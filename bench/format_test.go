@@ -56,3 +56,35 @@ func TestParseFlags(t *testing.T) {
 		t.Error("an argument was accepted")
 	}
 }
+
+func TestSummarize(t *testing.T) {
+	r := newResults()
+	pion, pd := pionImpl{}, &pathdtlsImpl{}
+	for i, others := range []float64{0.1, 1.2, 0, 0.9} {
+		from := len(r.Samples)
+		r.add("rate", pion, i+1, float64(10*(i+1)))    // 10 40 quiet; 20 40 loud
+		r.add("loud", pd, i+1, float64(i+1))           // quiet only when others < quietCores
+		r.addAmount("heap", pion, i+1, float64(100+i)) // every round
+		r.addCount("lost", pion, i+1, 1)               // summed
+		r.setOthers(from, others)
+		if others < quietCores {
+			r.Samples[len(r.Samples)-3].Others = 2 // "loud" is disturbed in every round
+		}
+	}
+	r.summarize()
+	for _, tc := range []struct {
+		fig, im   string
+		want      float64
+		disturbed bool
+	}{
+		{"rate", "pion", 20, false}, // median of 10 and 30
+		{"loud", "pathdtls", 2.5, true},
+		{"heap", "pion", 101.5, false},
+		{"lost", "pion", 4, false},
+	} {
+		if got, _ := r.get(tc.fig, tc.im); got != tc.want || r.Disturbed[tc.fig][tc.im] != tc.disturbed {
+			t.Errorf("%s %s = %v (disturbed %v), want %v (disturbed %v)",
+				tc.fig, tc.im, got, r.Disturbed[tc.fig][tc.im], tc.want, tc.disturbed)
+		}
+	}
+}

@@ -51,9 +51,9 @@ func (b *bench) idle(im impl, round int) error {
 	b.res.add(figIdleSettle, im, round, waitSteady().Seconds())
 	m1, g1 := memStats(), runtime.NumGoroutine()
 	n := float64(b.opts.idle)
-	b.res.add(figIdleHeap, im, round, float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/n)
-	b.res.add(figIdleStack, im, round, float64(int64(m1.StackInuse)-int64(m0.StackInuse))/n)
-	b.res.add(figIdleRoutines, im, round, float64(g1-g0)/n)
+	b.res.addAmount(figIdleHeap, im, round, float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/n)
+	b.res.addAmount(figIdleStack, im, round, float64(int64(m1.StackInuse)-int64(m0.StackInuse))/n)
+	b.res.addAmount(figIdleRoutines, im, round, float64(g1-g0)/n)
 	return nil
 }
 

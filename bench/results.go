@@ -45,26 +45,36 @@ type meta struct {
 	Sizes         []int     `json:"record_sizes"`
 }
 
-// results collects the samples of a run. A figure is a rate or a size,
-// summarised over the rounds by the median of its quiet samples (or of all
-// of them, marked as disturbed, when none was quiet), or a count
-// (handshakes that failed, records lost), summarised by its sum.
+// results collects the samples of a run. A figure is a rate, summarised
+// over the rounds by the median of its quiet samples (or of all of them,
+// marked as disturbed, when none was quiet); an amount of memory or
+// allocations, which other processes do not change, summarised by the
+// median of all its samples; or a count (handshakes that failed, records
+// lost), summarised by its sum.
 type results struct {
 	Meta      meta                          `json:"meta"`
 	Samples   []sample                      `json:"samples"`
 	Summary   map[string]map[string]float64 `json:"summary"`
 	Disturbed map[string]map[string]bool    `json:"disturbed"`
 	counts    map[string]bool
+	amounts   map[string]bool
 }
 
 // newResults returns empty results.
 func newResults() *results {
-	return &results{counts: make(map[string]bool)}
+	return &results{counts: make(map[string]bool), amounts: make(map[string]bool)}
 }
 
 // add records value as figure for im in round.
 func (r *results) add(figure string, im impl, round int, value float64) {
 	r.Samples = append(r.Samples, sample{Figure: figure, Impl: im.name(), Round: round, Value: value, Others: -1})
+}
+
+// addAmount records an amount of memory or allocations, whose summary
+// takes every round.
+func (r *results) addAmount(figure string, im impl, round int, value float64) {
+	r.amounts[figure] = true
+	r.add(figure, im, round, value)
 }
 
 // setOthers records others as the CPU other processes used during the
@@ -98,13 +108,15 @@ func (r *results) summarize() {
 		var all, quiet []float64
 		for _, s := range ss {
 			all = append(all, s.Value)
-			if s.Others >= 0 && s.Others < quietCores {
+			if s.Others != -1 && s.Others < quietCores {
 				quiet = append(quiet, s.Value)
 			}
 		}
 		switch {
 		case r.counts[fig]:
 			r.Summary[fig][im] = sum(all)
+		case r.amounts[fig]:
+			r.Summary[fig][im] = median(all)
 		case len(quiet) > 0:
 			r.Summary[fig][im] = median(quiet)
 		default:

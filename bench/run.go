@@ -146,7 +146,7 @@ func othersMeter() func(mine time.Duration) float64 {
 			return -1
 		}
 		all := float64(busy1-busy0) / float64(total1-total0) * float64(cpus)
-		return all - (self1-self0+mine).Seconds()/time.Since(start).Seconds()
+		return max(0, all-(self1-self0+mine).Seconds()/time.Since(start).Seconds())
 	}
 }
 

@@ -56,7 +56,7 @@ func printTable(w io.Writer, r *results) {
 	m := r.Meta
 	fmt.Fprintf(w, "pathdtls beside pion/dtls %s and raw UDP on the loopback, %s, %s/%s, %d CPUs (GOMAXPROCS %d)\n",
 		m.Pion, m.GoVersion, m.OS, m.Arch, m.NumCPU, m.GOMAXPROCS)
-	fmt.Fprintf(w, "%d round(s) of %s phases alternating between implementations, %.0f s: medians over the rounds whose phase had other processes using under %.2f cores (* where none did), losses summed\n",
+	fmt.Fprintf(w, "%d round(s) of %s phases alternating between implementations, %.0f s: rates are medians over the rounds whose phase had other processes using under %.2f cores (* where none did), amounts medians over all, losses summed\n",
 		m.Rounds, m.Phase, m.Seconds, quietCores)
 	fmt.Fprintf(w, "load average before %s, after %s; other processes used %s over the run\n\n",
 		orDash(m.LoadBefore), orDash(m.LoadAfter), others(m.OthersCores))
