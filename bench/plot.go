@@ -10,11 +10,11 @@ import (
 
 // The plot's size and each panel's margins, in SVG user units.
 const (
-	plotW, plotH = 960.0, 440.0
+	plotW, plotH = 960.0, 480.0
 	panelW       = plotW / 2
 	marginL      = 70.0
 	marginR      = 20.0
-	marginT      = 70.0
+	marginT      = 124.0
 	marginB      = 60.0
 )
 
@@ -49,7 +49,7 @@ func writePlot(name string, r *results) error {
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	m := r.Meta
 	text(&b, plotW/2, 20, "middle", 15, fmt.Sprintf("pathdtls, pion/dtls %s and raw UDP on the loopback", m.Pion))
-	text(&b, plotW/2, 38, "middle", 11, fmt.Sprintf("%s %s/%s, %d CPUs; median of %d round(s) of %s; load average %s → %s; other processes %s",
+	text(&b, plotW/2, 38, "middle", 11, fmt.Sprintf("%s %s/%s, %d CPUs; medians of the quiet rounds of %d, phases of %s; load average %s → %s; other processes %s",
 		m.GoVersion, m.OS, m.Arch, m.NumCPU, m.Rounds, m.Phase, orDash(m.LoadBefore), orDash(m.LoadAfter), others(m.OthersCores)))
 	recordsPanel(r).draw(&b)
 	handshakePanel(r).draw(&b)
@@ -122,7 +122,7 @@ func (p panel) draw(b *strings.Builder) {
 	}
 	px := func(x float64) float64 { return x0 + (x1-x0)*p.frac(x) }
 	py := func(y float64) float64 { return y0 - (y0-y1)*y/yTop }
-	text(b, (x0+x1)/2, marginT-12, "middle", 13, p.title)
+	text(b, (x0+x1)/2, marginT-60, "middle", 13, p.title)
 	for y := 0.0; y <= yTop+step/2; y += step {
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#e4e4e4"/>`+"\n", x0, py(y), x1, py(y))
 		text(b, x0-6, py(y)+4, "end", 11, tick(y))
@@ -138,17 +138,24 @@ func (p panel) draw(b *strings.Builder) {
 	for _, s := range p.series {
 		s.draw(b, px, py)
 	}
-	fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="170" height="%.1f" fill="white" fill-opacity="0.85" stroke="#cccccc"/>`+"\n",
-		x0+4, y1+2, 8+16*float64(len(p.series)))
+	p.legend(b, x0, x1)
+}
+
+// legend writes the names of the panel's lines in rows between its title
+// and its plot area.
+func (p panel) legend(b *strings.Builder, x0, x1 float64) {
+	const entryW, rowH = 195.0, 16.0
+	perRow := max(1, int((x1-x0)/entryW))
 	for i, s := range p.series {
-		ly := y1 + 16 + 16*float64(i)
+		lx := x0 + entryW*float64(i%perRow)
+		ly := marginT - 38 + rowH*float64(i/perRow)
 		dash := ""
 		if s.dashed {
 			dash = ` stroke-dasharray="6 4"`
 		}
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2"%s/>`+"\n",
-			x0+10, ly-4, x0+34, ly-4, s.color, dash)
-		text(b, x0+40, ly, "start", 11, s.name)
+			lx, ly-4, lx+24, ly-4, s.color, dash)
+		text(b, lx+30, ly, "start", 11, s.name)
 	}
 }
 
