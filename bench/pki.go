@@ -1,0 +1,113 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"math/big"
+	"net"
+	"time"
+)
+
+// A suite is one of the two cipher suites the handshakes are measured
+// with. Every implementation builds its own configurations from it, so that
+// both negotiate the same thing: DTLS 1.2 with
+// TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 over P-256 and a server
+// certificate chain of two (leaf and CA), or TLS_PSK_WITH_AES_128_GCM_SHA256
+// (RFC 4279 §2, RFC 5487).
+type suite struct {
+	name string // "ECDHE-ECDSA" or "PSK"
+	id   uint16 // the cipher suite's IANA number
+	psk  bool
+}
+
+var (
+	suiteECDSA = suite{name: "ECDHE-ECDSA", id: 0xc02b}
+	suitePSK   = suite{name: "PSK", id: 0x00a8, psk: true}
+	// suites are the suites of the handshake phases, in the table's order.
+	suites = []suite{suiteECDSA, suitePSK}
+)
+
+// pskKey, pskIdentity and pskHint are the pre-shared key of the PSK suite,
+// the identity a client sends and the hint a server sends.
+var (
+	pskKey      = []byte("0123456789abcdef")
+	pskIdentity = []byte("bench-client")
+	pskHint     = []byte("bench-server")
+)
+
+// serverName is the name the server certificate is issued for and the
+// clients verify.
+const serverName = "localhost"
+
+// A pki holds a throwaway certificate authority and a server certificate
+// it issued, both ECDSA P-256.
+type pki struct {
+	caDER []byte
+	pool  *x509.CertPool
+	cert  tls.Certificate
+}
+
+// newPKI makes a CA and a server certificate for serverName and the IPv4
+// loopback, with the CA after the leaf in the chain.
+func newPKI() (*pki, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "pathdtls bench CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: serverName},
+		DNSNames: []string{serverName}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
+	if err != nil {
+		return nil, err
+	}
+	return &pki{
+		caDER: caDER,
+		pool:  poolOf(ca),
+		cert:  tls.Certificate{Certificate: [][]byte{der, caDER}, PrivateKey: key},
+	}, nil
+}
+
+// clientPKI returns the part of a pki a client needs, the CA's pool, from
+// the CA certificate's DER (as a child process gets it).
+func clientPKI(caDER []byte) (*pki, error) {
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, fmt.Errorf("bench: parsing the CA certificate: %w", err)
+	}
+	return &pki{caDER: caDER, pool: poolOf(ca)}, nil
+}
+
+// poolOf returns a pool that trusts only ca.
+func poolOf(ca *x509.Certificate) *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(ca)
+	return p
+}
