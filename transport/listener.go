@@ -19,8 +19,10 @@ import (
 // Defaults of a ListenConfig's zero fields.
 const (
 	// DefaultBacklog is the number of associations whose handshake
-	// completed that may wait for Accept.
-	DefaultBacklog = 64
+	// completed that may wait for Accept: room for a crowd of clients
+	// that connect at once while the accepting goroutine waits for a
+	// core (each waits with a few kilobytes), as a TCP listen backlog.
+	DefaultBacklog = 1024
 	// DefaultMaxHalfOpen is the number of associations whose handshake is
 	// in progress that a listener keeps at once; a new one evicts the
 	// oldest beyond it. Each holds a few kilobytes, so a full table stays
