@@ -180,6 +180,16 @@ func (c *Conn) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// ReceiveRoom returns nil if the queue of received data that Read takes
+// from has room for a record, or else a channel that receives a value
+// once Read has made room (or the Conn has ended). The owner of a Conn
+// that it drives with HandleDatagram may wait on it, for a while, before
+// handing the Conn more datagrams, so that when the application reads more
+// slowly than its peer sends, datagrams wait in the socket, and are
+// dropped there if they must, rather than decrypted only to be dropped
+// from the queue.
+func (c *Conn) ReceiveRoom() <-chan struct{} { return c.rq.room() }
+
 // Read reads the data of one record into b, waiting for one to arrive. If b
 // is too short for the record, Read returns io.ErrShortBuffer and keeps the
 // record for the next call. After the peer's close_notify, and once the

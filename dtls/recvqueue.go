@@ -34,6 +34,7 @@ type recvQueue struct {
 	head  int
 	err   error         // returned once the queue is empty
 	ready chan struct{} // holds a token while items or err wait for a reader
+	space chan struct{} // holds a token once a read made room, for room
 	// dropped counts the records dropped because the queue was full.
 	dropped atomic.Uint64
 }
@@ -41,6 +42,27 @@ type recvQueue struct {
 func (q *recvQueue) init(limit int) {
 	q.limit = limit
 	q.ready = make(chan struct{}, 1)
+	q.space = make(chan struct{}, 1)
+}
+
+// room returns nil if a record of pooledRecord bytes fits in the queue,
+// or else a channel that receives a token once a read has made room for
+// one (or the queue has closed).
+func (q *recvQueue) room() <-chan struct{} {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.hasRoomLocked() {
+		return nil
+	}
+	select {
+	case <-q.space: // a token from before it filled
+	default:
+	}
+	return q.space
+}
+
+func (q *recvQueue) hasRoomLocked() bool {
+	return q.err != nil || q.bytes+min(pooledRecord, q.limit) <= q.limit
 }
 
 // push queues a copy of data. It never blocks.
@@ -92,6 +114,15 @@ func (q *recvQueue) close(err error) {
 	if q.err == nil {
 		q.err = err
 		q.signal()
+		q.signalSpace()
+	}
+}
+
+// signalSpace tells a waiter on room that there is room.
+func (q *recvQueue) signalSpace() {
+	select {
+	case q.space <- struct{}{}:
+	default:
 	}
 }
 
@@ -142,6 +173,9 @@ func (q *recvQueue) take(b []byte) (n int, err error, ok bool) {
 		q.bytes -= n
 		releaseRecord(r)
 		q.compactLocked()
+		if q.hasRoomLocked() {
+			q.signalSpace()
+		}
 		return n, nil, true
 	}
 	if q.err != nil {

@@ -28,6 +28,7 @@ type assoc struct {
 
 	idleTimeout time.Duration // 0: never
 	idled       atomic.Bool   // the idle timer ended the association
+	congested   bool          // its reader waited for room in vain (roomWaiter); the reader's alone
 
 	mu        sync.Mutex
 	idleTimer *time.Timer

@@ -23,6 +23,7 @@ type clientSide struct {
 	noProbe  bool
 	stopOnce sync.Once
 	done     chan struct{} // closed when the reader returns
+	room     roomWaiter    // the reader's
 }
 
 // newClientSide makes the association to remote over sc and starts its
@@ -58,6 +59,7 @@ func (cs *clientSide) read() {
 			return // closed: the association is ending
 		}
 		if normalize(from) == cs.remote {
+			cs.room.wait(cs.a, nil) // Close ends the engine, and the wait
 			cs.a.conn.HandleDatagram(buf[:n])
 		}
 	}

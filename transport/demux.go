@@ -127,6 +127,7 @@ func (s *shard) dispatch(d []byte, from netip.AddrPort) {
 			return
 		}
 	}
+	s.room.wait(a.assoc, s.l.closing)
 	a.conn.HandleDatagram(d)
 }
 

@@ -18,6 +18,7 @@ type shard struct {
 	sock     *sock.Socket
 	gate     *dtls.HelloGate
 	readDone chan struct{} // closed when the reader returns
+	room     roomWaiter    // the reader's
 
 	mu    sync.Mutex
 	table *assocTable
