@@ -2,6 +2,7 @@ package dtls
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
@@ -34,11 +35,15 @@ type hsBase struct {
 	old func(h handshake.Header, frag []byte) bool
 
 	sendSeq    uint16
-	transcript []byte  // every message as if unfragmented (RFC 6347 §4.2.6)
-	received   []span  // where each message received from the peer sits in transcript
-	spans      [8]span // received's first array, enough for a full handshake
-	vers       uint16
-	suite      *cipherSuite
+	transcript []byte   // every message as if unfragmented (RFC 6347 §4.2.6)
+	received   []span   // where each message received from the peer sits in transcript
+	spans      [8]span  // received's first array, enough for a full handshake
+	hash       [36]byte // room for a transcript hash (MD5||SHA-1 at most)
+	// transcriptBuf is the pooled buffer transcript started in, returned
+	// to transcripts when the handshake completes.
+	transcriptBuf *[]byte
+	vers          uint16
+	suite         *cipherSuite
 
 	// pendingAlert is a fatal alert or close_notify that arrived without
 	// authentication (epoch 0) while the handshake waited, or (sendAlert
@@ -63,14 +68,39 @@ type span struct {
 // certificate of ordinary size fits, so it grows rarely.
 const transcriptCap = 2048
 
+// maxPooledTranscript bounds the transcripts kept for the next handshake:
+// one that a long certificate chain grew is left to the collector.
+const maxPooledTranscript = 16 << 10
+
+// transcripts hold the buffers of transcripts between handshakes: a
+// transcript is needed only until its handshake completes.
+var transcripts = sync.Pool{New: func() any {
+	b := make([]byte, 0, transcriptCap)
+	return &b
+}}
+
 func (hs *hsBase) init(c *Conn, now time.Time) {
 	hs.c, hs.started = c, now
-	hs.transcript = make([]byte, 0, transcriptCap)
+	hs.transcriptBuf = transcripts.Get().(*[]byte)
+	hs.transcript = (*hs.transcriptBuf)[:0]
 	hs.received = hs.spans[:0]
 	hs.timer = newRetransmitTimer(c.config.retransmitTimeout())
 	if d := c.config.handshakeTimeout(); d > 0 {
 		hs.deadline = now.Add(d)
 	}
+}
+
+// releaseTranscript gives the transcript's buffer back to transcripts: the
+// handshake completed, and nothing reads the transcript again.
+func (hs *hsBase) releaseTranscript() {
+	if hs.transcriptBuf == nil {
+		return
+	}
+	if cap(hs.transcript) <= maxPooledTranscript {
+		*hs.transcriptBuf = hs.transcript[:0]
+		transcripts.Put(hs.transcriptBuf)
+	}
+	hs.transcript, hs.transcriptBuf, hs.received = nil, nil, nil
 }
 
 // message builds a flight item for a handshake message, assigning its
@@ -241,7 +271,7 @@ func (hs *hsBase) setVersion(v uint16) {
 
 // finished returns a Finished body for label over transcript.
 func (hs *hsBase) finished(master, label, transcript []byte) []byte {
-	return prfVerifyData(hs.suite, hs.vers, master, label, hs.suite.transcriptHash(hs.vers, transcript))
+	return prfVerifyData(hs.suite, hs.vers, master, label, hs.suite.transcriptHash(hs.hash[:0], hs.vers, transcript))
 }
 
 // Bounds on the handshake messages a Conn reassembles, by what its peer may
@@ -273,6 +303,7 @@ func (hs *hsBase) finish() {
 	}
 	c.out.Unlock()
 	c.in.hs = nil
+	hs.releaseTranscript()
 	c.in.reasm.SetLimits(smallLimits) // only a refused renegotiation may come
 	c.stopTimerLocked()
 	c.finishHandshakeLocked(nil)

@@ -44,7 +44,7 @@ func (hs *clientHandshake) sendKeyExchangeFlight() error {
 	items = append(items, hs.message(0, handshake.TypeClientKeyExchange, body))
 	var sessionHash []byte
 	if hs.ems {
-		sessionHash = hs.suite.transcriptHash(hs.vers, hs.transcript)
+		sessionHash = hs.suite.transcriptHash(hs.hash[:0], hs.vers, hs.transcript)
 	}
 	if cert != nil {
 		if err := hs.certificateVerify(cert, alg, &items); err != nil {

@@ -22,20 +22,21 @@ import (
 // certificateVerify, clientFinished (which sends flight 6).
 type serverHandshake struct {
 	hsBase
-	gate        *HelloGate // reassembles a fragmented ClientHello
-	ch          *handshake.ClientHello
-	sh          *handshake.ServerHello
-	ems         bool
-	cert        *tls.Certificate
-	curve       tls.CurveID
-	sigAlg      uint16
-	ecdhKey     *ecdh.PrivateKey
-	identity    []byte
-	preMaster   []byte
-	sessionHash []byte
-	master      []byte
-	peerCerts   []*x509.Certificate
-	chains      [][]*x509.Certificate
+	gate           *HelloGate // reassembles a fragmented ClientHello
+	ch             *handshake.ClientHello
+	sh             *handshake.ServerHello
+	ems            bool
+	cert           *tls.Certificate
+	curve          tls.CurveID
+	sigAlg         uint16
+	ecdhKey        *ecdh.PrivateKey
+	identity       []byte
+	preMaster      []byte
+	sessionHash    []byte
+	sessionHashBuf [36]byte
+	master         []byte
+	peerCerts      []*x509.Certificate
+	chains         [][]*x509.Certificate
 }
 
 func newServerHandshake(c *Conn, now time.Time) *serverHandshake {
@@ -270,7 +271,7 @@ func (hs *serverHandshake) clientKeyExchange(m fragment.Message) error {
 	}
 	hs.preMaster = preMaster
 	if hs.ems {
-		hs.sessionHash = hs.suite.transcriptHash(hs.vers, hs.transcript)
+		hs.sessionHash = hs.suite.transcriptHash(hs.sessionHashBuf[:0], hs.vers, hs.transcript)
 	}
 	if len(hs.peerCerts) > 0 {
 		hs.step = hs.certificateVerify

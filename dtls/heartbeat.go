@@ -67,24 +67,38 @@ func (c *Conn) SendHeartbeat(payload []byte, size int) (int, error) {
 	if m.padding < heartbeatMinPadding {
 		return 0, errors.New("dtls: heartbeat probe size too small for its payload")
 	}
-	b, err := c.heartbeatBytes(&m)
-	if err != nil {
-		return 0, err
-	}
 	c.hb.Lock()
 	c.hb.pending = append(c.hb.pending[:0], payload...)
 	c.hb.Unlock()
-	n := record.HeaderLen + c.out.cur.cipher.SealedLen(len(b))
-	return n, c.writeRecordLocked(record.Heartbeat, c.out.cur.epoch, b)
+	n := record.HeaderLen + c.out.cur.cipher.SealedLen(3+len(payload)+m.padding)
+	return n, c.sendHeartbeatLocked(&m)
 }
 
-// heartbeatBytes encodes m with fresh random padding.
-func (c *Conn) heartbeatBytes(m *heartbeatMessage) ([]byte, error) {
-	pad := make([]byte, m.padding)
-	if _, err := io.ReadFull(c.config.rand(), pad); err != nil {
-		return nil, err
+// appendHeartbeat appends m to b with fresh random padding.
+func (c *Conn) appendHeartbeat(b []byte, m *heartbeatMessage) ([]byte, error) {
+	b, err := m.appendHeader(b)
+	if err != nil {
+		return b, err
 	}
-	return m.marshal(nil, pad)
+	start := len(b)
+	b = append(b, make([]byte, m.padding)...)
+	if _, err := io.ReadFull(c.config.rand(), b[start:]); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+// sendHeartbeatLocked sends m in a record of its own, in a buffer of
+// sendBuffers. c.out is held.
+func (c *Conn) sendHeartbeatLocked(m *heartbeatMessage) error {
+	bp := sendBuffers.Get().(*[]byte)
+	defer putSendBuffer(bp)
+	b, err := c.appendHeartbeat((*bp)[:0], m)
+	*bp = b
+	if err != nil {
+		return err
+	}
+	return c.writeRecordLocked(record.Heartbeat, c.out.cur.epoch, b)
 }
 
 // handleHeartbeat answers a HeartbeatRequest and reports the response to
@@ -105,14 +119,10 @@ func (c *Conn) handleHeartbeat(h record.Header, b []byte) {
 		return
 	}
 	resp := heartbeatMessage{typ: heartbeatResponse, payload: m.payload, padding: heartbeatMinPadding}
-	out, err := c.heartbeatBytes(&resp)
-	if err != nil {
-		return
-	}
 	c.out.Lock()
 	defer c.out.Unlock()
-	if len(out) <= c.out.maxPlaintext(c.out.cur.epoch, c.link.MaxDatagramSize()) {
-		_ = c.writeRecordLocked(record.Heartbeat, c.out.cur.epoch, out)
+	if 3+len(resp.payload)+resp.padding <= c.out.maxPlaintext(c.out.cur.epoch, c.link.MaxDatagramSize()) {
+		_ = c.sendHeartbeatLocked(&resp)
 	}
 }
 

@@ -1,6 +1,10 @@
 package dtls
 
-import "golang.org/x/crypto/cryptobyte"
+import (
+	"errors"
+
+	"golang.org/x/crypto/cryptobyte"
+)
 
 // HeartbeatMessageType values (RFC 6520 §3).
 const (
@@ -28,14 +32,15 @@ type heartbeatMessage struct {
 	padding int
 }
 
-// marshal appends the message to b. The padding bytes are taken from pad,
-// which must hold at least m.padding bytes (RFC 6520 §4: random).
-func (m *heartbeatMessage) marshal(b []byte, pad []byte) ([]byte, error) {
-	bb := cryptobyte.NewBuilder(b)
-	bb.AddUint8(m.typ)
-	bb.AddUint16LengthPrefixed(func(bb *cryptobyte.Builder) { bb.AddBytes(m.payload) })
-	bb.AddBytes(pad[:m.padding])
-	return bb.Bytes()
+// appendHeader appends the message's type, payload_length and payload to
+// b: the message but its padding, which the caller appends (RFC 6520 §4:
+// random bytes).
+func (m *heartbeatMessage) appendHeader(b []byte) ([]byte, error) {
+	if len(m.payload) > 0xffff {
+		return b, errors.New("dtls: heartbeat payload longer than 65535 bytes")
+	}
+	b = append(b, m.typ, byte(len(m.payload)>>8), byte(len(m.payload)))
+	return append(b, m.payload...), nil
 }
 
 // unmarshal parses a heartbeat record's plaintext. A message whose

@@ -112,14 +112,15 @@ func (s *cipherSuite) prf(v uint16) prf.Func {
 	return prf.PRF12(crypto.SHA256)
 }
 
-// transcriptHash hashes the handshake messages for Finished and for the
-// extended master secret: MD5||SHA-1 in DTLS 1.0, SHA-256 in DTLS 1.2.
-func (s *cipherSuite) transcriptHash(v uint16, msgs []byte) []byte {
+// transcriptHash appends to dst the hash of the handshake messages for
+// Finished and for the extended master secret: MD5||SHA-1 in DTLS 1.0,
+// SHA-256 in DTLS 1.2.
+func (s *cipherSuite) transcriptHash(dst []byte, v uint16, msgs []byte) []byte {
 	if v == VersionDTLS10 {
-		return prf.MD5SHA1(msgs)
+		return prf.MD5SHA1(dst, msgs)
 	}
 	h := sha256.Sum256(msgs)
-	return h[:]
+	return append(dst, h[:]...)
 }
 
 // keyBlockLen is the number of key block bytes the suite consumes (RFC 5246 §6.3).

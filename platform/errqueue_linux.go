@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -46,11 +47,10 @@ func ReadErrQueue(c syscall.RawConn, fn func(QueuedError)) error {
 
 // drainErrQueue reads the error queue of fd until it is empty.
 func drainErrQueue(fd int) ([]QueuedError, error) {
-	var (
-		entries []QueuedError
-		payload = make([]byte, errQueuePayloadMax)
-		oob     = make([]byte, errQueueOOBMax)
-	)
+	bufs := errQueueBufs.Get().(*errQueueBuffers)
+	defer errQueueBufs.Put(bufs)
+	payload, oob := bufs.payload[:], bufs.oob[:]
+	var entries []QueuedError
 	for {
 		n, oobn, _, from, err := unix.Recvmsg(fd, payload, oob, unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
 		switch err {
@@ -71,6 +71,16 @@ func drainErrQueue(fd int) ([]QueuedError, error) {
 		entries = append(entries, q)
 	}
 }
+
+// errQueueBuffers are the buffers an error-queue read needs, kept in
+// errQueueBufs between reads: a server whose departed clients' ports
+// answer with port unreachables reads its queue often.
+type errQueueBuffers struct {
+	payload [errQueuePayloadMax]byte
+	oob     [errQueueOOBMax]byte
+}
+
+var errQueueBufs = sync.Pool{New: func() any { return new(errQueueBuffers) }}
 
 // parseErrQueueCmsgs finds the IP_RECVERR or IPV6_RECVERR control message
 // among the control messages oob and decodes it.

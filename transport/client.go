@@ -52,7 +52,9 @@ func newClientSide(sc sock.Conn, remote netip.AddrPort, p *path, config *dtls.Co
 // closed. Datagrams from other addresses are dropped.
 func (cs *clientSide) read() {
 	defer close(cs.done)
-	buf := make([]byte, maxDatagram)
+	bp := clientBuffers.Get().(*[]byte)
+	defer clientBuffers.Put(bp)
+	buf := *bp
 	for {
 		n, from, err := cs.sock.ReadFrom(buf)
 		if err != nil {
@@ -100,3 +102,11 @@ func (clientHandler) LocalLimit(netip.AddrPort, int) {}
 
 // maxDatagram is the size of the read buffers: the largest UDP payload.
 const maxDatagram = 65535
+
+// clientBuffers hold the read buffers of client readers, which a client
+// that lives a moment hands to the next rather than leaving to the
+// collector.
+var clientBuffers = sync.Pool{New: func() any {
+	b := make([]byte, maxDatagram)
+	return &b
+}}

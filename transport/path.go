@@ -123,7 +123,7 @@ func (p *path) FlightLost(size int) {
 	defer p.mu.Unlock()
 	before := p.search.PMTU()
 	p.search.Backoff(p.family.MTU(size), time.Now())
-	p.noteLocked(before, fmt.Sprintf("flight of %d-byte datagrams went unanswered", size))
+	p.noteLocked(before, p.explain("flight of %d-byte datagrams went unanswered", size))
 }
 
 // FlightAnswered takes in that the peer answered a flight whose largest
@@ -187,7 +187,18 @@ func (p *path) noteLocked(before pmtu.MTU, why string) {
 	if learned, ok := p.search.Learned(); ok {
 		p.cache.put(p.remote.Addr(), learned, time.Now())
 	}
-	p.tracef("path MTU to %s: %d -> %d (%s)", p.remote, before, mtu, why)
+	if p.trace != nil {
+		p.tracef("path MTU to %s: %d -> %d (%s)", p.remote, before, mtu, why)
+	}
+}
+
+// explain formats a reason for the trace, with one number, or returns ""
+// when there is no trace: the data path formats nothing nobody reads.
+func (p *path) explain(format string, n int) string {
+	if p.trace == nil {
+		return ""
+	}
+	return fmt.Sprintf(format, n)
 }
 
 // shrunk tells the engine, on a goroutine of its own, that the path MTU

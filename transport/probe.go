@@ -1,8 +1,8 @@
 package transport
 
 import (
+	"encoding/binary"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"sync/atomic"
@@ -67,13 +67,14 @@ const keepaliveSize = 160
 // again.
 const maxQuietWait = 5 * time.Minute
 
-// probePayload returns the payload of the HeartbeatRequest that carries
-// the probe id: the ID as a 64-bit big-endian number (RFC 6520 §4 leaves
-// the payload to the sender).
-func probePayload(id uint64) []byte {
-	var b cryptobyte.Builder
-	b.AddUint64(id)
-	return b.BytesOrPanic()
+// probePayload is the payload of the HeartbeatRequest that carries a
+// probe's ID: the ID as a 64-bit big-endian number (RFC 6520 §4 leaves the
+// payload to the sender).
+type probePayload [8]byte
+
+func newProbePayload(id uint64) (p probePayload) {
+	binary.BigEndian.PutUint64(p[:], id)
+	return p
 }
 
 // parseProbePayload returns the probe ID a HeartbeatResponse's payload
@@ -110,7 +111,9 @@ func (p *path) startProbing(c *dtls.Conn, pc *pacer, delay time.Duration) {
 		delay = rand.N(delay)
 	}
 	pr.timer, pr.armedAt = time.AfterFunc(delay, pr.fire), now.Add(delay)
-	p.tracef("path MTU to %s: probing from %d (%v)", p.remote, p.search.PMTU(), p.search.State())
+	if p.trace != nil {
+		p.tracef("path MTU to %s: probing from %d (%v)", p.remote, p.search.PMTU(), p.search.State())
+	}
 	p.noteLocked(before, "probing started")
 }
 
@@ -215,7 +218,9 @@ func (pr *prober) nextLocked(now time.Time) (inFlight, bool) {
 	if !ok {
 		return inFlight{}, false
 	}
-	p.tracef("path MTU probe to %s: %d bytes (%v)", p.remote, size, p.search.State())
+	if p.trace != nil {
+		p.tracef("path MTU probe to %s: %d bytes (%v)", p.remote, size, p.search.State())
+	}
 	return inFlight{id: id, size: size}, true
 }
 
@@ -259,8 +264,10 @@ func (pr *prober) lostLocked(c inFlight, now time.Time) {
 	} else {
 		p.search.ProbeLost(c.id, now)
 	}
-	p.tracef("path MTU probe to %s: %d bytes, lost", p.remote, c.size)
-	p.noteLocked(before, fmt.Sprintf("probe of %d bytes lost", c.size))
+	if p.trace != nil {
+		p.tracef("path MTU probe to %s: %d bytes, lost", p.remote, c.size)
+	}
+	p.noteLocked(before, p.explain("probe of %d bytes lost", int(c.size)))
 }
 
 // keepaliveLocked returns a keepalive. p.mu is held.
@@ -280,7 +287,8 @@ func (pr *prober) send(req inFlight) {
 	pr.cur = req
 	p.mu.Unlock()
 	pr.sent.Add(1)
-	_, err := pr.conn.SendHeartbeat(probePayload(req.id), p.family.Payload(req.size))
+	payload := newProbePayload(req.id)
+	_, err := pr.conn.SendHeartbeat(payload[:], p.family.Payload(req.size))
 	if err == nil {
 		return
 	}
@@ -360,8 +368,10 @@ func (pr *prober) answered(payload []byte) {
 	}
 	if pr.cur.id == id {
 		if !pr.cur.keepalive {
-			why = fmt.Sprintf("probe of %d bytes acknowledged", pr.cur.size)
-			p.tracef("path MTU probe to %s: %d bytes, acknowledged", p.remote, pr.cur.size)
+			why = p.explain("probe of %d bytes acknowledged", int(pr.cur.size))
+			if p.trace != nil {
+				p.tracef("path MTU probe to %s: %d bytes, acknowledged", p.remote, pr.cur.size)
+			}
 		}
 		pr.acked.Add(1)
 		pr.cur = inFlight{}

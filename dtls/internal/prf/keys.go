@@ -75,13 +75,12 @@ func VerifyData(prf Func, master, label, handshakeHash []byte) []byte {
 	return verifyData
 }
 
-// MD5SHA1 returns MD5(data) followed by SHA1(data), 36 bytes: the
+// MD5SHA1 appends MD5(data) followed by SHA1(data), 36 bytes, to dst: the
 // Hash(handshake_messages) from which DTLS 1.0 computes the Finished
 // verify_data (RFC 4346, Section 7.4.9).
-func MD5SHA1(data []byte) []byte {
-	out := make([]byte, 0, md5.Size+sha1.Size)
+func MD5SHA1(dst, data []byte) []byte {
 	m := md5.Sum(data)
 	s := sha1.Sum(data)
-	out = append(out, m[:]...)
-	return append(out, s[:]...)
+	dst = append(dst, m[:]...)
+	return append(dst, s[:]...)
 }

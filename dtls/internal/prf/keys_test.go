@@ -111,6 +111,6 @@ func TestMD5SHA1(t *testing.T) {
 		{"handshake messages", "0da4ff060eb53fcd3916e769f1f469c8" + "3e7c6d08513821631ab94d35d5539f3531f25eff"},
 	}
 	for _, tt := range tests {
-		check(t, "MD5SHA1("+tt.in+")", MD5SHA1([]byte(tt.in)), tt.want)
+		check(t, "MD5SHA1("+tt.in+")", MD5SHA1(nil, []byte(tt.in)), tt.want)
 	}
 }
