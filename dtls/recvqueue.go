@@ -42,7 +42,6 @@ type recvQueue struct {
 func (q *recvQueue) init(limit int) {
 	q.limit = limit
 	q.ready = make(chan struct{}, 1)
-	q.space = make(chan struct{}, 1)
 }
 
 // room returns nil if a record of pooledRecord bytes fits in the queue,
@@ -53,6 +52,9 @@ func (q *recvQueue) room() <-chan struct{} {
 	defer q.mu.Unlock()
 	if q.hasRoomLocked() {
 		return nil
+	}
+	if q.space == nil {
+		q.space = make(chan struct{}, 1) // only for a queue that fills
 	}
 	select {
 	case <-q.space: // a token from before it filled
@@ -118,8 +120,11 @@ func (q *recvQueue) close(err error) {
 	}
 }
 
-// signalSpace tells a waiter on room that there is room.
+// signalSpace tells a waiter on room that there is room. q.mu is held.
 func (q *recvQueue) signalSpace() {
+	if q.space == nil {
+		return
+	}
 	select {
 	case q.space <- struct{}{}:
 	default:

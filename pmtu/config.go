@@ -1,6 +1,10 @@
 package pmtu
 
-import "time"
+import (
+	"math"
+	"slices"
+	"time"
+)
 
 // Defaults for the fields of Config.
 const (
@@ -119,6 +123,37 @@ func (c Config) normalize() Config {
 	if c.Plateaus == nil {
 		c.Plateaus = DefaultPlateaus
 	}
-	c.Plateaus = sortedPlateaus(c.Plateaus, c.Min, c.Max)
+	if p, ok := defaultPlateausWithin(c.Plateaus, c.Min, c.Max); ok {
+		c.Plateaus = p
+	} else {
+		c.Plateaus = sortedPlateaus(c.Plateaus, c.Min, c.Max)
+	}
 	return c
 }
+
+// defaultSorted is DefaultPlateaus as sortedPlateaus leaves them, made
+// once: every Search of the default plateaus shares a part of it, which
+// nothing writes.
+var defaultSorted = sortedPlateaus(DefaultPlateaus, 0, math.MaxInt32)
+
+// defaultPlateausWithin returns sortedPlateaus(in, lo, hi) without
+// allocating, as a part of defaultSorted, if in holds the default
+// plateaus as they were at start.
+func defaultPlateausWithin(in []MTU, lo, hi MTU) ([]MTU, bool) {
+	if !slices.Equal(in, DefaultPlateaus) || !slices.Equal(DefaultPlateaus, defaultPlateausAtStart) {
+		return nil, false
+	}
+	i := 0
+	for i < len(defaultSorted) && defaultSorted[i] > hi {
+		i++
+	}
+	j := i
+	for j < len(defaultSorted) && defaultSorted[j] >= lo {
+		j++
+	}
+	return defaultSorted[i:j:j], true
+}
+
+// defaultPlateausAtStart is what DefaultPlateaus held when defaultSorted
+// was made.
+var defaultPlateausAtStart = slices.Clone(DefaultPlateaus)

@@ -76,6 +76,10 @@ func (s *Search) Config() Config {
 	return c
 }
 
+// ProbeTimeout returns the configured PROBE_TIMER (Config.ProbeTimeout,
+// with its default filled in), without the copy Config makes.
+func (s *Search) ProbeTimeout() time.Duration { return s.cfg.ProbeTimeout }
+
 // State returns the state of the RFC 8899 Section 5.2 state machine.
 func (s *Search) State() State { return s.state }
 

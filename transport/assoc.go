@@ -19,12 +19,12 @@ import (
 // the socket (the listener's reader, or a client's) hands it the peer's
 // datagrams. It starts no goroutine; its idle timer is a callback.
 type assoc struct {
-	sock         *sock.Socket
-	remote       netip.AddrPort
-	laddr, raddr net.Addr
-	path         *path
-	conn         *dtls.Conn
-	owner        owner
+	sock   *sock.Socket
+	remote netip.AddrPort
+	local  netip.AddrPort // the socket's
+	path   *path
+	conn   *dtls.Conn
+	owner  owner
 
 	idleTimeout time.Duration // 0: never
 	idled       atomic.Bool   // the idle timer ended the association
@@ -56,8 +56,8 @@ var _ dtls.BatchLink = (*assoc)(nil)
 func (a *assoc) MaxDatagramSize() int    { return a.path.MaxDatagramSize() }
 func (a *assoc) FlightLost(size int)     { a.path.FlightLost(size) }
 func (a *assoc) FlightAnswered(size int) { a.path.FlightAnswered(size) }
-func (a *assoc) LocalAddr() net.Addr     { return a.laddr }
-func (a *assoc) RemoteAddr() net.Addr    { return a.raddr }
+func (a *assoc) LocalAddr() net.Addr     { return net.UDPAddrFromAddrPort(a.local) }
+func (a *assoc) RemoteAddr() net.Addr    { return net.UDPAddrFromAddrPort(a.remote) }
 
 // WriteDatagram sends one datagram to the peer through the socket, which
 // drains and retries past errors about other datagrams. A datagram the

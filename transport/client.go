@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"net"
 	"net/netip"
 	"sync"
 
@@ -34,8 +33,7 @@ func newClientSide(sc sock.Conn, remote netip.AddrPort, p *path, config *dtls.Co
 	a := &assoc{
 		sock:   cs.sock,
 		remote: remote,
-		laddr:  net.UDPAddrFromAddrPort(sc.LocalAddr()),
-		raddr:  net.UDPAddrFromAddrPort(remote),
+		local:  sc.LocalAddr(),
 		path:   p,
 		owner:  cs,
 		ready:  make(chan struct{}),

@@ -214,8 +214,7 @@ func (s *shard) makeAssociation(from netip.AddrPort, random [32]byte) *serverAss
 	a.assoc = &assoc{
 		sock:        s.sock,
 		remote:      from,
-		laddr:       l.Addr(),
-		raddr:       net.UDPAddrFromAddrPort(from),
+		local:       l.local,
 		path:        p,
 		owner:       s,
 		idleTimeout: max(l.opts.IdleTimeout, 0),
@@ -238,7 +237,7 @@ func (s *shard) handshakeDone(a *assoc, err error) {
 		l.stats.failed.Add(1)
 		l.tracef("handshake with %s failed: %v", a.remote, err)
 		if f := l.opts.HandshakeFailed; f != nil && !isClosed(l.closing) {
-			f(a.raddr, err)
+			f(a.RemoteAddr(), err)
 		}
 		_ = a.conn.Close()
 		return

@@ -96,7 +96,7 @@ func (p *path) startProbing(c *dtls.Conn, pc *pacer, delay time.Duration) {
 		p.tracef("path MTU to %s: no probing, the peer does not accept heartbeats; ICMP and local errors only", p.remote)
 		return
 	}
-	pr := &prober{p: p, conn: c, timeout: p.search.Config().ProbeTimeout, pacer: pc}
+	pr := &prober{p: p, conn: c, timeout: p.search.ProbeTimeout(), pacer: pc}
 	c.SetHeartbeatHandler(pr.answered)
 	now := time.Now()
 	p.mu.Lock()
@@ -176,6 +176,13 @@ func (pr *prober) fire() {
 		pr.armedAt = time.Time{} // fired: out of the runtime's heap
 	}
 	req, ok := pr.nextLocked(now)
+	if ok {
+		// In flight from now: a fire that runs meanwhile (the timer's,
+		// and an answer's) sends nothing more.
+		req.received = pr.conn.Stats().Received
+		req.due = now.Add(pr.timeout)
+		pr.cur = req
+	}
 	p.mu.Unlock()
 	if ok {
 		pr.send(req)
@@ -276,16 +283,11 @@ func (pr *prober) keepaliveLocked(time.Time) inFlight {
 	return inFlight{id: keepaliveBit | n, size: pr.p.family.MTU(keepaliveSize), keepalive: true}
 }
 
-// send sends req as a padded HeartbeatRequest. A request the local stack
-// refuses, or that cannot be sent, is settled as lost at once, without the
-// peer's silence counting for or against it.
+// send sends req, which is pr.cur, as a padded HeartbeatRequest. A
+// request the local stack refuses, or that cannot be sent, is settled as
+// lost at once, without the peer's silence counting for or against it.
 func (pr *prober) send(req inFlight) {
 	p := pr.p
-	req.received = pr.conn.Stats().Received
-	p.mu.Lock()
-	req.due = time.Now().Add(pr.timeout)
-	pr.cur = req
-	p.mu.Unlock()
 	pr.sent.Add(1)
 	payload := newProbePayload(req.id)
 	_, err := pr.conn.SendHeartbeat(payload[:], p.family.Payload(req.size))
@@ -352,7 +354,6 @@ func (pr *prober) answered(payload []byte) {
 	p := pr.p
 	now := time.Now()
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	before := p.search.PMTU()
 	why := "late probe acknowledged"
 	if id&keepaliveBit != 0 {
@@ -377,5 +378,8 @@ func (pr *prober) answered(payload []byte) {
 		pr.cur = inFlight{}
 	}
 	p.noteLocked(before, why)
-	pr.pokeLocked()
+	p.mu.Unlock()
+	// What comes next, often the next probe, is sent at once, here: the
+	// handler runs without the engine's locks.
+	pr.fire()
 }

@@ -54,10 +54,9 @@ func ExtendedMasterSecret(prf Func, preMaster, sessionHash []byte) []byte {
 //	                SecurityParameters.server_random +
 //	                SecurityParameters.client_random)
 func KeyBlock(prf Func, master, clientRandom, serverRandom []byte, n int) []byte {
-	seed := make([]byte, 0, len(serverRandom)+len(clientRandom))
-	seed = append(seed, serverRandom...)
-	seed = append(seed, clientRandom...)
-	block := make([]byte, max(n, 0))
+	n = max(n, 0)
+	block := make([]byte, n, n+len(serverRandom)+len(clientRandom)) // the seed after it
+	seed := append(append(block[n:], serverRandom...), clientRandom...)
 	prf(block, master, keyExpansionLabel, seed)
 	return block
 }
