@@ -32,18 +32,18 @@ const maxHelloVerifyRequests = 4
 // serverHelloDone (which sends flight 5), serverFinished.
 type clientHandshake struct {
 	hsBase
-	hello     *handshake.ClientHello
-	hvrs      int // HelloVerifyRequests answered
-	sh        *handshake.ServerHello
-	ems       bool
-	certs     []*x509.Certificate
-	chains    [][]*x509.Certificate
-	ske       *handshake.ServerKeyExchangeECDHE
-	hint      []byte
-	certReq   *handshake.CertificateRequest
-	master    []byte
-	identity  []byte
-	preMaster []byte
+	hello       *handshake.ClientHello
+	hvrs        int // HelloVerifyRequests answered
+	sh          *handshake.ServerHello
+	ems         bool
+	certs       []*x509.Certificate
+	chains      [][]*x509.Certificate
+	ecdhePublic []byte // our ECDHE public key, for the ClientKeyExchange
+	hint        []byte
+	certReq     *handshake.CertificateRequest
+	master      []byte
+	identity    []byte
+	preMaster   []byte
 }
 
 func newClientHandshake(c *Conn, now time.Time) *clientHandshake {
@@ -301,11 +301,20 @@ func (hs *clientHandshake) processServerKeyExchange(m fragment.Message) error {
 	if tls12 && !slices.Contains(signatureAlgorithms, ske.SigAlg) {
 		return c.sendAlert(AlertIllegalParameter, errors.New("dtls: server used a signature algorithm we did not offer"))
 	}
+	kx := hs.startECDHE(ske)
 	signed := slices.Concat(hs.hello.Random[:], hs.sh.Random[:], ske.Params())
-	if err := verifySignature(hs.certs[0].PublicKey, hs.vers, ske.SigAlg, signed, ske.Signature); err != nil {
-		return c.sendAlert(AlertDecryptError, err)
+	verr := verifySignature(hs.certs[0].PublicKey, hs.vers, ske.SigAlg, signed, ske.Signature)
+	r := kx()
+	if verr != nil {
+		return c.sendAlert(AlertDecryptError, verr)
 	}
-	hs.ske = ske
+	if r.err != nil {
+		return r.err
+	}
+	if r.shared == nil {
+		return c.sendAlert(AlertIllegalParameter, errInvalidECDHEKey)
+	}
+	hs.preMaster, hs.ecdhePublic = r.shared, r.public
 	return nil
 }
 

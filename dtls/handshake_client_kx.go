@@ -3,6 +3,7 @@ package dtls
 import (
 	"crypto"
 	"crypto/tls"
+	"runtime"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
@@ -19,14 +20,43 @@ func (hs *clientHandshake) keyExchange() (body []byte, err error) {
 		hs.preMaster, hs.identity = pskPremaster(psk), cfg.PSKIdentity
 		return (&handshake.ClientKeyExchangePSK{Identity: cfg.PSKIdentity}).Marshal()
 	}
-	priv, err := curveFor(tls.CurveID(hs.ske.Curve)).GenerateKey(cfg.rand())
-	if err != nil {
-		return nil, err
+	return (&handshake.ClientKeyExchangeECDHE{PublicKey: hs.ecdhePublic}).Marshal()
+}
+
+// An ecdheResult is our side of an ECDHE exchange: our public key and the
+// shared secret, nil if the server's public key is invalid, or the error
+// of generating our key.
+type ecdheResult struct {
+	public, shared []byte
+	err            error
+}
+
+// startECDHE starts our side of the ECDHE exchange with the server's
+// parameters ske, whose signature is still to be checked, and returns the
+// function that waits for its result. Where more than one goroutine runs
+// at once, it runs beside the check of the signature, which is as long:
+// the handshake waits for the longer of the two instead of both (the
+// result is used only once the signature proved the parameters the
+// server's). The key is drawn from the Config's source of randomness in
+// either case.
+func (hs *clientHandshake) startECDHE(ske *handshake.ServerKeyExchangeECDHE) func() ecdheResult {
+	curve, rand := curveFor(tls.CurveID(ske.Curve)), hs.c.config.rand()
+	run := func() (r ecdheResult) {
+		priv, err := curve.GenerateKey(rand)
+		if err != nil {
+			return ecdheResult{err: err}
+		}
+		r.public = priv.PublicKey().Bytes()
+		r.shared, _ = ecdheShared(priv, ske.PublicKey)
+		return r
 	}
-	if hs.preMaster, err = ecdheShared(priv, hs.ske.PublicKey); err != nil {
-		return nil, hs.c.sendAlert(AlertIllegalParameter, err)
+	if runtime.GOMAXPROCS(0) == 1 {
+		r := run()
+		return func() ecdheResult { return r }
 	}
-	return (&handshake.ClientKeyExchangeECDHE{PublicKey: priv.PublicKey().Bytes()}).Marshal()
+	done := make(chan ecdheResult, 1)
+	go func() { done <- run() }()
+	return func() ecdheResult { return <-done }
 }
 
 // sendKeyExchangeFlight sends flight 5: [Certificate], ClientKeyExchange,

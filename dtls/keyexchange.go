@@ -34,12 +34,16 @@ func pickCurve(prefs []tls.CurveID, offered []uint16) (tls.CurveID, bool) {
 	return 0, false
 }
 
+// errInvalidECDHEKey refuses a peer's ECDHE public key that is not a point
+// of the curve (RFC 8422 §5.11), or the identity.
+var errInvalidECDHEKey = errors.New("dtls: invalid ECDHE public key from peer")
+
 // ecdheShared returns the ECDH shared secret, the premaster secret of ECDHE
 // suites (RFC 8422 §5.10).
 func ecdheShared(priv *ecdh.PrivateKey, peer []byte) ([]byte, error) {
 	pub, err := priv.Curve().NewPublicKey(peer)
 	if err != nil {
-		return nil, errors.New("dtls: invalid ECDHE public key from peer")
+		return nil, errInvalidECDHEKey
 	}
 	return priv.ECDH(pub)
 }

@@ -2,7 +2,11 @@
 
 package platform
 
-import "golang.org/x/sys/unix"
+import (
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
 
 // sockInfoOf reads the socket's address family and, for IPv6, whether it is
 // dual-stack.
@@ -11,11 +15,13 @@ func sockInfoOf(fd uintptr, network string) (sockInfo, error) {
 		s   sockInfo
 		err error
 	)
-	// A socket that cannot name itself is left to the network name.
-	sa, _ := unix.Getsockname(int(fd))
+	// A socket that cannot name itself is left to the network name. The
+	// standard library's Getsockname makes one system call, where the
+	// x/sys one asks an IPv4 socket its protocol as well.
+	sa, _ := syscall.Getsockname(int(fd))
 	switch sa.(type) {
-	case *unix.SockaddrInet4:
-	case *unix.SockaddrInet6:
+	case *syscall.SockaddrInet4:
+	case *syscall.SockaddrInet6:
 		s.ipv6 = true
 	default:
 		if s, err = familyFromNetwork(network); err != nil {

@@ -73,10 +73,14 @@ func (cs *clientSide) stop() {
 	})
 }
 
-// handshakeDone starts probing once the handshake has completed.
+// handshakeDone starts probing once the handshake has completed. The
+// first probe waits, as a listener's do, up to firstProbeSpread: the
+// application's first datagrams go before it, an exchange shorter than
+// that costs the peer no probe, and clients that start together (a fleet
+// that reconnects) do not probe their server together.
 func (cs *clientSide) handshakeDone(a *assoc, err error) {
 	if err == nil && !cs.noProbe {
-		a.path.startProbing(a.conn, nil, 0)
+		a.path.startProbing(a.conn, nil, firstProbeSpread)
 	}
 }
 

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"net/netip"
 	"os"
@@ -89,7 +90,7 @@ func idleAssociations(t *testing.T, n int, cc, sc *dtls.Config) (perAssociation 
 	})
 
 	synctest.Wait()
-	goroutines = runtime.NumGoroutine() // the listener's and the accepting one
+	goroutines = bubbleGoroutines() // the listener's and the accepting one
 
 	// A host has 28 232 ephemeral ports, as Linux has by default.
 	const perHost = 25000
@@ -135,8 +136,47 @@ func idleAssociations(t *testing.T, n int, cc, sc *dtls.Config) (perAssociation 
 		t.Fatalf("the listener holds %d associations, want %d", count, n)
 	}
 	after := heapNow()
-	return (float64(after) - perAssociation) / float64(n-1), runtime.NumGoroutine() - goroutines
+	return (float64(after) - perAssociation) / float64(n-1), bubbleGoroutines() - goroutines
 }
+
+// bubbleGoroutines returns how many goroutines the caller's synctest bubble
+// has: unlike runtime.NumGoroutine, it does not count the goroutines of
+// earlier tests that are still ending. It reads the bubble of each from
+// the tracebacks, which name it ("synctest bubble N"), and counts them all
+// outside a bubble.
+func bubbleGoroutines() int {
+	self := make([]byte, 256)
+	self = self[:runtime.Stack(self, false)]
+	header, _, _ := bytes.Cut(self, []byte("\n"))
+	_, id, ok := bytes.Cut(header, []byte(", synctest bubble "))
+	if !ok {
+		return runtime.NumGoroutine()
+	}
+	id, _, _ = bytes.Cut(id, []byte("]"))
+	id, _, _ = bytes.Cut(id, []byte(","))
+	all := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(all, true)
+		if n < len(all) {
+			all = all[:n]
+			break
+		}
+		all = make([]byte, 2*len(all))
+	}
+	mark := []byte(", synctest bubble " + string(id))
+	count := 0
+	for line := range bytes.Lines(all) {
+		if bytes.HasPrefix(line, []byte("goroutine ")) {
+			if i := bytes.Index(line, mark); i >= 0 && !isDigit(line, i+len(mark)) {
+				count++
+			}
+		}
+	}
+	return count
+}
+
+// isDigit reports whether b has a decimal digit at i.
+func isDigit(b []byte, i int) bool { return i < len(b) && '0' <= b[i] && b[i] <= '9' }
 
 // dialFrom opens a client association from h to remote and runs its
 // handshake.

@@ -17,9 +17,9 @@ const (
 	defaultProbeBurst = 50
 )
 
-// firstProbeSpread is the longest a new association of a listener waits
-// before its first probe, chosen at random, so that associations that start
-// together do not probe together.
+// firstProbeSpread is the longest a new association waits before its
+// first probe, chosen at random, so that associations that start together
+// do not probe together.
 const firstProbeSpread = 250 * time.Millisecond
 
 // A pacer is a token bucket shared by the probers of a listener's

@@ -15,6 +15,7 @@ import (
 const (
 	routeCacheMax = 256
 	routeCacheTTL = 5 * time.Minute
+	ownRouteTTL   = time.Second // for the route of a connected socket, which costs little to read
 )
 
 // A routeCache reads the route MTU of each destination once in a while, for
@@ -23,6 +24,13 @@ const (
 type routeCache struct {
 	bound  int                   // the MTU of the socket's own interfaces, or 0 if unknown
 	reader *platform.RouteReader // the socket's namespace's, or nil for platform.RouteMTU
+
+	// For a connected socket whose kernel answers it, the path MTU of
+	// the socket's own route (platform.PathMTU), read at most every
+	// ownRouteTTL: a system call, and no routing socket.
+	peer    netip.Addr
+	own     func() (int, error)
+	ownLast routeEntry // guarded by mu
 
 	mu   sync.Mutex
 	mtus map[netip.Addr]routeEntry
@@ -39,6 +47,9 @@ type routeEntry struct {
 func (c *routeCache) lookup(dst netip.Addr) (int, error) {
 	dst = dst.Unmap()
 	now := time.Now()
+	if c.own != nil && dst == c.peer {
+		return c.lookupOwn(now)
+	}
 	c.mu.Lock()
 	e, ok := c.mtus[dst]
 	c.mu.Unlock()
@@ -64,6 +75,36 @@ func (c *routeCache) lookup(dst netip.Addr) (int, error) {
 		c.mtus = make(map[netip.Addr]routeEntry)
 	}
 	c.mtus[dst] = routeEntry{mtu: mtu, at: now}
+	return mtu, nil
+}
+
+// lookupOwn returns the path MTU of the connected socket's route, read
+// again if what it last read is older than ownRouteTTL. If the kernel has
+// no route for the socket just now (a route that changed is looked up
+// again at the next send), it returns what it last read.
+func (c *routeCache) lookupOwn(now time.Time) (int, error) {
+	c.mu.Lock()
+	last := c.ownLast
+	c.mu.Unlock()
+	if last.mtu > 0 && now.Sub(last.at) < ownRouteTTL {
+		return last.mtu, nil
+	}
+	mtu, err := c.own()
+	switch {
+	case err == nil && mtu > 0:
+	case last.mtu > 0:
+		return last.mtu, nil
+	case err == nil:
+		return 0, errors.New("dtls: sock: the route has no MTU")
+	default:
+		return 0, err
+	}
+	if c.bound > 0 {
+		mtu = min(mtu, c.bound)
+	}
+	c.mu.Lock()
+	c.ownLast = routeEntry{mtu: mtu, at: now}
+	c.mu.Unlock()
 	return mtu, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/pathdtls/pathdtls/internal/testenv"
 	"github.com/pathdtls/pathdtls/platform"
@@ -72,5 +73,38 @@ func BenchmarkRouteCacheMiss(b *testing.B) {
 		if _, err := u.RouteMTU(lo); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestRouteCacheOwn checks the route of a connected socket: read through
+// the socket at most every ownRouteTTL, bounded, and kept when the kernel
+// has none for a while.
+func TestRouteCacheOwn(t *testing.T) {
+	peer := netip.MustParseAddr("192.0.2.1")
+	var reads int
+	var answer error
+	c := routeCache{bound: 1400, peer: peer, own: func() (int, error) {
+		reads++
+		return 1500, answer
+	}}
+	now := time.Now()
+	for _, at := range []time.Time{now, now.Add(ownRouteTTL / 2)} {
+		if mtu, err := c.lookupOwn(at); err != nil || mtu != 1400 {
+			t.Fatalf("lookupOwn = %d, %v; want the bound, 1400", mtu, err)
+		}
+	}
+	if reads != 1 {
+		t.Errorf("%d reads within ownRouteTTL, want 1", reads)
+	}
+	answer = errors.New("no route just now")
+	if mtu, err := c.lookupOwn(now.Add(2 * ownRouteTTL)); err != nil || mtu != 1400 {
+		t.Errorf("lookupOwn without a route = %d, %v; want what it last read", mtu, err)
+	}
+	if _, err := (&routeCache{peer: peer, own: c.own}).lookupOwn(now); err == nil {
+		t.Error("lookupOwn without a route, and nothing read before, did not fail")
+	}
+	// Other destinations are not the socket's: they go to the reader.
+	if got, err := c.lookup(netip.MustParseAddr("127.0.0.1")); err != nil || got == 0 || reads != 3 {
+		t.Errorf("lookup of another destination = %d, %v after %d reads of the own route", got, err, reads)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"syscall"
+	"time"
 
 	"github.com/pathdtls/pathdtls/icmp"
 	"github.com/pathdtls/pathdtls/platform"
@@ -192,6 +193,10 @@ func newUDPConn(uc *net.UDPConn, raw syscall.RawConn, caps platform.Capabilities
 	if ra := uc.RemoteAddr(); ra != nil {
 		u.peer = addrOf(ra)
 	}
+	u.initBatch()
+	if u.peer.IsValid() && u.readOwnRoute() {
+		return u
+	}
 	u.routes.reader = platform.NewRouteReader()
 	if !u.routes.reader.HasSocket() {
 		// The routes read may not be the socket's: bound them by its
@@ -200,12 +205,30 @@ func newUDPConn(uc *net.UDPConn, raw syscall.RawConn, caps platform.Capabilities
 		// the lookups.
 		u.routes.bound = interfaceMTU(u.local.Addr())
 	}
-	u.initBatch()
 	if u.peer.IsValid() {
 		// Best effort: a failure is retried when the MTU is asked for.
 		_, _ = u.routes.lookup(u.peer.Addr())
 	}
 	return u
+}
+
+// readOwnRoute makes the route MTU of a connected socket's peer the
+// kernel's path MTU of the socket's route (IP_MTU, IPV6_MTU), if the
+// kernel answers it: read in the socket's own namespace whichever thread
+// asks, and with one system call, where a routing socket would cost a
+// socket and an exchange for each connection. It reports whether it did.
+func (u *udpConn) readOwnRoute() bool {
+	network := "udp6"
+	if u.local.Addr().Is4() {
+		network = "udp4"
+	}
+	u.routes.peer = u.peer.Addr()
+	u.routes.own = func() (int, error) { return platform.PathMTU(u.raw, network) }
+	if _, err := u.routes.lookupOwn(time.Now()); err != nil {
+		u.routes.own = nil
+		return false
+	}
+	return true
 }
 
 // addrOf returns the unmapped address and port of a, a *net.UDPAddr, or
@@ -294,7 +317,9 @@ func (u *udpConn) Capabilities() platform.Capabilities { return u.caps }
 
 // Close implements Conn, and releases the socket's route reader.
 func (u *udpConn) Close() error {
-	u.routes.reader.Close()
+	if u.routes.reader != nil {
+		u.routes.reader.Close()
+	}
 	return u.c.Close()
 }
 

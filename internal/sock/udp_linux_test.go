@@ -230,9 +230,14 @@ func TestDialConnected(t *testing.T) {
 	if ev := h.next(t); ev.Kind != icmp.KindPortUnreachable || ev.Remote != peer.LocalAddr() {
 		t.Fatalf("event %v", ev)
 	}
+	// The kernel's path MTU of the socket's route: lo's MTU, at most the
+	// largest IPv4 packet.
 	mtu, err := c.RouteMTU(peer.LocalAddr().Addr())
-	if lo, _ := net.InterfaceByName("lo"); err != nil || lo == nil || mtu != lo.MTU {
+	if lo, _ := net.InterfaceByName("lo"); err != nil || lo == nil || mtu != min(lo.MTU, 65535) {
 		t.Fatalf("RouteMTU = %d, %v; want the MTU of lo", mtu, err)
+	}
+	if c.(*udpConn).routes.reader != nil {
+		t.Error("a connected socket took a routing socket")
 	}
 }
 

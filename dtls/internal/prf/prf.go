@@ -61,20 +61,24 @@ func prf12SHA384(result, secret, label, seed []byte) {
 //	A(0) = seed
 //	A(i) = HMAC_hash(secret, A(i-1))
 func pHash(result, secret, label, seed []byte, h crypto.Hash) {
+	if len(result) == 0 {
+		return
+	}
 	m := getMAC(h, secret)
 	defer putMAC(h, m)
 	m.reset()
 	m.write(label)
 	m.write(seed)
 	a := m.sum(m.a[:0]) // A(1)
-	for len(result) > 0 {
+	for {
 		m.reset()
 		m.write(a)
 		m.write(label)
 		m.write(seed)
 		n := copy(result, m.sum(m.b[:0]))
-		result = result[n:]
-
+		if result = result[n:]; len(result) == 0 {
+			return
+		}
 		m.reset()
 		m.write(a)
 		a = m.sum(a[:0]) // A(i+1)
