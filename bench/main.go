@@ -39,7 +39,7 @@ type options struct {
 func defaultOptions(quick bool) options {
 	o := options{
 		quick: quick, rounds: 3, phase: time.Second, idle: 1000,
-		hsAllocs: 50, recordAllocs: 5000,
+		hsAllocs: 200, recordAllocs: 5000,
 		concurrencies: []int{1, 8, 32, 128},
 		sizes:         []int{100, 1000, 1400},
 	}

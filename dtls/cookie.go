@@ -102,9 +102,11 @@ func computeCookie(out *[sha256.Size]byte, secret [32]byte, remote netip.AddrPor
 type parsedHello struct {
 	rh   record.Header
 	hh   handshake.Header
-	ch   *handshake.ClientHello
+	ch   *handshake.ClientHello // points to hello
 	body []byte
 	rest []byte
+
+	hello handshake.ClientHello
 }
 
 // parseHello parses the ClientHello at the start of datagram.
@@ -117,11 +119,11 @@ func parseHello(datagram []byte) (*parsedHello, bool) {
 	if !ok || hh.Type != handshake.TypeClientHello || hh.FragmentOffset != 0 || hh.FragmentLength != hh.Length {
 		return nil, false
 	}
-	ch := new(handshake.ClientHello)
-	if !ch.Unmarshal(body) {
+	p := &parsedHello{rh: rh, hh: hh, body: body, rest: rest}
+	if p.ch = &p.hello; !p.ch.Unmarshal(body) {
 		return nil, false
 	}
-	return &parsedHello{rh: rh, hh: hh, ch: ch, body: body, rest: rest}, true
+	return p, true
 }
 
 // parseFirstClientHello extracts an epoch-0 ClientHello that arrives whole

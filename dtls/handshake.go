@@ -7,6 +7,7 @@ import (
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
+	"github.com/pathdtls/pathdtls/dtls/internal/prf"
 )
 
 // hsBase is the state both sides' handshakes share: the message sequence
@@ -39,6 +40,13 @@ type hsBase struct {
 	received   []span   // where each message received from the peer sits in transcript
 	spans      [8]span  // received's first array, enough for a full handshake
 	hash       [36]byte // room for a transcript hash (MD5||SHA-1 at most)
+	// Room for the secrets the handshake derives, so that deriving them
+	// allocates nothing: the master secret, the verify_data expected of
+	// the peer, and room for a derivation and its seed (the randoms,
+	// 64 bytes), cleared after each.
+	masterBuf [prf.MasterSecretLen]byte
+	peerFin   [prf.VerifyDataLen]byte
+	scratch   [maxKeyBlockLen + 64]byte
 	// transcriptBuf is the pooled buffer transcript started in, returned
 	// to transcripts when the handshake completes.
 	transcriptBuf *[]byte
@@ -245,8 +253,9 @@ func (hs *hsBase) decodeError(m fragment.Message) error {
 // ChangeCipherSpec (RFC 5246 §6.3).
 func (hs *hsBase) establishKeys(master, clientRandom, serverRandom []byte, isClient bool) error {
 	c, s := hs.c, hs.suite
-	kb := prfKeyBlock(s, hs.vers, master, clientRandom, serverRandom)
+	kb := prf.KeyBlock(hs.scratch[:0], s.prf(hs.vers), master, clientRandom, serverRandom, s.keyBlockLen())
 	cw, sw, err := s.newCiphers(kb, c.config)
+	clear(hs.scratch[:])
 	if err != nil {
 		return err
 	}
@@ -271,7 +280,28 @@ func (hs *hsBase) setVersion(v uint16) {
 
 // finished returns a Finished body for label over transcript.
 func (hs *hsBase) finished(master, label, transcript []byte) []byte {
-	return prfVerifyData(hs.suite, hs.vers, master, label, hs.suite.transcriptHash(hs.hash[:0], hs.vers, transcript))
+	return prf.VerifyData(nil, hs.suite.prf(hs.vers), master, label, hs.suite.transcriptHash(hs.hash[:0], hs.vers, transcript))
+}
+
+// peerFinished returns the verify_data the peer's Finished must carry,
+// in hs's own memory: it is only compared.
+func (hs *hsBase) peerFinished(master, label, transcript []byte) []byte {
+	return prf.VerifyData(hs.peerFin[:0], hs.suite.prf(hs.vers), master, label, hs.suite.transcriptHash(hs.hash[:0], hs.vers, transcript))
+}
+
+// masterSecret derives the master secret into hs's own memory: the
+// extended master secret over sessionHash (RFC 7627 §4) if it is not nil,
+// the master secret of RFC 5246 §8.1 otherwise.
+func (hs *hsBase) masterSecret(preMaster, clientRandom, serverRandom, sessionHash []byte) []byte {
+	var derived []byte
+	if sessionHash != nil {
+		derived = prf.ExtendedMasterSecret(hs.scratch[:0], hs.suite.prf(hs.vers), preMaster, sessionHash)
+	} else {
+		derived = prf.MasterSecret(hs.scratch[:0], hs.suite.prf(hs.vers), preMaster, clientRandom, serverRandom)
+	}
+	copy(hs.masterBuf[:], derived)
+	clear(hs.scratch[:])
+	return hs.masterBuf[:]
 }
 
 // Bounds on the handshake messages a Conn reassembles, by what its peer may

@@ -32,18 +32,18 @@ const maxHelloVerifyRequests = 4
 // serverHelloDone (which sends flight 5), serverFinished.
 type clientHandshake struct {
 	hsBase
-	hello       *handshake.ClientHello
-	hvrs        int // HelloVerifyRequests answered
-	sh          *handshake.ServerHello
-	ems         bool
-	certs       []*x509.Certificate
-	chains      [][]*x509.Certificate
-	ecdhePublic []byte // our ECDHE public key, for the ClientKeyExchange
-	hint        []byte
-	certReq     *handshake.CertificateRequest
-	master      []byte
-	identity    []byte
-	preMaster   []byte
+	hello     *handshake.ClientHello
+	hvrs      int // HelloVerifyRequests answered
+	sh        *handshake.ServerHello
+	ems       bool
+	certs     []*x509.Certificate
+	chains    [][]*x509.Certificate
+	kx        ecdheRun // our side of the ECDHE exchange
+	hint      []byte
+	certReq   *handshake.CertificateRequest
+	master    []byte
+	identity  []byte
+	preMaster []byte
 }
 
 func newClientHandshake(c *Conn, now time.Time) *clientHandshake {
@@ -301,10 +301,10 @@ func (hs *clientHandshake) processServerKeyExchange(m fragment.Message) error {
 	if tls12 && !slices.Contains(signatureAlgorithms, ske.SigAlg) {
 		return c.sendAlert(AlertIllegalParameter, errors.New("dtls: server used a signature algorithm we did not offer"))
 	}
-	kx := hs.startECDHE(ske)
-	signed := slices.Concat(hs.hello.Random[:], hs.sh.Random[:], ske.Params())
+	hs.startECDHE(ske)
+	signed := signedParams(hs.hello.Random[:], hs.sh.Random[:], ske)
 	verr := verifySignature(hs.certs[0].PublicKey, hs.vers, ske.SigAlg, signed, ske.Signature)
-	r := kx()
+	r := hs.waitECDHE()
 	if verr != nil {
 		return c.sendAlert(AlertDecryptError, verr)
 	}
@@ -314,7 +314,7 @@ func (hs *clientHandshake) processServerKeyExchange(m fragment.Message) error {
 	if r.shared == nil {
 		return c.sendAlert(AlertIllegalParameter, errInvalidECDHEKey)
 	}
-	hs.preMaster, hs.ecdhePublic = r.shared, r.public
+	hs.preMaster = r.shared
 	return nil
 }
 
@@ -327,7 +327,7 @@ func (hs *clientHandshake) serverFinished(m fragment.Message) error {
 	if !fin.Unmarshal(m.Body) {
 		return hs.decodeError(m)
 	}
-	want := hs.finished(hs.master, serverFinishedLabel, hs.transcriptBefore(m))
+	want := hs.peerFinished(hs.master, serverFinishedLabel, hs.transcriptBefore(m))
 	if !hmac.Equal(fin.VerifyData, want) {
 		return hs.c.sendAlert(AlertDecryptError, errors.New("dtls: server's Finished is wrong"))
 	}

@@ -3,7 +3,9 @@ package dtls
 import (
 	"crypto"
 	"crypto/tls"
+	"io"
 	"runtime"
+	"sync"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
@@ -20,7 +22,7 @@ func (hs *clientHandshake) keyExchange() (body []byte, err error) {
 		hs.preMaster, hs.identity = pskPremaster(psk), cfg.PSKIdentity
 		return (&handshake.ClientKeyExchangePSK{Identity: cfg.PSKIdentity}).Marshal()
 	}
-	return (&handshake.ClientKeyExchangeECDHE{PublicKey: hs.ecdhePublic}).Marshal()
+	return (&handshake.ClientKeyExchangeECDHE{PublicKey: hs.kx.result.public}).Marshal()
 }
 
 // An ecdheResult is our side of an ECDHE exchange: our public key and the
@@ -31,32 +33,51 @@ type ecdheResult struct {
 	err            error
 }
 
+// An ecdheRun is our side of the ECDHE exchange, computed while the
+// server's signature of its parameters is checked.
+type ecdheRun struct {
+	wg     sync.WaitGroup
+	ske    *handshake.ServerKeyExchangeECDHE // the server's parameters
+	rand   io.Reader
+	result ecdheResult
+}
+
 // startECDHE starts our side of the ECDHE exchange with the server's
-// parameters ske, whose signature is still to be checked, and returns the
-// function that waits for its result. Where more than one goroutine runs
-// at once, it runs beside the check of the signature, which is as long:
-// the handshake waits for the longer of the two instead of both (the
-// result is used only once the signature proved the parameters the
-// server's). The key is drawn from the Config's source of randomness in
-// either case.
-func (hs *clientHandshake) startECDHE(ske *handshake.ServerKeyExchangeECDHE) func() ecdheResult {
-	curve, rand := curveFor(tls.CurveID(ske.Curve)), hs.c.config.rand()
-	run := func() (r ecdheResult) {
-		priv, err := curve.GenerateKey(rand)
-		if err != nil {
-			return ecdheResult{err: err}
-		}
-		r.public = priv.PublicKey().Bytes()
-		r.shared, _ = ecdheShared(priv, ske.PublicKey)
-		return r
-	}
+// parameters ske, whose signature is still to be checked; waitECDHE
+// returns its result. Where more than one goroutine runs at once, it runs
+// beside the check of the signature, which is as long: the handshake waits
+// for the longer of the two instead of both (the result is used only once
+// the signature proved the parameters the server's). The key is drawn from
+// the Config's source of randomness in either case.
+func (hs *clientHandshake) startECDHE(ske *handshake.ServerKeyExchangeECDHE) {
+	kx := &hs.kx
+	kx.ske, kx.rand = ske, hs.c.config.rand()
 	if runtime.GOMAXPROCS(0) == 1 {
-		r := run()
-		return func() ecdheResult { return r }
+		kx.run()
+		return
 	}
-	done := make(chan ecdheResult, 1)
-	go func() { done <- run() }()
-	return func() ecdheResult { return <-done }
+	kx.wg.Add(1)
+	go func() {
+		defer kx.wg.Done()
+		kx.run()
+	}()
+}
+
+// waitECDHE waits for the result of startECDHE.
+func (hs *clientHandshake) waitECDHE() ecdheResult {
+	hs.kx.wg.Wait()
+	return hs.kx.result
+}
+
+// run computes our key and the shared secret.
+func (kx *ecdheRun) run() {
+	priv, err := curveFor(tls.CurveID(kx.ske.Curve)).GenerateKey(kx.rand)
+	if err != nil {
+		kx.result = ecdheResult{err: err}
+		return
+	}
+	kx.result.public = priv.PublicKey().Bytes()
+	kx.result.shared, _ = ecdheShared(priv, kx.ske.PublicKey)
 }
 
 // sendKeyExchangeFlight sends flight 5: [Certificate], ClientKeyExchange,
@@ -81,7 +102,7 @@ func (hs *clientHandshake) sendKeyExchangeFlight() error {
 			return err
 		}
 	}
-	hs.master = masterSecret(hs.suite, hs.vers, hs.preMaster, hs.hello.Random[:], hs.sh.Random[:], sessionHash)
+	hs.master = hs.masterSecret(hs.preMaster, hs.hello.Random[:], hs.sh.Random[:], sessionHash)
 	fin := hs.finished(hs.master, clientFinishedLabel, hs.transcript)
 	items = append(items, ccs(0), hs.message(1, handshake.TypeFinished, fin))
 	if err := hs.establishKeys(hs.master, hs.hello.Random[:], hs.sh.Random[:], true); err != nil {

@@ -250,7 +250,7 @@ func (hs *serverHandshake) serverKeyExchange() ([]byte, error) {
 	}
 	hs.ecdhKey = key
 	ske := &handshake.ServerKeyExchangeECDHE{Curve: uint16(hs.curve), PublicKey: key.PublicKey().Bytes(), SigAlg: hs.sigAlg}
-	signed := slices.Concat(hs.ch.Random[:], hs.sh.Random[:], ske.Params())
+	signed := signedParams(hs.ch.Random[:], hs.sh.Random[:], ske)
 	signer := hs.cert.PrivateKey.(crypto.Signer)
 	if ske.Signature, err = sign(cfg.rand(), signer, hs.vers, hs.sigAlg, signed); err != nil {
 		return nil, hs.c.sendAlert(AlertInternalError, err)
@@ -283,7 +283,7 @@ func (hs *serverHandshake) clientKeyExchange(m fragment.Message) error {
 // deriveKeys computes the master secret (RFC 5246 §8.1, RFC 7627 §4) and
 // arms the record layer with the keys; the client's Finished comes next.
 func (hs *serverHandshake) deriveKeys() error {
-	hs.master = masterSecret(hs.suite, hs.vers, hs.preMaster, hs.ch.Random[:], hs.sh.Random[:], hs.sessionHash)
+	hs.master = hs.masterSecret(hs.preMaster, hs.ch.Random[:], hs.sh.Random[:], hs.sessionHash)
 	hs.step = hs.clientFinished
 	return hs.establishKeys(hs.master, hs.ch.Random[:], hs.sh.Random[:], false)
 }
@@ -298,7 +298,7 @@ func (hs *serverHandshake) clientFinished(m fragment.Message) error {
 	if !fin.Unmarshal(m.Body) {
 		return hs.decodeError(m)
 	}
-	want := hs.finished(hs.master, clientFinishedLabel, hs.transcriptBefore(m))
+	want := hs.peerFinished(hs.master, clientFinishedLabel, hs.transcriptBefore(m))
 	if !hmac.Equal(fin.VerifyData, want) {
 		return hs.c.sendAlert(AlertDecryptError, errors.New("dtls: client's Finished is wrong"))
 	}

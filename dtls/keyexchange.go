@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
 )
 
 // curveFor returns the ECDH curve of a named group (RFC 8422 §5.1.1,
@@ -46,6 +48,15 @@ func ecdheShared(priv *ecdh.PrivateKey, peer []byte) ([]byte, error) {
 		return nil, errInvalidECDHEKey
 	}
 	return priv.ECDH(pub)
+}
+
+// signedParams returns what the signature of a ServerKeyExchange covers:
+// client_random, server_random and the ServerECDHParams (RFC 8422, Section
+// 5.4), or nil if the parameters cannot be encoded.
+func signedParams(clientRandom, serverRandom []byte, ske *handshake.ServerKeyExchangeECDHE) []byte {
+	b := make([]byte, 0, len(clientRandom)+len(serverRandom)+4+len(ske.PublicKey))
+	b = append(append(b, clientRandom...), serverRandom...)
+	return ske.AppendParams(b)
 }
 
 // pskPremaster builds the premaster secret of plain PSK suites

@@ -39,6 +39,7 @@ type inHalf struct {
 	lastErr error // the last error survived, for a handshake that times out
 
 	cur, prev *epochIn
+	epoch0    epochIn       // cur at first
 	next      record.Cipher // cipher of epoch cur+1, once the handshake knows it
 	held      [][]byte      // records of epoch cur+1 that came before its keys
 	heldBytes int
@@ -59,7 +60,8 @@ type inHalf struct {
 
 func (in *inHalf) init(cfg *Config) {
 	in.window = cfg.replayWindow()
-	in.cur = &epochIn{cipher: record.NewNull()}
+	in.epoch0 = epochIn{cipher: record.NewNull()}
+	in.cur = &in.epoch0
 	in.reasm = fragment.NewReassembler(fragment.Limits{})
 }
 

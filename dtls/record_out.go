@@ -25,6 +25,7 @@ type outHalf struct {
 	version uint16
 	cur     *epochOut
 	prev    *epochOut
+	epoch0  epochOut // cur at first
 
 	flight      []fragment.Out                    // the current or last flight, for retransmission
 	fit         func(epoch uint16, space int) int // maxPlaintext, made once for fragment.Packer
@@ -36,7 +37,8 @@ type outHalf struct {
 
 func (o *outHalf) init() {
 	o.version = VersionDTLS10 // until a version is negotiated (RFC 6347 §4.1)
-	o.cur = &epochOut{cipher: record.NewNull()}
+	o.epoch0 = epochOut{cipher: record.NewNull()}
+	o.cur = &o.epoch0
 	o.fit = o.maxPlaintext
 }
 

@@ -124,6 +124,10 @@ func (s *cipherSuite) transcriptHash(dst []byte, v uint16, msgs []byte) []byte {
 }
 
 // keyBlockLen is the number of key block bytes the suite consumes (RFC 5246 §6.3).
+// maxKeyBlockLen is the longest key block of the suites: two SHA-1 MAC
+// keys, two AES-256 keys and two CBC IVs.
+const maxKeyBlockLen = 2 * (20 + 32 + 16)
+
 func (s *cipherSuite) keyBlockLen() int { return 2 * (s.macLen + s.keyLen + s.ivLen) }
 
 // newCiphers splits a key block into the client-write and server-write record

@@ -181,3 +181,13 @@ func FuzzParseRecordID(f *testing.F) {
 		}
 	})
 }
+
+// TestMaxKeyBlockLen checks that a handshake's room for the key block
+// holds the key block of every suite.
+func TestMaxKeyBlockLen(t *testing.T) {
+	for _, s := range cipherSuites {
+		if n := s.keyBlockLen(); n > maxKeyBlockLen {
+			t.Errorf("%s: a key block of %d bytes, more than maxKeyBlockLen, %d", s.name, n, maxKeyBlockLen)
+		}
+	}
+}

@@ -24,8 +24,8 @@ func IsMessageTooLong(err error) bool {
 // ENOPROTOOPT, EOPNOTSUPP, EPROTO). On Linux the details are on the
 // socket's error queue ([ReadErrQueue]).
 func IsTransientReadError(err error) bool {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
+	errno, ok := errnoOf(err)
+	if !ok {
 		return false
 	}
 	switch errno {

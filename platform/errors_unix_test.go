@@ -37,3 +37,26 @@ func TestErrorClassification(t *testing.T) {
 		}
 	}
 }
+
+// TestErrnoOf checks that errnoOf finds an Errno where errors.As does.
+func TestErrnoOf(t *testing.T) {
+	refused := syscall.ECONNREFUSED
+	for _, err := range []error{
+		refused,
+		&net.OpError{Op: "read", Err: os.NewSyscallError("recvmsg", refused)},
+		fmt.Errorf("wrapped: %w", &net.OpError{Op: "read", Err: refused}),
+		errors.Join(errors.New("other"), fmt.Errorf("x: %w", refused)),
+		errors.New("no errno"),
+		nil,
+	} {
+		var want syscall.Errno
+		wantOK := errors.As(err, &want)
+		if got, ok := errnoOf(err); got != want || ok != wantOK {
+			t.Errorf("errnoOf(%v) = %v, %v; errors.As finds %v, %v", err, got, ok, want, wantOK)
+		}
+	}
+	read := error(&net.OpError{Op: "read", Err: os.NewSyscallError("recvmsg", refused)})
+	if n := testing.AllocsPerRun(100, func() { IsTransientReadError(read) }); n != 0 {
+		t.Errorf("IsTransientReadError allocates %v times", n)
+	}
+}

@@ -4,7 +4,6 @@ package platform
 
 import (
 	"errors"
-	"syscall"
 
 	"golang.org/x/sys/windows"
 )
@@ -22,8 +21,8 @@ func IsMessageTooLong(err error) bool {
 // so that reading can go on: WSAEMSGSIZE, WSAECONNRESET (a port unreachable)
 // and WSAENETRESET (a time exceeded).
 func IsTransientReadError(err error) bool {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
+	errno, ok := errnoOf(err)
+	if !ok {
 		return false
 	}
 	switch errno {

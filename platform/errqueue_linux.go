@@ -31,18 +31,18 @@ const (
 // skipped. Draining the queue matters: until it is empty the kernel keeps
 // reporting the socket as having an error.
 func ReadErrQueue(c syscall.RawConn, fn func(QueuedError)) error {
-	var (
+	var r struct { // one allocation for what the function sets
 		entries []QueuedError
 		err     error
-	)
-	if cerr := c.Control(func(fd uintptr) { entries, err = drainErrQueue(int(fd)) }); cerr != nil {
+	}
+	if cerr := c.Control(func(fd uintptr) { r.entries, r.err = drainErrQueue(int(fd)) }); cerr != nil {
 		return fmt.Errorf("dtls: platform: %w", cerr)
 	}
 	// fn runs outside Control, so that it may close the socket.
-	for _, q := range entries {
+	for _, q := range r.entries {
 		fn(q)
 	}
-	return err
+	return r.err
 }
 
 // drainErrQueue reads the error queue of fd until it is empty.

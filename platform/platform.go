@@ -108,14 +108,14 @@ func Control(opts Options, caps *Capabilities) func(network, address string, c s
 // system lacks are reported as absent in the result without an error. An
 // error means that an option it provides was refused.
 func Configure(c syscall.RawConn, network string, opts Options) (Capabilities, error) {
-	var (
+	var r struct { // one allocation for what the function sets
 		caps Capabilities
 		err  error
-	)
-	if cerr := c.Control(func(fd uintptr) { caps, err = configure(fd, network, opts) }); cerr != nil {
+	}
+	if cerr := c.Control(func(fd uintptr) { r.caps, r.err = configure(fd, network, opts) }); cerr != nil {
 		return Capabilities{}, fmt.Errorf("dtls: platform: %w", cerr)
 	}
-	return caps, err
+	return r.caps, r.err
 }
 
 // configure is Configure on the file descriptor.
@@ -163,19 +163,19 @@ func SetDF(c syscall.RawConn, network string, mode DFMode) error {
 // Windows IP_MTU and IPV6_MTU). It fails on an unconnected socket, and with
 // an error wrapping [ErrUnsupported] on other operating systems.
 func PathMTU(c syscall.RawConn, network string) (int, error) {
-	var (
+	var r struct { // one allocation for what the function sets
 		mtu int
 		err error
-	)
+	}
 	if cerr := c.Control(func(fd uintptr) {
 		var s sockInfo
-		if s, err = sockInfoOf(fd, network); err == nil {
-			mtu, err = getPathMTU(fd, s)
+		if s, r.err = sockInfoOf(fd, network); r.err == nil {
+			r.mtu, r.err = getPathMTU(fd, s)
 		}
 	}); cerr != nil {
 		return 0, fmt.Errorf("dtls: platform: %w", cerr)
 	}
-	return mtu, err
+	return r.mtu, r.err
 }
 
 // sockInfo is what the option setters need to know about a socket.

@@ -4,7 +4,7 @@ import "slices"
 
 // maxSuspects bounds how many sizes a search remembers as lost but not yet
 // lost MAX_PROBES times. Forgetting one only costs a probe at that size again.
-const maxSuspects = 16
+const maxSuspects = 8
 
 // A searchRange is what a search knows about sizes (RFC 8899 Section 5.3):
 //

@@ -25,12 +25,22 @@ type clientSide struct {
 	room     roomWaiter    // the reader's
 }
 
+// clientParts are a client's side, its assoc and its Conn, which live and
+// die together, allocated as one.
+type clientParts struct {
+	cs clientSide
+	a  assoc
+	c  Conn
+}
+
 // newClientSide makes the association to remote over sc and starts its
 // reader.
 func newClientSide(sc sock.Conn, remote netip.AddrPort, p *path, config *dtls.Config, noProbe bool) *clientSide {
-	cs := &clientSide{remote: remote, noProbe: noProbe, done: make(chan struct{})}
+	parts := new(clientParts) // one allocation for the three
+	cs, a := &parts.cs, &parts.a
+	*cs = clientSide{remote: remote, noProbe: noProbe, done: make(chan struct{})}
 	cs.sock = sock.New(sc, clientHandler{p})
-	a := &assoc{
+	*a = assoc{
 		sock:   cs.sock,
 		remote: remote,
 		local:  sc.LocalAddr(),
@@ -39,9 +49,10 @@ func newClientSide(sc sock.Conn, remote netip.AddrPort, p *path, config *dtls.Co
 		ready:  make(chan struct{}),
 	}
 	a.conn = dtls.ClientOn(a, config)
-	p.shrink = a.conn.PathShrank
+	p.shrink = a.conn
 	cs.a = a
-	cs.conn = &Conn{a: a, dc: a.conn, caps: sc.Capabilities(), client: cs}
+	cs.conn = &parts.c
+	*cs.conn = Conn{a: a, dc: a.conn, caps: sc.Capabilities(), client: cs}
 	go cs.read()
 	return cs
 }

@@ -251,5 +251,8 @@ func (c *Conn) PathMTUChanged() <-chan struct{} {
 	p := c.a.path
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.changed == nil {
+		p.changed = make(chan struct{})
+	}
 	return p.changed
 }

@@ -21,6 +21,13 @@ type serverAssoc struct {
 	halfOpen *list.Element // in assocTable.halfOpen while the handshake runs
 }
 
+// serverParts are a server association and its assoc, which live and die
+// together, allocated as one.
+type serverParts struct {
+	sa serverAssoc
+	a  assoc
+}
+
 // ListenerStats are the counters of a Listener.
 type ListenerStats struct {
 	Created         uint64 // associations created for a ClientHello with a valid cookie
@@ -210,8 +217,11 @@ func (s *shard) makeAssociation(from netip.AddrPort, random [32]byte) *serverAss
 		confirmTimeout: l.opts.ConfirmTimeout,
 		raiseTimeout:   l.opts.RaiseTimeout,
 	})
-	a := &serverAssoc{random: random}
-	a.assoc = &assoc{
+	parts := new(serverParts) // one allocation for both
+	a := &parts.sa
+	a.random = random
+	a.assoc = &parts.a
+	*a.assoc = assoc{
 		sock:        s.sock,
 		remote:      from,
 		local:       l.local,
@@ -221,7 +231,7 @@ func (s *shard) makeAssociation(from netip.AddrPort, random [32]byte) *serverAss
 		ready:       make(chan struct{}),
 	}
 	a.conn = dtls.ServerOn(a.assoc, l.config)
-	p.shrink = a.conn.PathShrank
+	p.shrink = a.conn
 	return a
 }
 

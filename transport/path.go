@@ -20,12 +20,14 @@ import (
 // dtls.Path of the association's engine.
 //
 // Its lock is a leaf: nothing is called with it held but the pmtu.Search,
-// the sent log and the validator. The engine calls the dtls.Path methods
+// the sent log, the validator, and the engine's SetHeartbeatHandler and
+// Stats, which take only leaf locks of the engine's. The engine calls the dtls.Path methods
 // with its own locks held; the socket's handler may call icmp and
 // localLimit from inside a send, so they never call the engine: they
 // schedule shrunk, which tells it on a goroutine of its own.
 type path struct {
 	family        pmtu.Family
+	ended         bool // the association ended: no probing starts (guarded by mu)
 	local, remote netip.AddrPort
 	trace         func(string)
 	cache         *mtuCache // where what the path learns is kept, or nil
@@ -33,10 +35,10 @@ type path struct {
 	mu      sync.Mutex
 	search  *pmtu.Search
 	sent    sock.SentLog
-	changed chan struct{} // closed when the MTU changes, then replaced
+	changed chan struct{} // closed when the MTU changes; nil until PathMTUChanged asks for it
 	probe   *prober       // nil until probing starts, and when it cannot
-	ended   bool          // the association ended: no probing starts
-	shrink  func()        // tells the engine the path shrank; nil until it exists
+	prober  prober        // where probe points once it starts
+	shrink  shrinker      // tells the engine the path shrank; nil until it exists
 
 	validator    icmp.Validator
 	localTooLong atomic.Uint64
@@ -93,7 +95,6 @@ func newPath(cfg pathConfig) *path {
 		trace:     cfg.trace,
 		cache:     cfg.cache,
 		search:    pmtu.New(pc, now),
-		changed:   make(chan struct{}),
 		validator: icmp.Validator{MinQuote: dtls.RecordHeaderLen},
 	}
 	if cfg.fixed != 0 {
@@ -182,8 +183,10 @@ func (p *path) noteLocked(before pmtu.MTU, why string) {
 	if mtu == before {
 		return
 	}
-	close(p.changed)
-	p.changed = make(chan struct{})
+	if p.changed != nil {
+		close(p.changed)
+		p.changed = nil
+	}
 	if learned, ok := p.search.Learned(); ok {
 		p.cache.put(p.remote.Addr(), learned, time.Now())
 	}
@@ -206,10 +209,14 @@ func (p *path) explain(format string, n int) string {
 // size. It never runs on the caller's goroutine, which may hold the
 // engine's locks. p.mu is held.
 func (p *path) shrunkLocked() {
-	if f := p.shrink; f != nil {
-		time.AfterFunc(0, f)
+	if e := p.shrink; e != nil {
+		time.AfterFunc(0, e.PathShrank)
 	}
 }
+
+// A shrinker is the engine of a path's association, told when the path
+// shrank (dtls.Conn.PathShrank).
+type shrinker interface{ PathShrank() }
 
 // tracef sends a line to the trace, if there is one.
 func (p *path) tracef(format string, args ...any) {

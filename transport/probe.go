@@ -96,14 +96,15 @@ func (p *path) startProbing(c *dtls.Conn, pc *pacer, delay time.Duration) {
 		p.tracef("path MTU to %s: no probing, the peer does not accept heartbeats; ICMP and local errors only", p.remote)
 		return
 	}
-	pr := &prober{p: p, conn: c, timeout: p.search.ProbeTimeout(), pacer: pc}
-	c.SetHeartbeatHandler(pr.answered)
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.ended || p.probe != nil || p.search.Fixed() != 0 {
 		return
 	}
+	pr := &p.prober
+	*pr = prober{p: p, conn: c, timeout: p.search.ProbeTimeout(), pacer: pc}
+	c.SetHeartbeatHandler(pr.answered)
 	before := p.search.PMTU()
 	p.search.Start(now)
 	p.probe = pr

@@ -85,8 +85,15 @@ type Reassembler struct {
 	// window[i] is message next+i, if live; len(window) is MaxAhead+1, or
 	// 0 while nothing is buffered and SetLimits has released it.
 	window   []partial
-	buffered int // sum of the body lengths in window
+	buffered int    // sum of the body lengths in window
+	arena    []byte // where the bodies of small messages are cut from
 }
+
+// arenaSize is the size of the blocks the bodies of small messages, of at
+// most half of it, are cut from: the hellos, key exchanges and Finished of
+// a handshake take an allocation or two, not one each. A body is never cut
+// from a block twice, so a message the handshake keeps keeps its bytes.
+const arenaSize = 256
 
 // A partial is a message being reassembled, or (not live) a free place in
 // the window.
@@ -130,7 +137,7 @@ func (r *Reassembler) release() {
 			return
 		}
 	}
-	r.window = nil
+	r.window, r.arena = nil, nil
 }
 
 // Next returns next_receive_seq, the message_seq of the next message Pop returns.
@@ -242,7 +249,7 @@ func (r *Reassembler) start(i int, h handshake.Header) bool {
 		return false
 	}
 	p := &r.window[i]
-	p.live, p.typ, p.body = true, h.Type, make([]byte, n)
+	p.live, p.typ, p.body = true, h.Type, r.alloc(n)
 	if h.FragmentOffset == 0 && int(h.FragmentLength) == n {
 		p.have = Coverage{} // complete once the fragment is copied in
 	} else {
@@ -250,6 +257,23 @@ func (r *Reassembler) start(i int, h handshake.Header) bool {
 	}
 	r.buffered += n
 	return true
+}
+
+// alloc returns n zero bytes for a message's body: cut from the arena if
+// n is at most half of it, in a block of their own otherwise.
+func (r *Reassembler) alloc(n int) []byte {
+	switch {
+	case n == 0:
+		return []byte{} // not nil: a message that is there, and empty
+	case n > arenaSize/2:
+		return make([]byte, n)
+	}
+	if cap(r.arena)-len(r.arena) < n {
+		r.arena = make([]byte, 0, arenaSize)
+	}
+	at := len(r.arena)
+	r.arena = r.arena[:at+n]
+	return r.arena[at : at+n : at+n]
 }
 
 // restart starts message i of the window over for h, in its buffer when it

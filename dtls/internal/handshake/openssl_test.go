@@ -171,7 +171,7 @@ func TestOpenSSLSignatures(t *testing.T) {
 				!find(t, msgs, false, TypeCertificate, 0, &cert) {
 				t.Fatal("capture lacks a message")
 			}
-			signed := slices.Concat(ch.Random[:], sh.Random[:], ske.Params())
+			signed := ske.AppendParams(slices.Concat(ch.Random[:], sh.Random[:]))
 			if err := verifySignature(leafKey(t, &cert), cf.tls12, ske.SigAlg, signed, ske.Signature); err != nil {
 				t.Errorf("ServerKeyExchange: %v", err)
 			}

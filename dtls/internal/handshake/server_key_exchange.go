@@ -68,15 +68,15 @@ func (m *ServerKeyExchangeECDHE) Marshal(tls12 bool) ([]byte, error) {
 	return a.result()
 }
 
-// Params returns the encoded ServerECDHParams (curve_type, named curve,
-// point), the bytes that are signed together with client_random and
-// server_random (RFC 8422, Section 5.4). It returns nil if PublicKey is
-// empty or longer than 255 bytes.
-func (m *ServerKeyExchangeECDHE) Params() []byte {
+// AppendParams appends to dst the encoded ServerECDHParams (curve_type,
+// named curve, point), the bytes that are signed together with
+// client_random and server_random (RFC 8422, Section 5.4). It returns nil
+// if PublicKey is empty or longer than 255 bytes.
+func (m *ServerKeyExchangeECDHE) AppendParams(dst []byte) []byte {
 	if len(m.PublicKey) < 1 || len(m.PublicKey) > 1<<8-1 {
 		return nil
 	}
-	a := newAppender(4 + len(m.PublicKey))
+	a := appender{b: dst}
 	m.addParams(&a)
 	return a.b // the point's length was checked above
 }

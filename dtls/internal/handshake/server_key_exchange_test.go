@@ -46,13 +46,16 @@ func TestServerKeyExchangeECDHEVectors(t *testing.T) {
 }
 
 func TestServerKeyExchangeECDHEParams(t *testing.T) {
-	if got, want := skeVector.Params(), unhex(t, skeParamsHex...); !bytes.Equal(got, want) {
-		t.Errorf("Params() = %x, want %x", got, want)
+	if got, want := skeVector.AppendParams(nil), unhex(t, skeParamsHex...); !bytes.Equal(got, want) {
+		t.Errorf("AppendParams(nil) = %x, want %x", got, want)
+	}
+	if got, want := skeVector.AppendParams([]byte("randoms")), append([]byte("randoms"), unhex(t, skeParamsHex...)...); !bytes.Equal(got, want) {
+		t.Errorf("AppendParams(randoms) = %x, want %x", got, want)
 	}
 	for _, n := range []int{0, 256} {
 		m := ServerKeyExchangeECDHE{Curve: 0x0017, PublicKey: make([]byte, n)}
-		if p := m.Params(); p != nil {
-			t.Errorf("Params() with a %d-byte point = %x, want nil", n, p)
+		if p := m.AppendParams([]byte("x")); p != nil {
+			t.Errorf("AppendParams with a %d-byte point = %x, want nil", n, p)
 		}
 	}
 }
@@ -107,8 +110,8 @@ func FuzzServerKeyExchange(f *testing.F) {
 		checkStable(t, newSKE10, b, true)
 		checkStable(t, newSKEPSK, b, true)
 		var m ServerKeyExchangeECDHE
-		if m.Unmarshal(b, true) && !bytes.HasPrefix(b, m.Params()) {
-			t.Fatalf("Params() = %x is not a prefix of the body %x", m.Params(), b)
+		if m.Unmarshal(b, true) && !bytes.HasPrefix(b, m.AppendParams(nil)) {
+			t.Fatalf("AppendParams = %x is not a prefix of the body %x", m.AppendParams(nil), b)
 		}
 	})
 }

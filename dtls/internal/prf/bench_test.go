@@ -13,9 +13,9 @@ func BenchmarkPRF(b *testing.B) {
 	pre, random, hash := make([]byte, 48), make([]byte, 32), make([]byte, 32)
 	b.ReportAllocs()
 	for b.Loop() {
-		master := MasterSecret(prf, pre, random, random)
-		KeyBlock(prf, master, random, random, 40)
-		VerifyData(prf, master, []byte("client finished"), hash)
-		VerifyData(prf, master, []byte("server finished"), hash)
+		master := MasterSecret(nil, prf, pre, random, random)
+		KeyBlock(nil, prf, master, random, random, 40)
+		VerifyData(nil, prf, master, []byte("client finished"), hash)
+		VerifyData(nil, prf, master, []byte("server finished"), hash)
 	}
 }

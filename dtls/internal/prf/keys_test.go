@@ -76,12 +76,12 @@ func TestKeyDerivation(t *testing.T) {
 	md5sha1Hash := mustHex(t, kdfMD5SHA1Hash)
 	for _, tt := range kdfTests {
 		t.Run(tt.name, func(t *testing.T) {
-			master := MasterSecret(tt.prf, preMaster, clientRandom, serverRandom)
+			master := MasterSecret(nil, tt.prf, preMaster, clientRandom, serverRandom)
 			check(t, "MasterSecret", master, tt.master)
-			check(t, "ExtendedMasterSecret", ExtendedMasterSecret(tt.prf, preMaster, sessionHash), tt.extended)
-			check(t, "KeyBlock", KeyBlock(tt.prf, master, clientRandom, serverRandom, 104), tt.keyBlock)
-			check(t, "VerifyData(client)", VerifyData(tt.prf, master, []byte("client finished"), sessionHash), tt.client)
-			check(t, "VerifyData(server)", VerifyData(tt.prf, master, []byte("server finished"), md5sha1Hash), tt.server)
+			check(t, "ExtendedMasterSecret", ExtendedMasterSecret(nil, tt.prf, preMaster, sessionHash), tt.extended)
+			check(t, "KeyBlock", KeyBlock(nil, tt.prf, master, clientRandom, serverRandom, 104), tt.keyBlock)
+			check(t, "VerifyData(client)", VerifyData(nil, tt.prf, master, []byte("client finished"), sessionHash), tt.client)
+			check(t, "VerifyData(server)", VerifyData(nil, tt.prf, master, []byte("server finished"), md5sha1Hash), tt.server)
 		})
 	}
 }
@@ -96,7 +96,7 @@ func check(t *testing.T, what string, got []byte, want string) {
 func TestKeyBlockLengths(t *testing.T) {
 	master := mustHex(t, kdfTests[1].master)
 	for _, n := range []int{-1, 0, 1, 40, 72, 104, 136} {
-		got := KeyBlock(PRF12(crypto.SHA256), master, nil, nil, n)
+		got := KeyBlock(nil, PRF12(crypto.SHA256), master, nil, nil, n)
 		if len(got) != max(n, 0) {
 			t.Errorf("KeyBlock(n=%d) returned %d bytes", n, len(got))
 		}
@@ -112,5 +112,26 @@ func TestMD5SHA1(t *testing.T) {
 	}
 	for _, tt := range tests {
 		check(t, "MD5SHA1("+tt.in+")", MD5SHA1(nil, []byte(tt.in)), tt.want)
+	}
+}
+
+// TestAppend checks that the derivations append to what dst holds, in its
+// array when it has room for the output and the seed.
+func TestAppend(t *testing.T) {
+	tt := kdfTests[1]
+	preMaster := mustHex(t, kdfPreMaster)
+	cr, sr := mustHex(t, kdfClientRandom), mustHex(t, kdfServerRandom)
+	for _, capacity := range []int{0, 8 + MasterSecretLen + 64, 1024} {
+		dst := append(make([]byte, 0, capacity), "prefix::"...)
+		got := MasterSecret(dst, tt.prf, preMaster, cr, sr)
+		if string(got[:8]) != "prefix::" {
+			t.Fatalf("cap %d: the prefix became %q", capacity, got[:8])
+		}
+		check(t, "MasterSecret after a prefix", got[8:], tt.master)
+		if roomy := capacity >= 8+MasterSecretLen+64; roomy != (&got[0] == &dst[:1][0]) {
+			t.Errorf("cap %d: appended in dst's array: %v, want %v", capacity, !roomy, roomy)
+		}
+		kb := KeyBlock(got[:8], tt.prf, mustHex(t, tt.master), cr, sr, 104)
+		check(t, "KeyBlock after a prefix", kb[8:], tt.keyBlock)
 	}
 }

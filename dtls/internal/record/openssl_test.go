@@ -77,12 +77,12 @@ func (c *capture) ciphers(t *testing.T) [2]Cipher {
 	var err error
 	switch c.suite {
 	case "aes128gcm": // client key, server key, client IV, server IV
-		kb := prf.KeyBlock(c.prf, c.master, c.random[0], c.random[1], 2*16+2*4)
+		kb := prf.KeyBlock(nil, c.prf, c.master, c.random[0], c.random[1], 2*16+2*4)
 		for i := range ciphers {
 			ciphers[i], err = NewAESGCM(kb[i*16:(i+1)*16], kb[32+i*4:32+(i+1)*4])
 		}
 	case "aes128cbcsha1": // client MAC key, server MAC key, client key, server key
-		kb := prf.KeyBlock(c.prf, c.master, c.random[0], c.random[1], 2*20+2*16)
+		kb := prf.KeyBlock(nil, c.prf, c.master, c.random[0], c.random[1], 2*20+2*16)
 		for i := range ciphers {
 			ciphers[i], err = NewCBCSHA1(kb[40+i*16:40+(i+1)*16], kb[i*20:(i+1)*20], nil)
 		}
@@ -107,11 +107,11 @@ func TestOpenSSLRecords(t *testing.T) {
 	for _, path := range paths {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			c := readCapture(t, path)
-			master := prf.ExtendedMasterSecret(c.prf, c.preMaster, c.sessionHash)
+			master := prf.ExtendedMasterSecret(nil, c.prf, c.preMaster, c.sessionHash)
 			if !bytes.Equal(master, c.master) {
 				t.Fatalf("extended master secret = %x, OpenSSL has %x", master, c.master)
 			}
-			clientVerify := prf.VerifyData(c.prf, master, []byte("client finished"), c.sessionHash)
+			clientVerify := prf.VerifyData(nil, c.prf, master, []byte("client finished"), c.sessionHash)
 			ciphers := c.ciphers(t)
 			windows := [2]*Window{NewWindow(64), NewWindow(64)}
 			var opened []string
