@@ -114,7 +114,9 @@ var _ net.Listener = (*Listener)(nil)
 // Linux a few that share it (see ListenConfig.Readers), and starts a
 // goroutine for each that reads it and runs its associations. Every
 // association is a server over config, which must not be nil and must not
-// be changed after Listen.
+// be changed after Listen. The address is the listener's alone: Listen
+// fails if a socket or another listener holds it, however many readers
+// either has.
 func Listen(network, address string, config *dtls.Config) (*Listener, error) {
 	var lc ListenConfig
 	return lc.Listen(context.Background(), network, address, config)

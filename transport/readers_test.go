@@ -106,3 +106,26 @@ func TestReadersDefault(t *testing.T) {
 		t.Error("a negative Readers was accepted")
 	}
 }
+
+// TestListenAddressInUse checks that a listener with several readers does
+// not share its address with another listener: the second Listen fails,
+// as it does for a listener with one reader.
+func TestListenAddressInUse(t *testing.T) {
+	_, sc := pskConfigs([]byte("key"), []byte("key"))
+	for _, readers := range []int{1, 4} {
+		t.Run(fmt.Sprintf("readers=%d", readers), func(t *testing.T) {
+			lc := &ListenConfig{Readers: readers}
+			l, err := lc.Listen(context.Background(), "udp4", "127.0.0.1:0", sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			for _, other := range []*ListenConfig{lc, {Readers: 1}} {
+				if l2, err := other.Listen(context.Background(), "udp4", l.Addr().String(), sc); err == nil {
+					l2.Close()
+					t.Fatalf("a listener with %d readers shared %s with one with %d", other.Readers, l.Addr(), readers)
+				}
+			}
+		})
+	}
+}

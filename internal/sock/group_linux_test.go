@@ -106,3 +106,35 @@ func TestListenGroupOfOne(t *testing.T) {
 		t.Fatal("a group bound the address of a socket that does not share it")
 	}
 }
+
+// TestListenGroupAddressInUse checks that a group does not share an
+// address that a socket or another group holds, and that the address is
+// free again once the group is closed.
+func TestListenGroupAddressInUse(t *testing.T) {
+	ctx := context.Background()
+	first, err := ListenGroup(ctx, nil, "udp4", "127.0.0.1:0", 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := first[0].LocalAddr().String()
+	if second, err := ListenGroup(ctx, nil, "udp4", addr, 0, 2); err == nil {
+		for _, c := range second {
+			c.Close()
+		}
+		t.Fatalf("a second group joined %s, held by a group", addr)
+	}
+	for _, c := range first {
+		c.Close()
+	}
+	plain, err := net.ListenPacket("udp4", addr)
+	if err != nil {
+		t.Fatalf("the address of a closed group: %v", err)
+	}
+	defer plain.Close()
+	if g, err := ListenGroup(ctx, nil, "udp4", addr, 0, 2); err == nil {
+		for _, c := range g {
+			c.Close()
+		}
+		t.Fatalf("a group shared %s with an ordinary socket", addr)
+	}
+}

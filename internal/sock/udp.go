@@ -69,10 +69,15 @@ func Listen(ctx context.Context, lc *net.ListenConfig, network, address string, 
 
 // ListenGroup opens n unconnected UDP sockets on address, as Listen does,
 // that share it (SO_REUSEPORT) so that the system spreads the datagrams of
-// different peers among them: the first is bound to address, and the
-// others to the first's address, which has its port if address had none.
-// Where the system does not spread datagrams so
-// (platform.ReusePortBalances), or if n is 1, it opens one socket.
+// different peers among them. Where the system does not spread datagrams
+// so (platform.ReusePortBalances), or if n is 1, it opens one socket.
+//
+// The address must be free, as for Listen: a group does not join another
+// group (of this process or another of the same user) that holds it
+// already. An ordinary socket is bound to address first, which fails if
+// anything holds it and has the system choose the port if address has
+// none; the group is then bound to that address once it is released.
+// Between the two, for a moment, another group could take the port.
 func ListenGroup(ctx context.Context, lc *net.ListenConfig, network, address string, df platform.DFMode, n int) ([]Conn, error) {
 	if n <= 1 || !platform.ReusePortBalances {
 		c, err := Listen(ctx, lc, network, address, df)
@@ -85,6 +90,10 @@ func ListenGroup(ctx context.Context, lc *net.ListenConfig, network, address str
 	if lc != nil {
 		cfg = *lc
 	}
+	address, err := claim(ctx, cfg, network, address)
+	if err != nil {
+		return nil, err
+	}
 	reuse := func(_, _ string, c syscall.RawConn) error { return platform.SetReusePort(c) }
 	cfg.Control = chainControl(reuse, cfg.Control)
 	group := make([]Conn, 0, n)
@@ -96,12 +105,24 @@ func ListenGroup(ctx context.Context, lc *net.ListenConfig, network, address str
 			}
 			return nil, err
 		}
-		if len(group) == 0 {
-			address = c.LocalAddr().String()
-		}
 		group = append(group, c)
 	}
 	return group, nil
+}
+
+// claim binds an ordinary socket, with cfg's Control but not SO_REUSEPORT,
+// to address, closes it, and returns its address: an error if the address
+// is taken, and the port the system chose if address had none.
+func claim(ctx context.Context, cfg net.ListenConfig, network, address string) (string, error) {
+	pc, err := cfg.ListenPacket(ctx, network, address)
+	if err != nil {
+		return "", err
+	}
+	bound := pc.LocalAddr().String()
+	if err := pc.Close(); err != nil {
+		return "", err
+	}
+	return bound, nil
 }
 
 // Dial opens a UDP socket connected to address, network "udp", "udp4" or
