@@ -1,7 +1,6 @@
 package dtls
 
 import (
-	"net"
 	"sync"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/record"
@@ -31,8 +30,8 @@ func (c *Conn) WriteBatch(bufs [][]byte) (int, error) {
 	if err := c.Handshake(); err != nil {
 		return 0, err
 	}
-	if c.closed.Load() {
-		return 0, net.ErrClosed
+	if err := c.writable(); err != nil {
+		return 0, err
 	}
 	if _, passed := c.writeDeadline.Wait(); passed {
 		return 0, errDeadline("write")

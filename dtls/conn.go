@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -41,7 +42,24 @@ type Conn struct {
 	readDeadline  deadline.Deadline
 	writeDeadline deadline.Deadline
 	closed        atomic.Bool
+	ended         atomic.Pointer[error] // what ended the connection, once it ended
 	stats         connStats
+}
+
+// writable returns why nothing can be sent on c any more, or nil: c was
+// closed, the peer closed it (ErrPeerClosed), or it failed (the error that
+// ended it).
+func (c *Conn) writable() error {
+	if c.closed.Load() {
+		return net.ErrClosed
+	}
+	if err := c.ended.Load(); err != nil {
+		if *err == io.EOF {
+			return ErrPeerClosed
+		}
+		return *err
+	}
+	return nil
 }
 
 // Client returns a new client-side Conn over conn, a connected datagram
@@ -159,12 +177,15 @@ func (c *Conn) MaxPayload() int {
 
 // Write sends b as the data of one record in one datagram. If b does not fit
 // (see MaxPayload) it sends nothing and returns a *PayloadTooLargeError.
+// Once the connection has ended it sends nothing and says why:
+// net.ErrClosed after Close, ErrPeerClosed after the peer's close_notify,
+// or the error that ended it (an *AlertError, for one).
 func (c *Conn) Write(b []byte) (int, error) {
 	if err := c.Handshake(); err != nil {
 		return 0, err
 	}
-	if c.closed.Load() {
-		return 0, net.ErrClosed
+	if err := c.writable(); err != nil {
+		return 0, err
 	}
 	if _, passed := c.writeDeadline.Wait(); passed {
 		return 0, errDeadline("write")
@@ -214,7 +235,7 @@ func (c *Conn) Close() error {
 	c.in.Unlock()
 	if c.handshakeDone.Load() {
 		c.out.Lock()
-		_ = c.sendAlertLocked(alertLevelWarning, AlertCloseNotify)
+		_ = c.sendCloseNotifyLocked()
 		c.out.Unlock()
 	}
 	c.flushEvents()

@@ -216,6 +216,7 @@ func (c *Conn) failLocked(err error) {
 		return
 	}
 	c.in.err = err
+	c.ended.Store(&err)
 	c.stopTimerLocked()
 	if !c.handshakeDone.Load() {
 		c.finishHandshakeLocked(err)

@@ -8,6 +8,12 @@ import (
 	"time"
 )
 
+// ErrPeerClosed is returned by Write, WriteBatch and SendHeartbeat once
+// the peer has closed the connection with close_notify: it reads nothing
+// more, and the Conn answered with its own close_notify (RFC 5246 §7.2.1).
+// Read returns io.EOF then, once the data received before it was read.
+var ErrPeerClosed = errors.New("dtls: the peer closed the connection")
+
 // A HandshakeTimeoutError is returned by a handshake that did not complete
 // in time: Config.HandshakeTimeout passed, or the context given to
 // HandshakeContext expired. It is a net.Error whose Timeout method reports

@@ -60,6 +60,9 @@ func (c *Conn) SendHeartbeat(payload []byte, size int) (int, error) {
 	if !c.HeartbeatAllowed() {
 		return 0, ErrHeartbeatNotAllowed
 	}
+	if err := c.writable(); err != nil {
+		return 0, err
+	}
 	c.out.Lock()
 	defer c.out.Unlock()
 	plain := min(c.out.maxPlaintext(c.out.cur.epoch, size), record.MaxPlaintext)

@@ -324,6 +324,13 @@ func (c *Conn) handleAlert(epoch uint16, b []byte) {
 		return
 	}
 	c.failLocked(err)
+	if a == AlertCloseNotify && c.handshakeDone.Load() {
+		// The peer's close_notify is answered with ours, and nothing is
+		// written after it (RFC 5246 §7.2.1).
+		c.out.Lock()
+		_ = c.sendCloseNotifyLocked()
+		c.out.Unlock()
+	}
 }
 
 func (c *Conn) uselessRecord() {

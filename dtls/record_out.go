@@ -33,6 +33,9 @@ type outHalf struct {
 	// ccsSent says that a flight carrying our ChangeCipherSpec into the
 	// current epoch was sent: until then the peer may not read it.
 	ccsSent bool
+	// closeSent: our close_notify went out, in answer to the peer's or
+	// from Close; it goes once.
+	closeSent bool
 }
 
 func (o *outHalf) init() {
@@ -143,6 +146,16 @@ func putSendBuffer(bp *[]byte) {
 // never retransmitted (RFC 6347 §4.2.7 leaves them unreliable).
 func (c *Conn) sendAlertLocked(level uint8, a Alert) error {
 	return c.writeRecordLocked(record.Alert, c.out.alertEpoch(), []byte{level, byte(a)})
+}
+
+// sendCloseNotifyLocked sends close_notify, once (RFC 5246 §7.2.1).
+// c.out is held.
+func (c *Conn) sendCloseNotifyLocked() error {
+	if c.out.closeSent {
+		return nil
+	}
+	c.out.closeSent = true
+	return c.sendAlertLocked(alertLevelWarning, AlertCloseNotify)
 }
 
 // sendAlert sends a fatal alert and returns an *AlertError carrying err, for

@@ -81,7 +81,9 @@ func (c *Conn) Read(b []byte) (int, error) {
 // Write sends b as one record in one datagram, as [dtls.Conn.Write] does. A
 // Write larger than MaxPayload fails with a [*dtls.PayloadTooLargeError]
 // and sends nothing; one the socket could not send returns an error
-// wrapping [ErrNotSent].
+// wrapping [ErrNotSent]. After the peer's close_notify it fails with
+// [dtls.ErrPeerClosed], after an idle timeout with [ErrIdleTimeout], and
+// after Close with net.ErrClosed.
 func (c *Conn) Write(b []byte) (int, error) {
 	n, err := c.dc.Write(b)
 	return n, c.idleError(err)

@@ -1,0 +1,54 @@
+package transport
+
+import (
+	"errors"
+	"io"
+	"testing"
+	"testing/synctest"
+
+	"github.com/pathdtls/pathdtls/dtls"
+)
+
+// TestWriteAfterPeerClosed closes each end in turn: the other end reads
+// the data sent before close_notify, then io.EOF, and its Write and
+// WriteBatch then fail with dtls.ErrPeerClosed instead of sending into the
+// void; the listener lets the association go once both ends are closed.
+func TestWriteAfterPeerClosed(t *testing.T) {
+	for _, closer := range []string{"client", "server"} {
+		t.Run(closer, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				tn := newTestNet(t)
+				_, sc := configs(t, getPKI(t).ecdsa)
+				l := tn.listen(t, nil, sc, false)
+				c, s := slowPair(t, tn, l)
+				gone, left := c, s
+				if closer == "server" {
+					gone, left = s, c
+				}
+				if _, err := gone.Write([]byte("bye")); err != nil {
+					t.Fatal(err)
+				}
+				gone.Close()
+				synctest.Wait()
+				buf := make([]byte, 100)
+				if n, err := left.Read(buf); err != nil || string(buf[:n]) != "bye" {
+					t.Fatalf("Read = %q, %v", buf[:n], err)
+				}
+				if _, err := left.Read(buf); err != io.EOF {
+					t.Fatalf("Read after close_notify: %v, want io.EOF", err)
+				}
+				if _, err := left.Write([]byte("anyone?")); !errors.Is(err, dtls.ErrPeerClosed) {
+					t.Errorf("Write after the peer closed: %v, want dtls.ErrPeerClosed", err)
+				}
+				if _, err := left.WriteBatch([][]byte{[]byte("a"), []byte("b")}); !errors.Is(err, dtls.ErrPeerClosed) {
+					t.Errorf("WriteBatch after the peer closed: %v, want dtls.ErrPeerClosed", err)
+				}
+				left.Close()
+				synctest.Wait()
+				if n := l.Stats().Associations; n != 0 {
+					t.Errorf("the listener holds %d associations once both ends closed", n)
+				}
+			})
+		})
+	}
+}
