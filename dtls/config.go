@@ -263,6 +263,34 @@ func (c *Config) check() error {
 	return nil
 }
 
+// CheckServer reports why a server with c could complete no handshake, or
+// nil: besides what any Config needs, one of its cipher suites must have
+// what it takes, a certificate with its private key of the kind the suite
+// signs with, or a PSK. transport.Listen calls it; the handshake of a
+// server made by Server or ServerOn fails with its error.
+func (c *Config) CheckServer() error {
+	if c == nil {
+		return errors.New("dtls: a server needs a Config")
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	for _, id := range c.suites() {
+		switch s := suiteByID(id); {
+		case s.kx == kxPSK && c.PSK != nil:
+			return nil
+		case s.kx != kxPSK:
+			if cert, _ := c.certFor(s.kx); cert != nil {
+				return nil
+			}
+		}
+	}
+	if len(c.Certificates) == 0 && c.PSK == nil {
+		return errors.New("dtls: a server's Config needs Certificates or a PSK")
+	}
+	return errors.New("dtls: no cipher suite of the server's Config can use its Certificates or PSK (a certificate needs its private key, and a suite for its kind of key)")
+}
+
 // Clone returns a copy of c with the same exported fields. The copy has its
 // own cookie secrets.
 func (c *Config) Clone() *Config {

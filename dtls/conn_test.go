@@ -2,6 +2,7 @@ package dtls
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"io"
@@ -154,7 +155,10 @@ func TestHandshakeFailures(t *testing.T) {
 			cc.CipherSuites = []uint16{TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA}
 			sc.CipherSuites = cc.CipherSuites
 		}, AlertProtocolVersion},
-		{"no common suite", func(cc, sc *Config) { sc.CipherSuites = []uint16{TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA} }, AlertHandshakeFailure},
+		{"no common suite", func(cc, sc *Config) {
+			sc.CipherSuites = []uint16{TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA}
+			sc.Certificates = []tls.Certificate{getPKI().rsa}
+		}, AlertHandshakeFailure},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

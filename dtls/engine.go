@@ -142,7 +142,11 @@ func (c *Conn) start() {
 		// Before the first flight goes out: its answer may come back at
 		// once, and must not be taken for a stray datagram.
 		c.started.Store(true)
-		if err := c.config.check(); err != nil {
+		check := c.config.check
+		if !c.isClient {
+			check = c.config.CheckServer
+		}
+		if err := check(); err != nil {
 			c.in.Lock()
 			c.failLocked(err)
 			c.in.Unlock()

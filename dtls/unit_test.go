@@ -1,10 +1,14 @@
 package dtls
 
 import (
+	"crypto/tls"
 	"net"
+	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/pathdtls/pathdtls/dtls/internal/dgramtest"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
 	"github.com/pathdtls/pathdtls/dtls/internal/record"
 )
@@ -56,6 +60,53 @@ func TestConfigCheck(t *testing.T) {
 	if err := (&Config{}).check(); err != nil {
 		t.Errorf("zero Config: %v", err)
 	}
+}
+
+// TestCheckServer checks the configurations a server refuses before any
+// handshake: no way to authenticate, or none its cipher suites can use.
+func TestCheckServer(t *testing.T) {
+	p := getPKI()
+	psk := func([]byte) ([]byte, error) { return []byte("key"), nil }
+	keyless := tls.Certificate{Certificate: p.ecdsa.Certificate}
+	bad := map[string]*Config{
+		"nil":                        nil,
+		"nothing":                    {},
+		"an empty certificate":       {Certificates: []tls.Certificate{{}}},
+		"no private key":             {Certificates: []tls.Certificate{keyless}},
+		"ECDSA key, RSA suites only": {Certificates: []tls.Certificate{p.ecdsa}, CipherSuites: []uint16{TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}},
+		"PSK suites only, no PSK":    {Certificates: []tls.Certificate{p.ecdsa}, CipherSuites: []uint16{TLS_PSK_WITH_AES_128_GCM_SHA256}},
+		"a bad version, and a cert":  {Certificates: []tls.Certificate{p.ecdsa}, MinVersion: 0x0303},
+	}
+	for name, c := range bad {
+		if err := c.CheckServer(); err == nil {
+			t.Errorf("%s: CheckServer accepted it", name)
+		}
+	}
+	good := map[string]*Config{
+		"ECDSA":     {Certificates: []tls.Certificate{p.ecdsa}},
+		"RSA":       {Certificates: []tls.Certificate{p.rsa}},
+		"PSK":       {PSK: psk},
+		"PSK suite": {PSK: psk, Certificates: []tls.Certificate{keyless}, CipherSuites: []uint16{TLS_PSK_WITH_AES_128_CBC_SHA}},
+	}
+	for name, c := range good {
+		if err := c.CheckServer(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestServerWithoutCredentials checks that the handshake of a server made
+// with a Config it cannot serve with fails at once, with CheckServer's
+// error, rather than after the client's flights time out.
+func TestServerWithoutCredentials(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cc, _ := suiteConfigs(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, VersionDTLS12)
+		cc.HandshakeTimeout = time.Second
+		_, _, _, serr := handshakePair(t, cc, &Config{}, dgramtest.Impairment{}, dgramtest.Impairment{})
+		if serr == nil || !strings.Contains(serr.Error(), "needs Certificates or a PSK") {
+			t.Fatalf("server: %v", serr)
+		}
+	})
 }
 
 // clientHelloDatagram builds a datagram holding one ClientHello.

@@ -186,6 +186,9 @@ func (lc *ListenConfig) check(config *dtls.Config) error {
 	case lc.Readers < 0:
 		return errors.New("dtls: negative ListenConfig.Readers")
 	}
+	if err := config.CheckServer(); err != nil {
+		return err
+	}
 	return checkMTU(lc.MTU, pmtu.IPv4)
 }
 

@@ -2,12 +2,15 @@ package transport
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/platform"
 )
 
@@ -127,5 +130,25 @@ func TestListenAddressInUse(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestListenWithoutCredentials checks that Listen refuses a Config with
+// which no handshake could complete, and says why.
+func TestListenWithoutCredentials(t *testing.T) {
+	for name, cfg := range map[string]*dtls.Config{
+		"nil":                  nil,
+		"empty":                {},
+		"an empty certificate": {Certificates: []tls.Certificate{{}}},
+	} {
+		l, err := Listen("udp4", "127.0.0.1:0", cfg)
+		if err == nil {
+			l.Close()
+			t.Errorf("%s: Listen accepted it", name)
+			continue
+		}
+		if !strings.Contains(err.Error(), "Config") {
+			t.Errorf("%s: %v does not say what is wrong with the Config", name, err)
+		}
 	}
 }
