@@ -48,7 +48,8 @@ type Config struct {
 	// ServerName is checked against the server's certificate and sent in the
 	// server_name extension when it is a host name (RFC 6066 §3). A client
 	// that offers certificate suites needs it, or InsecureSkipVerify: the
-	// handshake fails at once without either.
+	// handshake fails at once without either, unless the client has a PSK,
+	// in which case it offers only its PSK suites.
 	ServerName string
 	// InsecureSkipVerify turns off verification of the server's certificate.
 	InsecureSkipVerify bool

@@ -59,21 +59,27 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	if _, err := io.ReadFull(cfg.rand(), ch.Random[:]); err != nil {
 		return nil, err
 	}
+	// Without a name, any certificate the roots vouch for would pass: a
+	// client that has no name to verify the server's certificate for
+	// offers only its PSK suites, if it has a PSK.
+	noName := cfg.ServerName == "" && !cfg.InsecureSkipVerify
+	pskOnly := noName && cfg.PSK != nil
 	ecdhe := false
 	for _, id := range cfg.suites() {
 		s := suiteByID(id)
 		if s == nil || !s.usableIn(ch.Version) || (s.kx == kxPSK && cfg.PSK == nil) {
 			continue
 		}
-		ch.CipherSuites = append(ch.CipherSuites, id)
 		ecdhe = ecdhe || s.kx != kxPSK
+		if !pskOnly || s.kx == kxPSK {
+			ch.CipherSuites = append(ch.CipherSuites, id)
+		}
+	}
+	if ecdhe && noName && (!pskOnly || len(ch.CipherSuites) == 0) {
+		return nil, errNoServerName
 	}
 	if len(ch.CipherSuites) == 0 {
 		return nil, errors.New("dtls: no usable cipher suite in Config")
-	}
-	if ecdhe && cfg.ServerName == "" && !cfg.InsecureSkipVerify {
-		// Without a name, any certificate the roots vouch for would pass.
-		return nil, errNoServerName
 	}
 	ext := &ch.Extensions
 	if ecdhe {

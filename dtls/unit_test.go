@@ -242,3 +242,42 @@ func TestMaxKeyBlockLen(t *testing.T) {
 		}
 	}
 }
+
+// TestPSKClientWithoutName checks what a client without a ServerName
+// offers: its PSK suites only if it has a PSK, and an error otherwise, or
+// if it allows certificate suites only.
+func TestPSKClientWithoutName(t *testing.T) {
+	psk := func([]byte) ([]byte, error) { return []byte("key"), nil }
+	offered := func(c *Config) ([]uint16, error) {
+		hs := &clientHandshake{}
+		hs.c = &Conn{config: c}
+		ch, err := hs.makeHello()
+		if err != nil {
+			return nil, err
+		}
+		return ch.CipherSuites, nil
+	}
+	suites, err := offered(&Config{PSK: psk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range suites {
+		if suiteByID(id).kx != kxPSK {
+			t.Errorf("a PSK client without a name offers %s", CipherSuiteName(id))
+		}
+	}
+	if len(suites) == 0 {
+		t.Error("a PSK client without a name offers nothing")
+	}
+	for name, c := range map[string]*Config{
+		"no PSK":                  {},
+		"certificate suites only": {PSK: psk, CipherSuites: []uint16{TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}},
+	} {
+		if _, err := offered(c); err != errNoServerName {
+			t.Errorf("%s: %v, want errNoServerName", name, err)
+		}
+	}
+	if suites, err := offered(&Config{PSK: psk, ServerName: "example.net"}); err != nil || len(suites) <= 2 {
+		t.Errorf("a PSK client with a name offers %d suites, %v; want the certificate suites too", len(suites), err)
+	}
+}
