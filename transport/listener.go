@@ -259,21 +259,22 @@ func (l *Listener) Accept() (net.Conn, error) {
 func (l *Listener) AcceptContext(ctx context.Context) (*Conn, error) {
 	select {
 	case <-l.closing:
-		return nil, l.closedError()
+		return nil, l.closedError("accept")
 	default:
 	}
 	select {
 	case c := <-l.ready:
 		return c, nil
 	case <-l.closing:
-		return nil, l.closedError()
+		return nil, l.closedError("accept")
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
-func (l *Listener) closedError() error {
-	return &net.OpError{Op: "accept", Net: "udp", Addr: l.Addr(), Err: net.ErrClosed}
+// closedError is the error of op on a closed listener.
+func (l *Listener) closedError(op string) error {
+	return &net.OpError{Op: op, Net: "udp", Addr: l.Addr(), Err: net.ErrClosed}
 }
 
 // Addr returns the listener's local address.
@@ -284,7 +285,7 @@ func (l *Listener) Addr() net.Addr { return net.UDPAddrFromAddrPort(l.local) }
 // Reads return, closes the socket, and waits for the reader to return.
 // Accept then returns an error wrapping net.ErrClosed.
 func (l *Listener) Close() error {
-	err := l.closedError()
+	err := l.closedError("close")
 	l.closeOnce.Do(func() {
 		var all []*serverAssoc
 		for _, s := range l.shards {
