@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/internal/cliconfig"
@@ -47,6 +49,10 @@ func runServer(args []string, e *env) int {
 		e.stderr.printf("dtls server: want one [HOST]:PORT argument\n")
 		return 2
 	}
+	if err := checkServerFlags(*naccept, *idle, fs.Arg(0)); err != nil {
+		e.stderr.printf("dtls server: %s\n", err)
+		return 2
+	}
 	config, err := o.config(roleServer, func(s string) { e.stderr.printf("trace: %s\n", s) })
 	if err != nil {
 		e.stderr.printf("dtls server: %s\n", oneLine(err))
@@ -74,6 +80,18 @@ func runServer(args []string, e *env) int {
 	l.Close() // ends the associations still running
 	s.wg.Wait()
 	return 0
+}
+
+// checkServerFlags reports a usage error in the server's own flags and
+// its address.
+func checkServerFlags(naccept int, idle time.Duration, address string) error {
+	switch {
+	case naccept < 0:
+		return fmt.Errorf("-naccept %d is negative: give the number of associations to serve, or 0 for no limit", naccept)
+	case idle < 0:
+		return fmt.Errorf("-idle %v is negative: give how long a peer may stay silent, or 0 for no limit", idle)
+	}
+	return checkAddress(address, roleServer)
 }
 
 // server serves the associations of one listener, one goroutine each.
