@@ -2,6 +2,8 @@ package main
 
 import (
 	"net"
+	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -113,6 +115,35 @@ func TestWrongCA(t *testing.T) {
 	}
 	if s := srv.wait(t); s.code != 0 || !strings.Contains(s.stderr, "FAIL 127.0.0.1:") {
 		t.Errorf("server exited %d with stderr:\n%s\nwant 0 and a FAIL line", s.code, s.stderr)
+	}
+}
+
+// TestServerInterrupted checks that a server interrupted while it serves
+// an association says that it ended the association itself, not that a
+// connection was closed, and exits 0.
+func TestServerInterrupted(t *testing.T) {
+	srv := startServer(t, "-psk", pskHex)
+	client := exec.Command(binary, "client", "-psk", pskHex, "127.0.0.1:"+srv.port)
+	stdin, err := client.StdinPipe() // kept open: the client stays
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	if err := client.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		client.Process.Kill()
+		client.Wait()
+	})
+	srv.await(t, "ACCEPT 127.0.0.1:")
+	if err := srv.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Skipf("cannot interrupt a process here: %v", err)
+	}
+	s := srv.wait(t)
+	closeLine := regexp.MustCompile(`(?m)^CLOSE 127\.0\.0\.1:\d+ server shutting down$`)
+	if s.code != 0 || !closeLine.MatchString(s.stderr) || strings.Contains(s.stderr, "closed network connection") {
+		t.Errorf("server exited %d with stderr:\n%s\nwant 0 and CLOSE ... server shutting down", s.code, s.stderr)
 	}
 }
 
