@@ -200,6 +200,12 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
 		}
 	}
+	// Each version's search probes the loopback path up to the transport's
+	// cap, 1500, which the loopback interface's larger MTU lets through.
+	searched := regexp.MustCompile(`(?m)^  after the path-MTU search: path MTU 1500 \(search SEARCH_COMPLETE, ([1-9]\d*) probes?\)`)
+	if n := len(searched.FindAllString(r.stdout, -1)); n != 2 {
+		t.Errorf("demo output shows %d completed searches that reached 1500 with probes; want 2:\n%s", n, r.stdout)
+	}
 }
 
 func TestUsage(t *testing.T) {
