@@ -39,6 +39,9 @@ func probeDTLS(ctx context.Context, o *probeOptions, host, port string, e *env) 
 	if err != nil {
 		return nil, err
 	}
+	if err := o.checkFamily(remote.Addr()); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	ctx, cancel := context.WithDeadline(ctx, start.Add(o.deadline))
 	defer cancel()
