@@ -40,7 +40,9 @@ handshake, the probes are padded heartbeat requests (RFC 6520, RFC 8899
 section 6.2.1) and the server's responses show which sizes arrive, so no
 ICMP is needed. The server must accept heartbeat requests; -timeout is how
 long a probe may go unanswered (default 1s), and -v traces the handshake
-and every probe. The result adds the largest DTLS application payload.
+and every probe. The result adds the largest DTLS application payload. A
+port where nothing listens, whose host answers with an ICMP port
+unreachable, ends the search within 2s.
 
 Sizes are IP packet sizes, headers included: the largest UDP payload is
 the path MTU less 28 bytes for IPv4 and 48 for IPv6.
