@@ -2,6 +2,8 @@ package main
 
 import (
 	"net"
+	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -116,6 +118,35 @@ func TestWrongCA(t *testing.T) {
 	}
 }
 
+// TestServerInterrupted checks that a server interrupted while it serves
+// an association says that it ended the association itself, not that a
+// connection was closed, and exits 0.
+func TestServerInterrupted(t *testing.T) {
+	srv := startServer(t, "-psk", pskHex)
+	client := exec.Command(binary, "client", "-psk", pskHex, "127.0.0.1:"+srv.port)
+	stdin, err := client.StdinPipe() // kept open: the client stays
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	if err := client.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		client.Process.Kill()
+		client.Wait()
+	})
+	srv.await(t, "ACCEPT 127.0.0.1:")
+	if err := srv.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Skipf("cannot interrupt a process here: %v", err)
+	}
+	s := srv.wait(t)
+	closeLine := regexp.MustCompile(`(?m)^CLOSE 127\.0\.0\.1:\d+ server shutting down$`)
+	if s.code != 0 || !closeLine.MatchString(s.stderr) || strings.Contains(s.stderr, "closed network connection") {
+		t.Errorf("server exited %d with stderr:\n%s\nwant 0 and CLOSE ... server shutting down", s.code, s.stderr)
+	}
+}
+
 var datagramSizes = regexp.MustCompile(`(\d+) bytes[ )]`)
 
 // TestMTU checks that -mtu 300 keeps every handshake datagram of both sides
@@ -169,6 +200,12 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
 		}
 	}
+	// Each version's search probes the loopback path up to the transport's
+	// cap, 1500, which the loopback interface's larger MTU lets through.
+	searched := regexp.MustCompile(`(?m)^  after the path-MTU search: path MTU 1500 \(search SEARCH_COMPLETE, ([1-9]\d*) probes?\)`)
+	if n := len(searched.FindAllString(r.stdout, -1)); n != 2 {
+		t.Errorf("demo output shows %d completed searches that reached 1500 with probes; want 2:\n%s", n, r.stdout)
+	}
 }
 
 func TestUsage(t *testing.T) {
@@ -195,10 +232,19 @@ func TestUsage(t *testing.T) {
 		{[]string{"server", "-psk", "01", "-mtu", "91", ":0"}, 2, "-mtu 91 is outside"},
 		{[]string{"server", ":0"}, 2, "-cert"},
 		{[]string{"server", "-cert", "/nonexistent.pem", ":0"}, 2, "nonexistent"},
+		// A bad address is a usage error, found before anything is dialled.
+		{[]string{"client", "-insecure", "nonsense"}, 2, `dtls client: bad address "nonsense": missing port in address; want HOST:PORT`},
+		{[]string{"client", "-insecure", "localhost:"}, 2, `bad address "localhost:": no port`},
+		{[]string{"client", "-insecure", "[::1"}, 2, "missing ']'"},
+		{[]string{"client", "-insecure", "localhost:no-such-service"}, 2, `port "no-such-service" is neither a number nor a UDP service name`},
+		{[]string{"client", "-insecure", "localhost:0"}, 2, "port 0"},
+		{[]string{"server", "-psk", "01", "nonsense"}, 2, `dtls server: bad address "nonsense": missing port in address; want [HOST]:PORT`},
+		{[]string{"server", "-psk", "01", "-naccept", "-1", ":0"}, 2, "dtls server: -naccept -1 is negative"},
+		{[]string{"server", "-psk", "01", "-idle", "-1s", ":0"}, 2, "dtls server: -idle -1s is negative"},
 	}
 	for _, tt := range tests {
 		r := runTool(t, "", tt.args...)
-		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
+		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) || tt.code == 2 && strings.Count(r.stderr, "\n") != 1 && !strings.Contains(r.stderr, "Usage") {
 			t.Errorf("dtls %s: exit %d, stderr:\n%s\nwant exit %d and %q", strings.Join(tt.args, " "), r.code, r.stderr, tt.code, tt.want)
 		}
 	}

@@ -38,6 +38,10 @@ func runClient(args []string, e *env) int {
 		return 2
 	}
 	address := fs.Arg(0)
+	if err := checkAddress(address, roleClient); err != nil {
+		e.stderr.printf("dtls client: %s\n", err)
+		return 2
+	}
 	config, err := o.config(roleClient, func(s string) { e.stderr.printf("trace: %s\n", s) })
 	if err != nil {
 		e.stderr.printf("dtls client: %s\n", oneLine(err))

@@ -12,6 +12,7 @@ import (
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"github.com/pathdtls/pathdtls/internal/testpki"
+	"github.com/pathdtls/pathdtls/pmtu"
 	"github.com/pathdtls/pathdtls/transport"
 )
 
@@ -83,10 +84,42 @@ func demoOnce(server, client *dtls.Config, out *lines) error {
 			return err
 		}
 	}
-	demoPath(c, "after heartbeat probes", out)
+	awaitSearch(c, searchBound)
+	demoPath(c, "after the path-MTU search", out)
 	_, err = c.Write(make([]byte, c.MaxPayload()+1))
 	out.printf("  a write of MaxPayload+1 bytes is refused, nothing sent: %v\n", err)
 	return nil
+}
+
+// searchBound bounds the demo's wait for the path-MTU search. On the
+// loopback interface the search takes one probe, which the transport sends
+// up to a quarter of a second after the handshake.
+const searchBound = 5 * time.Second
+
+// searchPoll is how often awaitSearch looks at the search's state: the
+// transport announces changes of the path MTU, but a search may complete
+// without one, when the first size probed is the path's.
+const searchPoll = 10 * time.Millisecond
+
+// awaitSearch waits until c's path-MTU search has completed or stopped, or
+// bound has passed.
+func awaitSearch(c *transport.Conn, bound time.Duration) {
+	timeout := time.NewTimer(bound)
+	defer timeout.Stop()
+	tick := time.NewTicker(searchPoll)
+	defer tick.Stop()
+	for {
+		changed := c.PathMTUChanged()
+		if st := c.PathStats().Search; st == pmtu.SearchComplete || !c.Probing() {
+			return
+		}
+		select {
+		case <-changed:
+		case <-tick.C:
+		case <-timeout.C:
+			return
+		}
+	}
 }
 
 // demoPath prints c's path MTU, the state of its search, and the largest

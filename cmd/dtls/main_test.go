@@ -135,11 +135,36 @@ func startServer(t *testing.T, args ...string) *serverProc {
 		var all strings.Builder
 		for sc.Scan() {
 			all.WriteString(sc.Text() + "\n")
+			select {
+			case s.stderr <- sc.Text():
+			default: // nobody reads them: all has them
+			}
 		}
+		close(s.stderr)
 		err := s.cmd.Wait()
 		s.done <- result{stdout: s.stdout.String(), stderr: all.String(), code: exitCode(err)}
 	}()
 	return s
+}
+
+// await waits for a line of the server's standard error that starts with
+// prefix, at most for a bound far above what a healthy run takes.
+func (s *serverProc) await(t *testing.T, prefix string) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case l, ok := <-s.stderr:
+			if !ok {
+				t.Fatalf("server exited without printing %s...", prefix)
+			}
+			if strings.HasPrefix(l, prefix) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("server did not print %s...", prefix)
+		}
+	}
 }
 
 // wait waits for the server to exit, at most for a bound far above what a

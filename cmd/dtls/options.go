@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -191,6 +192,38 @@ func (o *options) psk(c *dtls.Config, r role) error {
 		c.PSKIdentity = []byte(o.pskIdentity)
 	} else {
 		c.PSKIdentityHint = []byte(o.pskHint)
+	}
+	return nil
+}
+
+// checkAddress reports a usage error in address, the client's HOST:PORT
+// or the server's [HOST]:PORT, before anything is dialled or bound: a name
+// that does not resolve is a network failure, but an address without a
+// port, or with a port that is neither a number nor a UDP service name, is
+// a mistake on the command line. A client needs a port other than 0; an
+// empty HOST is the local system for both, as for net.Dial.
+func checkAddress(address string, r role) error {
+	want := "[HOST]:PORT"
+	if r == roleClient {
+		want = "HOST:PORT"
+	}
+	_, port, err := net.SplitHostPort(address)
+	if err != nil {
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			err = errors.New(ae.Err) // the message quotes the address already
+		}
+		return fmt.Errorf("bad address %q: %v; want %s", address, err, want)
+	}
+	if port == "" {
+		return fmt.Errorf("bad address %q: no port; want %s", address, want)
+	}
+	p, err := net.LookupPort("udp", port) // numbers and /etc/services: no network
+	switch {
+	case err != nil:
+		return fmt.Errorf("bad address %q: port %q is neither a number nor a UDP service name; want %s", address, port, want)
+	case r == roleClient && p == 0:
+		return fmt.Errorf("bad address %q: no server can be reached at port 0", address)
 	}
 	return nil
 }

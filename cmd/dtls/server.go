@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/internal/cliconfig"
@@ -24,7 +27,10 @@ output with -echo=false. It reports on standard error:
 	LISTEN <address>
 	ACCEPT <peer> <version> <suite>     after each handshake
 	FAIL <peer> <reason>                for each failed handshake
-	CLOSE <peer> [<reason>]             when an association ends
+	CLOSE <peer> [<reason>]             when an association ends; no reason
+	                                    after the peer's close_notify, and
+	                                    "server shutting down" for those
+	                                    the server ends as it exits
 It runs until interrupted, or until -naccept associations have ended (an
 association ends with the peer's close_notify, an error, a failed handshake,
 or -idle seconds without a datagram from the peer).
@@ -45,6 +51,10 @@ func runServer(args []string, e *env) int {
 	}
 	if fs.NArg() != 1 {
 		e.stderr.printf("dtls server: want one [HOST]:PORT argument\n")
+		return 2
+	}
+	if err := checkServerFlags(*naccept, *idle, fs.Arg(0)); err != nil {
+		e.stderr.printf("dtls server: %s\n", err)
 		return 2
 	}
 	config, err := o.config(roleServer, func(s string) { e.stderr.printf("trace: %s\n", s) })
@@ -71,9 +81,22 @@ func runServer(args []string, e *env) int {
 	case <-s.done:
 	case <-ctx.Done():
 	}
+	s.shutdown.Store(true)
 	l.Close() // ends the associations still running
 	s.wg.Wait()
 	return 0
+}
+
+// checkServerFlags reports a usage error in the server's own flags and
+// its address.
+func checkServerFlags(naccept int, idle time.Duration, address string) error {
+	switch {
+	case naccept < 0:
+		return fmt.Errorf("-naccept %d is negative: give the number of associations to serve, or 0 for no limit", naccept)
+	case idle < 0:
+		return fmt.Errorf("-idle %v is negative: give how long a peer may stay silent, or 0 for no limit", idle)
+	}
+	return checkAddress(address, roleServer)
 }
 
 // server serves the associations of one listener, one goroutine each.
@@ -83,6 +106,9 @@ type server struct {
 	e       *env
 	naccept int // close done after this many associations; 0: never
 	wg      sync.WaitGroup
+	// shutdown is set before the server closes its listener, which ends
+	// the associations still running.
+	shutdown atomic.Bool
 
 	mu    sync.Mutex
 	ended int
@@ -132,11 +158,7 @@ func (s *server) serve(c *transport.Conn) {
 	for {
 		n, err := c.Read(buf)
 		if err != nil {
-			if errors.Is(err, io.EOF) {
-				s.e.stderr.printf("CLOSE %s\n", peer)
-			} else {
-				s.e.stderr.printf("CLOSE %s %s\n", peer, oneLine(err))
-			}
+			s.closed(peer, err)
 			return
 		}
 		if !s.echo {
@@ -144,8 +166,25 @@ func (s *server) serve(c *transport.Conn) {
 			continue
 		}
 		if _, err := c.Write(buf[:n]); err != nil {
-			s.e.stderr.printf("CLOSE %s %s\n", peer, oneLine(err))
+			s.closed(peer, err)
 			return
 		}
 	}
 }
+
+// closed reports the end of the association with peer, which err ended:
+// the peer's close_notify, the server's shutdown, or a failure.
+func (s *server) closed(peer net.Addr, err error) {
+	switch {
+	case errors.Is(err, io.EOF):
+		s.e.stderr.printf("CLOSE %s\n", peer)
+	case errors.Is(err, net.ErrClosed) && s.shutdown.Load():
+		s.e.stderr.printf("CLOSE %s %s\n", peer, shutdownReason)
+	default:
+		s.e.stderr.printf("CLOSE %s %s\n", peer, oneLine(err))
+	}
+}
+
+// shutdownReason is the reason of the CLOSE lines of the associations that
+// the server ended because it was exiting.
+const shutdownReason = "server shutting down"

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/icmp"
 	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"github.com/pathdtls/pathdtls/pmtu"
 	"github.com/pathdtls/pathdtls/transport"
@@ -39,6 +40,9 @@ func probeDTLS(ctx context.Context, o *probeOptions, host, port string, e *env) 
 	if err != nil {
 		return nil, err
 	}
+	if err := o.checkFamily(remote.Addr()); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	ctx, cancel := context.WithDeadline(ctx, start.Add(o.deadline))
 	defer cancel()
@@ -57,8 +61,12 @@ func probeDTLS(ctx context.Context, o *probeOptions, host, port string, e *env) 
 	if remote.Addr().Is6() {
 		network = "udp6"
 	}
-	d := transport.Dialer{MaxMTU: o.max, ProbeTimeout: o.timeout}
-	conn, err := d.Dial(ctx, network, remote.String(), config)
+	d := &transport.Dialer{MaxMTU: o.max, ProbeTimeout: o.timeout}
+	conn, err := dialDTLS(ctx, d, network, remote, config, trace)
+	var closed *closedPortError
+	if errors.As(err, &closed) {
+		return nil, fmt.Errorf("DTLS handshake failed: %w", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("DTLS handshake failed: %w", contextError(ctx, err, o))
 	}
@@ -70,6 +78,50 @@ func probeDTLS(ctx context.Context, o *probeOptions, host, port string, e *env) 
 	res := dtlsResult(conn, remote, time.Since(start), contextError(ctx, err, o))
 	conn.Close() // sends close_notify
 	return res, nil
+}
+
+// firstAttempt bounds the first handshake with the server. The transport
+// does not end a handshake on an ICMP port unreachable, which anyone can
+// forge and which a server that starts a moment later makes wrong; it
+// names one only when the handshake fails. So that a port where nothing
+// listens does not cost the whole -deadline, the first attempt ends after
+// firstAttempt, long enough for a handshake that loses a flight or two
+// (RFC 6347's timer starts at 1s), and a port unreachable heard by then
+// ends the search.
+const firstAttempt = 2 * time.Second
+
+// closedPortError says that nothing listens at the server's address.
+type closedPortError struct{ *transport.UnreachableError }
+
+func (e *closedPortError) Unwrap() error { return e.UnreachableError }
+
+func (e *closedPortError) Error() string {
+	ev := e.Event
+	return fmt.Sprintf("nothing listens on UDP port %d of %s: %v answered the ClientHello with an ICMP port unreachable", ev.Remote.Port(), ev.Remote.Addr(), ev.Reporter)
+}
+
+// dialDTLS runs the handshake with the server at remote. If a first
+// attempt of firstAttempt fails after a port unreachable, it returns a
+// *closedPortError; if it runs out of time without one, a new handshake
+// gets the rest of ctx's time.
+func dialDTLS(ctx context.Context, d *transport.Dialer, network string, remote netip.AddrPort, config *dtls.Config, trace func(string)) (*transport.Conn, error) {
+	first, cancel := context.WithTimeout(ctx, firstAttempt)
+	conn, err := d.Dial(first, network, remote.String(), config)
+	cancel()
+	var u *transport.UnreachableError
+	var timeout *dtls.HandshakeTimeoutError
+	switch {
+	case err == nil:
+		return conn, nil
+	case errors.As(err, &u) && u.Event.Kind == icmp.KindPortUnreachable:
+		return nil, &closedPortError{u}
+	case ctx.Err() != nil || !errors.As(err, &timeout):
+		return nil, err
+	}
+	if trace != nil {
+		trace(fmt.Sprintf("no handshake within %v, and no ICMP port unreachable: a new handshake", firstAttempt))
+	}
+	return d.Dial(ctx, network, remote.String(), config)
 }
 
 // awaitSearch waits until conn's search is complete, ctx is done or conn

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -113,21 +114,32 @@ func TestProbeDTLSFailures(t *testing.T) {
 		// server cannot use.
 		{"no key", []string{server.String()}, "DTLS handshake failed"},
 		// The transport does not end a handshake on a port unreachable,
-		// which anyone can forge, but names it when the handshake fails.
-		{"closed port", []string{"-psk", testPSKHex, "-deadline", "1s", closed.String()}, "DTLS handshake failed: no result within -deadline 1s; dtls: 127.0.0.1 reported port unreachable"},
+		// which anyone can forge, but names it when the handshake fails:
+		// the first attempt, of firstAttempt, ends the search well before
+		// the default -deadline of a minute.
+		{"closed port", []string{"-psk", testPSKHex, closed.String()},
+			"DTLS handshake failed: nothing listens on UDP port " + strconv.Itoa(int(closed.Port())) + " of 127.0.0.1: 127.0.0.1 answered the ClientHello with an ICMP port unreachable"},
 		{"silent", []string{"-psk", testPSKHex, "-deadline", "300ms", silent.String()}, "DTLS handshake failed: no result within -deadline 300ms"},
+		// Without a port unreachable, a second handshake gets the rest of
+		// -deadline.
+		{"silent past the first attempt", []string{"-psk", testPSKHex, "-v", "-deadline", (firstAttempt + 300*time.Millisecond).String(), silent.String()},
+			"a new handshake"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
 			code, stdout, stderr := runCmd(append([]string{"probe", "-dtls", "-json"}, tt.args...)...)
-			t.Logf("exit status %d after %v: %s", code, time.Since(start).Round(time.Millisecond), strings.TrimSpace(stderr))
+			took := time.Since(start)
+			t.Logf("exit status %d after %v: %s", code, took.Round(time.Millisecond), strings.TrimSpace(stderr))
 			var r result
 			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 				t.Fatalf("output %q is not JSON: %v", stdout, err)
 			}
 			if code != exitFail || !strings.Contains(stderr, tt.want) || r.Error == "" || r.PathMTU != 0 {
 				t.Errorf("exit status %d, stderr %q, result %+v; want 1 and %q", code, stderr, r, tt.want)
+			}
+			if took > defaultDeadline/2 {
+				t.Errorf("took %v; want far less than the default -deadline, %v", took, defaultDeadline)
 			}
 		})
 	}

@@ -40,7 +40,9 @@ handshake, the probes are padded heartbeat requests (RFC 6520, RFC 8899
 section 6.2.1) and the server's responses show which sizes arrive, so no
 ICMP is needed. The server must accept heartbeat requests; -timeout is how
 long a probe may go unanswered (default 1s), and -v traces the handshake
-and every probe. The result adds the largest DTLS application payload.
+and every probe. The result adds the largest DTLS application payload. A
+port where nothing listens, whose host answers with an ICMP port
+unreachable, ends the search within 2s.
 
 Sizes are IP packet sizes, headers included: the largest UDP payload is
 the path MTU less 28 bytes for IPv4 and 48 for IPv6.
@@ -67,8 +69,8 @@ func (o *probeOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.ipv4, "4", false, "use IPv4 only")
 	fs.BoolVar(&o.ipv6, "6", false, "use IPv6 only")
 	fs.BoolVar(&o.echo, "echo", false, "HOST runs a UDP echo service on PORT: its replies show which probes arrived")
-	fs.IntVar(&o.min, "min", 0, "smallest path MTU to consider, in `BYTES`; default: 1280 for IPv6, 576 for IPv4")
-	fs.IntVar(&o.max, "max", 0, "largest path MTU to consider, in `BYTES`; default: the MTU of the route to HOST")
+	fs.IntVar(&o.min, "min", 0, "smallest path MTU to consider, in `BYTES`: at least 68 for IPv4 and 1280 for IPv6; default: 576 for IPv4, 1280 for IPv6")
+	fs.IntVar(&o.max, "max", 0, "largest path MTU to consider, in `BYTES`, at most 65535; default: the MTU of the route to HOST")
 	fs.IntVar(&o.probes, "probes", pmtu.DefaultMaxProbes, "take a size as too big after `N` probes of it are lost (MAX_PROBES of RFC 8899); raise it on a lossy path")
 	fs.DurationVar(&o.timeout, "timeout", 0, "how long to wait for the answer to a probe; 0: 1s until the first answer, then three times the longest of the last three round trips (at least 50ms, at most 3s)")
 	fs.DurationVar(&o.deadline, "deadline", defaultDeadline, "give up after this long in all")
@@ -92,6 +94,15 @@ func (o *probeOptions) check() error {
 	case o.timeout < 0 || o.deadline <= 0:
 		return errors.New("-timeout must not be negative, and -deadline must be positive")
 	}
+	// The family's own bounds wait for the address, unless -6 tells it:
+	// IPv4's are the laxer.
+	f := pmtu.IPv4
+	if o.ipv6 {
+		f = pmtu.IPv6
+	}
+	if err := o.checkSizes(f); err != nil {
+		return err
+	}
 	if err := o.tls.check(); err != nil {
 		return err
 	}
@@ -106,6 +117,53 @@ func (o *probeOptions) check() error {
 		}
 	default:
 		return fmt.Errorf("-icmp %q: want auto, errqueue, raw or none", o.source)
+	}
+	return nil
+}
+
+// maxPacket is the largest IP packet, and so the largest path MTU: the
+// bound of IPv4's 16-bit total length, which package pmtu applies to both
+// families.
+const maxPacket = 65535
+
+// checkSizes reports a -min or -max that no path of family f can have, by
+// the bounds of package pmtu: no link carries less than f.MinMTU() (RFC
+// 791, RFC 8200 section 5), and no packet is larger than maxPacket. A -max
+// below the smallest size the search considers by default, f.Floor(),
+// would be raised to it without -min (and -dtls has no -min).
+func (o *probeOptions) checkSizes(f pmtu.Family) error {
+	for _, s := range []struct {
+		name string
+		mtu  int
+	}{{"-min", o.min}, {"-max", o.max}} {
+		switch {
+		case s.mtu == 0: // the default
+		case s.mtu < int(f.MinMTU()):
+			return fmt.Errorf("%s %d is below %d, the smallest MTU an %v link may have", s.name, s.mtu, f.MinMTU(), f)
+		case s.mtu > maxPacket:
+			return fmt.Errorf("%s %d is above %d, the largest IP packet", s.name, s.mtu, maxPacket)
+		}
+	}
+	if o.max != 0 && o.min == 0 && o.max < int(f.Floor()) {
+		if o.tls.enabled {
+			return fmt.Errorf("-max %d is below %d, the smallest path MTU the transport considers for %v", o.max, f.Floor(), f)
+		}
+		return fmt.Errorf("-max %d is below %d, the default -min for %v: give a -min too", o.max, f.Floor(), f)
+	}
+	return nil
+}
+
+// A usageError is a usage error found once the address to probe is known.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// checkFamily reports, as a usageError, a -min or -max that no path to
+// addr can have.
+func (o *probeOptions) checkFamily(addr netip.Addr) error {
+	if err := o.checkSizes(pmtu.FamilyOf(addr.Unmap())); err != nil {
+		return usageError{err}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/signal"
 	"time"
@@ -41,6 +42,12 @@ func runProbe(args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "pmtu probe: %v\n", err)
 		return exitUsage
 	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		if err := o.checkFamily(a); err != nil {
+			fmt.Fprintf(e.stderr, "pmtu probe: %v\n", err)
+			return exitUsage
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	probe := probePath
@@ -48,6 +55,11 @@ func runProbe(args []string, e *env) int {
 		probe = probeDTLS
 	}
 	res, err := probe(ctx, &o, host, port, e)
+	var usage usageError
+	if errors.As(err, &usage) {
+		fmt.Fprintf(e.stderr, "pmtu probe: %v\n", err)
+		return exitUsage
+	}
 	if err != nil {
 		// Nothing was probed.
 		if o.json {
@@ -91,6 +103,9 @@ func probePath(ctx context.Context, o *probeOptions, host, port string, e *env) 
 	}
 	remote, err := resolve(ctx, o.network(), host, port, defaultPort)
 	if err != nil {
+		return nil, err
+	}
+	if err := o.checkFamily(remote.Addr()); err != nil {
 		return nil, err
 	}
 	l, err := openLink(ctx, remote, o.source)
