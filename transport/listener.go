@@ -57,10 +57,16 @@ type ListenConfig struct {
 	// negative value never closes one. Read then returns ErrIdleTimeout.
 	IdleTimeout time.Duration
 	// MTU, if not zero, fixes the path MTU of every association at MTU bytes
-	// including the IP and UDP headers, as Dialer.MTU does.
+	// including the IP and UDP headers, as Dialer.MTU does. Listen and
+	// NewListener return an error when it is above the cap (MaxMTU, or
+	// DefaultMaxMTU when MaxMTU is zero). The route to each peer is known
+	// only when the peer arrives: an association whose route has a smaller
+	// MTU is fixed at the route's, and dtls.Config.Trace says so.
 	MTU int
 	// MaxMTU, if not zero, caps the path MTU of every association, as
-	// Dialer.MaxMTU does.
+	// Dialer.MaxMTU does. It must be within [576, 65535], or Listen and
+	// NewListener return an error; an IPv6 association's cap is at least
+	// 1280, the smallest MTU of IPv6.
 	MaxMTU int
 	// DF is the socket's Don't Fragment mode, as for Dialer.DF.
 	DF platform.DFMode
@@ -184,7 +190,11 @@ func (lc *ListenConfig) check(config *dtls.Config) error {
 	case lc.Readers < 0:
 		return errors.New("dtls: negative ListenConfig.Readers")
 	}
-	return checkMTU(lc.MTU, pmtu.IPv4)
+	// Either family may arrive: IPv4's bounds are the wider.
+	if err := checkMaxMTU("ListenConfig", lc.MaxMTU, pmtu.IPv4); err != nil {
+		return err
+	}
+	return checkFixedMTU("ListenConfig", lc.MTU, lc.MaxMTU, pmtu.IPv4)
 }
 
 // serve starts a Listener on sc.
