@@ -158,7 +158,7 @@ func (c *Conn) Probing() bool {
 	p := c.a.path
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.probe != nil && !p.probe.closed
+	return p.probingLocked()
 }
 
 // PathMTU returns the current path MTU to the peer in bytes of IP packet,
@@ -221,6 +221,11 @@ func (c *Conn) SetFixedMTU(mtu int) error {
 	before := p.search.PMTU()
 	p.search.SetFixed(pmtu.MTU(mtu), time.Now())
 	if p.probe != nil {
+		if mtu != 0 {
+			// The search forgot the probe in flight: it says nothing
+			// about a fixed size, and no probe goes while it is fixed.
+			p.probe.cur, p.probe.suspect = inFlight{}, inFlight{}
+		}
 		p.probe.pokeLocked()
 	}
 	p.noteLocked(before, "fixed")

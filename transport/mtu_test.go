@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 	"testing/synctest"
+	"time"
+
+	"github.com/pathdtls/pathdtls/pmtu"
 )
 
 // The tests in this file check that the MTU options and setters do what
@@ -191,4 +194,41 @@ func TestMaxMTUApplies(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestProbingStopsWhenFixed checks that Probing is false while the size is
+// fixed, that no probe is sent meanwhile, and that probing resumes when
+// the size is no longer fixed.
+func TestProbingStopsWhenFixed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, _, c := established(t)
+		if !c.Probing() {
+			t.Fatal("not probing after the handshake")
+		}
+		if err := c.SetFixedMTU(1300); err != nil {
+			t.Fatal(err)
+		}
+		if c.Probing() {
+			t.Error("Probing is true with the MTU fixed")
+		}
+		if st := c.PathStats().Search; st != pmtu.Disabled {
+			t.Errorf("PathStats.Search is %v with the MTU fixed", st)
+		}
+		synctest.Wait()
+		sent := c.PathStats().ProbesSent
+		time.Sleep(30 * time.Minute) // virtual: many probe and confirmation timers
+		if got := c.PathStats().ProbesSent; got != sent {
+			t.Errorf("%d probes sent with the MTU fixed", got-sent)
+		}
+		if err := c.SetFixedMTU(0); err != nil {
+			t.Fatal(err)
+		}
+		if !c.Probing() {
+			t.Error("Probing is false once the MTU is no longer fixed")
+		}
+		time.Sleep(2 * pmtu.DefaultConfirmTimeout)
+		if got := c.PathStats().ProbesSent; got == sent {
+			t.Error("no probe sent once the MTU is no longer fixed")
+		}
+	})
 }
