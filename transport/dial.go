@@ -127,6 +127,9 @@ func Client(pc net.PacketConn, raddr net.Addr, config *dtls.Config) (*Conn, erro
 // Client is like the package-level [Client] with the Dialer's options;
 // LocalAddr and Control do not apply.
 func (d *Dialer) Client(pc net.PacketConn, raddr net.Addr, config *dtls.Config) (*Conn, error) {
+	if err := checkPacketConn(pc, "Client"); err != nil {
+		return nil, err
+	}
 	remote, err := addrPort(raddr)
 	if err != nil {
 		return nil, err
@@ -225,17 +228,29 @@ func checkNetwork(network string) error {
 // addrPort returns the IP address and port of a, which must be a
 // *net.UDPAddr or name one.
 func addrPort(a net.Addr) (netip.AddrPort, error) {
-	if ua, ok := a.(*net.UDPAddr); ok {
-		return normalize(ua.AddrPort()), nil
-	}
-	if a == nil {
+	if a == nil || a == (*net.UDPAddr)(nil) {
 		return netip.AddrPort{}, errors.New("dtls: no remote address")
+	}
+	if ua, ok := a.(*net.UDPAddr); ok {
+		if ap := ua.AddrPort(); ap.Addr().IsValid() {
+			return normalize(ap), nil
+		}
+		return netip.AddrPort{}, fmt.Errorf("dtls: remote address %v is not an IP address and port", a)
 	}
 	ap, err := netip.ParseAddrPort(a.String())
 	if err != nil {
 		return netip.AddrPort{}, fmt.Errorf("dtls: remote address %v is not an IP address and port", a)
 	}
 	return normalize(ap), nil
+}
+
+// checkPacketConn rejects a nil socket, which fn would otherwise use and
+// panic.
+func checkPacketConn(pc net.PacketConn, fn string) error {
+	if pc == nil || pc == (*net.UDPConn)(nil) {
+		return fmt.Errorf("dtls: %s needs a net.PacketConn, not nil", fn)
+	}
+	return nil
 }
 
 // normalize turns an IPv4-mapped IPv6 address into the IPv4 address, so

@@ -168,6 +168,9 @@ func NewListener(pc net.PacketConn, config *dtls.Config) (*Listener, error) {
 // NewListener is like the package-level [NewListener] with the
 // ListenConfig's options; Control does not apply.
 func (lc *ListenConfig) NewListener(pc net.PacketConn, config *dtls.Config) (*Listener, error) {
+	if err := checkPacketConn(pc, "NewListener"); err != nil {
+		return nil, err
+	}
 	if err := lc.check(config); err != nil {
 		return nil, err
 	}
