@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"runtime"
@@ -88,9 +89,16 @@ type ListenConfig struct {
 	// different peers among them (SO_REUSEPORT) and keeps each peer's on
 	// one. Zero means GOMAXPROCS, at most 4; elsewhere, and for a
 	// NewListener, there is one socket. MaxHalfOpen is shared out among
-	// them.
+	// them. Above MaxReaders, Listen and NewListener return an error.
 	Readers int
 }
+
+// MaxReaders bounds ListenConfig.Readers. Each reader is a socket with a
+// receive buffer of a few megabytes and a goroutine, and the system
+// spreads peers among the sockets by a hash, not by load: past a few per
+// core, more of them add memory and no throughput, and a much larger
+// number is more likely a mistake than a plan.
+const MaxReaders = 64
 
 // A Listener serves DTLS associations on a UDP address. A goroutine reads
 // each of its sockets (one, or on Linux several that share the address:
@@ -192,6 +200,8 @@ func (lc *ListenConfig) check(config *dtls.Config) error {
 		return errors.New("dtls: negative ListenConfig.MaxHalfOpen")
 	case lc.Readers < 0:
 		return errors.New("dtls: negative ListenConfig.Readers")
+	case lc.Readers > MaxReaders:
+		return fmt.Errorf("dtls: ListenConfig.Readers %d is above MaxReaders (%d)", lc.Readers, MaxReaders)
 	}
 	// Either family may arrive: IPv4's bounds are the wider.
 	if err := checkMaxMTU("ListenConfig", lc.MaxMTU, pmtu.IPv4); err != nil {

@@ -1,8 +1,11 @@
 package transport
 
 import (
+	"context"
 	"net"
 	"testing"
+
+	"github.com/pathdtls/pathdtls/platform"
 )
 
 // TestNilInputsRefused checks that Client and NewListener return an
@@ -23,4 +26,29 @@ func TestNilInputsRefused(t *testing.T) {
 	}
 	_, err := Client(unusedPacketConn{}, &net.UDPAddr{Port: 4433}, nil)
 	wantErr(t, "Client with an address without IP", err, ":4433")
+}
+
+// TestReadersBounded checks that ListenConfig.Readers above MaxReaders is
+// an error, and that MaxReaders itself is taken.
+func TestReadersBounded(t *testing.T) {
+	_, sc := configs(t, getPKI(t).ecdsa)
+	for _, n := range []int{MaxReaders + 1, 1000} {
+		lc := &ListenConfig{Readers: n}
+		_, err := lc.Listen(context.Background(), "udp4", "127.0.0.1:0", sc)
+		wantErr(t, "Listen", err, "ListenConfig.Readers", itoa(n), itoa(MaxReaders))
+		_, err = lc.NewListener(unusedPacketConn{}, sc)
+		wantErr(t, "NewListener", err, "ListenConfig.Readers", itoa(n))
+	}
+	l, err := (&ListenConfig{Readers: MaxReaders}).Listen(context.Background(), "udp4", "127.0.0.1:0", sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	want := 1
+	if platform.ReusePortBalances {
+		want = MaxReaders
+	}
+	if len(l.shards) != want {
+		t.Errorf("%d readers, want %d", len(l.shards), want)
+	}
 }
