@@ -160,7 +160,7 @@ func (c *Conn) Probing() bool {
 	p := c.a.path
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.probe != nil && !p.probe.closed
+	return p.probingLocked()
 }
 
 // PathMTU returns the current path MTU to the peer in bytes of IP packet,
@@ -172,10 +172,12 @@ func (c *Conn) PathMTU() int { return int(c.a.path.mtu()) }
 const maxIPMTU = 65535
 
 // SetMaxMTU caps the path MTU at mtu bytes including the IP and UDP headers
-// (RFC 8899 §5.3.1: MAX_PLPMTU); 0 removes the cap. It cannot raise the
-// path MTU above the MTU of the route. It returns an error, changing
-// nothing, for a cap below the smallest MTU the path's IP version allows
-// (576 for IPv4, 1280 for IPv6), above 65535, or below a fixed MTU.
+// (RFC 8899 §5.3.1: MAX_PLPMTU); 0 removes the cap. It only lowers the cap
+// the association started with: it cannot raise the path MTU above the MTU
+// of the route, nor above Dialer.MaxMTU or ListenConfig.MaxMTU
+// (DefaultMaxMTU if zero). It returns an error, changing nothing, for a cap
+// below the smallest MTU the path's IP version allows (576 for IPv4, 1280
+// for IPv6), above 65535, or below a fixed MTU.
 func (c *Conn) SetMaxMTU(mtu int) error {
 	p := c.a.path
 	switch floor := p.family.Floor(); {
@@ -201,20 +203,31 @@ func (c *Conn) SetMaxMTU(mtu int) error {
 // SetFixedMTU fixes the path MTU at mtu bytes including the IP and UDP
 // headers, as Dialer.MTU does; 0 returns to the estimate. It returns an
 // error, changing nothing, for an MTU that leaves less than
-// dtls.MinDatagramSize bytes for a datagram, above 65535, or above the cap.
+// dtls.MinDatagramSize bytes for a datagram, above 65535, above the cap
+// (SetMaxMTU's, and Dialer.MaxMTU or ListenConfig.MaxMTU, DefaultMaxMTU if
+// zero), or above the MTU of the route to the peer.
 func (c *Conn) SetFixedMTU(mtu int) error {
 	p := c.a.path
 	if err := checkMTU(mtu, p.family); err != nil {
 		return err
 	}
+	opts := "ListenConfig"
+	if c.client != nil {
+		opts = "Dialer"
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if cp := p.search.Cap(); cp != 0 && mtu > int(cp) {
-		return fmt.Errorf("dtls: fixed MTU %d is above the cap %d", mtu, cp)
+	if err := p.checkFixedLocked(mtu, opts); err != nil {
+		return err
 	}
 	before := p.search.PMTU()
 	p.search.SetFixed(pmtu.MTU(mtu), time.Now())
 	if p.probe != nil {
+		if mtu != 0 {
+			// The search forgot the probe in flight: it says nothing
+			// about a fixed size, and no probe goes while it is fixed.
+			p.probe.cur, p.probe.suspect = inFlight{}, inFlight{}
+		}
 		p.probe.pokeLocked()
 	}
 	p.noteLocked(before, "fixed")
@@ -227,6 +240,34 @@ func checkMTU(mtu int, f pmtu.Family) error {
 	least := dtls.MinDatagramSize + int(f.MTU(0))
 	if mtu != 0 && (mtu < least || mtu > maxIPMTU) {
 		return fmt.Errorf("dtls: MTU %d is outside [%d, %d] for %v", mtu, least, maxIPMTU, f)
+	}
+	return nil
+}
+
+// checkMaxMTU checks the cap opts.MaxMTU of a path of family f as
+// SetMaxMTU checks its argument: 0 (DefaultMaxMTU), or an MTU from the
+// family's floor to 65535.
+func checkMaxMTU(opts string, mtu int, f pmtu.Family) error {
+	if floor := f.Floor(); mtu != 0 && (mtu < int(floor) || mtu > maxIPMTU) {
+		return fmt.Errorf("dtls: %s.MaxMTU %d is outside [%d, %d] for %v", opts, mtu, floor, maxIPMTU, f)
+	}
+	return nil
+}
+
+// checkFixedMTU checks the fixed MTU opts.MTU of a path of family f as
+// checkMTU does, and that the cap, maxMTU or DefaultMaxMTU if zero, is not
+// below it: the cap would lower it without a word.
+func checkFixedMTU(opts string, mtu, maxMTU int, f pmtu.Family) error {
+	if err := checkMTU(mtu, f); err != nil {
+		return err
+	}
+	switch {
+	case maxMTU == 0 && mtu > DefaultMaxMTU:
+		return fmt.Errorf("dtls: %s.MTU %d is above the MTU cap, DefaultMaxMTU (%d); set %s.MaxMTU to %d or more to fix a larger MTU",
+			opts, mtu, DefaultMaxMTU, opts, mtu)
+	case maxMTU != 0 && mtu > maxMTU:
+		return fmt.Errorf("dtls: %s.MTU %d is above %s.MaxMTU (%d); raise %s.MaxMTU to fix a larger MTU",
+			opts, mtu, opts, maxMTU, opts)
 	}
 	return nil
 }

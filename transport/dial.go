@@ -34,11 +34,20 @@ type Dialer struct {
 	// MTU, if not zero, fixes the path MTU at MTU bytes including the IP and
 	// UDP headers: the association sends datagrams of at most MTU−28 bytes
 	// of UDP payload to an IPv4 server and MTU−48 to an IPv6 server, and
-	// neither ICMP messages, handshake timeouts nor probes change it.
+	// neither ICMP messages, handshake timeouts nor probes change it. It
+	// must leave room for a datagram of dtls.MinDatagramSize bytes, and
+	// must not be above the cap (MaxMTU, or DefaultMaxMTU when MaxMTU is
+	// zero) nor above the MTU of the route to the server, when the system
+	// reports one: Dial and Client return an error rather than send
+	// smaller datagrams than MTU asks for. To fix a larger MTU than
+	// DefaultMaxMTU, raise MaxMTU too.
 	MTU int
 	// MaxMTU, if not zero, caps the path MTU: the initial estimate is the
 	// MTU of the route to the server (RFC 4347 §4.1.1.1), but not above
-	// MaxMTU, nor above DefaultMaxMTU when MaxMTU is zero.
+	// MaxMTU, nor above DefaultMaxMTU when MaxMTU is zero. It must be
+	// within [576, 65535] for an IPv4 server and [1280, 65535] for an IPv6
+	// server, the bounds of Conn.SetMaxMTU; Dial and Client return an
+	// error otherwise.
 	MaxMTU int
 	// DF is the socket's Don't Fragment mode; the zero value is
 	// platform.DFProbe, which sets the bit and leaves the decisions on
@@ -74,7 +83,7 @@ func (d *Dialer) Dial(ctx context.Context, network, address string, config *dtls
 	if err := checkNetwork(network); err != nil {
 		return nil, err
 	}
-	if err := checkMTU(d.MTU, pmtu.IPv4); err != nil {
+	if err := d.check(pmtu.IPv4); err != nil { // the family is not known yet
 		return nil, err
 	}
 	config, err := clientConfig(address, config)
@@ -118,6 +127,9 @@ func Client(pc net.PacketConn, raddr net.Addr, config *dtls.Config) (*Conn, erro
 // Client is like the package-level [Client] with the Dialer's options;
 // LocalAddr and Control do not apply.
 func (d *Dialer) Client(pc net.PacketConn, raddr net.Addr, config *dtls.Config) (*Conn, error) {
+	if err := checkPacketConn(pc, "Client"); err != nil {
+		return nil, err
+	}
 	remote, err := addrPort(raddr)
 	if err != nil {
 		return nil, err
@@ -125,7 +137,7 @@ func (d *Dialer) Client(pc net.PacketConn, raddr net.Addr, config *dtls.Config) 
 	if config == nil {
 		config = new(dtls.Config)
 	}
-	if err := checkMTU(d.MTU, pmtu.FamilyOf(remote.Addr())); err != nil {
+	if err := d.check(pmtu.FamilyOf(remote.Addr())); err != nil {
 		return nil, err
 	}
 	sc, err := sock.FromPacketConn(pc, d.DF)
@@ -138,11 +150,15 @@ func (d *Dialer) Client(pc net.PacketConn, raddr net.Addr, config *dtls.Config) 
 // newClient starts a client association to remote over sc.
 func (d *Dialer) newClient(sc sock.Conn, remote netip.AddrPort, config *dtls.Config) (*Conn, error) {
 	f := pmtu.FamilyOf(remote.Addr())
-	if err := checkMTU(d.MTU, f); err != nil {
+	if err := d.check(f); err != nil {
 		sc.Close()
 		return nil, err
 	}
 	route, _ := sc.RouteMTU(remote.Addr()) // 0 if unknown
+	if route > 0 && d.MTU > route {
+		sc.Close()
+		return nil, fmt.Errorf("dtls: Dialer.MTU %d is above %d, the MTU of the route to %v", d.MTU, route, remote.Addr())
+	}
 	cfg := pathConfig{
 		local:          sc.LocalAddr(),
 		remote:         remote,
@@ -156,6 +172,14 @@ func (d *Dialer) newClient(sc sock.Conn, remote netip.AddrPort, config *dtls.Con
 	}
 	cs := newClientSide(sc, remote, newPath(cfg), config, d.DisableProbing)
 	return cs.conn, nil
+}
+
+// check reports options that cannot work on a path of family f.
+func (d *Dialer) check(f pmtu.Family) error {
+	if err := checkMaxMTU("Dialer", d.MaxMTU, f); err != nil {
+		return err
+	}
+	return checkFixedMTU("Dialer", d.MTU, d.MaxMTU, f)
 }
 
 // fixedMTU returns the IP MTU to fix a path of family f at: mtu if it is
@@ -204,17 +228,29 @@ func checkNetwork(network string) error {
 // addrPort returns the IP address and port of a, which must be a
 // *net.UDPAddr or name one.
 func addrPort(a net.Addr) (netip.AddrPort, error) {
-	if ua, ok := a.(*net.UDPAddr); ok {
-		return normalize(ua.AddrPort()), nil
-	}
-	if a == nil {
+	if a == nil || a == (*net.UDPAddr)(nil) {
 		return netip.AddrPort{}, errors.New("dtls: no remote address")
+	}
+	if ua, ok := a.(*net.UDPAddr); ok {
+		if ap := ua.AddrPort(); ap.Addr().IsValid() {
+			return normalize(ap), nil
+		}
+		return netip.AddrPort{}, fmt.Errorf("dtls: remote address %v is not an IP address and port", a)
 	}
 	ap, err := netip.ParseAddrPort(a.String())
 	if err != nil {
 		return netip.AddrPort{}, fmt.Errorf("dtls: remote address %v is not an IP address and port", a)
 	}
 	return normalize(ap), nil
+}
+
+// checkPacketConn rejects a nil socket, which fn would otherwise use and
+// panic.
+func checkPacketConn(pc net.PacketConn, fn string) error {
+	if pc == nil || pc == (*net.UDPConn)(nil) {
+		return fmt.Errorf("dtls: %s needs a net.PacketConn, not nil", fn)
+	}
+	return nil
 }
 
 // normalize turns an IPv4-mapped IPv6 address into the IPv4 address, so

@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"runtime"
@@ -57,10 +58,16 @@ type ListenConfig struct {
 	// negative value never closes one. Read then returns ErrIdleTimeout.
 	IdleTimeout time.Duration
 	// MTU, if not zero, fixes the path MTU of every association at MTU bytes
-	// including the IP and UDP headers, as Dialer.MTU does.
+	// including the IP and UDP headers, as Dialer.MTU does. Listen and
+	// NewListener return an error when it is above the cap (MaxMTU, or
+	// DefaultMaxMTU when MaxMTU is zero). The route to each peer is known
+	// only when the peer arrives: an association whose route has a smaller
+	// MTU is fixed at the route's, and dtls.Config.Trace says so.
 	MTU int
 	// MaxMTU, if not zero, caps the path MTU of every association, as
-	// Dialer.MaxMTU does.
+	// Dialer.MaxMTU does. It must be within [576, 65535], or Listen and
+	// NewListener return an error; an IPv6 association's cap is at least
+	// 1280, the smallest MTU of IPv6.
 	MaxMTU int
 	// DF is the socket's Don't Fragment mode, as for Dialer.DF.
 	DF platform.DFMode
@@ -82,9 +89,16 @@ type ListenConfig struct {
 	// different peers among them (SO_REUSEPORT) and keeps each peer's on
 	// one. Zero means GOMAXPROCS, at most 4; elsewhere, and for a
 	// NewListener, there is one socket. MaxHalfOpen is shared out among
-	// them.
+	// them. Above MaxReaders, Listen and NewListener return an error.
 	Readers int
 }
+
+// MaxReaders bounds ListenConfig.Readers. Each reader is a socket with a
+// receive buffer of a few megabytes and a goroutine, and the system
+// spreads peers among the sockets by a hash, not by load: past a few per
+// core, more of them add memory and no throughput, and a much larger
+// number is more likely a mistake than a plan.
+const MaxReaders = 64
 
 // A Listener serves DTLS associations on a UDP address. A goroutine reads
 // each of its sockets (one, or on Linux several that share the address:
@@ -164,6 +178,9 @@ func NewListener(pc net.PacketConn, config *dtls.Config) (*Listener, error) {
 // NewListener is like the package-level [NewListener] with the
 // ListenConfig's options; Control does not apply.
 func (lc *ListenConfig) NewListener(pc net.PacketConn, config *dtls.Config) (*Listener, error) {
+	if err := checkPacketConn(pc, "NewListener"); err != nil {
+		return nil, err
+	}
 	if err := lc.check(config); err != nil {
 		return nil, err
 	}
@@ -185,11 +202,17 @@ func (lc *ListenConfig) check(config *dtls.Config) error {
 		return errors.New("dtls: negative ListenConfig.MaxHalfOpen")
 	case lc.Readers < 0:
 		return errors.New("dtls: negative ListenConfig.Readers")
+	case lc.Readers > MaxReaders:
+		return fmt.Errorf("dtls: ListenConfig.Readers %d is above MaxReaders (%d)", lc.Readers, MaxReaders)
 	}
 	if err := config.CheckServer(); err != nil {
 		return err
 	}
-	return checkMTU(lc.MTU, pmtu.IPv4)
+	// Either family may arrive: IPv4's bounds are the wider.
+	if err := checkMaxMTU("ListenConfig", lc.MaxMTU, pmtu.IPv4); err != nil {
+		return err
+	}
+	return checkFixedMTU("ListenConfig", lc.MTU, lc.MaxMTU, pmtu.IPv4)
 }
 
 // serve starts a Listener on sc.

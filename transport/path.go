@@ -31,6 +31,9 @@ type path struct {
 	local, remote netip.AddrPort
 	trace         func(string)
 	cache         *mtuCache // where what the path learns is kept, or nil
+	maxMTU        pmtu.MTU  // the cap the options set: MaxMTU, or DefaultMaxMTU
+	route         pmtu.MTU  // the MTU of the route, or 0 if unknown
+	max           pmtu.MTU  // the largest size the search allows (pmtu.Config.Max)
 
 	mu      sync.Mutex
 	search  *pmtu.Search
@@ -65,27 +68,31 @@ var _ dtls.Path = (*path)(nil)
 
 // newPath returns the state of the path cfg describes. The estimate starts
 // at the route's MTU, within the cap, or at what the last association to
-// the same address learned, if that is lower and still fresh.
+// the same address learned, if that is lower and still fresh. A fixed MTU,
+// which the caller checked against the cap, is kept within the route's MTU
+// when it is known, and the trace says so when that lowers it; an unknown
+// route is taken to carry it.
 func newPath(cfg pathConfig) *path {
 	f := pmtu.FamilyOf(cfg.remote.Addr())
-	max := cfg.route
-	if max <= 0 {
-		max = pmtu.DefaultMax
+	limit := cfg.maxMTU
+	if limit <= 0 {
+		limit = DefaultMaxMTU
 	}
-	if cfg.maxMTU > 0 {
-		max = min(max, cfg.maxMTU)
-	} else {
-		max = min(max, DefaultMaxMTU)
+	limit = max(limit, f.Floor()) // as pmtu.Config.Max is kept
+	top := cfg.route
+	if top <= 0 {
+		top = max(pmtu.DefaultMax, cfg.fixed)
 	}
+	top = min(top, limit)
 	now := time.Now()
 	pc := pmtu.Config{
 		Family:         f,
-		Max:            max,
+		Max:            top,
 		ProbeTimeout:   cfg.probeTimeout,
 		ConfirmTimeout: cfg.confirmTimeout,
 		RaiseTimeout:   cfg.raiseTimeout,
 	}
-	if learned, ok := cfg.cache.get(cfg.remote.Addr(), now); ok && learned < max {
+	if learned, ok := cfg.cache.get(cfg.remote.Addr(), now); ok && learned < top {
 		pc.Initial = learned
 	}
 	p := &path{
@@ -94,13 +101,37 @@ func newPath(cfg pathConfig) *path {
 		remote:    cfg.remote,
 		trace:     cfg.trace,
 		cache:     cfg.cache,
+		maxMTU:    limit,
+		route:     max(cfg.route, 0),
 		search:    pmtu.New(pc, now),
 		validator: icmp.Validator{MinQuote: dtls.RecordHeaderLen},
 	}
+	p.max = max(top, f.Floor())
 	if cfg.fixed != 0 {
 		p.search.SetFixed(cfg.fixed, now)
+		if cfg.fixed > p.max {
+			p.tracef("path MTU to %s: fixed at %d, within the cap and the route's MTU, rather than %d", p.remote, p.search.PMTU(), cfg.fixed)
+		}
 	}
 	return p
+}
+
+// checkFixedLocked reports why the path cannot be fixed at mtu, if it
+// cannot: the cap is below it (the one opts.MaxMTU set, or SetMaxMTU's),
+// or the MTU of the route. p.mu is held.
+func (p *path) checkFixedLocked(mtu int, opts string) error {
+	switch cp := p.search.Cap(); {
+	case mtu == 0:
+	case mtu > int(p.maxMTU):
+		return fmt.Errorf("dtls: fixed MTU %d is above the MTU cap %d; raise %s.MaxMTU to fix a larger MTU", mtu, p.maxMTU, opts)
+	case cp != 0 && mtu > int(cp):
+		return fmt.Errorf("dtls: fixed MTU %d is above the MTU cap %d; raise the cap with SetMaxMTU", mtu, cp)
+	case mtu > int(p.max) && p.route != 0:
+		return fmt.Errorf("dtls: fixed MTU %d is above %d, the MTU of the route to %v", mtu, p.max, p.remote.Addr())
+	case mtu > int(p.max):
+		return fmt.Errorf("dtls: fixed MTU %d is above %d, the largest MTU of a path whose route's MTU is unknown; fix it with %s.MTU instead", mtu, p.max, opts)
+	}
+	return nil
 }
 
 // mtu returns the IP MTU in force.

@@ -118,6 +118,12 @@ func (p *path) startProbing(c *dtls.Conn, pc *pacer, delay time.Duration) {
 	p.noteLocked(before, "probing started")
 }
 
+// probingLocked reports whether the path is probed: the prober started
+// and has not stopped, and the size is not fixed. p.mu is held.
+func (p *path) probingLocked() bool {
+	return p.probe != nil && !p.probe.closed && p.search.Fixed() == 0
+}
+
 // stopProbing stops the prober for good; the association is ending.
 func (p *path) stopProbing() {
 	p.mu.Lock()

@@ -32,8 +32,8 @@ type PathStats struct {
 	// not read them before the receive queue filled (dtls.Stats.DroppedData).
 	DroppedData uint64
 	// Search is the state of the path-MTU search (RFC 8899 §5.2):
-	// pmtu.Disabled until probing starts, and for a Conn that does not
-	// probe.
+	// pmtu.Disabled until probing starts, and while Conn.Probing is
+	// false.
 	Search pmtu.State
 }
 
@@ -55,6 +55,8 @@ func (c *Conn) PathStats() PathStats {
 	if pr := p.probe; pr != nil {
 		s.ProbesSent, s.ProbesAcked = pr.sent.Load(), pr.acked.Load()
 		s.ProbesLost, s.ProbesUnanswered = pr.lost.Load(), pr.unanswered.Load()
+	}
+	if p.probingLocked() {
 		s.Search = p.search.State()
 	}
 	return s

@@ -49,7 +49,8 @@ func runClient(args []string, e *env) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	d := transport.Dialer{MTU: o.mtu}
+	// -mtu fixes the size: the cap follows it up, as -mtu promises.
+	d := transport.Dialer{MTU: o.mtu, MaxMTU: max(o.mtu, transport.DefaultMaxMTU)}
 	conn, err := d.Dial(ctx, "udp", address, config)
 	if err != nil {
 		e.stderr.printf("dtls client: handshake with %s failed: %s\n", address, oneLine(err))

@@ -63,7 +63,8 @@ func runServer(args []string, e *env) int {
 		return 2
 	}
 	s := &server{echo: *echo, e: e, naccept: *naccept, done: make(chan struct{})}
-	lc := transport.ListenConfig{MTU: o.mtu, IdleTimeout: *idle, HandshakeFailed: s.failed}
+	// -mtu fixes the size: the cap follows it up, as -mtu promises.
+	lc := transport.ListenConfig{MTU: o.mtu, MaxMTU: max(o.mtu, transport.DefaultMaxMTU), IdleTimeout: *idle, HandshakeFailed: s.failed}
 	if *idle == 0 {
 		lc.IdleTimeout = -1
 	}
