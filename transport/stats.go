@@ -32,8 +32,8 @@ type PathStats struct {
 	// not read them before the receive queue filled (dtls.Stats.DroppedData).
 	DroppedData uint64
 	// Search is the state of the path-MTU search (RFC 8899 §5.2):
-	// pmtu.Disabled until probing starts, and while Conn.Probing is
-	// false.
+	// pmtu.Disabled until probing starts, when it cannot, and while the
+	// size is fixed; once the association ended, the state it ended in.
 	Search pmtu.State
 }
 
@@ -56,8 +56,8 @@ func (c *Conn) PathStats() PathStats {
 		s.ProbesSent, s.ProbesAcked = pr.sent.Load(), pr.acked.Load()
 		s.ProbesLost, s.ProbesUnanswered = pr.lost.Load(), pr.unanswered.Load()
 	}
-	if p.probingLocked() {
-		s.Search = p.search.State()
+	if p.probe != nil && p.search.Fixed() == 0 {
+		s.Search = p.search.State() // once the association ended, where it ended
 	}
 	return s
 }
