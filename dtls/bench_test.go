@@ -45,29 +45,56 @@ func BenchmarkHandshakePSKAES128GCM(b *testing.B) {
 // included) between two Conns joined by pumpLinks: the engine alone, with
 // no datagram connection or goroutine of its own, as package transport
 // runs it.
-func benchmarkPumpHandshake(b *testing.B, id uint16) {
+func benchmarkPumpHandshake(b *testing.B, id uint16, resume bool) {
 	b.ReportAllocs()
 	cc, sc := suiteConfigs(id, VersionDTLS12)
-	for b.Loop() {
-		cl := &pumpLink{size: 1200, addr: &net.UDPAddr{Port: 1}}
-		sl := &pumpLink{size: 1200, addr: &net.UDPAddr{Port: 2}}
-		client, server := ClientOn(cl, cc), ServerOn(sl, sc)
-		cl.peer, sl.peer = server, client
-		client.start()
-		for !client.handshakeDone.Load() {
-			if cl.pump()+sl.pump() == 0 {
-				b.Fatalf("stalled: client %v, server %v", client.hsErr, server.hsErr)
-			}
-		}
-		client.Close()
-		server.Close()
+	if resume {
+		cc.ClientSessionCache = NewLRUClientSessionCache(1)
+		pumpHandshake(b, cc, sc) // the session to resume
 	}
+	var wire, datagrams int
+	for b.Loop() {
+		n, d, resumed := pumpHandshake(b, cc, sc)
+		wire, datagrams = wire+n, datagrams+d
+		if resumed != resume {
+			b.Fatalf("resumed %v, want %v", resumed, resume)
+		}
+	}
+	b.ReportMetric(float64(wire)/float64(b.N), "wire-bytes/op")
+	b.ReportMetric(float64(datagrams)/float64(b.N), "datagrams/op")
+}
+
+// pumpHandshake runs one handshake over pumpLinks and returns the bytes
+// and datagrams both sides sent, and whether it resumed a session.
+func pumpHandshake(b *testing.B, cc, sc *Config) (wire, datagrams int, resumed bool) {
+	cl := &pumpLink{size: 1200, addr: &net.UDPAddr{Port: 1}}
+	sl := &pumpLink{size: 1200, addr: &net.UDPAddr{Port: 2}}
+	client, server := ClientOn(cl, cc), ServerOn(sl, sc)
+	cl.peer, sl.peer = server, client
+	client.start()
+	for !client.handshakeDone.Load() || !server.handshakeDone.Load() {
+		if cl.pump()+sl.pump() == 0 {
+			b.Fatalf("stalled: client %v, server %v", client.hsErr, server.hsErr)
+		}
+	}
+	wire, datagrams = cl.sentBytes+sl.sentBytes, cl.sentDatagrams+sl.sentDatagrams
+	resumed = client.ConnectionState().DidResume
+	client.Close()
+	server.Close()
+	return wire, datagrams, resumed
 }
 
 func BenchmarkPumpHandshakeECDSA(b *testing.B) {
-	benchmarkPumpHandshake(b, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
+	benchmarkPumpHandshake(b, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, false)
 }
 
 func BenchmarkPumpHandshakePSK(b *testing.B) {
-	benchmarkPumpHandshake(b, TLS_PSK_WITH_AES_128_GCM_SHA256)
+	benchmarkPumpHandshake(b, TLS_PSK_WITH_AES_128_GCM_SHA256, false)
+}
+
+// BenchmarkPumpHandshakeResumed measures handshakes that resume an
+// ECDHE-ECDSA session by its ID (cookie exchange included), beside
+// BenchmarkPumpHandshakeECDSA's full ones.
+func BenchmarkPumpHandshakeResumed(b *testing.B) {
+	benchmarkPumpHandshake(b, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, true)
 }

@@ -116,6 +116,22 @@ type Config struct {
 	// ConnectionState.ExtendedMasterSecret says whether it was used.
 	RequireExtendedMasterSecret bool
 
+	// ClientSessionCache, if set, keeps a client's sessions so that a
+	// later connection to the same server resumes one: an abbreviated
+	// handshake without key exchange, certificates or signatures (RFC 5246
+	// §7.4.1.2, RFC 4347 §4.2.4). Sessions are kept by ServerName, or by
+	// the server's address without one. Only sessions with the extended
+	// master secret are resumed (RFC 7627 §5.3).
+	ClientSessionCache ClientSessionCache
+	// SessionCacheSize is how many sessions a server remembers by session
+	// ID for clients to resume: zero means DefaultSessionCacheSize,
+	// negative turns resumption by session ID off. The least recently
+	// used are forgotten first.
+	SessionCacheSize int
+	// SessionLifetime is how long after its full handshake a session may
+	// be resumed, by either side; zero means DefaultSessionLifetime.
+	SessionLifetime time.Duration
+
 	// AlertOnBadRecord makes a record that fails authentication end the
 	// connection with a fatal bad_record_mac alert, instead of being silently
 	// discarded and counted (RFC 6347 §4.1.2.7).
@@ -131,6 +147,9 @@ type Config struct {
 	cookies    *cookieSecrets
 	certOnce   sync.Once
 	certCache  *certCache
+
+	sessionOnce  sync.Once
+	sessionCache *lruSessionCache[*session]
 }
 
 func (c *Config) rand() io.Reader {
@@ -293,7 +312,8 @@ func (c *Config) CheckServer() error {
 }
 
 // Clone returns a copy of c with the same exported fields. The copy has its
-// own cookie secrets.
+// own cookie secrets and its own cache of the sessions a server completed;
+// a ClientSessionCache is shared.
 func (c *Config) Clone() *Config {
 	if c == nil {
 		return nil
@@ -324,6 +344,9 @@ func (c *Config) Clone() *Config {
 		ReplayWindow:          c.ReplayWindow,
 		AlertOnBadRecord:      c.AlertOnBadRecord,
 
+		ClientSessionCache:          c.ClientSessionCache,
+		SessionCacheSize:            c.SessionCacheSize,
+		SessionLifetime:             c.SessionLifetime,
 		RequireExtendedMasterSecret: c.RequireExtendedMasterSecret,
 		Trace:                       c.Trace,
 	}

@@ -123,6 +123,10 @@ type ConnectionState struct {
 	PeerCertificates     []*x509.Certificate
 	VerifiedChains       [][]*x509.Certificate
 	PSKIdentity          []byte // the identity used with a PSK suite
+	// DidResume says that the handshake resumed an earlier session: an
+	// abbreviated handshake (RFC 5246 §7.4.1.2), whose peer certificates
+	// and PSK identity are the session's.
+	DidResume bool
 }
 
 // ConnectionState returns details about the association. Before the

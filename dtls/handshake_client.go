@@ -38,7 +38,9 @@ type clientHandshake struct {
 	ems       bool
 	certs     []*x509.Certificate
 	chains    [][]*x509.Certificate
-	kx        ecdheRun // our side of the ECDHE exchange
+	kx        ecdheRun            // our side of the ECDHE exchange
+	offered   *ClientSessionState // the session the ClientHello offers, if any
+	resumed   bool                // the server resumed it
 	hint      []byte
 	certReq   *handshake.CertificateRequest
 	master    []byte
@@ -93,6 +95,7 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	ext.Heartbeat = handshake.HeartbeatPeerAllowedToSend // we answer requests (RFC 6520 §2)
 	ext.SecureRenegotiation = true
 	ext.ServerName = hostnameForSNI(cfg.ServerName)
+	hs.offerSession(ch)
 	return ch, nil
 }
 
@@ -133,6 +136,12 @@ func (hs *clientHandshake) helloReply(m fragment.Message) error {
 	hs.old = nil
 	if err := hs.processServerHello(m); err != nil {
 		return err
+	}
+	if resumed, err := hs.resumes(hs.sh); err != nil || resumed {
+		if err != nil {
+			return err
+		}
+		return hs.resume()
 	}
 	hs.step = hs.serverCertificate
 	if hs.suite.kx == kxPSK {
@@ -341,8 +350,10 @@ func (hs *clientHandshake) serverFinished(m fragment.Message) error {
 	return nil
 }
 
-// complete records the result. The client sent the flight before last, so
-// it keeps no flight: the server answers a lost final flight.
+// complete records the result. After a full handshake the client sent the
+// flight before last, so it keeps no flight: the server answers a lost
+// final flight; after an abbreviated one it sent the last, and keeps it
+// (see serverFinishedResumed).
 func (hs *clientHandshake) complete() {
 	c := hs.c
 	c.state = ConnectionState{
@@ -354,7 +365,9 @@ func (hs *clientHandshake) complete() {
 		PeerCertificates:     hs.certs,
 		VerifiedChains:       hs.chains,
 		PSKIdentity:          hs.identity,
+		DidResume:            hs.resumed,
 	}
+	hs.keepSession()
 	hs.finish()
 }
 

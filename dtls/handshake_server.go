@@ -37,6 +37,7 @@ type serverHandshake struct {
 	master         []byte
 	peerCerts      []*x509.Certificate
 	chains         [][]*x509.Certificate
+	resumed        *session // the session an abbreviated handshake resumes
 }
 
 func newServerHandshake(c *Conn, now time.Time) *serverHandshake {
@@ -100,6 +101,14 @@ func (hs *serverHandshake) acceptClientHello(p *parsedHello) error {
 	}
 	if err := hs.negotiate(); err != nil {
 		return err
+	}
+	if s := hs.resumable(); s != nil {
+		if err := hs.resume(s); err != nil {
+			return err
+		}
+		c.in.reasm.SetLimits(smallLimits)
+		c.handleRecords(p.rest)
+		return nil
 	}
 	if err := hs.sendServerFlight(); err != nil {
 		return err
@@ -182,7 +191,11 @@ func (hs *serverHandshake) canServe(s *cipherSuite) bool {
 // sendServerFlight sends flight 4: ServerHello, [Certificate],
 // [ServerKeyExchange], ServerHelloDone (RFC 5246 §7.4).
 func (hs *serverHandshake) sendServerFlight() error {
-	if err := hs.makeServerHello(); err != nil {
+	id, err := hs.newSessionID()
+	if err != nil {
+		return err
+	}
+	if err := hs.makeServerHello(id); err != nil {
 		return err
 	}
 	body, err := hs.sh.Marshal()
@@ -212,9 +225,10 @@ func (hs *serverHandshake) sendServerFlight() error {
 	return hs.sendFlight(items, true)
 }
 
-func (hs *serverHandshake) makeServerHello() error {
+// makeServerHello builds the ServerHello, with the session ID sessionID.
+func (hs *serverHandshake) makeServerHello(sessionID []byte) error {
 	cext := &hs.ch.Extensions
-	sh := &handshake.ServerHello{Version: hs.vers, CipherSuite: hs.suite.id}
+	sh := &handshake.ServerHello{Version: hs.vers, CipherSuite: hs.suite.id, SessionID: sessionID}
 	if _, err := io.ReadFull(hs.c.config.rand(), sh.Random[:]); err != nil {
 		return err
 	}
@@ -354,6 +368,8 @@ func (hs *serverHandshake) complete() {
 		PeerCertificates:     hs.peerCerts,
 		VerifiedChains:       hs.chains,
 		PSKIdentity:          hs.identity,
+		DidResume:            hs.resumed != nil,
 	}
+	hs.keepSession()
 	hs.finish()
 }

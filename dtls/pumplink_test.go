@@ -21,6 +21,8 @@ type pumpLink struct {
 	peer   *Conn
 	done   []error
 	closed bool
+
+	sentBytes, sentDatagrams int // written so far
 }
 
 func (l *pumpLink) MaxDatagramSize() int { return l.size }
@@ -45,6 +47,8 @@ func (l *pumpLink) WriteDatagram(b []byte, _ RecordID) error {
 	}
 	l.bufs[l.n] = append(l.bufs[l.n][:0], b...)
 	l.n++
+	l.sentBytes += len(b)
+	l.sentDatagrams++
 	return nil
 }
 

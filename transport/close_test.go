@@ -52,3 +52,35 @@ func TestWriteAfterPeerClosed(t *testing.T) {
 		})
 	}
 }
+
+// TestResumption dials the same listener twice with a client session
+// cache: the second handshake resumes the first's session, on both ends.
+func TestResumption(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t)
+		cc, sc := configs(t, getPKI(t).ecdsa)
+		cc.ClientSessionCache = dtls.NewLRUClientSessionCache(0)
+		l := tn.listen(t, nil, sc, false)
+		for i, want := range []bool{false, true} {
+			accepted := make(chan *Conn, 1)
+			go func() {
+				if s, err := l.AcceptContext(t.Context()); err == nil {
+					accepted <- s
+				}
+			}()
+			c, err := tn.dial(nil, cc, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := <-accepted
+			if got := c.ConnectionState().DidResume; got != want {
+				t.Errorf("handshake %d: the client's DidResume is %v", i, got)
+			}
+			if got := s.ConnectionState().DidResume; got != want {
+				t.Errorf("handshake %d: the server's DidResume is %v", i, got)
+			}
+			c.Close()
+			s.Close()
+		}
+	})
+}

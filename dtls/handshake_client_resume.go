@@ -1,0 +1,126 @@
+package dtls
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"errors"
+	"slices"
+
+	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
+	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
+)
+
+// The client's side of resumption by session ID (RFC 5246 §7.4.1.2): the
+// ClientHello offers the session the cache keeps for this server; a
+// ServerHello that echoes its ID resumes it, and the server's
+// ChangeCipherSpec and Finished follow at once; the client answers with
+// its own, the handshake's last flight, which it keeps to answer the
+// server's flight if that comes again (RFC 6347 §4.2.4). A ServerHello
+// with another ID starts a full handshake, whose session is kept for the
+// next time.
+
+// sessionKey is the key of this server's session in the
+// ClientSessionCache: the Config's ServerName, or the server's address.
+func (hs *clientHandshake) sessionKey() string {
+	if name := hs.c.config.ServerName; name != "" {
+		return name
+	}
+	return hs.c.link.RemoteAddr().String()
+}
+
+// offerSession puts the ID of a session the cache keeps for this server in
+// ch, if one may be resumed with ch's version and suites.
+func (hs *clientHandshake) offerSession(ch *handshake.ClientHello) {
+	cfg := hs.c.config
+	if cfg.ClientSessionCache == nil {
+		return
+	}
+	st, ok := cfg.ClientSessionCache.Get(hs.sessionKey())
+	if !ok || st == nil {
+		return
+	}
+	s := &st.s
+	if !s.fresh(cfg.now(), cfg.sessionLifetime()) || !cfg.supportsVersion(s.vers) ||
+		!slices.Contains(ch.CipherSuites, s.suite) {
+		return
+	}
+	ch.SessionID, hs.offered = st.id, st
+}
+
+// resumes reports whether sh resumes the session offered, and checks that
+// it resumes it as it was: its version and suite, with the extended
+// master secret (RFC 7627 §5.3).
+func (hs *clientHandshake) resumes(sh *handshake.ServerHello) (bool, error) {
+	st := hs.offered
+	if st == nil || len(sh.SessionID) == 0 || !bytes.Equal(sh.SessionID, st.id) {
+		return false, nil
+	}
+	if sh.Version != st.s.vers || sh.CipherSuite != st.s.suite || !sh.Extensions.ExtendedMasterSecret {
+		hs.forgetSession()
+		return false, hs.c.sendAlert(AlertIllegalParameter, errors.New("dtls: server resumed a session with other parameters than the session's"))
+	}
+	return true, nil
+}
+
+// resume takes the session's master secret and arms the record layer with
+// the keys of the randoms just exchanged; the server's Finished comes
+// next.
+func (hs *clientHandshake) resume() error {
+	hs.resumed = true
+	copy(hs.masterBuf[:], hs.offered.s.master[:])
+	hs.master = hs.masterBuf[:]
+	hs.certs, hs.chains, hs.identity = hs.offered.s.peerCerts, hs.offered.s.chains, hs.offered.s.identity
+	hs.step = hs.serverFinishedResumed
+	if hs.c.config.Trace != nil {
+		hs.c.config.tracef("resuming a session")
+	}
+	return hs.establishKeys(hs.master, hs.hello.Random[:], hs.sh.Random[:], true)
+}
+
+// serverFinishedResumed takes the server's Finished of an abbreviated
+// handshake and sends ours, which completes it.
+func (hs *clientHandshake) serverFinishedResumed(m fragment.Message) error {
+	if m.Type != handshake.TypeFinished {
+		return hs.unexpected(m, "Finished")
+	}
+	var fin handshake.Finished
+	if !fin.Unmarshal(m.Body) {
+		return hs.decodeError(m)
+	}
+	want := hs.peerFinished(hs.master, serverFinishedLabel, hs.transcriptBefore(m))
+	if !hmac.Equal(fin.VerifyData, want) {
+		hs.forgetSession()
+		return hs.c.sendAlert(AlertDecryptError, errors.New("dtls: server's Finished is wrong"))
+	}
+	mine := hs.finished(hs.master, clientFinishedLabel, hs.transcript)
+	items := []fragment.Out{ccs(0), hs.message(1, handshake.TypeFinished, mine)}
+	if err := hs.sendFlight(items, false); err != nil {
+		return err
+	}
+	hs.complete()
+	return nil
+}
+
+// keepSession puts the session of a full handshake in the cache, if the
+// server gave it an ID and it has the extended master secret.
+func (hs *clientHandshake) keepSession() {
+	cfg := hs.c.config
+	if cfg.ClientSessionCache == nil || hs.resumed || !hs.ems || len(hs.sh.SessionID) == 0 {
+		return
+	}
+	st := &ClientSessionState{id: bytes.Clone(hs.sh.SessionID), s: session{
+		vers: hs.vers, suite: hs.suite.id, serverName: cfg.ServerName,
+		peerCerts: hs.certs, chains: hs.chains, identity: bytes.Clone(hs.identity),
+		created: cfg.now(),
+	}}
+	copy(st.s.master[:], hs.master)
+	cfg.ClientSessionCache.Put(hs.sessionKey(), st)
+}
+
+// forgetSession removes the session offered from the cache: resuming it
+// failed.
+func (hs *clientHandshake) forgetSession() {
+	if hs.offered != nil {
+		hs.c.config.ClientSessionCache.Put(hs.sessionKey(), nil)
+	}
+}

@@ -1,0 +1,178 @@
+package dtls
+
+import (
+	"fmt"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/pathdtls/pathdtls/dtls/internal/dgramtest"
+)
+
+// resumeConfigs returns a client and a server Config of suite id and
+// version v that resume sessions: the client with a session cache.
+func resumeConfigs(id, v uint16) (*Config, *Config) {
+	cc, sc := suiteConfigs(id, v)
+	cc.ClientSessionCache = NewLRUClientSessionCache(4)
+	return cc, sc
+}
+
+// bothWays checks that data goes both ways between client and server.
+func bothWays(t *testing.T, client, server *Conn) {
+	t.Helper()
+	exchange(t, client, server, 100)
+	exchange(t, server, client, 100)
+}
+
+// TestResumeBySessionID runs a full handshake and then one that resumes
+// its session, for every suite and version, checking what ConnectionState
+// says on both sides and that data flows.
+func TestResumeBySessionID(t *testing.T) {
+	for _, s := range cipherSuites {
+		for _, v := range []uint16{VersionDTLS10, VersionDTLS12} {
+			if !s.usableIn(v) {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s/%s", s.name, versionName(v)), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					cc, sc := resumeConfigs(s.id, v)
+					clean := dgramtest.Impairment{}
+					for i, want := range []bool{false, true, true} {
+						client, server, cerr, serr := handshakePair(t, cc, sc, clean, clean)
+						if cerr != nil || serr != nil {
+							t.Fatalf("handshake %d: client %v, server %v", i, cerr, serr)
+						}
+						cs, ss := client.ConnectionState(), server.ConnectionState()
+						if cs.DidResume != want || ss.DidResume != want {
+							t.Fatalf("handshake %d: DidResume client %v, server %v; want %v", i, cs.DidResume, ss.DidResume, want)
+						}
+						if cs.CipherSuite != s.id || ss.CipherSuite != s.id || cs.Version != v || !cs.ExtendedMasterSecret {
+							t.Fatalf("handshake %d: %+v", i, cs)
+						}
+						if s.kx != kxPSK && len(cs.PeerCertificates) == 0 {
+							t.Errorf("handshake %d: the client's state has no peer certificates", i)
+						}
+						if s.kx == kxPSK && string(ss.PSKIdentity) != "client1" {
+							t.Errorf("handshake %d: the server's PSK identity is %q", i, ss.PSKIdentity)
+						}
+						bothWays(t, client, server)
+					}
+				})
+			})
+		}
+	}
+}
+
+// TestResumeUnderLoss resumes sessions over links that lose 30% of the
+// datagrams each way: every handshake completes, and every one after the
+// first resumes, the abbreviated flights retransmitted as the full ones
+// are (the client keeps its final flight, the server waits for it).
+func TestResumeUnderLoss(t *testing.T) {
+	for _, id := range []uint16{TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_PSK_WITH_AES_128_GCM_SHA256} {
+		t.Run(CipherSuiteName(id), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cc, sc := resumeConfigs(id, VersionDTLS12)
+				// As TestHandshakeUnderLoss: at 30% the timer may back off
+				// past the default deadline.
+				cc.HandshakeTimeout, sc.HandshakeTimeout = 10*time.Minute, 10*time.Minute
+				resumed := 0
+				for i := range 40 {
+					ab := dgramtest.Impairment{Loss: 0.3, Seed: uint64(2*i + 1)}
+					ba := dgramtest.Impairment{Loss: 0.3, Seed: uint64(2*i + 2)}
+					client, server, cerr, serr := handshakePair(t, cc, sc, ab, ba)
+					if cerr != nil || serr != nil {
+						t.Fatalf("handshake %d: client %v, server %v", i, cerr, serr)
+					}
+					cs, ss := client.ConnectionState(), server.ConnectionState()
+					if cs.DidResume != ss.DidResume || cs.DidResume != (i > 0) {
+						t.Fatalf("handshake %d: DidResume client %v, server %v", i, cs.DidResume, ss.DidResume)
+					}
+					if cs.DidResume {
+						resumed++
+					}
+				}
+				if resumed != 39 {
+					t.Errorf("%d of 39 handshakes after the first resumed", resumed)
+				}
+			})
+		})
+	}
+}
+
+// TestNoResumption checks the cases where a session offered is not
+// resumed, and a full handshake runs instead: the server keeps no
+// sessions, forgot it, it expired, another server name, or the server's
+// Config is another (its cache too).
+func TestNoResumption(t *testing.T) {
+	clean := dgramtest.Impairment{}
+	full := func(t *testing.T, cc, sc *Config) {
+		t.Helper()
+		client, server, cerr, serr := handshakePair(t, cc, sc, clean, clean)
+		if cerr != nil || serr != nil {
+			t.Fatalf("handshake: client %v, server %v", cerr, serr)
+		}
+		if client.ConnectionState().DidResume || server.ConnectionState().DidResume {
+			t.Fatal("resumed")
+		}
+		bothWays(t, client, server)
+	}
+	id := TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+	cases := map[string]func(t *testing.T, cc, sc *Config) *Config{
+		"server without a cache": func(t *testing.T, cc, sc *Config) *Config { sc.SessionCacheSize = -1; return sc },
+		"expired": func(t *testing.T, cc, sc *Config) *Config {
+			time.Sleep(DefaultSessionLifetime + time.Second)
+			return sc
+		},
+		"another server name": func(t *testing.T, cc, sc *Config) *Config {
+			cc.ServerName, cc.InsecureSkipVerify = "", true
+			return sc
+		},
+		"another Config": func(t *testing.T, cc, sc *Config) *Config { return sc.Clone() },
+		"forgotten": func(t *testing.T, cc, sc *Config) *Config {
+			sc.SessionCacheSize = 1
+			other, _ := resumeConfigs(id, VersionDTLS12)
+			full(t, other, sc) // its session takes the only place
+			return sc
+		},
+	}
+	for name, prepare := range cases {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cc, sc := resumeConfigs(id, VersionDTLS12)
+				if name == "forgotten" {
+					sc.SessionCacheSize = 1
+				}
+				full(t, cc, sc)
+				sc = prepare(t, cc, sc)
+				full(t, cc, sc)
+			})
+		})
+	}
+}
+
+// TestClientSessionCacheLRU checks the bounded cache: the least recently
+// used goes first, and a nil state removes a key.
+func TestClientSessionCacheLRU(t *testing.T) {
+	c := NewLRUClientSessionCache(2)
+	a, b, d := &ClientSessionState{id: []byte("a")}, &ClientSessionState{id: []byte("b")}, &ClientSessionState{id: []byte("d")}
+	c.Put("a", a)
+	c.Put("b", b)
+	if _, ok := c.Get("a"); !ok { // a is now the most recently used
+		t.Fatal("a missing")
+	}
+	c.Put("d", d) // evicts b
+	if _, ok := c.Get("b"); ok {
+		t.Error("b kept beyond the capacity")
+	}
+	if got, ok := c.Get("a"); !ok || got != a {
+		t.Error("a evicted, though used more recently than b")
+	}
+	c.Put("a", nil)
+	if _, ok := c.Get("a"); ok {
+		t.Error("a kept after Put(nil)")
+	}
+	c.Put("nothing", nil)
+	if _, ok := c.Get("nothing"); ok {
+		t.Error("Put(nil) of an absent key added it")
+	}
+}
