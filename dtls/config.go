@@ -149,7 +149,7 @@ type Config struct {
 	certCache  *certCache
 
 	sessionOnce  sync.Once
-	sessionCache *lruSessionCache[*session]
+	sessionCache *serverSessionCache
 }
 
 func (c *Config) rand() io.Reader {

@@ -42,7 +42,8 @@ type Conn struct {
 	readDeadline  deadline.Deadline
 	writeDeadline deadline.Deadline
 	closed        atomic.Bool
-	ended         atomic.Pointer[error] // what ended the connection, once it ended
+	ended         atomic.Bool // the connection ended: endErr says why
+	endErr        error       // written once, before ended is set
 	stats         connStats
 }
 
@@ -53,11 +54,11 @@ func (c *Conn) writable() error {
 	if c.closed.Load() {
 		return net.ErrClosed
 	}
-	if err := c.ended.Load(); err != nil {
-		if *err == io.EOF {
+	if c.ended.Load() {
+		if c.endErr == io.EOF {
 			return ErrPeerClosed
 		}
-		return *err
+		return c.endErr
 	}
 	return nil
 }

@@ -220,7 +220,8 @@ func (c *Conn) failLocked(err error) {
 		return
 	}
 	c.in.err = err
-	c.ended.Store(&err)
+	c.endErr = err
+	c.ended.Store(true)
 	c.stopTimerLocked()
 	if !c.handshakeDone.Load() {
 		c.finishHandshakeLocked(err)

@@ -38,6 +38,7 @@ type serverHandshake struct {
 	peerCerts      []*x509.Certificate
 	chains         [][]*x509.Certificate
 	resumed        *session // the session an abbreviated handshake resumes
+	sessionID      [sessionIDLen]byte
 }
 
 func newServerHandshake(c *Conn, now time.Time) *serverHandshake {

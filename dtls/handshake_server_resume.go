@@ -30,12 +30,12 @@ func (hs *serverHandshake) resumable() *session {
 	if cache == nil || len(ch.SessionID) == 0 || !hs.ems {
 		return nil
 	}
-	s, ok := cache.Get(string(ch.SessionID))
+	s, ok := cache.get(ch.SessionID)
 	if !ok {
 		return nil
 	}
 	if !s.fresh(c.config.now(), c.config.sessionLifetime()) {
-		cache.Put(string(ch.SessionID), nil)
+		cache.forget(ch.SessionID)
 		return nil
 	}
 	suite := suiteByID(s.suite)
@@ -101,18 +101,17 @@ func (hs *serverHandshake) newSessionID() ([]byte, error) {
 	if !hs.ems || hs.c.config.serverSessions() == nil {
 		return nil, nil
 	}
-	id := make([]byte, sessionIDLen)
-	if _, err := io.ReadFull(hs.c.config.rand(), id); err != nil {
+	if _, err := io.ReadFull(hs.c.config.rand(), hs.sessionID[:]); err != nil {
 		return nil, err
 	}
-	return id, nil
+	return hs.sessionID[:], nil
 }
 
 // keepSession puts the session of a completed full handshake in the
 // Config's session cache, if it has an ID.
 func (hs *serverHandshake) keepSession() {
 	cache := hs.c.config.serverSessions()
-	if cache == nil || hs.resumed != nil || len(hs.sh.SessionID) == 0 {
+	if cache == nil || hs.resumed != nil || len(hs.sh.SessionID) != sessionIDLen {
 		return
 	}
 	s := &session{
@@ -121,5 +120,5 @@ func (hs *serverHandshake) keepSession() {
 		created: hs.c.config.now(),
 	}
 	copy(s.master[:], hs.master)
-	cache.Put(string(hs.sh.SessionID), s)
+	cache.put(hs.sessionID, s)
 }

@@ -44,10 +44,12 @@ type inHalf struct {
 	held      [][]byte      // records of epoch cur+1 that came before its keys
 	heldBytes int
 
-	reasm   *fragment.Reassembler
-	hsEpoch uint16   // handshake messages must come in this epoch or later
-	sawOld  bool     // the peer retransmitted a message we already have
-	early   [][]byte // application data that arrived during the handshake
+	reasm   *fragment.Reassembler // points to reasmv
+	reasmv  fragment.Reassembler
+	window1 record.Window // epoch 1's replay window
+	hsEpoch uint16        // handshake messages must come in this epoch or later
+	sawOld  bool          // the peer retransmitted a message we already have
+	early   [][]byte      // application data that arrived during the handshake
 	useless int
 
 	hs            *hsBase     // the handshake in progress, nil when none
@@ -62,7 +64,8 @@ func (in *inHalf) init(cfg *Config) {
 	in.window = cfg.replayWindow()
 	in.epoch0 = epochIn{cipher: record.NewNull()}
 	in.cur = &in.epoch0
-	in.reasm = fragment.NewReassembler(fragment.Limits{})
+	in.reasm = &in.reasmv
+	in.reasm.Init(fragment.Limits{})
 }
 
 // epochFor returns the state that opens records of the epoch, or nil.
@@ -184,7 +187,11 @@ func (c *Conn) handleFutureRecord(h record.Header, frag, whole []byte) {
 		c.badRecord(h)
 		return
 	}
-	w := record.NewWindow(c.in.window)
+	w := &c.in.window1
+	if h.Epoch != 1 {
+		w = new(record.Window)
+	}
+	w.Init(c.in.window)
 	w.Mark(h.Seq)
 	c.in.advance(w)
 	c.authenticated(h, plain)

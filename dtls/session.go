@@ -76,64 +76,114 @@ func NewLRUClientSessionCache(capacity int) ClientSessionCache {
 	if capacity < 1 {
 		capacity = 64
 	}
-	return &lruSessionCache[*ClientSessionState]{capacity: capacity, m: make(map[string]*list.Element)}
+	return &lruSessionCache{capacity: capacity, m: make(map[string]*list.Element)}
 }
 
-// An lruSessionCache keeps at most capacity values by key, forgetting the
-// least recently used first. It is safe for concurrent use.
-type lruSessionCache[V comparable] struct {
+// An lruSessionCache keeps at most capacity sessions by key, forgetting
+// the least recently used first. It is safe for concurrent use.
+type lruSessionCache struct {
 	mu       sync.Mutex
 	capacity int
-	m        map[string]*list.Element // of *lruEntry[V]
+	m        map[string]*list.Element // of *lruEntry
 	order    list.List                // most recently used first
 }
 
-type lruEntry[V comparable] struct {
+type lruEntry struct {
 	key string
-	v   V
+	st  *ClientSessionState
 }
 
-// Get returns the value of key and makes it the most recently used.
-func (c *lruSessionCache[V]) Get(key string) (v V, ok bool) {
+// Get returns the session of key and makes it the most recently used.
+func (c *lruSessionCache) Get(key string) (*ClientSessionState, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
 	if !ok {
-		return v, false
+		return nil, false
 	}
 	c.order.MoveToFront(e)
-	return e.Value.(*lruEntry[V]).v, true
+	return e.Value.(*lruEntry).st, true
 }
 
-// Put keeps v under key, or removes key if v is the zero value (nil).
-func (c *lruSessionCache[V]) Put(key string, v V) {
+// Put keeps st under key, or removes key if st is nil.
+func (c *lruSessionCache) Put(key string, st *ClientSessionState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var none V
 	if e, ok := c.m[key]; ok {
-		if v == none {
+		if st == nil {
 			c.order.Remove(e)
 			delete(c.m, key)
 			return
 		}
-		e.Value.(*lruEntry[V]).v = v
+		e.Value.(*lruEntry).st = st
 		c.order.MoveToFront(e)
 		return
 	}
-	if v == none {
+	if st == nil {
 		return
 	}
 	if c.order.Len() >= c.capacity {
 		oldest := c.order.Back()
 		c.order.Remove(oldest)
-		delete(c.m, oldest.Value.(*lruEntry[V]).key)
+		delete(c.m, oldest.Value.(*lruEntry).key)
 	}
-	c.m[key] = c.order.PushFront(&lruEntry[V]{key: key, v: v})
+	c.m[key] = c.order.PushFront(&lruEntry{key: key, st: st})
+}
+
+// A serverSessionCache keeps the sessions a server completed, by the
+// session IDs it gave them, at most capacity, forgetting the oldest
+// first: a session is resumed for a while after its full handshake, not
+// for as long as it keeps being resumed. A full handshake costs it one
+// allocation, the session's. It is safe for concurrent use.
+type serverSessionCache struct {
+	mu    sync.Mutex
+	m     map[[sessionIDLen]byte]*session
+	order [][sessionIDLen]byte // the IDs in the order they came, a ring
+	next  int                  // where the next ID goes in order
+}
+
+func newServerSessionCache(capacity int) *serverSessionCache {
+	return &serverSessionCache{
+		m:     make(map[[sessionIDLen]byte]*session, capacity),
+		order: make([][sessionIDLen]byte, capacity),
+	}
+}
+
+// get returns the session of id, if the cache keeps it.
+func (c *serverSessionCache) get(id []byte) (*session, bool) {
+	if len(id) != sessionIDLen {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[[sessionIDLen]byte(id)]
+	return s, ok
+}
+
+// put keeps s under id, forgetting the oldest session if the cache is
+// full.
+func (c *serverSessionCache) put(id [sessionIDLen]byte, s *session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, c.order[c.next]) // the oldest, if still kept
+	c.order[c.next] = id
+	c.next = (c.next + 1) % len(c.order)
+	c.m[id] = s
+}
+
+// forget removes the session of id.
+func (c *serverSessionCache) forget(id []byte) {
+	if len(id) != sessionIDLen {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, [sessionIDLen]byte(id))
 }
 
 // serverSessions returns the Config's cache of the sessions a server
-// completed, by session ID, or nil if the Config disables it.
-func (c *Config) serverSessions() *lruSessionCache[*session] {
+// completed, or nil if the Config disables it.
+func (c *Config) serverSessions() *serverSessionCache {
 	if c.SessionCacheSize < 0 {
 		return nil
 	}
@@ -142,7 +192,7 @@ func (c *Config) serverSessions() *lruSessionCache[*session] {
 		if n == 0 {
 			n = DefaultSessionCacheSize
 		}
-		c.sessionCache = &lruSessionCache[*session]{capacity: n, m: make(map[string]*list.Element)}
+		c.sessionCache = newServerSessionCache(n)
 	})
 	return c.sessionCache
 }

@@ -176,3 +176,33 @@ func TestClientSessionCacheLRU(t *testing.T) {
 		t.Error("Put(nil) of an absent key added it")
 	}
 }
+
+// TestServerSessionCache checks the server's cache: the oldest session
+// goes first once it is full, forget removes one, and an ID of another
+// length is never found.
+func TestServerSessionCache(t *testing.T) {
+	c := newServerSessionCache(2)
+	ids := make([][sessionIDLen]byte, 3)
+	for i := range ids {
+		ids[i][0] = byte(i + 1)
+		c.put(ids[i], &session{suite: uint16(i)})
+	}
+	if _, ok := c.get(ids[0][:]); ok {
+		t.Error("the oldest session kept beyond the capacity")
+	}
+	for _, i := range []int{1, 2} {
+		if s, ok := c.get(ids[i][:]); !ok || s.suite != uint16(i) {
+			t.Errorf("session %d: %v, %v", i, s, ok)
+		}
+	}
+	c.forget(ids[1][:])
+	if _, ok := c.get(ids[1][:]); ok {
+		t.Error("a forgotten session kept")
+	}
+	if _, ok := c.get(ids[2][:5]); ok {
+		t.Error("a short ID found a session")
+	}
+	if n := testing.AllocsPerRun(100, func() { c.put(ids[0], nil) }); n != 0 {
+		t.Errorf("put allocates %v times", n)
+	}
+}

@@ -106,8 +106,15 @@ type partial struct {
 
 // NewReassembler returns a Reassembler with next_receive_seq 0.
 func NewReassembler(l Limits) *Reassembler {
-	l = l.withDefaults()
-	return &Reassembler{limits: l}
+	r := new(Reassembler)
+	r.Init(l)
+	return r
+}
+
+// Init makes r a new Reassembler with next_receive_seq 0, in place, as
+// NewReassembler does.
+func (r *Reassembler) Init(l Limits) {
+	*r = Reassembler{limits: l.withDefaults()}
 }
 
 // SetLimits changes MaxMessageLen and MaxBuffered (MaxAhead stays), for a

@@ -26,21 +26,31 @@ type Window struct {
 // at least 32 and recommends 64. A size of 0 (or less) turns replay
 // detection off: Check always reports true.
 func NewWindow(size int) *Window {
+	w := new(Window)
+	w.Init(size)
+	return w
+}
+
+// Init makes w a new window of at least size sequence numbers, as
+// NewWindow does, in place: a window kept inside another value costs no
+// allocation of its own (up to 128 sequence numbers). A Window must not
+// be copied after Init.
+func (w *Window) Init(size int) {
+	*w = Window{}
 	if size <= 0 {
-		return &Window{}
+		return
 	}
 	words := (min(size, maxWindowSize) + 63) / 64
 	n := 1
 	for n < words+1 {
 		n <<= 1
 	}
-	w := &Window{size: uint64(words) * 64}
+	w.size = uint64(words) * 64
 	if n <= len(w.small) {
 		w.bits = w.small[:n]
 	} else {
 		w.bits = make([]uint64, n)
 	}
-	return w
 }
 
 // Check reports whether a record with sequence number seq would be
