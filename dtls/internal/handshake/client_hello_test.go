@@ -110,7 +110,7 @@ func TestClientHelloAliasesBody(t *testing.T) {
 	if !m.Unmarshal(raw) {
 		t.Fatal("Unmarshal failed")
 	}
-	for _, s := range [][]byte{m.SessionID, m.Cookie, m.CompressionMethods} {
+	for _, s := range [][]byte{m.SessionID, m.Cookie, m.CompressionMethods, m.Extensions.ConnectionID} {
 		if cap(s) != len(s) {
 			t.Errorf("field %x has spare capacity %d: appending would overwrite the body", s, cap(s)-len(s))
 		}

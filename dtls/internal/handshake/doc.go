@@ -40,4 +40,5 @@
 //   - RFC 4279: PSK key exchange.
 //   - RFC 5746: renegotiation_info. RFC 6066: server_name.
 //     RFC 6520: heartbeat. RFC 7627: extended_master_secret.
+//     RFC 9146: connection_id.
 package handshake

@@ -17,6 +17,7 @@ const (
 	extSignatureAlgorithms  uint16 = 13     // RFC 5246, Section 7.4.1.4.1
 	extHeartbeat            uint16 = 15     // RFC 6520, Section 2
 	extExtendedMasterSecret uint16 = 23     // RFC 7627, Section 5.1
+	extConnectionID         uint16 = 54     // RFC 9146, Section 3
 	extRenegotiationInfo    uint16 = 0xff01 // RFC 5746, Section 3.2
 )
 
@@ -78,6 +79,14 @@ type Extensions struct {
 	// RenegotiationInfo is its renegotiated_connection<0..255>, empty in an
 	// initial handshake.
 	RenegotiationInfo []byte
+	// HasConnectionID is whether connection_id (54) is present (RFC 9146,
+	// Section 3).
+	HasConnectionID bool
+	// ConnectionID is its cid<0..2^8-1>: the connection ID the sender
+	// wants to find in the records it receives. Empty, with HasConnectionID
+	// set, it says that the sender will put the peer's connection ID in the
+	// records it sends but wants none in the records it receives.
+	ConnectionID []byte
 }
 
 // check reports whether e can be encoded.
@@ -94,6 +103,9 @@ func (e *Extensions) check() error {
 	if !e.SecureRenegotiation && len(e.RenegotiationInfo) > 0 {
 		return errors.New("dtls: renegotiation_info data without SecureRenegotiation")
 	}
+	if !e.HasConnectionID && len(e.ConnectionID) > 0 {
+		return errors.New("dtls: connection_id data without HasConnectionID")
+	}
 	// Each extension_data is at most 2^16-1 bytes and also holds the list's
 	// length (2 bytes) and, for server_name, a name type and the name's
 	// length (3 more); lists of uint16 have an even length.
@@ -103,6 +115,7 @@ func (e *Extensions) check() error {
 		checkLen("ec_point_formats", len(e.PointFormats), 0, 1<<8-1),
 		checkLen("signature_algorithms", 2*len(e.SignatureAlgorithms), 0, 1<<16-2-2),
 		checkLen("renegotiation_info", len(e.RenegotiationInfo), 0, 1<<8-1),
+		checkLen("connection_id", len(e.ConnectionID), 0, 1<<8-1),
 	)
 }
 
@@ -111,7 +124,7 @@ func (e *Extensions) empty() bool {
 	return e.ServerName == "" && !e.ServerNameAck &&
 		len(e.SupportedGroups) == 0 && len(e.PointFormats) == 0 &&
 		len(e.SignatureAlgorithms) == 0 && e.Heartbeat == 0 &&
-		!e.ExtendedMasterSecret && !e.SecureRenegotiation
+		!e.ExtendedMasterSecret && !e.SecureRenegotiation && !e.HasConnectionID
 }
 
 // marshal appends the extensions block to a, in extension type order, or
@@ -154,6 +167,11 @@ func (e *Extensions) marshalFlags(a *appender) {
 	}
 	if e.ExtendedMasterSecret {
 		a.end(beginExtension(a, extExtendedMasterSecret), 2)
+	}
+	if e.HasConnectionID {
+		at := beginExtension(a, extConnectionID)
+		a.opaque8(e.ConnectionID)
+		a.end(at, 2)
 	}
 	if e.SecureRenegotiation {
 		at := beginExtension(a, extRenegotiationInfo)
@@ -228,6 +246,9 @@ func (e *Extensions) unmarshalOne(typ uint16, body cryptobyte.String) bool {
 			(e.Heartbeat == HeartbeatPeerAllowedToSend || e.Heartbeat == HeartbeatPeerNotAllowedToSend)
 	case extExtendedMasterSecret:
 		e.ExtendedMasterSecret, ok = true, true
+	case extConnectionID:
+		e.HasConnectionID = true
+		ok = readOpaque8(&body, &e.ConnectionID, 0)
 	case extRenegotiationInfo:
 		e.SecureRenegotiation = true
 		ok = readOpaque8(&body, &e.RenegotiationInfo, 0)

@@ -36,17 +36,20 @@ var allExtensions = Extensions{
 	SignatureAlgorithms:  []uint16{0x0403, 0x0804},
 	Heartbeat:            HeartbeatPeerAllowedToSend,
 	ExtendedMasterSecret: true,
+	HasConnectionID:      true,
+	ConnectionID:         []byte{0x0a, 0x0b, 0x0c, 0x0d},
 	SecureRenegotiation:  true,
 }
 
 var allExtensionsHex = []string{
-	"003c", // extensions length: 60
+	"0045", // extensions length: 69
 	"0000 0010 000e 00 000b 6578616d706c652e636f6d", // server_name: host_name "example.com"
 	"000a 0006 0004 001d 0017",                      // supported_groups: x25519, secp256r1
 	"000b 0002 01 00",                               // ec_point_formats: uncompressed
 	"000d 0006 0004 0403 0804",                      // signature_algorithms: ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256
 	"000f 0001 01",                                  // heartbeat: peer_allowed_to_send
 	"0017 0000",                                     // extended_master_secret
+	"0036 0005 04 0a0b0c0d",                         // connection_id: a 4-byte cid
 	"ff01 0001 00",                                  // renegotiation_info: empty renegotiated_connection
 }
 
@@ -74,6 +77,25 @@ func TestExtensionsVectors(t *testing.T) {
 				"000f 0001 02",        // heartbeat: peer_not_allowed_to_send
 				"ff01 0019 18",        // renegotiation_info: 24 bytes of verify data
 				strings.Repeat("c1", 24),
+			},
+		},
+		{
+			// RFC 9146, Section 3: a zero-length cid, "I send with your
+			// CID, but want none in the records you send me".
+			"empty connection_id",
+			Extensions{HasConnectionID: true},
+			[]string{
+				"0005",         // extensions length: 5
+				"0036 0001 00", // connection_id: cid<0..2^8-1> of 0 bytes
+			},
+		},
+		{
+			"connection_id of 255 bytes",
+			Extensions{HasConnectionID: true, ConnectionID: bytes.Repeat([]byte{0xc1}, 255)},
+			[]string{
+				"0104",         // extensions length: 260
+				"0036 0100 ff", // connection_id: 256 bytes of extension_data, a 255-byte cid
+				strings.Repeat("c1", 255),
 			},
 		},
 	}
@@ -127,6 +149,17 @@ var extensionsUnmarshalTests = []struct {
 	{"heartbeat trailing byte", "0006 000f 0002 0100", false, Extensions{}},
 	{"renegotiation_info empty body", "0004 ff01 0000", false, Extensions{}},
 	{"renegotiation_info length mismatch", "0006 ff01 0002 02 aa", false, Extensions{}},
+	{"connection_id empty body", "0004 0036 0000", false, Extensions{}},
+	{"connection_id cid past body", "0006 0036 0002 02 aa", false, Extensions{}},
+	{"connection_id byte after cid", "0008 0036 0004 02 aabb cc", false, Extensions{}},
+	{"connection_id body past block", "0006 0036 0003 02 aa", false, Extensions{}},
+	{"duplicate connection_id", "000a 0036 0001 00 0036 0001 00", false, Extensions{}},
+	{"connection_id empty cid", "0005 0036 0001 00", true, Extensions{HasConnectionID: true}},
+	{
+		"connection_id with a cid",
+		"0007 0036 0003 02 aabb", true,
+		Extensions{HasConnectionID: true, ConnectionID: []byte{0xaa, 0xbb}},
+	},
 	{
 		"renegotiation_info with data",
 		"0007 ff01 0003 02 aabb", true,
@@ -163,6 +196,33 @@ func TestExtensionsUnmarshalResets(t *testing.T) {
 	}
 }
 
+// TestExtensionsConnectionIDPresence checks that an absent connection_id
+// and one with an empty cid stay apart (RFC 9146, Section 3), both ways.
+func TestExtensionsConnectionIDPresence(t *testing.T) {
+	tests := []struct {
+		name  string
+		block string
+		has   bool
+	}{
+		{"absent block", "", false},
+		{"other extensions only", "0004 0017 0000", false},
+		{"empty cid", "0005 0036 0001 00", true},
+	}
+	for _, tt := range tests {
+		var e extensionsBlock
+		if !e.Unmarshal(unhex(t, tt.block)) {
+			t.Fatalf("%s: Unmarshal failed", tt.name)
+		}
+		if e.HasConnectionID != tt.has || len(e.ConnectionID) != 0 {
+			t.Errorf("%s: HasConnectionID = %v, ConnectionID = %x; want %v and none", tt.name, e.HasConnectionID, e.ConnectionID, tt.has)
+		}
+		enc, err := e.Marshal()
+		if err != nil || !bytes.Equal(enc, unhex(t, tt.block)) {
+			t.Errorf("%s: Marshal = %x, %v; want %s", tt.name, enc, err, tt.block)
+		}
+	}
+}
+
 func TestExtensionsMarshalErrors(t *testing.T) {
 	long := make([]uint16, 20000)
 	tests := []struct {
@@ -177,6 +237,8 @@ func TestExtensionsMarshalErrors(t *testing.T) {
 		{"heartbeat mode 3", Extensions{Heartbeat: 3}},
 		{"renegotiation data without the extension", Extensions{RenegotiationInfo: []byte{1}}},
 		{"renegotiation data too long", Extensions{SecureRenegotiation: true, RenegotiationInfo: make([]byte, 256)}},
+		{"connection ID without the extension", Extensions{ConnectionID: []byte{1}}},
+		{"connection ID too long", Extensions{HasConnectionID: true, ConnectionID: make([]byte, 256)}},
 		{"point formats too long", Extensions{PointFormats: make([]uint8, 256)}},
 		{"groups too long", Extensions{SupportedGroups: make([]uint16, 1<<15)}},
 		{"signature algorithms too long", Extensions{SignatureAlgorithms: make([]uint16, 1<<15)}},
@@ -199,6 +261,8 @@ func FuzzExtensions(f *testing.F) {
 	f.Add(unhex(f, allExtensionsHex...))
 	f.Add(unhex(f, "0010 0000 000c 000a 07 0002 6162 00 0002 6364"))
 	f.Add(unhex(f, "0007 ff01 0003 02 aabb"))
+	f.Add(unhex(f, "0005 0036 0001 00"))
+	f.Add(unhex(f, "000d 0036 0009 08 0001020304050607"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkStable(t, newExtensionsBlock, b, false)
 	})

@@ -24,6 +24,13 @@ var serverHelloExtensionsHex = []string{
 	"ff01 0001 00",    // renegotiation_info: empty
 }
 
+// serverHelloCIDHex is an extensions block with only connection_id, the
+// cid the server wants to receive (RFC 9146, Section 3).
+var serverHelloCIDHex = []string{
+	"0007",              // extensions length: 7
+	"0036 0003 02 5e4f", // connection_id: a 2-byte cid
+}
+
 var serverHelloVector = ServerHello{
 	Version: 0xfefd,
 	Random:  testRandom,
@@ -48,6 +55,13 @@ func TestServerHelloVectors(t *testing.T) {
 		raw := append(head, unhex(t, serverHelloExtensionsHex...)...)
 		checkVector(t, &serverHelloVector, newServerHello, raw, func(n int) bool { return n == len(head) })
 	})
+	t.Run("DTLS 1.2 with connection_id", func(t *testing.T) {
+		m := serverHelloVector
+		m.Extensions = Extensions{HasConnectionID: true, ConnectionID: []byte{0x5e, 0x4f}}
+		head := unhex(t, serverHelloVectorHex...)
+		raw := append(head, unhex(t, serverHelloCIDHex...)...)
+		checkVector(t, &m, newServerHello, raw, func(n int) bool { return n == len(head) })
+	})
 	t.Run("DTLS 1.0 without extensions", func(t *testing.T) {
 		m := ServerHello{Version: 0xfeff, Random: testRandom, CipherSuite: 0x008c}
 		raw := unhex(t,
@@ -70,6 +84,8 @@ func TestServerHelloUnmarshalErrors(t *testing.T) {
 		{"no compression_method", []string{"fefd", testRandomHex, "00 c02b"}},
 		{"duplicate extension", []string{"fefd", testRandomHex, "00 c02b 00 000a ff01 0001 00 ff01 0001 00"}},
 		{"byte after extensions", []string{"fefd", testRandomHex, "00 c02b 00 0004 0017 0000 00"}},
+		{"connection_id cid past body", []string{"fefd", testRandomHex, "00 c02b 00 0006 0036 0002 02 5e"}},
+		{"connection_id byte after cid", []string{"fefd", testRandomHex, "00 c02b 00 0008 0036 0004 02 5e4f 00"}},
 	}
 	for _, tt := range tests {
 		var m ServerHello
@@ -99,6 +115,7 @@ func TestServerHelloMarshalErrors(t *testing.T) {
 func FuzzServerHello(f *testing.F) {
 	addCaptured(f, TypeServerHello)
 	f.Add(unhex(f, append(serverHelloVectorHex, serverHelloExtensionsHex...)...))
+	f.Add(unhex(f, append(serverHelloVectorHex, serverHelloCIDHex...)...))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkStable(t, newServerHello, b, false)
 	})

@@ -42,7 +42,7 @@ type cbcCipher struct {
 	mac    hash.Hash
 	rand   io.Reader
 	iv     [aes.BlockSize]byte
-	ad     [additionalDataLen]byte
+	ad     [maxCIDAdditionalDataLen]byte
 	sum    [cbcMACLen]byte // the MAC computed here
 	remote [cbcMACLen]byte // the MAC found in a record being opened
 }
@@ -53,7 +53,8 @@ type cbcCipher struct {
 // (crypto/rand.Reader if nil), as RFC 4346, Section 6.2.3.2, describes for
 // DTLS 1.0 and 1.2 alike; the MAC covers
 // epoch || seq || type || version || length || content (RFC 6347, Section
-// 4.1.2.1; RFC 4347, Section 4.1.2.1).
+// 4.1.2.1; RFC 4347, Section 4.1.2.1), and is that of RFC 9146, Section 5.1,
+// for records with a connection ID (see CIDCipher).
 //
 // Open checks the padding and the MAC without branching on their contents,
 // copies the MAC out of its padding-dependent place in constant time, and
@@ -100,20 +101,43 @@ func (c *cbcCipher) MaxPlaintext(space int) int {
 }
 
 func (c *cbcCipher) Seal(dst []byte, h Header, plaintext []byte) []byte {
-	c.mac.Reset()
-	c.mac.Write(appendAdditionalData(c.ad[:0], h, len(plaintext)))
-	c.mac.Write(plaintext)
-	mac := c.mac.Sum(c.sum[:0])
-	c.newIV(h)
-
-	dst = slices.Grow(dst, c.SealedLen(len(plaintext)))
-	dst = append(dst, c.iv[:]...)
-	start := len(dst)
+	dst, start := c.begin(dst, h.Epoch, h.Seq, len(plaintext))
 	dst = append(dst, plaintext...)
+	return c.finish(dst, start, appendAdditionalData(c.ad[:0], h, len(plaintext)))
+}
+
+// SealCID MACs and encrypts a DTLSInnerPlaintext as Seal does a plaintext,
+// with the MAC input of RFC 9146, Section 5.1: the additional data, then
+// the DTLSInnerPlaintext, whose length the additional data ends with.
+func (c *cbcCipher) SealCID(dst []byte, h CIDHeader, typ ContentType, content []byte, padding int) []byte {
+	n := len(content) + 1 + padding
+	dst, start := c.begin(dst, h.Epoch, h.Seq, n)
+	dst = AppendInnerPlaintext(dst, content, typ, padding)
+	return c.finish(dst, start, appendCIDAdditionalData(c.ad[:0], h, n))
+}
+
+// begin grows dst for the record of a plaintext of n bytes, appends a
+// fresh IV for the record of that epoch and sequence number, and returns
+// where the plaintext goes.
+func (c *cbcCipher) begin(dst []byte, epoch uint16, seq uint64, n int) ([]byte, int) {
+	c.newIV(epoch, seq)
+	dst = slices.Grow(dst, c.SealedLen(n))
+	dst = append(dst, c.iv[:]...)
+	return dst, len(dst)
+}
+
+// finish appends the MAC of ad and the plaintext at dst[start:], then the
+// padding, and encrypts them in place under the IV that begin appended.
+func (c *cbcCipher) finish(dst []byte, start int, ad []byte) []byte {
+	c.mac.Reset()
+	c.mac.Write(ad)
+	c.mac.Write(dst[start:])
+	mac := c.mac.Sum(c.sum[:0])
+	n := len(dst) - start
 	dst = append(dst, mac...)
 	// The least padding that fills the last block; every padding byte,
 	// padding_length included, holds the count of the others.
-	padLen := byte(aes.BlockSize - 1 - (len(plaintext)+len(mac))%aes.BlockSize)
+	padLen := byte(aes.BlockSize - 1 - (n+len(mac))%aes.BlockSize)
 	for range int(padLen) + 1 {
 		dst = append(dst, padLen)
 	}
@@ -123,45 +147,78 @@ func (c *cbcCipher) Seal(dst []byte, h Header, plaintext []byte) []byte {
 	return dst
 }
 
-// newIV sets c.iv to a fresh random IV for the record h. Seal cannot return
-// an error, so if c.rand fails, newIV falls back to the unpredictable IV of
-// NIST SP 800-38A, Appendix C: the encryption, under the record key, of a
-// nonce that never repeats under that key, here the epoch and sequence
-// number.
-func (c *cbcCipher) newIV(h Header) {
+// newIV sets c.iv to a fresh random IV for the record of epoch and seq.
+// Seal cannot return an error, so if c.rand fails, newIV falls back to the
+// unpredictable IV of NIST SP 800-38A, Appendix C: the encryption, under
+// the record key, of a nonce that never repeats under that key, here the
+// epoch and sequence number.
+func (c *cbcCipher) newIV(epoch uint16, seq uint64) {
 	if _, err := io.ReadFull(c.rand, c.iv[:]); err == nil {
 		return
 	}
 	clear(c.iv[:])
-	binary.BigEndian.PutUint64(c.iv[:], uint64(h.Epoch)<<48|h.Seq&MaxSeq)
+	binary.BigEndian.PutUint64(c.iv[:], uint64(epoch)<<48|seq&MaxSeq)
 	c.block.Encrypt(c.iv[:], c.iv[:])
 }
 
 func (c *cbcCipher) Open(h Header, fragment []byte) ([]byte, error) {
+	body, n, padGood, ok := c.decrypt(fragment)
+	if !ok {
+		return nil, ErrBadRecordMAC
+	}
+	return c.verify(body, n, padGood, appendAdditionalData(c.ad[:0], h, n))
+}
+
+// OpenCID opens the DTLSInnerPlaintext as Open does a plaintext, with the
+// MAC input of RFC 9146, Section 5.1. The inner plaintext's length, which
+// the MAC input holds, depends on the padding; appendCIDAdditionalData
+// writes it without branching on it.
+func (c *cbcCipher) OpenCID(h CIDHeader, fragment []byte) ([]byte, ContentType, error) {
+	body, n, padGood, ok := c.decrypt(fragment)
+	if !ok {
+		return nil, 0, ErrBadRecordMAC
+	}
+	inner, err := c.verify(body, n, padGood, appendCIDAdditionalData(c.ad[:0], h, n))
+	if err != nil {
+		return nil, 0, err
+	}
+	return openInner(inner)
+}
+
+// decrypt decrypts fragment in place after its IV and returns the body
+// (content, MAC, padding), the length n of the content, and padGood = 1 if
+// the padding is well formed; with bad padding, n is as if there were none.
+// ok is false if fragment's length cannot be that of a record.
+func (c *cbcCipher) decrypt(fragment []byte) (body []byte, n, padGood int, ok bool) {
 	s := cryptobyte.String(fragment)
 	var iv []byte
 	if !s.ReadBytes(&iv, aes.BlockSize) ||
 		len(s) < cbcMinBlocks*aes.BlockSize || len(s)%aes.BlockSize != 0 {
-		return nil, ErrBadRecordMAC
+		return nil, 0, 0, false
 	}
-	body := []byte(s)
+	body = []byte(s)
 	c.dec.SetIV(iv)
 	c.dec.CryptBlocks(body, body)
 
 	// From here on, the lengths depend on the padding, which is secret:
-	// cryptobyte's early returns would leak it, so the checks below use
-	// constant-time arithmetic instead.
-	padLen, padGood := checkPadding(body)
-	n := len(body) - cbcMACLen - padLen
+	// cryptobyte's early returns would leak it, so the checks below and in
+	// verify use constant-time arithmetic instead.
+	padLen, good := checkPadding(body)
+	n = len(body) - cbcMACLen - padLen
 	copyMAC(&c.remote, body, n)
+	return body, n, good, true
+}
 
+// verify checks the MAC found by decrypt against that of ad and the content
+// body[:n], and returns the content.
+func (c *cbcCipher) verify(body []byte, n, padGood int, ad []byte) ([]byte, error) {
 	// RFC 5246, Section 6.2.3.2, asks that a record with bad padding take
 	// as long to reject as one with a bad MAC. The MAC always runs, and the
 	// padding is fed to the hash after the digest is taken, so that about as
 	// many hash blocks are processed whatever the padding length; what
 	// remains is the one block that SHA-1 finalization may add.
 	c.mac.Reset()
-	c.mac.Write(appendAdditionalData(c.ad[:0], h, n))
+	c.mac.Write(ad)
 	c.mac.Write(body[:n])
 	local := c.mac.Sum(c.sum[:0])
 	c.mac.Write(body[n+cbcMACLen:]) // the padding

@@ -7,4 +7,10 @@
 // connections: the caller keeps one Cipher and one Window per direction and
 // epoch, chooses sequence numbers, and decides what to do with records that
 // fail. Seal and Open do not allocate.
+//
+// Records that carry a connection ID (RFC 9146) have their own header,
+// CIDHeader, split off with SplitCID given the length of the CID the
+// receiver asked for, and are protected through CIDCipher, whose SealCID
+// and OpenCID wrap the content in a DTLSInnerPlaintext with its real
+// content type and padding; they do not allocate either.
 package record
