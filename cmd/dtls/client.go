@@ -19,7 +19,10 @@ Completes a DTLS handshake with HOST:PORT, sends each non-empty line of
 standard input (without its newline) as one datagram, and prints each
 datagram received as one line on standard output. At the end of input it
 waits -wait for replies, sends close_notify and exits 0. A failed handshake
-exits 1 with one line on standard error.
+exits 1 with one line on standard error. With -reconnect it first
+completes a handshake, closes, and connects again resuming that session
+(as openssl s_client -reconnect), and says on standard error whether the
+server resumed it: RECONNECT <server> resumed, or new.
 
 Flags:
 `
@@ -30,6 +33,7 @@ func runClient(args []string, e *env) int {
 	var o options
 	o.register(fs, roleClient)
 	wait := fs.Duration("wait", time.Second, "how long to wait for replies after the end of input")
+	reconnect := fs.Bool("reconnect", false, "complete a handshake, close, and connect again resuming the session")
 	if code, ok := parseFlags(fs, args, clientUsage, e); !ok {
 		return code
 	}
@@ -51,18 +55,47 @@ func runClient(args []string, e *env) int {
 	defer cancel()
 	// -mtu fixes the size: the cap follows it up, as -mtu promises.
 	d := transport.Dialer{MTU: o.mtu, MaxMTU: max(o.mtu, transport.DefaultMaxMTU)}
-	conn, err := d.Dial(ctx, "udp", address, config)
-	if err != nil {
-		e.stderr.printf("dtls client: handshake with %s failed: %s\n", address, oneLine(err))
+	if *reconnect {
+		config.ClientSessionCache = dtls.NewLRUClientSessionCache(1)
+		first, ok := dial(ctx, &d, address, config, o.verbose, e)
+		if !ok {
+			return 1
+		}
+		first.Close()
+	}
+	conn, ok := dial(ctx, &d, address, config, o.verbose, e)
+	if !ok {
 		return 1
 	}
 	defer conn.Close()
-	if o.verbose {
-		st := conn.ConnectionState()
-		e.stderr.printf("CONNECTED %s %s %s maxpayload %d\n", conn.RemoteAddr(),
-			cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite), conn.MaxPayload())
+	if *reconnect {
+		how := "new"
+		if conn.ConnectionState().DidResume {
+			how = "resumed"
+		}
+		e.stderr.printf("RECONNECT %s %s\n", conn.RemoteAddr(), how)
 	}
 	return exchangeLines(conn, *wait, e)
+}
+
+// dial runs a handshake with address, and says so on standard error with
+// -v, or why it failed.
+func dial(ctx context.Context, d *transport.Dialer, address string, config *dtls.Config, verbose bool, e *env) (*transport.Conn, bool) {
+	conn, err := d.Dial(ctx, "udp", address, config)
+	if err != nil {
+		e.stderr.printf("dtls client: handshake with %s failed: %s\n", address, oneLine(err))
+		return nil, false
+	}
+	if verbose {
+		st := conn.ConnectionState()
+		resumed := ""
+		if st.DidResume {
+			resumed = " resumed"
+		}
+		e.stderr.printf("CONNECTED %s %s %s maxpayload %d%s\n", conn.RemoteAddr(),
+			cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite), conn.MaxPayload(), resumed)
+	}
+	return conn, true
 }
 
 // exchangeLines sends standard input line by line and prints what arrives,

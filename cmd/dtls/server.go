@@ -25,7 +25,9 @@ Accepts DTLS associations on one UDP socket (IPv4 and IPv6 when HOST is empty
 or "::") and echoes each datagram back, or prints it as a line on standard
 output with -echo=false. It reports on standard error:
 	LISTEN <address>
-	ACCEPT <peer> <version> <suite>     after each handshake
+	ACCEPT <peer> <version> <suite> [resumed]
+	                                    after each handshake; "resumed"
+	                                    when it resumed a session
 	FAIL <peer> <reason>                for each failed handshake
 	CLOSE <peer> [<reason>]             when an association ends; no reason
 	                                    after the peer's close_notify, and
@@ -154,7 +156,11 @@ func (s *server) serve(c *transport.Conn) {
 	defer c.Close()
 	peer := c.RemoteAddr()
 	st := c.ConnectionState()
-	s.e.stderr.printf("ACCEPT %s %s %s\n", peer, cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite))
+	resumed := ""
+	if st.DidResume {
+		resumed = " resumed"
+	}
+	s.e.stderr.printf("ACCEPT %s %s %s%s\n", peer, cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite), resumed)
 	buf := make([]byte, 1<<16)
 	for {
 		n, err := c.Read(buf)
