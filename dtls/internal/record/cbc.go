@@ -42,7 +42,8 @@ type cbcCipher struct {
 	mac    hash.Hash
 	rand   io.Reader
 	iv     [aes.BlockSize]byte
-	ad     [maxCIDAdditionalDataLen]byte
+	ad     [additionalDataLen]byte
+	cidAD  []byte          // a CID record's additional data: made on first use, as few associations use one
 	sum    [cbcMACLen]byte // the MAC computed here
 	remote [cbcMACLen]byte // the MAC found in a record being opened
 }
@@ -113,7 +114,7 @@ func (c *cbcCipher) SealCID(dst []byte, h CIDHeader, typ ContentType, content []
 	n := len(content) + 1 + padding
 	dst, start := c.begin(dst, h.Epoch, h.Seq, n)
 	dst = AppendInnerPlaintext(dst, content, typ, padding)
-	return c.finish(dst, start, appendCIDAdditionalData(c.ad[:0], h, n))
+	return c.finish(dst, start, appendCIDAdditionalData(cidScratch(&c.cidAD), h, n))
 }
 
 // begin grows dst for the record of a plaintext of n bytes, appends a
@@ -178,7 +179,7 @@ func (c *cbcCipher) OpenCID(h CIDHeader, fragment []byte) ([]byte, ContentType, 
 	if !ok {
 		return nil, 0, ErrBadRecordMAC
 	}
-	inner, err := c.verify(body, n, padGood, appendCIDAdditionalData(c.ad[:0], h, n))
+	inner, err := c.verify(body, n, padGood, appendCIDAdditionalData(cidScratch(&c.cidAD), h, n))
 	if err != nil {
 		return nil, 0, err
 	}

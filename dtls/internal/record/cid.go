@@ -126,6 +126,16 @@ func ParseInnerPlaintext(inner []byte) (content []byte, typ ContentType, ok bool
 	return inner[:i:i], ContentType(inner[i]), true
 }
 
+// cidScratch returns *b emptied, for a CID record's additional data, after
+// making it if it was nil: a cipher keeps the room only once it meets a CID
+// record, so that an association without one does not hold it.
+func cidScratch(b *[]byte) []byte {
+	if *b == nil {
+		*b = make([]byte, 0, maxCIDAdditionalDataLen)
+	}
+	return (*b)[:0]
+}
+
 // maxCIDAdditionalDataLen is the length of appendCIDAdditionalData's
 // output for the longest CID: 23 bytes of fields, then the CID.
 const maxCIDAdditionalDataLen = 23 + MaxCIDLen

@@ -28,8 +28,9 @@ const (
 // records with and without a connection ID share the epoch's numbers.
 type gcmCipher struct {
 	aead  cipher.AEAD
-	nonce [gcmNonceLen]byte             // fixed IV, then the explicit nonce
-	ad    [maxCIDAdditionalDataLen]byte // scratch for the additional data
+	nonce [gcmNonceLen]byte       // fixed IV, then the explicit nonce
+	ad    [additionalDataLen]byte // scratch for the additional data
+	cidAD []byte                  // a CID record's: made on first use, as few associations use one
 }
 
 // NewAESGCM returns a Cipher for the AES-GCM cipher suites (RFC 5288,
@@ -83,7 +84,7 @@ func (c *gcmCipher) SealCID(dst []byte, h CIDHeader, typ ContentType, content []
 	dst = append(dst, explicit...)
 	start := len(dst)
 	dst = AppendInnerPlaintext(dst, content, typ, padding)
-	ad := appendCIDAdditionalData(c.ad[:0], h, n)
+	ad := appendCIDAdditionalData(cidScratch(&c.cidAD), h, n)
 	return c.aead.Seal(dst[:start], c.nonce[:], dst[start:], ad)
 }
 
@@ -106,7 +107,7 @@ func (c *gcmCipher) OpenCID(h CIDHeader, fragment []byte) ([]byte, ContentType, 
 	if len(fragment) < gcmOverhead {
 		return nil, 0, ErrBadRecordMAC
 	}
-	inner, err := c.open(fragment, appendCIDAdditionalData(c.ad[:0], h, len(fragment)-gcmOverhead))
+	inner, err := c.open(fragment, appendCIDAdditionalData(cidScratch(&c.cidAD), h, len(fragment)-gcmOverhead))
 	if err != nil {
 		return nil, 0, err
 	}
