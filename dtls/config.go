@@ -125,8 +125,8 @@ type Config struct {
 	ClientSessionCache ClientSessionCache
 	// SessionCacheSize is how many sessions a server remembers by session
 	// ID for clients to resume: zero means DefaultSessionCacheSize,
-	// negative turns resumption by session ID off. The least recently
-	// used are forgotten first.
+	// negative turns resumption by session ID off. The oldest are
+	// forgotten first.
 	SessionCacheSize int
 	// SessionLifetime is how long after its full handshake a session may
 	// be resumed, by either side; zero means DefaultSessionLifetime.

@@ -51,6 +51,16 @@
 // DTLS 1.2 is the default. RFC 8996 deprecates DTLS 1.0; a caller that must
 // talk to old peers opts in with Config.MinVersion = VersionDTLS10.
 //
+// # Resumption
+//
+// A client with a [ClientSessionCache] in its Config resumes the session
+// of its last full handshake with the same server: an abbreviated
+// handshake by session ID (RFC 5246 §7.4.1.2), without key exchange,
+// certificates or signatures, which [ConnectionState].DidResume reports.
+// A server keeps the sessions it completes (Config.SessionCacheSize,
+// Config.SessionLifetime). Only sessions with the extended master secret
+// are resumed (RFC 7627 §5.3). The cookie exchange comes first either way.
+//
 // # Errors
 //
 // A handshake that does not complete in time returns a
