@@ -17,6 +17,9 @@ func newAppender(size int) appender { return appender{b: make([]byte, 0, size)} 
 
 func (a *appender) u8(v uint8)   { a.b = append(a.b, v) }
 func (a *appender) u16(v uint16) { a.b = append(a.b, byte(v>>8), byte(v)) }
+func (a *appender) u32(v uint32) {
+	a.b = append(a.b, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+}
 func (a *appender) bytes(v []byte) {
 	a.b = append(a.b, v...)
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 
 	"golang.org/x/crypto/cryptobyte"
 )
@@ -17,6 +18,7 @@ const (
 	extSignatureAlgorithms  uint16 = 13     // RFC 5246, Section 7.4.1.4.1
 	extHeartbeat            uint16 = 15     // RFC 6520, Section 2
 	extExtendedMasterSecret uint16 = 23     // RFC 7627, Section 5.1
+	extSessionTicket        uint16 = 35     // RFC 5077, Section 3.2
 	extConnectionID         uint16 = 54     // RFC 9146, Section 3
 	extRenegotiationInfo    uint16 = 0xff01 // RFC 5746, Section 3.2
 )
@@ -87,6 +89,13 @@ type Extensions struct {
 	// set, it says that the sender will put the peer's connection ID in the
 	// records it sends but wants none in the records it receives.
 	ConnectionID []byte
+	// HasSessionTicket is whether SessionTicket (35) is present (RFC 5077,
+	// Section 3.2).
+	HasSessionTicket bool
+	// SessionTicket is its extension_data, the ticket itself: empty from a
+	// client that has no ticket but would take one, and from a server that
+	// will send one.
+	SessionTicket []byte
 }
 
 // check reports whether e can be encoded.
@@ -106,6 +115,9 @@ func (e *Extensions) check() error {
 	if !e.HasConnectionID && len(e.ConnectionID) > 0 {
 		return errors.New("dtls: connection_id data without HasConnectionID")
 	}
+	if !e.HasSessionTicket && len(e.SessionTicket) > 0 {
+		return errors.New("dtls: SessionTicket data without HasSessionTicket")
+	}
 	// Each extension_data is at most 2^16-1 bytes and also holds the list's
 	// length (2 bytes) and, for server_name, a name type and the name's
 	// length (3 more); lists of uint16 have an even length.
@@ -116,6 +128,7 @@ func (e *Extensions) check() error {
 		checkLen("signature_algorithms", 2*len(e.SignatureAlgorithms), 0, 1<<16-2-2),
 		checkLen("renegotiation_info", len(e.RenegotiationInfo), 0, 1<<8-1),
 		checkLen("connection_id", len(e.ConnectionID), 0, 1<<8-1),
+		checkLen("SessionTicket", len(e.SessionTicket), 0, 1<<16-1),
 	)
 }
 
@@ -124,7 +137,8 @@ func (e *Extensions) empty() bool {
 	return e.ServerName == "" && !e.ServerNameAck &&
 		len(e.SupportedGroups) == 0 && len(e.PointFormats) == 0 &&
 		len(e.SignatureAlgorithms) == 0 && e.Heartbeat == 0 &&
-		!e.ExtendedMasterSecret && !e.SecureRenegotiation && !e.HasConnectionID
+		!e.ExtendedMasterSecret && !e.SecureRenegotiation && !e.HasConnectionID &&
+		!e.HasSessionTicket
 }
 
 // marshal appends the extensions block to a, in extension type order, or
@@ -167,6 +181,11 @@ func (e *Extensions) marshalFlags(a *appender) {
 	}
 	if e.ExtendedMasterSecret {
 		a.end(beginExtension(a, extExtendedMasterSecret), 2)
+	}
+	if e.HasSessionTicket {
+		at := beginExtension(a, extSessionTicket)
+		a.bytes(e.SessionTicket)
+		a.end(at, 2)
 	}
 	if e.HasConnectionID {
 		at := beginExtension(a, extConnectionID)
@@ -246,6 +265,10 @@ func (e *Extensions) unmarshalOne(typ uint16, body cryptobyte.String) bool {
 			(e.Heartbeat == HeartbeatPeerAllowedToSend || e.Heartbeat == HeartbeatPeerNotAllowedToSend)
 	case extExtendedMasterSecret:
 		e.ExtendedMasterSecret, ok = true, true
+	case extSessionTicket:
+		// The extension_data is the ticket, whatever its bytes.
+		e.HasSessionTicket, e.SessionTicket = true, slices.Clip([]byte(body))
+		body, ok = nil, true
 	case extConnectionID:
 		e.HasConnectionID = true
 		ok = readOpaque8(&body, &e.ConnectionID, 0)

@@ -90,6 +90,26 @@ func TestExtensionsVectors(t *testing.T) {
 			},
 		},
 		{
+			// RFC 5077, Section 3.2: a client without a ticket that would
+			// take one, or a server that will send one.
+			"empty SessionTicket",
+			Extensions{HasSessionTicket: true},
+			[]string{
+				"0004",      // extensions length: 4
+				"0023 0000", // SessionTicket: no ticket
+			},
+		},
+		{
+			"SessionTicket with a ticket, beside extended_master_secret and connection_id",
+			Extensions{ExtendedMasterSecret: true, HasSessionTicket: true, SessionTicket: []byte{1, 2, 3}, HasConnectionID: true},
+			[]string{
+				"0010",             // extensions length: 16
+				"0017 0000",        // extended_master_secret
+				"0023 0003 010203", // SessionTicket: the ticket, unprefixed
+				"0036 0001 00",     // connection_id
+			},
+		},
+		{
 			"connection_id of 255 bytes",
 			Extensions{HasConnectionID: true, ConnectionID: bytes.Repeat([]byte{0xc1}, 255)},
 			[]string{
@@ -117,10 +137,13 @@ var extensionsUnmarshalTests = []struct {
 	want  Extensions
 }{
 	{"empty block", "0000", true, Extensions{}},
-	{"unknown extensions skipped", "000c 0023 0000 0016 0000 0005 0000", true, Extensions{}},
+	{"unknown extensions skipped", "000c 0010 0000 0016 0000 0005 0000", true, Extensions{}},
 	{"unknown extension with a body skipped", "0007 1234 0003 abcdef", true, Extensions{}},
 	{"duplicate known extension", "0008 0017 0000 0017 0000", false, Extensions{}},
-	{"duplicate unknown extension", "0008 0023 0000 0023 0000", false, Extensions{}},
+	{"duplicate unknown extension", "0008 0010 0000 0010 0000", false, Extensions{}},
+	{"SessionTicket empty", "0004 0023 0000", true, Extensions{HasSessionTicket: true, SessionTicket: []byte{}}},
+	{"SessionTicket with a ticket", "0007 0023 0003 abcdef", true, Extensions{HasSessionTicket: true, SessionTicket: []byte{0xab, 0xcd, 0xef}}},
+	{"duplicate SessionTicket", "0008 0023 0000 0023 0000", false, Extensions{}},
 	{"block length too long", "0005 0017 0000", false, Extensions{}},
 	{"extension length past block", "0004 0017 0001", false, Extensions{}},
 	{"truncated extension header", "0003 0017 00", false, Extensions{}},
@@ -239,6 +262,8 @@ func TestExtensionsMarshalErrors(t *testing.T) {
 		{"renegotiation data too long", Extensions{SecureRenegotiation: true, RenegotiationInfo: make([]byte, 256)}},
 		{"connection ID without the extension", Extensions{ConnectionID: []byte{1}}},
 		{"connection ID too long", Extensions{HasConnectionID: true, ConnectionID: make([]byte, 256)}},
+		{"session ticket without the extension", Extensions{SessionTicket: []byte{1}}},
+		{"session ticket too long", Extensions{HasSessionTicket: true, SessionTicket: make([]byte, 1<<16)}},
 		{"point formats too long", Extensions{PointFormats: make([]uint8, 256)}},
 		{"groups too long", Extensions{SupportedGroups: make([]uint16, 1<<15)}},
 		{"signature algorithms too long", Extensions{SignatureAlgorithms: make([]uint16, 1<<15)}},

@@ -13,12 +13,14 @@ type Type uint8
 
 // TypeHelloRequest through TypeFinished are the handshake message types
 // used by DTLS 1.0 and 1.2 full handshakes (RFC 5246, Section 7.4; RFC
-// 6347, Section 4.3.2).
+// 6347, Section 4.3.2), and TypeNewSessionTicket that of RFC 5077,
+// Section 3.3.
 const (
 	TypeHelloRequest       Type = 0
 	TypeClientHello        Type = 1
 	TypeServerHello        Type = 2
 	TypeHelloVerifyRequest Type = 3
+	TypeNewSessionTicket   Type = 4
 	TypeCertificate        Type = 11
 	TypeServerKeyExchange  Type = 12
 	TypeCertificateRequest Type = 13
@@ -33,6 +35,7 @@ var typeNames = [...]string{
 	TypeClientHello:        "ClientHello",
 	TypeServerHello:        "ServerHello",
 	TypeHelloVerifyRequest: "HelloVerifyRequest",
+	TypeNewSessionTicket:   "NewSessionTicket",
 	TypeCertificate:        "Certificate",
 	TypeServerKeyExchange:  "ServerKeyExchange",
 	TypeCertificateRequest: "CertificateRequest",

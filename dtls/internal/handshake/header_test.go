@@ -15,7 +15,8 @@ func TestTypeString(t *testing.T) {
 		{TypeHelloVerifyRequest, "HelloVerifyRequest"},
 		{TypeServerHelloDone, "ServerHelloDone"},
 		{TypeFinished, "Finished"},
-		{4, "Type(4)"}, // NewSessionTicket, not implemented
+		{TypeNewSessionTicket, "NewSessionTicket"},
+		{5, "Type(5)"},
 		{21, "Type(21)"},
 		{255, "Type(255)"},
 	}
