@@ -138,3 +138,43 @@ func TestListenGroupAddressInUse(t *testing.T) {
 		t.Fatalf("a group shared %s with an ordinary socket", addr)
 	}
 }
+
+// TestListenGroupPortTakenMeanwhile takes the port between the claim and
+// the group's bind: a port the system chose is chosen again, one the
+// caller named fails.
+func TestListenGroupPortTakenMeanwhile(t *testing.T) {
+	var thief net.PacketConn
+	afterClaim = func(bound string) {
+		if thief == nil {
+			var err error
+			if thief, err = net.ListenPacket("udp4", bound); err != nil {
+				t.Errorf("taking %s: %v", bound, err)
+			}
+		}
+	}
+	defer func() {
+		afterClaim = nil
+		if thief != nil {
+			thief.Close()
+		}
+	}()
+	group, err := ListenGroup(context.Background(), nil, "udp4", "127.0.0.1:0", 0, 2)
+	if err != nil {
+		t.Fatalf("with a port the system chooses: %v", err)
+	}
+	if got := group[0].LocalAddr().String(); got == thief.LocalAddr().String() {
+		t.Errorf("the group shares %s with the socket that took it", got)
+	}
+	for _, c := range group {
+		c.Close()
+	}
+	named := thief.LocalAddr().String()
+	thief.Close()
+	thief = nil
+	if g, err := ListenGroup(context.Background(), nil, "udp4", named, 0, 2); err == nil {
+		for _, c := range g {
+			c.Close()
+		}
+		t.Errorf("with the port %s named and taken meanwhile, ListenGroup succeeded", named)
+	}
+}

@@ -77,7 +77,9 @@ func Listen(ctx context.Context, lc *net.ListenConfig, network, address string, 
 // already. An ordinary socket is bound to address first, which fails if
 // anything holds it and has the system choose the port if address has
 // none; the group is then bound to that address once it is released.
-// Between the two, for a moment, another group could take the port.
+// Between the two, for a moment, another socket could take the port: a
+// port the system chose is then chosen again, a few times at most; one
+// that address named is taken, and ListenGroup fails as Listen would.
 func ListenGroup(ctx context.Context, lc *net.ListenConfig, network, address string, df platform.DFMode, n int) ([]Conn, error) {
 	if n <= 1 || !platform.ReusePortBalances {
 		c, err := Listen(ctx, lc, network, address, df)
@@ -90,10 +92,33 @@ func ListenGroup(ctx context.Context, lc *net.ListenConfig, network, address str
 	if lc != nil {
 		cfg = *lc
 	}
-	address, err := claim(ctx, cfg, network, address)
-	if err != nil {
-		return nil, err
+	_, port, _ := net.SplitHostPort(address)
+	chosen := port == "" || port == "0"
+	for attempt := 1; ; attempt++ {
+		bound, err := claim(ctx, cfg, network, address)
+		if err != nil {
+			return nil, err
+		}
+		if afterClaim != nil {
+			afterClaim(bound)
+		}
+		group, err := listenShared(ctx, cfg, network, bound, df, n)
+		if err == nil || !chosen || !errors.Is(err, syscall.EADDRINUSE) || attempt == maxClaims {
+			return group, err
+		}
 	}
+}
+
+// maxClaims bounds how many ports ListenGroup has the system choose.
+const maxClaims = 5
+
+// afterClaim, if set, runs between a claim and the group's bind: tests
+// take the port there.
+var afterClaim func(bound string)
+
+// listenShared binds n sockets that share address (SO_REUSEPORT), or
+// none.
+func listenShared(ctx context.Context, cfg net.ListenConfig, network, address string, df platform.DFMode, n int) ([]Conn, error) {
 	reuse := func(_, _ string, c syscall.RawConn) error { return platform.SetReusePort(c) }
 	cfg.Control = chainControl(reuse, cfg.Control)
 	group := make([]Conn, 0, n)
