@@ -1,6 +1,7 @@
 package dtls
 
 import (
+	"crypto/hmac"
 	"fmt"
 	"sync"
 	"time"
@@ -283,10 +284,24 @@ func (hs *hsBase) finished(master, label, transcript []byte) []byte {
 	return prf.VerifyData(nil, hs.suite.prf(hs.vers), master, label, hs.suite.transcriptHash(hs.hash[:0], hs.vers, transcript))
 }
 
-// peerFinished returns the verify_data the peer's Finished must carry,
-// in hs's own memory: it is only compared.
-func (hs *hsBase) peerFinished(master, label, transcript []byte) []byte {
-	return prf.VerifyData(hs.peerFin[:0], hs.suite.prf(hs.vers), master, label, hs.suite.transcriptHash(hs.hash[:0], hs.vers, transcript))
+// checkPeerFinished checks that m is the peer's Finished (RFC 5246
+// §7.4.9): its verify_data, under master with label, is that of the
+// transcript before it. The verify_data expected is computed in hs's own
+// memory: it is only compared. who names the peer in the error.
+func (hs *hsBase) checkPeerFinished(m fragment.Message, master, label []byte, who string) error {
+	if m.Type != handshake.TypeFinished {
+		return hs.unexpected(m, "Finished")
+	}
+	var fin handshake.Finished
+	if !fin.Unmarshal(m.Body) {
+		return hs.decodeError(m)
+	}
+	want := prf.VerifyData(hs.peerFin[:0], hs.suite.prf(hs.vers), master, label,
+		hs.suite.transcriptHash(hs.hash[:0], hs.vers, hs.transcriptBefore(m)))
+	if !hmac.Equal(fin.VerifyData, want) {
+		return hs.c.sendAlert(AlertDecryptError, fmt.Errorf("dtls: %s's Finished is wrong", who))
+	}
+	return nil
 }
 
 // masterSecret derives the master secret into hs's own memory: the

@@ -2,7 +2,6 @@ package dtls
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -335,16 +334,8 @@ func (hs *clientHandshake) processServerKeyExchange(m fragment.Message) error {
 
 // serverFinished takes flight 6 and checks the server's Finished.
 func (hs *clientHandshake) serverFinished(m fragment.Message) error {
-	if m.Type != handshake.TypeFinished {
-		return hs.unexpected(m, "Finished")
-	}
-	var fin handshake.Finished
-	if !fin.Unmarshal(m.Body) {
-		return hs.decodeError(m)
-	}
-	want := hs.peerFinished(hs.master, serverFinishedLabel, hs.transcriptBefore(m))
-	if !hmac.Equal(fin.VerifyData, want) {
-		return hs.c.sendAlert(AlertDecryptError, errors.New("dtls: server's Finished is wrong"))
+	if err := hs.checkPeerFinished(m, hs.master, serverFinishedLabel, "server"); err != nil {
+		return err
 	}
 	hs.complete()
 	return nil

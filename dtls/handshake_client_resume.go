@@ -2,7 +2,6 @@ package dtls
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"errors"
 	"slices"
 
@@ -80,17 +79,9 @@ func (hs *clientHandshake) resume() error {
 // serverFinishedResumed takes the server's Finished of an abbreviated
 // handshake and sends ours, which completes it.
 func (hs *clientHandshake) serverFinishedResumed(m fragment.Message) error {
-	if m.Type != handshake.TypeFinished {
-		return hs.unexpected(m, "Finished")
-	}
-	var fin handshake.Finished
-	if !fin.Unmarshal(m.Body) {
-		return hs.decodeError(m)
-	}
-	want := hs.peerFinished(hs.master, serverFinishedLabel, hs.transcriptBefore(m))
-	if !hmac.Equal(fin.VerifyData, want) {
+	if err := hs.checkPeerFinished(m, hs.master, serverFinishedLabel, "server"); err != nil {
 		hs.forgetSession()
-		return hs.c.sendAlert(AlertDecryptError, errors.New("dtls: server's Finished is wrong"))
+		return err
 	}
 	mine := hs.finished(hs.master, clientFinishedLabel, hs.transcript)
 	items := []fragment.Out{ccs(0), hs.message(1, handshake.TypeFinished, mine)}

@@ -3,7 +3,6 @@ package dtls
 import (
 	"crypto"
 	"crypto/ecdh"
-	"crypto/hmac"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -306,16 +305,8 @@ func (hs *serverHandshake) deriveKeys() error {
 // clientFinished takes the client's Finished, checks it, and sends flight
 // 6, which completes the handshake.
 func (hs *serverHandshake) clientFinished(m fragment.Message) error {
-	if m.Type != handshake.TypeFinished {
-		return hs.unexpected(m, "Finished")
-	}
-	var fin handshake.Finished
-	if !fin.Unmarshal(m.Body) {
-		return hs.decodeError(m)
-	}
-	want := hs.peerFinished(hs.master, clientFinishedLabel, hs.transcriptBefore(m))
-	if !hmac.Equal(fin.VerifyData, want) {
-		return hs.c.sendAlert(AlertDecryptError, errors.New("dtls: client's Finished is wrong"))
+	if err := hs.checkPeerFinished(m, hs.master, clientFinishedLabel, "client"); err != nil {
+		return err
 	}
 	if err := hs.sendFinishedFlight(); err != nil {
 		return err

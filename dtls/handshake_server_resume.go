@@ -2,8 +2,6 @@ package dtls
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"errors"
 	"io"
 	"slices"
 
@@ -78,16 +76,8 @@ func (hs *serverHandshake) resume(s *session) error {
 // clientFinishedResumed takes the client's Finished, which completes an
 // abbreviated handshake.
 func (hs *serverHandshake) clientFinishedResumed(m fragment.Message) error {
-	if m.Type != handshake.TypeFinished {
-		return hs.unexpected(m, "Finished")
-	}
-	var fin handshake.Finished
-	if !fin.Unmarshal(m.Body) {
-		return hs.decodeError(m)
-	}
-	want := hs.peerFinished(hs.master, clientFinishedLabel, hs.transcriptBefore(m))
-	if !hmac.Equal(fin.VerifyData, want) {
-		return hs.c.sendAlert(AlertDecryptError, errors.New("dtls: client's Finished is wrong"))
+	if err := hs.checkPeerFinished(m, hs.master, clientFinishedLabel, "client"); err != nil {
+		return err
 	}
 	hs.peerCerts, hs.chains, hs.identity = hs.resumed.peerCerts, hs.resumed.chains, hs.resumed.identity
 	hs.complete()
