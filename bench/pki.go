@@ -1,16 +1,11 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
-	"math/big"
-	"net"
-	"time"
+
+	"github.com/pathdtls/pathdtls/internal/testpki"
 )
 
 // A suite is one of the two cipher suites the handshakes are measured
@@ -52,47 +47,18 @@ type pki struct {
 	cert  tls.Certificate
 }
 
-// newPKI makes a CA and a server certificate for serverName and the IPv4
-// loopback, with the CA after the leaf in the chain.
+// newPKI makes a CA and a server certificate for serverName and the
+// loopback addresses, with the CA after the leaf in the chain.
 func newPKI() (*pki, error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := testpki.NewCA("pathdtls bench CA")
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "pathdtls bench CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
+	cert, err := ca.IssueECDSA() // named "localhost", serverName
 	if err != nil {
 		return nil, err
 	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return nil, err
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: serverName},
-		DNSNames: []string{serverName}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
-	if err != nil {
-		return nil, err
-	}
-	return &pki{
-		caDER: caDER,
-		pool:  poolOf(ca),
-		cert:  tls.Certificate{Certificate: [][]byte{der, caDER}, PrivateKey: key},
-	}, nil
+	return &pki{caDER: ca.Cert.Raw, pool: ca.Pool(), cert: cert}, nil
 }
 
 // clientPKI returns the part of a pki a client needs, the CA's pool, from
