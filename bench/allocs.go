@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net"
 	"runtime"
 )
@@ -80,17 +79,11 @@ func (b *bench) recordAllocs(im impl, round int) error {
 	defer close(done) // before sv.close, which waits for the handler
 	ctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
 	defer cancel()
-	c, err := im.dial(ctx, sv.addr(), suiteECDSA)
+	c, server, err := connect(ctx, im, sv, ready)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	var server net.Conn
-	select {
-	case server = <-ready:
-	case <-ctx.Done():
-		return errors.New("the server did not accept the association")
-	}
 	msg, buf := make([]byte, allocRecordSize), make([]byte, 2048)
 	one := func() error {
 		if _, err := c.Write(msg); err != nil {

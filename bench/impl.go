@@ -97,6 +97,23 @@ func startServer(im impl, s suite, handle func(net.Conn)) (*server, error) {
 	return sv, nil
 }
 
+// connect dials sv with an ECDHE-ECDSA client of im, within ctx, and
+// waits for the server's end of the association on ready, where sv's
+// handler puts it.
+func connect(ctx context.Context, im impl, sv *server, ready <-chan net.Conn) (client, server net.Conn, err error) {
+	c, err := im.dial(ctx, sv.addr(), suiteECDSA)
+	if err != nil {
+		return nil, nil, err
+	}
+	select {
+	case s := <-ready:
+		return c, s, nil
+	case <-ctx.Done():
+		c.Close()
+		return nil, nil, errors.New("the server did not accept the association")
+	}
+}
+
 // addr returns the server's address.
 func (sv *server) addr() net.Addr { return sv.ln.Addr() }
 

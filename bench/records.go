@@ -60,17 +60,11 @@ func (b *bench) oneWay(im impl, size, round int) error {
 	defer sv.close()
 	ctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
 	defer cancel()
-	c, err := im.dial(ctx, sv.addr(), suiteECDSA)
+	c, server, err := connect(ctx, im, sv, rc.ready)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	var server net.Conn
-	select {
-	case server = <-rc.ready:
-	case <-ctx.Done():
-		return errors.New("the server did not accept the association")
-	}
 	if err := im.awaitPayload(ctx, c, size); err != nil {
 		return err
 	}
