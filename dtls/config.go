@@ -131,6 +131,13 @@ type Config struct {
 	// SessionLifetime is how long after its full handshake a session may
 	// be resumed, by either side; zero means DefaultSessionLifetime.
 	SessionLifetime time.Duration
+	// SessionTicketsDisabled turns off session tickets (RFC 5077): a
+	// client with a ClientSessionCache does not ask for them, a server
+	// neither issues nor accepts them. With tickets on, a server gives a
+	// ticket instead of a session ID to a client that asks for one, and
+	// keeps nothing of the session; see SetSessionTicketKeys. A client
+	// offers a session's ticket when it has one, else its ID.
+	SessionTicketsDisabled bool
 
 	// AlertOnBadRecord makes a record that fails authentication end the
 	// connection with a fatal bad_record_mac alert, instead of being silently
@@ -150,6 +157,8 @@ type Config struct {
 
 	sessionOnce  sync.Once
 	sessionCache *serverSessionCache
+	ticketOnce   sync.Once
+	tickets      *ticketKeys
 }
 
 func (c *Config) rand() io.Reader {
@@ -311,13 +320,25 @@ func (c *Config) CheckServer() error {
 	return errors.New("dtls: no cipher suite of the server's Config can use its Certificates or PSK (a certificate needs its private key, and a suite for its kind of key)")
 }
 
-// Clone returns a copy of c with the same exported fields. The copy has its
-// own cookie secrets and its own cache of the sessions a server completed;
-// a ClientSessionCache is shared.
+// Clone returns a copy of c with the same exported fields and the session
+// ticket keys set with SetSessionTicketKeys. The copy has its own cookie
+// secrets, its own cache of the sessions a server completed and its own
+// ticket keys if it draws them; a ClientSessionCache is shared.
 func (c *Config) Clone() *Config {
 	if c == nil {
 		return nil
 	}
+	nc := c.clone()
+	tk := c.ticketKeyring()
+	tk.mu.Lock()
+	set := tk.set
+	tk.mu.Unlock()
+	nc.ticketKeyring().set = set
+	return nc
+}
+
+// clone copies the exported fields.
+func (c *Config) clone() *Config {
 	return &Config{
 		Rand:                  c.Rand,
 		Time:                  c.Time,
@@ -347,6 +368,7 @@ func (c *Config) Clone() *Config {
 		ClientSessionCache:          c.ClientSessionCache,
 		SessionCacheSize:            c.SessionCacheSize,
 		SessionLifetime:             c.SessionLifetime,
+		SessionTicketsDisabled:      c.SessionTicketsDisabled,
 		RequireExtendedMasterSecret: c.RequireExtendedMasterSecret,
 		Trace:                       c.Trace,
 	}

@@ -55,11 +55,17 @@
 //
 // A client with a [ClientSessionCache] in its Config resumes the session
 // of its last full handshake with the same server: an abbreviated
-// handshake by session ID (RFC 5246 §7.4.1.2), without key exchange,
-// certificates or signatures, which [ConnectionState].DidResume reports.
-// A server keeps the sessions it completes (Config.SessionCacheSize,
-// Config.SessionLifetime). Only sessions with the extended master secret
-// are resumed (RFC 7627 §5.3). The cookie exchange comes first either way.
+// handshake without key exchange, certificates or signatures, which
+// [ConnectionState].DidResume reports. The session travels in a session
+// ticket (RFC 5077) when both sides use them, as they do unless
+// Config.SessionTicketsDisabled says otherwise: the server seals it with a
+// key of its own and keeps nothing, so that every server holding the key
+// (Config.SetSessionTicketKeys) resumes it. Otherwise it is resumed by
+// session ID (RFC 5246 §7.4.1.2), and the server keeps it
+// (Config.SessionCacheSize). Sessions are resumed for
+// Config.SessionLifetime after their full handshake, and only those with
+// the extended master secret (RFC 7627 §5.3). The cookie exchange comes
+// first either way, unless Config.InsecureNoCookie turns it off.
 //
 // # Errors
 //

@@ -35,6 +35,9 @@ type hsBase struct {
 	// next_receive_seq first, and reports whether it dealt with it (a
 	// client's new HelloVerifyRequest).
 	old func(h handshake.Header, frag []byte) bool
+	// plainTicket lets a NewSessionTicket come in the epoch before the
+	// keys just armed: the server sends it before its ChangeCipherSpec.
+	plainTicket bool
 
 	sendSeq    uint16
 	transcript []byte   // every message as if unfragmented (RFC 6347 §4.2.6)

@@ -31,20 +31,25 @@ const maxHelloVerifyRequests = 4
 // serverHelloDone (which sends flight 5), serverFinished.
 type clientHandshake struct {
 	hsBase
-	hello     *handshake.ClientHello
-	hvrs      int // HelloVerifyRequests answered
-	sh        *handshake.ServerHello
-	ems       bool
-	certs     []*x509.Certificate
-	chains    [][]*x509.Certificate
-	kx        ecdheRun            // our side of the ECDHE exchange
-	offered   *ClientSessionState // the session the ClientHello offers, if any
-	resumed   bool                // the server resumed it
-	hint      []byte
-	certReq   *handshake.CertificateRequest
-	master    []byte
-	identity  []byte
-	preMaster []byte
+	hello   *handshake.ClientHello
+	hvrs    int // HelloVerifyRequests answered
+	sh      *handshake.ServerHello
+	ems     bool
+	certs   []*x509.Certificate
+	chains  [][]*x509.Certificate
+	kx      ecdheRun            // our side of the ECDHE exchange
+	offered *ClientSessionState // the session the ClientHello offers, if any
+	resumed bool                // the server resumed it
+	// expectTicket says that the ServerHello promised a NewSessionTicket,
+	// which comes before afterTicket's message; ticket is the one it gave.
+	expectTicket bool
+	afterTicket  func(fragment.Message) error
+	ticket       []byte
+	hint         []byte
+	certReq      *handshake.CertificateRequest
+	master       []byte
+	identity     []byte
+	preMaster    []byte
 }
 
 func newClientHandshake(c *Conn, now time.Time) *clientHandshake {
@@ -94,7 +99,9 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	ext.Heartbeat = handshake.HeartbeatPeerAllowedToSend // we answer requests (RFC 6520 §2)
 	ext.SecureRenegotiation = true
 	ext.ServerName = hostnameForSNI(cfg.ServerName)
-	hs.offerSession(ch)
+	if err := hs.offerSession(ch); err != nil {
+		return nil, err
+	}
 	return ch, nil
 }
 
@@ -213,6 +220,9 @@ func (hs *clientHandshake) processServerHello(m fragment.Message) error {
 	if !hs.ems && c.config.RequireExtendedMasterSecret {
 		return c.sendAlert(AlertHandshakeFailure, errNoEMS)
 	}
+	if err := hs.checkTicketExtension(sh); err != nil {
+		return err
+	}
 	c.hb.Lock()
 	c.hb.peerMode = sh.Extensions.Heartbeat
 	c.hb.Unlock()
@@ -288,7 +298,7 @@ func (hs *clientHandshake) serverHelloDone(m fragment.Message) error {
 	if err := hs.sendKeyExchangeFlight(); err != nil {
 		return err
 	}
-	hs.step = hs.serverFinished
+	hs.step = hs.ticketThen(hs.serverFinished)
 	return nil
 }
 

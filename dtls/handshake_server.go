@@ -38,6 +38,9 @@ type serverHandshake struct {
 	chains         [][]*x509.Certificate
 	resumed        *session // the session an abbreviated handshake resumes
 	sessionID      [sessionIDLen]byte
+	issueTicket    bool // a NewSessionTicket goes before our ChangeCipherSpec
+	renewTicket    bool // the client's ticket is to be replaced
+	byTicket       bool // the session resumed came in a ticket
 }
 
 func newServerHandshake(c *Conn, now time.Time) *serverHandshake {
@@ -110,6 +113,7 @@ func (hs *serverHandshake) acceptClientHello(p *parsedHello) error {
 		c.handleRecords(p.rest)
 		return nil
 	}
+	hs.issueTicket = hs.ticketsOn()
 	if err := hs.sendServerFlight(); err != nil {
 		return err
 	}
@@ -233,6 +237,7 @@ func (hs *serverHandshake) makeServerHello(sessionID []byte) error {
 		return err
 	}
 	sh.Extensions.ExtendedMasterSecret = hs.ems
+	sh.Extensions.HasSessionTicket = hs.issueTicket
 	if cext.Heartbeat != 0 {
 		// Answer in kind: we answer requests (RFC 6520 §2).
 		sh.Extensions.Heartbeat = handshake.HeartbeatPeerAllowedToSend
@@ -341,11 +346,16 @@ func (hs *serverHandshake) processClientKeyExchange(m fragment.Message) ([]byte,
 	return pre, nil
 }
 
-// sendFinishedFlight sends flight 6, ChangeCipherSpec and Finished, and keeps
-// it to answer a retransmitted flight 5 (RFC 6347 §4.2.4).
+// sendFinishedFlight sends flight 6, [NewSessionTicket], ChangeCipherSpec
+// and Finished, and keeps it to answer a retransmitted flight 5 (RFC 6347
+// §4.2.4, RFC 5077 §3.1).
 func (hs *serverHandshake) sendFinishedFlight() error {
+	items := make([]fragment.Out, 0, 3)
+	if hs.issueTicket {
+		items = append(items, hs.newSessionTicket(hs.newSession()))
+	}
 	fin := hs.finished(hs.master, serverFinishedLabel, hs.transcript)
-	items := []fragment.Out{ccs(0), hs.message(1, handshake.TypeFinished, fin)}
+	items = append(items, ccs(0), hs.message(1, handshake.TypeFinished, fin))
 	return hs.sendFlight(items, false)
 }
 

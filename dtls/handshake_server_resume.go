@@ -17,42 +17,62 @@ import (
 // for the client's ChangeCipherSpec and Finished. The cookie exchange
 // comes first either way (RFC 6347 §4.2.1).
 
-// resumable returns the session the ClientHello offers, if the server
-// keeps it and may resume it now: it is fresh, of the version just
-// negotiated, its suite is offered by the client and allowed by the
-// Config, the client offers the extended master secret (RFC 7627 §5.3),
-// and the server name is the session's (RFC 6066 §3).
+// resumable returns the session the ClientHello offers, by ticket or by
+// session ID, if the server may resume it now (mayResume). It notes
+// whether a ticket is to be replaced.
 func (hs *serverHandshake) resumable() *session {
-	c, ch := hs.c, hs.ch
-	cache := c.config.serverSessions()
-	if cache == nil || len(ch.SessionID) == 0 || !hs.ems {
+	if !hs.ems {
 		return nil
 	}
-	s, ok := cache.get(ch.SessionID)
+	if s, renew := hs.ticketSession(); s != nil && hs.mayResume(s) {
+		hs.renewTicket, hs.byTicket = renew, true
+		return s
+	}
+	cache := hs.c.config.serverSessions()
+	if cache == nil || len(hs.ch.SessionID) == 0 {
+		return nil
+	}
+	s, ok := cache.get(hs.ch.SessionID)
 	if !ok {
 		return nil
 	}
-	if !s.fresh(c.config.now(), c.config.sessionLifetime()) {
-		cache.forget(ch.SessionID)
+	if !s.fresh(hs.c.config.now(), hs.c.config.sessionLifetime()) {
+		cache.forget(hs.ch.SessionID)
 		return nil
 	}
-	suite := suiteByID(s.suite)
-	if s.vers != hs.vers || suite == nil || !suite.usableIn(hs.vers) ||
-		!slices.Contains(ch.CipherSuites, s.suite) || !slices.Contains(c.config.suites(), s.suite) ||
-		s.serverName != ch.Extensions.ServerName {
+	if !hs.mayResume(s) {
 		return nil
 	}
 	return s
 }
 
+// mayResume reports whether s may be resumed now: it is fresh, of the
+// version just negotiated, its suite is offered by the client and allowed
+// by the Config, the client offers the extended master secret (RFC 7627
+// §5.3), and the server name is the session's (RFC 6066 §3).
+func (hs *serverHandshake) mayResume(s *session) bool {
+	cfg, ch := hs.c.config, hs.ch
+	suite := suiteByID(s.suite)
+	return s.fresh(cfg.now(), cfg.sessionLifetime()) &&
+		s.vers == hs.vers && suite != nil && suite.usableIn(hs.vers) &&
+		slices.Contains(ch.CipherSuites, s.suite) && slices.Contains(cfg.suites(), s.suite) &&
+		s.serverName == ch.Extensions.ServerName
+}
+
 // resume sends the flight of an abbreviated handshake that resumes s:
-// ServerHello with the session's ID, ChangeCipherSpec and Finished, under
-// the keys of s's master secret and the randoms just exchanged.
+// ServerHello with the session ID the client offered, a NewSessionTicket
+// if the client's ticket is to be replaced, ChangeCipherSpec and Finished,
+// under the keys of s's master secret and the randoms just exchanged.
 func (hs *serverHandshake) resume(s *session) error {
 	c := hs.c
 	hs.suite, hs.resumed = suiteByID(s.suite), s
+	hs.issueTicket = hs.renewTicket
 	if c.config.Trace != nil {
-		c.config.tracef("resuming a session of %s", hs.suite.name)
+		by := "session ID"
+		if hs.byTicket {
+			by = "ticket"
+		}
+		c.config.tracef("resuming a session of %s by %s", hs.suite.name, by)
 	}
 	if err := hs.makeServerHello(hs.ch.SessionID); err != nil {
 		return err
@@ -62,6 +82,9 @@ func (hs *serverHandshake) resume(s *session) error {
 		return err
 	}
 	items := []fragment.Out{hs.message(0, handshake.TypeServerHello, body)}
+	if hs.issueTicket {
+		items = append(items, hs.newSessionTicket(s))
+	}
 	copy(hs.masterBuf[:], s.master[:])
 	hs.master = hs.masterBuf[:]
 	if err := hs.establishKeys(hs.master, hs.ch.Random[:], hs.sh.Random[:], false); err != nil {
@@ -85,10 +108,10 @@ func (hs *serverHandshake) clientFinishedResumed(m fragment.Message) error {
 }
 
 // newSessionID returns the session ID of a full handshake: a fresh random
-// one if the session may be resumed, with the extended master secret and
-// a session cache, else none.
+// one if the session may be resumed by ID, with the extended master secret
+// and a session cache, and gets no ticket; else none.
 func (hs *serverHandshake) newSessionID() ([]byte, error) {
-	if !hs.ems || hs.c.config.serverSessions() == nil {
+	if !hs.ems || hs.issueTicket || hs.c.config.serverSessions() == nil {
 		return nil, nil
 	}
 	if _, err := io.ReadFull(hs.c.config.rand(), hs.sessionID[:]); err != nil {
@@ -104,11 +127,16 @@ func (hs *serverHandshake) keepSession() {
 	if cache == nil || hs.resumed != nil || len(hs.sh.SessionID) != sessionIDLen {
 		return
 	}
+	cache.put(hs.sessionID, hs.newSession())
+}
+
+// newSession returns the session of a full handshake that is completing.
+func (hs *serverHandshake) newSession() *session {
 	s := &session{
 		vers: hs.vers, suite: hs.suite.id, serverName: hs.ch.Extensions.ServerName,
 		peerCerts: hs.peerCerts, chains: hs.chains, identity: bytes.Clone(hs.identity),
 		created: hs.c.config.now(),
 	}
 	copy(s.master[:], hs.master)
-	cache.put(hs.sessionID, s)
+	return s
 }

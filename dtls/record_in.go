@@ -275,7 +275,8 @@ func (c *Conn) handleData(h record.Header, plain []byte) {
 // message before next_receive_seq is the peer retransmitting when it is
 // authenticated or repeats what we received; a forged one changes nothing.
 // Once keys are in use, records of an earlier epoch never supply a new
-// message.
+// message, but for the NewSessionTicket that a server sends before its
+// ChangeCipherSpec (RFC 5077 §3.3), while one is expected.
 func (c *Conn) handleHandshakeRecord(epoch uint16, b []byte) {
 	for len(b) > 0 {
 		h, frag, rest, ok := handshake.ParseFragment(b)
@@ -294,7 +295,7 @@ func (c *Conn) handleHandshakeRecord(epoch uint16, b []byte) {
 			} else {
 				c.stats.dropped.Add(1)
 			}
-		case epoch < c.in.hsEpoch:
+		case epoch < c.in.hsEpoch && !(hs != nil && hs.plainTicket && h.Type == handshake.TypeNewSessionTicket):
 			c.stats.dropped.Add(1)
 		default:
 			c.in.reasm.Push(h, frag)

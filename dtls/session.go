@@ -55,8 +55,9 @@ func (s *session) fresh(now time.Time, lifetime time.Duration) bool {
 // ClientSessionCache keeps. Its contents are the Conn's; they include the
 // session's master secret, so a cache must keep it in memory only.
 type ClientSessionState struct {
-	id []byte // the session ID the server gave it
-	s  session
+	id     []byte // the session ID the server gave it, if any
+	ticket []byte // the session ticket the server gave it, if any (RFC 5077)
+	s      session
 }
 
 // A ClientSessionCache keeps the sessions a client may resume, by a key

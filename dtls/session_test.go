@@ -24,42 +24,65 @@ func bothWays(t *testing.T, client, server *Conn) {
 	exchange(t, server, client, 100)
 }
 
-// TestResumeBySessionID runs a full handshake and then one that resumes
-// its session, for every suite and version, checking what ConnectionState
-// says on both sides and that data flows.
-func TestResumeBySessionID(t *testing.T) {
-	for _, s := range cipherSuites {
-		for _, v := range []uint16{VersionDTLS10, VersionDTLS12} {
-			if !s.usableIn(v) {
-				continue
-			}
-			t.Run(fmt.Sprintf("%s/%s", s.name, versionName(v)), func(t *testing.T) {
-				synctest.Test(t, func(t *testing.T) {
-					cc, sc := resumeConfigs(s.id, v)
-					clean := dgramtest.Impairment{}
-					for i, want := range []bool{false, true, true} {
-						client, server, cerr, serr := handshakePair(t, cc, sc, clean, clean)
-						if cerr != nil || serr != nil {
-							t.Fatalf("handshake %d: client %v, server %v", i, cerr, serr)
+// resumeModes are the two ways to resume: by session ID (the server has
+// tickets off, though the client asks for them) and by ticket.
+var resumeModes = []struct {
+	name string
+	set  func(cc, sc *Config)
+}{
+	{"session ID", func(cc, sc *Config) { sc.SessionTicketsDisabled = true }},
+	{"ticket", func(cc, sc *Config) {}},
+}
+
+// TestResume runs a full handshake and then two that resume its session,
+// by session ID and by ticket, for every suite and version, checking what
+// ConnectionState says on both sides and that data flows. A server that
+// gives tickets keeps no session by ID.
+func TestResume(t *testing.T) {
+	for _, mode := range resumeModes {
+		for _, s := range cipherSuites {
+			for _, v := range []uint16{VersionDTLS10, VersionDTLS12} {
+				if !s.usableIn(v) {
+					continue
+				}
+				t.Run(fmt.Sprintf("%s/%s/%s", mode.name, s.name, versionName(v)), func(t *testing.T) {
+					synctest.Test(t, func(t *testing.T) {
+						cc, sc := resumeConfigs(s.id, v)
+						mode.set(cc, sc)
+						clean := dgramtest.Impairment{}
+						for i, want := range []bool{false, true, true} {
+							client, server, cerr, serr := handshakePair(t, cc, sc, clean, clean)
+							if cerr != nil || serr != nil {
+								t.Fatalf("handshake %d: client %v, server %v", i, cerr, serr)
+							}
+							checkResumed(t, i, client, server, s, v, want)
+							bothWays(t, client, server)
 						}
-						cs, ss := client.ConnectionState(), server.ConnectionState()
-						if cs.DidResume != want || ss.DidResume != want {
-							t.Fatalf("handshake %d: DidResume client %v, server %v; want %v", i, cs.DidResume, ss.DidResume, want)
+						if kept := len(sc.serverSessions().m); kept != 0 && !sc.SessionTicketsDisabled {
+							t.Errorf("the server gave tickets and kept %d sessions by ID", kept)
 						}
-						if cs.CipherSuite != s.id || ss.CipherSuite != s.id || cs.Version != v || !cs.ExtendedMasterSecret {
-							t.Fatalf("handshake %d: %+v", i, cs)
-						}
-						if s.kx != kxPSK && len(cs.PeerCertificates) == 0 {
-							t.Errorf("handshake %d: the client's state has no peer certificates", i)
-						}
-						if s.kx == kxPSK && string(ss.PSKIdentity) != "client1" {
-							t.Errorf("handshake %d: the server's PSK identity is %q", i, ss.PSKIdentity)
-						}
-						bothWays(t, client, server)
-					}
+					})
 				})
-			})
+			}
 		}
+	}
+}
+
+// checkResumed checks the two sides' ConnectionState after handshake i.
+func checkResumed(t *testing.T, i int, client, server *Conn, s *cipherSuite, v uint16, want bool) {
+	t.Helper()
+	cs, ss := client.ConnectionState(), server.ConnectionState()
+	if cs.DidResume != want || ss.DidResume != want {
+		t.Fatalf("handshake %d: DidResume client %v, server %v; want %v", i, cs.DidResume, ss.DidResume, want)
+	}
+	if cs.CipherSuite != s.id || ss.CipherSuite != s.id || cs.Version != v || !cs.ExtendedMasterSecret {
+		t.Fatalf("handshake %d: %+v", i, cs)
+	}
+	if s.kx != kxPSK && len(cs.PeerCertificates) == 0 {
+		t.Errorf("handshake %d: the client's state has no peer certificates", i)
+	}
+	if s.kx == kxPSK && string(ss.PSKIdentity) != "client1" {
+		t.Errorf("handshake %d: the server's PSK identity is %q", i, ss.PSKIdentity)
 	}
 }
 
@@ -68,41 +91,45 @@ func TestResumeBySessionID(t *testing.T) {
 // first resumes, the abbreviated flights retransmitted as the full ones
 // are (the client keeps its final flight, the server waits for it).
 func TestResumeUnderLoss(t *testing.T) {
-	for _, id := range []uint16{TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_PSK_WITH_AES_128_GCM_SHA256} {
-		t.Run(CipherSuiteName(id), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				cc, sc := resumeConfigs(id, VersionDTLS12)
-				// As TestHandshakeUnderLoss: at 30% the timer may back off
-				// past the default deadline.
-				cc.HandshakeTimeout, sc.HandshakeTimeout = 10*time.Minute, 10*time.Minute
-				resumed := 0
-				for i := range 40 {
-					ab := dgramtest.Impairment{Loss: 0.3, Seed: uint64(2*i + 1)}
-					ba := dgramtest.Impairment{Loss: 0.3, Seed: uint64(2*i + 2)}
-					client, server, cerr, serr := handshakePair(t, cc, sc, ab, ba)
-					if cerr != nil || serr != nil {
-						t.Fatalf("handshake %d: client %v, server %v", i, cerr, serr)
+	for _, mode := range resumeModes {
+		for _, id := range []uint16{TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_PSK_WITH_AES_128_GCM_SHA256} {
+			t.Run(mode.name+"/"+CipherSuiteName(id), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					cc, sc := resumeConfigs(id, VersionDTLS12)
+					mode.set(cc, sc)
+					// As TestHandshakeUnderLoss: at 30% the timer may back
+					// off past the default deadline.
+					cc.HandshakeTimeout, sc.HandshakeTimeout = 10*time.Minute, 10*time.Minute
+					resumed := 0
+					for i := range 40 {
+						ab := dgramtest.Impairment{Loss: 0.3, Seed: uint64(2*i + 1)}
+						ba := dgramtest.Impairment{Loss: 0.3, Seed: uint64(2*i + 2)}
+						client, server, cerr, serr := handshakePair(t, cc, sc, ab, ba)
+						if cerr != nil || serr != nil {
+							t.Fatalf("handshake %d: client %v, server %v", i, cerr, serr)
+						}
+						cs, ss := client.ConnectionState(), server.ConnectionState()
+						if cs.DidResume != ss.DidResume || cs.DidResume != (i > 0) {
+							t.Fatalf("handshake %d: DidResume client %v, server %v", i, cs.DidResume, ss.DidResume)
+						}
+						if cs.DidResume {
+							resumed++
+						}
 					}
-					cs, ss := client.ConnectionState(), server.ConnectionState()
-					if cs.DidResume != ss.DidResume || cs.DidResume != (i > 0) {
-						t.Fatalf("handshake %d: DidResume client %v, server %v", i, cs.DidResume, ss.DidResume)
+					if resumed != 39 {
+						t.Errorf("%d of 39 handshakes after the first resumed", resumed)
 					}
-					if cs.DidResume {
-						resumed++
-					}
-				}
-				if resumed != 39 {
-					t.Errorf("%d of 39 handshakes after the first resumed", resumed)
-				}
+				})
 			})
-		})
+		}
 	}
 }
 
 // TestNoResumption checks the cases where a session offered is not
 // resumed, and a full handshake runs instead: the server keeps no
 // sessions, forgot it, it expired, another server name, or the server's
-// Config is another (its cache too).
+// Config is another (its cache and its ticket keys too); by session ID
+// (tickets off on the client) and by ticket.
 func TestNoResumption(t *testing.T) {
 	clean := dgramtest.Impairment{}
 	full := func(t *testing.T, cc, sc *Config) {
@@ -118,7 +145,10 @@ func TestNoResumption(t *testing.T) {
 	}
 	id := TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
 	cases := map[string]func(t *testing.T, cc, sc *Config) *Config{
-		"server without a cache": func(t *testing.T, cc, sc *Config) *Config { sc.SessionCacheSize = -1; return sc },
+		"server without a cache or tickets": func(t *testing.T, cc, sc *Config) *Config {
+			sc.SessionCacheSize, sc.SessionTicketsDisabled = -1, true
+			return sc
+		},
 		"expired": func(t *testing.T, cc, sc *Config) *Config {
 			time.Sleep(DefaultSessionLifetime + time.Second)
 			return sc
@@ -129,24 +159,34 @@ func TestNoResumption(t *testing.T) {
 		},
 		"another Config": func(t *testing.T, cc, sc *Config) *Config { return sc.Clone() },
 		"forgotten": func(t *testing.T, cc, sc *Config) *Config {
-			sc.SessionCacheSize = 1
 			other, _ := resumeConfigs(id, VersionDTLS12)
+			other.SessionTicketsDisabled = true
 			full(t, other, sc) // its session takes the only place
 			return sc
 		},
+		"ticket refused": func(t *testing.T, cc, sc *Config) *Config {
+			sc.SetSessionTicketKeys([][32]byte{{1}})
+			return sc
+		},
 	}
-	for name, prepare := range cases {
-		t.Run(name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				cc, sc := resumeConfigs(id, VersionDTLS12)
-				if name == "forgotten" {
-					sc.SessionCacheSize = 1
-				}
-				full(t, cc, sc)
-				sc = prepare(t, cc, sc)
-				full(t, cc, sc)
+	for _, byTicket := range []bool{false, true} {
+		for name, prepare := range cases {
+			if byTicket && name == "forgotten" || !byTicket && name == "ticket refused" {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s/ticket=%v", name, byTicket), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					cc, sc := resumeConfigs(id, VersionDTLS12)
+					cc.SessionTicketsDisabled = !byTicket
+					if name == "forgotten" {
+						sc.SessionCacheSize = 1
+					}
+					full(t, cc, sc)
+					sc = prepare(t, cc, sc)
+					full(t, cc, sc)
+				})
 			})
-		})
+		}
 	}
 }
 

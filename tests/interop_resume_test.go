@@ -4,35 +4,54 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"regexp"
+	"sync"
 	"testing"
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/tests/internal/peer"
 )
 
-// TestInteropOpenSSLResumption resumes a session by its ID with OpenSSL
-// (RFC 5246 §7.4.1.2): s_client saves its session (-sess_out) and offers
-// it again (-sess_in) to our server, which resumes it; both sides must say
-// so. Our client's resumption is tested against GnuTLS: s_server serves one
-// DTLS connection and closes its socket, so no second one could resume.
+// resumeModes are the two ways to resume a session: by the session ID
+// the server gave (the peer told not to use tickets) and by a session
+// ticket (RFC 5077), which both peers use by default.
+var resumeModes = []struct {
+	name    string
+	tickets bool
+}{{"ID", false}, {"ticket", true}}
+
+// TestInteropOpenSSLResumption resumes a session with OpenSSL, by its ID
+// (RFC 5246 §7.4.1.2) and by ticket (RFC 5077), both roles: s_client
+// saves its session (-sess_out) and offers it again (-sess_in) to our
+// server, which resumes it; our client connects twice to one s_server,
+// the second time offering the first's session. Both sides must say so,
+// and our trace says how.
 func TestInteropOpenSSLResumption(t *testing.T) {
 	t.Parallel()
 	chains := newInteropChains(t, false)
 	for _, v := range interopVersions {
 		for _, name := range []string{"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_PSK_WITH_AES_128_CBC_SHA"} {
-			c := newInteropCase(t, v, name, chains)
-			t.Run("server/"+c.name(), func(t *testing.T) {
-				t.Parallel()
-				ourServerResumes(t, c)
-			})
+			for _, mode := range resumeModes {
+				c := newInteropCase(t, v, name, chains)
+				t.Run("server/"+mode.name+"/"+c.name(), func(t *testing.T) {
+					t.Parallel()
+					ourServerResumes(t, c, mode.tickets)
+				})
+				t.Run("client/"+mode.name+"/"+c.name(), func(t *testing.T) {
+					t.Parallel()
+					ourClientResumes(t, c, mode.tickets)
+				})
+			}
 		}
 	}
 }
 
 // ourServerResumes serves two s_client runs, the second offering the
-// first's session.
-func ourServerResumes(t *testing.T, c interopCase) {
-	l := listen(t, c.serverConfig(t))
+// first's session, by ticket or by ID (s_client -no_ticket).
+func ourServerResumes(t *testing.T, c interopCase, tickets bool) {
+	cfg := c.serverConfig(t)
+	how := watchTrace(cfg, "resuming a session of .* by (ticket|session ID)")
+	l := listen(t, cfg)
 	session := filepath.Join(t.TempDir(), "session.pem")
 	for i, want := range []bool{false, true} {
 		opts := c.peerOptions()
@@ -42,6 +61,7 @@ func ourServerResumes(t *testing.T, c interopCase) {
 			flag = "-sess_in"
 		}
 		opts.Args = []string{flag, session}
+		opts.NoTickets = !tickets
 		opts.Stdin = peer.Script{{Await: peer.OpenSSLClientHandshakeDone, Close: true}}
 		client := peer.OpenSSLClient(t, opts)
 		conn := accept(t, l)
@@ -58,48 +78,120 @@ func ourServerResumes(t *testing.T, c interopCase) {
 		}
 		conn.Close()
 	}
+	checkResumedBy(t, how(), tickets)
 }
 
-// TestInteropGnuTLSResumption resumes a session by its ID with GnuTLS:
-// our client connects twice to one gnutls-serv, which keeps sessions, and
-// the second handshake resumes the first's; gnutls-cli --resume connects
-// to our server twice, the second time offering the first's session.
+// ourClientResumes connects twice to one s_server, which serves two
+// connections, the second time offering the first's session. The server's
+// socket stays unconnected (no -listen): a connected one would take the
+// ICMP port unreachable that our first socket, closed, sends back for the
+// server's close_notify, as the end of the second connection.
+func ourClientResumes(t *testing.T, c interopCase, tickets bool) {
+	opts := c.peerOptions()
+	opts.Listen, opts.MTU, opts.Accept, opts.NoTickets = false, 1500, 2, !tickets
+	server := peer.OpenSSLServer(t, opts)
+	cfg := c.clientConfig(t)
+	cfg.ClientSessionCache = dtls.NewLRUClientSessionCache(0)
+	how := watchTrace(cfg, "resuming a session by (ticket|session ID)")
+	for i, want := range []bool{false, true} {
+		conn := dial(t, server.Addr, cfg)
+		if got := conn.ConnectionState().DidResume; got != want {
+			t.Errorf("handshake %d: DidResume %v, want %v", i, got, want)
+		}
+		line := fmt.Sprintf("hello from handshake %d", i)
+		writeLine(t, conn, line)
+		server.Await(t, regexp.QuoteMeta(line), interopTimeout) // s_server prints what it reads
+		conn.Close()
+	}
+	checkResumedBy(t, how(), tickets)
+}
+
+// TestInteropGnuTLSResumption resumes a session with GnuTLS, by ID and by
+// ticket: our client connects twice to one gnutls-serv, which keeps
+// sessions and gives tickets unless told --noticket, and the second
+// handshake resumes the first's; gnutls-cli --resume connects to our
+// server twice, the second time offering the first's session.
 func TestInteropGnuTLSResumption(t *testing.T) {
 	t.Parallel()
 	chains := newInteropChains(t, false)
 	for _, name := range []string{"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_PSK_WITH_AES_128_GCM_SHA256"} {
-		c := newInteropCase(t, peer.DTLS12, name, chains)
-		t.Run("client/"+c.name(), func(t *testing.T) {
-			t.Parallel()
-			server := peer.GnuTLSServer(t, c.peerOptions())
-			cfg := c.clientConfig(t)
-			cfg.ClientSessionCache = dtls.NewLRUClientSessionCache(0)
-			for i, want := range []bool{false, true} {
-				conn := dial(t, server.Addr, cfg)
-				if got := conn.ConnectionState().DidResume; got != want {
-					t.Errorf("handshake %d: DidResume %v, want %v", i, got, want)
+		for _, mode := range resumeModes {
+			c := newInteropCase(t, peer.DTLS12, name, chains)
+			t.Run("client/"+mode.name+"/"+c.name(), func(t *testing.T) {
+				t.Parallel()
+				opts := c.peerOptions()
+				opts.NoTickets = !mode.tickets
+				server := peer.GnuTLSServer(t, opts)
+				cfg := c.clientConfig(t)
+				cfg.ClientSessionCache = dtls.NewLRUClientSessionCache(0)
+				how := watchTrace(cfg, "resuming a session by (ticket|session ID)")
+				for i, want := range []bool{false, true} {
+					conn := dial(t, server.Addr, cfg)
+					if got := conn.ConnectionState().DidResume; got != want {
+						t.Errorf("handshake %d: DidResume %v, want %v", i, got, want)
+					}
+					line := fmt.Sprintf("hello from handshake %d", i)
+					writeLine(t, conn, line)
+					readLine(t, conn, line) // gnutls-serv echoes
+					conn.Close()
 				}
-				line := fmt.Sprintf("hello from handshake %d", i)
-				writeLine(t, conn, line)
-				readLine(t, conn, line) // gnutls-serv echoes
-				conn.Close()
-			}
-		})
-		t.Run("server/"+c.name(), func(t *testing.T) {
-			t.Parallel()
-			l := listen(t, c.serverConfig(t))
-			opts := c.peerOptions()
-			opts.Addr = l.Addr().(*net.UDPAddr).AddrPort()
-			opts.Args = []string{"--resume"}
-			client := peer.GnuTLSClient(t, opts)
-			for i, want := range []bool{false, true} {
-				conn := accept(t, l)
-				if got := conn.ConnectionState().DidResume; got != want {
-					t.Errorf("handshake %d: DidResume %v, want %v", i, got, want)
+				checkResumedBy(t, how(), mode.tickets)
+			})
+			t.Run("server/"+mode.name+"/"+c.name(), func(t *testing.T) {
+				t.Parallel()
+				cfg := c.serverConfig(t)
+				how := watchTrace(cfg, "resuming a session of .* by (ticket|session ID)")
+				l := listen(t, cfg)
+				opts := c.peerOptions()
+				opts.Addr = l.Addr().(*net.UDPAddr).AddrPort()
+				opts.Args, opts.NoTickets = []string{"--resume"}, !mode.tickets
+				client := peer.GnuTLSClient(t, opts)
+				for i, want := range []bool{false, true} {
+					conn := accept(t, l)
+					if got := conn.ConnectionState().DidResume; got != want {
+						t.Errorf("handshake %d: DidResume %v, want %v", i, got, want)
+					}
+					conn.Close()
 				}
-				conn.Close()
-			}
-			client.Await(t, `(?m)This is a resumed session`, interopTimeout)
-		})
+				client.Await(t, `(?m)This is a resumed session`, interopTimeout)
+				checkResumedBy(t, how(), mode.tickets)
+			})
+		}
+	}
+}
+
+// watchTrace makes cfg's trace also look for lines that match pattern, and
+// returns a function that gives the first group of the last such line.
+func watchTrace(cfg *dtls.Config, pattern string) func() string {
+	re := regexp.MustCompile(pattern)
+	var mu sync.Mutex
+	var last string
+	prev := cfg.Trace
+	cfg.Trace = func(msg string) {
+		if prev != nil {
+			prev(msg)
+		}
+		if m := re.FindStringSubmatch(msg); m != nil {
+			mu.Lock()
+			last = m[1]
+			mu.Unlock()
+		}
+	}
+	return func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return last
+	}
+}
+
+// checkResumedBy checks how the trace says the session was resumed.
+func checkResumedBy(t *testing.T, how string, tickets bool) {
+	t.Helper()
+	want := "session ID"
+	if tickets {
+		want = "ticket"
+	}
+	if how != want {
+		t.Errorf("resumed by %q, want by %s", how, want)
 	}
 }

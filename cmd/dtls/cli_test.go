@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -251,23 +252,36 @@ func TestUsage(t *testing.T) {
 }
 
 // TestReconnect runs a client with -reconnect against a server: the
-// second handshake resumes the first's session, and both say so.
+// second handshake resumes the first's session, by ticket unless either
+// side says -no_ticket, and both say so.
 func TestReconnect(t *testing.T) {
 	f := writePKI(t)
 	for name, args := range map[string][2][]string{
 		"ECDSA": {{"-cert", f.cert, "-key", f.key}, {"-CAfile", f.ca}},
 		"PSK":   {{"-psk", pskHex}, {"-psk", pskHex}},
 	} {
-		t.Run(name, func(t *testing.T) {
-			srv := startServer(t, append([]string{"-naccept", "2"}, args[0]...)...)
-			c := clientLines(t, append(args[1], "-reconnect", "-wait", "100ms", "127.0.0.1:"+srv.port), []string{"again"}, 1)
-			if c.code != 0 || c.stdout != "again\n" || !strings.Contains(c.stderr, "RECONNECT 127.0.0.1:"+srv.port+" resumed") {
-				t.Errorf("client exited %d, printed %q\nstderr: %s", c.code, c.stdout, c.stderr)
-			}
-			s := srv.wait(t)
-			if n := strings.Count(s.stderr, " resumed\n"); s.code != 0 || n != 1 {
-				t.Errorf("server exited %d, %d resumed handshakes, want 1:\n%s", s.code, n, s.stderr)
-			}
-		})
+		for _, mode := range []struct {
+			name           string
+			server, client []string
+			by             string
+		}{
+			{"ticket", nil, nil, "ticket"},
+			{"client -no_ticket", nil, []string{"-no_ticket"}, "session ID"},
+			{"server -no_ticket", []string{"-no_ticket"}, nil, "session ID"},
+		} {
+			t.Run(name+"/"+mode.name, func(t *testing.T) {
+				srv := startServer(t, slices.Concat([]string{"-naccept", "2"}, mode.server, args[0])...)
+				cargs := slices.Concat(args[1], mode.client, []string{"-v", "-reconnect", "-wait", "100ms", "127.0.0.1:" + srv.port})
+				c := clientLines(t, cargs, []string{"again"}, 1)
+				if c.code != 0 || c.stdout != "again\n" || !strings.Contains(c.stderr, "RECONNECT 127.0.0.1:"+srv.port+" resumed") ||
+					!strings.Contains(c.stderr, "resuming a session by "+mode.by+"\n") {
+					t.Errorf("client exited %d, printed %q\nstderr: %s", c.code, c.stdout, c.stderr)
+				}
+				s := srv.wait(t)
+				if n := strings.Count(s.stderr, " resumed\n"); s.code != 0 || n != 1 {
+					t.Errorf("server exited %d, %d resumed handshakes, want 1:\n%s", s.code, n, s.stderr)
+				}
+			})
+		}
 	}
 }

@@ -42,6 +42,7 @@ type options struct {
 	pskHint        string
 	mtu            int
 	noCookie       bool
+	noTicket       bool
 	timeout        time.Duration
 	verbose        bool
 }
@@ -57,6 +58,7 @@ func (o *options) register(fs *flag.FlagSet, r role) {
 	fs.IntVar(&o.mtu, "mtu", 0, "fix the path MTU at `N` bytes including IP and UDP headers (datagrams of N-28 bytes to IPv4 peers, N-48 to IPv6)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "handshake timeout")
 	fs.BoolVar(&o.verbose, "v", false, "trace the handshake on standard error")
+	fs.BoolVar(&o.noTicket, "no_ticket", false, "do not use session tickets (RFC 5077): sessions are resumed by session ID only")
 	switch r {
 	case roleClient:
 		fs.StringVar(&o.caFile, "CAfile", "", "`FILE` of trusted CA certificates (PEM); default: the system roots")
@@ -89,6 +91,8 @@ func (o *options) config(r role, trace func(string)) (*dtls.Config, error) {
 		InsecureSkipVerify: o.insecure,
 		InsecureNoCookie:   o.noCookie,
 		HandshakeTimeout:   o.timeout,
+
+		SessionTicketsDisabled: o.noTicket,
 	}
 	if o.verbose {
 		c.Trace = trace

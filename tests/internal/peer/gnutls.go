@@ -75,7 +75,8 @@ func GnuTLSClient(t testing.TB, opts Options) *Peer {
 
 // gnuTLSPriority returns the priority string for opts: the NORMAL set
 // narrowed to one protocol version and, if asked, one cipher suite. PSK
-// key exchange is not in NORMAL and is added when opts has a PSK.
+// key exchange is not in NORMAL and is added when opts has a PSK;
+// %NO_TICKETS turns tickets off when opts says so.
 func gnuTLSPriority(opts Options, suite *Suite) string {
 	p := "NORMAL:-VERS-ALL:+VERS-DTLS1.2"
 	if opts.Version == DTLS10 {
@@ -88,6 +89,9 @@ func gnuTLSPriority(opts Options, suite *Suite) string {
 		p += ":-KX-ALL:+PSK"
 	case opts.PSK != nil:
 		p += ":+PSK"
+	}
+	if opts.NoTickets {
+		p += ":%NO_TICKETS"
 	}
 	return p
 }

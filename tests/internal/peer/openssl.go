@@ -78,7 +78,8 @@ func openSSLVersionFlag(v Version) string {
 }
 
 // openSSLCommonArgs returns the arguments that servers and clients share:
-// the cipher list, the MTU and the caller's extra arguments.
+// the cipher list, the MTU, tickets off if asked, and the caller's extra
+// arguments.
 func openSSLCommonArgs(opts Options, suite *Suite) []string {
 	var args []string
 	ciphers := ""
@@ -96,6 +97,9 @@ func openSSLCommonArgs(opts Options, suite *Suite) []string {
 	}
 	if opts.MTU > 0 {
 		args = append(args, "-mtu", strconv.Itoa(opts.MTU))
+	}
+	if opts.NoTickets {
+		args = append(args, "-no_ticket")
 	}
 	return append(args, opts.Args...)
 }

@@ -72,6 +72,11 @@ type Options struct {
 	// gnutls-cli and the Mbed TLS client, a line at a time. gnutls-serv
 	// and the Mbed TLS server read nothing and echo what they receive.
 	Stdin Script
+	// NoTickets makes the peer neither ask for nor give session tickets
+	// (RFC 5077): "-no_ticket" for OpenSSL, "%NO_TICKETS" in the GnuTLS
+	// priority string (gnutls-cli --noticket still asks for them in DTLS
+	// 1.2). Sessions are then resumed by their ID.
+	NoTickets bool
 	// Args are extra command-line arguments, added after all others.
 	Args []string
 	// Netns is the name of the network namespace, as "ip netns list"
