@@ -38,7 +38,7 @@ func (c *Conn) WriteBatch(bufs [][]byte) (int, error) {
 	}
 	c.out.Lock()
 	defer c.out.Unlock()
-	max := c.out.maxPlaintext(c.out.cur.epoch, c.link.MaxDatagramSize())
+	max := c.out.maxPlaintext(c.out.dataEpoch, c.link.MaxDatagramSize())
 	var tooLarge error
 	for i, b := range bufs {
 		if len(b) > max {
@@ -81,7 +81,7 @@ func (c *Conn) writeBatchLocked(bufs [][]byte) (int, error) {
 
 // sealBatchLocked seals bufs into s, one record each. c.out is held.
 func (c *Conn) sealBatchLocked(s *batchScratch, bufs [][]byte) error {
-	es := c.out.cur
+	es := c.out.epochState(c.out.dataEpoch)
 	need := 0
 	for _, b := range bufs {
 		need += record.HeaderLen + es.cipher.SealedLen(len(b))

@@ -139,6 +139,13 @@ type Config struct {
 	// offers a session's ticket when it has one, else its ID.
 	SessionTicketsDisabled bool
 
+	// Renegotiation says which renegotiations the peer may start (RFC
+	// 5746, secure only): a server's HelloRequest, for a client; a
+	// client's ClientHello on an established association, for a server.
+	// The zero value refuses them all. Conn.Rehandshake starts one in
+	// either role.
+	Renegotiation RenegotiationSupport
+
 	// AlertOnBadRecord makes a record that fails authentication end the
 	// connection with a fatal bad_record_mac alert, instead of being silently
 	// discarded and counted (RFC 6347 §4.1.2.7).
@@ -364,6 +371,7 @@ func (c *Config) clone() *Config {
 		HandshakeTimeout:      c.HandshakeTimeout,
 		ReplayWindow:          c.ReplayWindow,
 		AlertOnBadRecord:      c.AlertOnBadRecord,
+		Renegotiation:         c.Renegotiation,
 
 		ClientSessionCache:          c.ClientSessionCache,
 		SessionCacheSize:            c.SessionCacheSize,

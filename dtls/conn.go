@@ -37,7 +37,10 @@ type Conn struct {
 	hsDone        chan struct{} // closed when the handshake completes or fails
 	hsErr         error         // why it failed; written before hsDone is closed
 	handshakeDone atomic.Bool
-	state         ConnectionState // set by the handshake, read-only after it
+	// state is set by each handshake that completes, under c.in's lock
+	// and stateMu; ConnectionState reads it under stateMu.
+	stateMu sync.Mutex
+	state   ConnectionState
 
 	readDeadline  deadline.Deadline
 	writeDeadline deadline.Deadline
@@ -136,7 +139,16 @@ func (c *Conn) ConnectionState() ConnectionState {
 	if !c.handshakeDone.Load() {
 		return ConnectionState{}
 	}
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
 	return c.state
+}
+
+// setState records the state of a handshake that completes. c.in is held.
+func (c *Conn) setState(st ConnectionState) {
+	c.stateMu.Lock()
+	c.state = st
+	c.stateMu.Unlock()
 }
 
 // Handshake runs the handshake if it has not run yet, as HandshakeContext
@@ -177,7 +189,7 @@ func (c *Conn) MaxPayload() int {
 	}
 	c.out.Lock()
 	defer c.out.Unlock()
-	return c.out.maxPlaintext(c.out.cur.epoch, c.link.MaxDatagramSize())
+	return c.out.maxPlaintext(c.out.dataEpoch, c.link.MaxDatagramSize())
 }
 
 // Write sends b as the data of one record in one datagram. If b does not fit
@@ -197,10 +209,10 @@ func (c *Conn) Write(b []byte) (int, error) {
 	}
 	c.out.Lock()
 	defer c.out.Unlock()
-	if max := c.out.maxPlaintext(c.out.cur.epoch, c.link.MaxDatagramSize()); len(b) > max {
+	if max := c.out.maxPlaintext(c.out.dataEpoch, c.link.MaxDatagramSize()); len(b) > max {
 		return 0, &PayloadTooLargeError{Size: len(b), Max: max}
 	}
-	if err := c.writeRecordLocked(record.ApplicationData, c.out.cur.epoch, b); err != nil {
+	if err := c.writeRecordLocked(record.ApplicationData, c.out.dataEpoch, b); err != nil {
 		return 0, err
 	}
 	return len(b), nil

@@ -67,6 +67,21 @@
 // the extended master secret (RFC 7627 §5.3). The cookie exchange comes
 // first either way, unless Config.InsecureNoCookie turns it off.
 //
+// # Renegotiation
+//
+// [Conn.Rehandshake] renegotiates an association's keys with a new full
+// handshake in its current epoch (RFC 4347 §4.2.4): a server sends a
+// HelloRequest, a client a ClientHello. Only secure renegotiation is done
+// (RFC 5746): each hello carries the last Finished messages, and a peer
+// that did not offer renegotiation_info is refused. Config.Renegotiation
+// says which renegotiations the peer may start (none by default, as
+// crypto/tls; once; or freely); one refused gets a no_renegotiation
+// warning and the association goes on. Data flows both ways meanwhile:
+// ours in the old epoch until the new handshake completes, and the peer's
+// old epoch is read until its first record in the new one, and after it
+// for data reordered across the change. A renegotiation after a long idle
+// period starts its retransmission timer afresh (RFC 6347 §4.2.4.1).
+//
 // # Errors
 //
 // A handshake that does not complete in time returns a

@@ -113,6 +113,7 @@ func (c *Conn) advanceLocked() {
 		}
 		hs.addTranscript(m.Type, m.Seq, m.Body)
 		hs.progress()
+		hs.unanswered = false
 		if err := hs.step(m); err != nil {
 			c.failLocked(err)
 		}
@@ -229,6 +230,9 @@ func (c *Conn) failLocked(err error) {
 		c.in.ev.ended = err
 	}
 	c.rq.close(err)
+	if hs := c.in.hs; hs != nil {
+		hs.reneg.end(err)
+	}
 	c.in.hs = nil
 }
 
@@ -321,6 +325,10 @@ func (c *Conn) timerLocked(now time.Time) {
 		return
 	}
 	if !hs.deadline.IsZero() && !now.Before(hs.deadline) {
+		if c.waitsForRenegotiation() {
+			c.renegotiationRefusedLocked()
+			return
+		}
 		c.failLocked(&HandshakeTimeoutError{After: now.Sub(hs.started), Last: c.in.lastErr})
 		return
 	}

@@ -39,6 +39,21 @@ type hsBase struct {
 	// keys just armed: the server sends it before its ChangeCipherSpec.
 	plainTicket bool
 
+	// ep is the epoch the handshake's messages go in until our
+	// ChangeCipherSpec: 0 for the first handshake, the current epoch for
+	// a renegotiation, which reneg describes (nil for the first).
+	ep    uint16
+	reneg *renegotiation
+	// unanswered says that we started this renegotiation and the peer has
+	// sent nothing of it yet: a no_renegotiation warning, or the
+	// deadline, abandons it and the association goes on.
+	unanswered bool
+	// ownFin is the verify_data of our Finished, kept with the peer's
+	// (peerFin) for the next renegotiation (RFC 5746 §3.1).
+	ownFin [prf.VerifyDataLen]byte
+	// secureReneg says that both sides use renegotiation_info (RFC 5746).
+	secureReneg bool
+
 	sendSeq    uint16
 	transcript []byte   // every message as if unfragmented (RFC 6347 §4.2.6)
 	received   []span   // where each message received from the peer sits in transcript
@@ -282,9 +297,12 @@ func (hs *hsBase) setVersion(v uint16) {
 	hs.c.out.Unlock()
 }
 
-// finished returns a Finished body for label over transcript.
+// finished returns the body of our Finished for label over transcript, and
+// keeps its verify_data.
 func (hs *hsBase) finished(master, label, transcript []byte) []byte {
-	return prf.VerifyData(nil, hs.suite.prf(hs.vers), master, label, hs.suite.transcriptHash(hs.hash[:0], hs.vers, transcript))
+	fin := prf.VerifyData(nil, hs.suite.prf(hs.vers), master, label, hs.suite.transcriptHash(hs.hash[:0], hs.vers, transcript))
+	copy(hs.ownFin[:], fin)
+	return fin
 }
 
 // checkPeerFinished checks that m is the peer's Finished (RFC 5246
@@ -349,11 +367,13 @@ func (hs *hsBase) finish() {
 		hs.answered()
 		c.out.flight, c.out.prev = nil, nil
 	}
+	c.out.dataEpoch = c.out.cur.epoch // the peer has the keys: ours are checked
 	c.out.Unlock()
 	c.in.hs = nil
 	hs.releaseTranscript()
-	c.in.reasm.SetLimits(smallLimits) // only a refused renegotiation may come
+	c.in.reasm.SetLimits(smallLimits) // only a renegotiation may come
 	c.stopTimerLocked()
+	hs.keepForRenegotiation()
 	c.finishHandshakeLocked(nil)
 	for _, d := range c.in.early {
 		c.rq.push(d)

@@ -62,6 +62,9 @@ func newClientHandshake(c *Conn, now time.Time) *clientHandshake {
 func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	cfg := hs.c.config
 	ch := &handshake.ClientHello{Version: cfg.maxVersion(), CompressionMethods: []uint8{0}}
+	if hs.renegotiating() {
+		ch.Version = hs.c.state.Version
+	}
 	if _, err := io.ReadFull(cfg.rand(), ch.Random[:]); err != nil {
 		return nil, err
 	}
@@ -99,6 +102,16 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	ext.Heartbeat = handshake.HeartbeatPeerAllowedToSend // we answer requests (RFC 6520 §2)
 	ext.SecureRenegotiation = true
 	ext.ServerName = hostnameForSNI(cfg.ServerName)
+	if hs.renegotiating() {
+		// A renegotiation carries the verify_data of our last Finished
+		// (RFC 5746 §3.5) and is a full handshake. It carries the last
+		// cookie too, as OpenSSL's client does: an OpenSSL server takes a
+		// ClientHello without one for the first of a cookie exchange, and
+		// leaves it out of its transcript.
+		ext.RenegotiationInfo = hs.c.in.reneg.clientFin[:]
+		ch.Cookie = hs.c.in.reneg.cookie
+		return ch, nil
+	}
 	if err := hs.offerSession(ch); err != nil {
 		return nil, err
 	}
@@ -125,7 +138,7 @@ func (hs *clientHandshake) sendClientHello() error {
 		return err
 	}
 	hs.resetTranscript()
-	return hs.sendFlight([]fragment.Out{hs.message(0, handshake.TypeClientHello, body)}, true)
+	return hs.sendFlight([]fragment.Out{hs.message(hs.ep, handshake.TypeClientHello, body)}, true)
 }
 
 // helloReply takes the server's first message: a HelloVerifyRequest, which
@@ -203,7 +216,8 @@ func (hs *clientHandshake) processServerHello(m fragment.Message) error {
 	if !sh.Unmarshal(m.Body) {
 		return hs.decodeError(m)
 	}
-	if !c.config.supportsVersion(sh.Version) || sh.Version < hs.hello.Version {
+	if !c.config.supportsVersion(sh.Version) || sh.Version < hs.hello.Version ||
+		hs.renegotiating() && sh.Version != hs.hello.Version {
 		return c.sendAlert(AlertProtocolVersion, errors.New("dtls: server chose an unsupported version"))
 	}
 	s := suiteByID(sh.CipherSuite)
@@ -213,8 +227,8 @@ func (hs *clientHandshake) processServerHello(m fragment.Message) error {
 	if sh.CompressionMethod != 0 {
 		return c.sendAlert(AlertIllegalParameter, errors.New("dtls: server chose compression"))
 	}
-	if sh.Extensions.SecureRenegotiation && len(sh.Extensions.RenegotiationInfo) != 0 {
-		return c.sendAlert(AlertHandshakeFailure, errors.New("dtls: non-empty renegotiation_info in initial handshake"))
+	if err := hs.checkRenegotiationInfo(sh); err != nil {
+		return err
 	}
 	hs.sh, hs.suite, hs.ems = sh, s, sh.Extensions.ExtendedMasterSecret
 	if !hs.ems && c.config.RequireExtendedMasterSecret {
@@ -357,7 +371,7 @@ func (hs *clientHandshake) serverFinished(m fragment.Message) error {
 // (see serverFinishedResumed).
 func (hs *clientHandshake) complete() {
 	c := hs.c
-	c.state = ConnectionState{
+	c.setState(ConnectionState{
 		Version:              hs.vers,
 		HandshakeComplete:    true,
 		CipherSuite:          hs.suite.id,
@@ -367,8 +381,9 @@ func (hs *clientHandshake) complete() {
 		VerifiedChains:       hs.chains,
 		PSKIdentity:          hs.identity,
 		DidResume:            hs.resumed,
-	}
+	})
 	hs.keepSession()
+	c.in.reneg.cookie = hs.hello.Cookie
 	hs.finish()
 }
 

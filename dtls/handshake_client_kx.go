@@ -92,7 +92,7 @@ func (hs *clientHandshake) sendKeyExchangeFlight() error {
 	if err != nil {
 		return err
 	}
-	items = append(items, hs.message(0, handshake.TypeClientKeyExchange, body))
+	items = append(items, hs.message(hs.ep, handshake.TypeClientKeyExchange, body))
 	var sessionHash []byte
 	if hs.ems {
 		sessionHash = hs.suite.transcriptHash(hs.hash[:0], hs.vers, hs.transcript)
@@ -104,7 +104,7 @@ func (hs *clientHandshake) sendKeyExchangeFlight() error {
 	}
 	hs.master = hs.masterSecret(hs.preMaster, hs.hello.Random[:], hs.sh.Random[:], sessionHash)
 	fin := hs.finished(hs.master, clientFinishedLabel, hs.transcript)
-	items = append(items, ccs(0), hs.message(1, handshake.TypeFinished, fin))
+	items = append(items, ccs(hs.ep), hs.message(hs.ep+1, handshake.TypeFinished, fin))
 	if err := hs.establishKeys(hs.master, hs.hello.Random[:], hs.sh.Random[:], true); err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func (hs *clientHandshake) clientCertificate(items *[]fragment.Out) (*tls.Certif
 	if err != nil {
 		return nil, 0, err
 	}
-	*items = append(*items, hs.message(0, handshake.TypeCertificate, body))
+	*items = append(*items, hs.message(hs.ep, handshake.TypeCertificate, body))
 	return cert, alg, nil
 }
 
@@ -148,6 +148,6 @@ func (hs *clientHandshake) certificateVerify(cert *tls.Certificate, alg uint16, 
 	if err != nil {
 		return err
 	}
-	*items = append(*items, hs.message(0, handshake.TypeCertificateVerify, body))
+	*items = append(*items, hs.message(hs.ep, handshake.TypeCertificateVerify, body))
 	return nil
 }

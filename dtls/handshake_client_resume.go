@@ -108,7 +108,7 @@ func (hs *clientHandshake) serverFinishedResumed(m fragment.Message) error {
 		return err
 	}
 	mine := hs.finished(hs.master, clientFinishedLabel, hs.transcript)
-	items := []fragment.Out{ccs(0), hs.message(1, handshake.TypeFinished, mine)}
+	items := []fragment.Out{ccs(hs.ep), hs.message(hs.ep+1, handshake.TypeFinished, mine)}
 	if err := hs.sendFlight(items, false); err != nil {
 		return err
 	}

@@ -102,28 +102,34 @@ func (hs *serverHandshake) acceptClientHello(p *parsedHello) error {
 	if c.config.Trace != nil {
 		c.config.tracef("received ClientHello (message_seq %d, %d bytes)", hh.MessageSeq, len(body))
 	}
+	if err := hs.answerClientHello(); err != nil {
+		return err
+	}
+	c.handleRecords(p.rest)
+	return nil
+}
+
+// answerClientHello negotiates and sends the flight that answers the
+// ClientHello: an abbreviated handshake's if it resumes a session, else
+// flight 4.
+func (hs *serverHandshake) answerClientHello() error {
+	c := hs.c
 	if err := hs.negotiate(); err != nil {
 		return err
 	}
+	c.in.reasm.SetLimits(smallLimits)
 	if s := hs.resumable(); s != nil {
-		if err := hs.resume(s); err != nil {
-			return err
-		}
-		c.in.reasm.SetLimits(smallLimits)
-		c.handleRecords(p.rest)
-		return nil
+		return hs.resume(s)
 	}
 	hs.issueTicket = hs.ticketsOn()
 	if err := hs.sendServerFlight(); err != nil {
 		return err
 	}
 	hs.step = hs.clientKeyExchange
-	c.in.reasm.SetLimits(smallLimits)
 	if hs.wantsClientCert() {
 		hs.step = hs.clientCertificate
 		c.in.reasm.SetLimits(clientCertLimits)
 	}
-	c.handleRecords(p.rest)
 	return nil
 }
 
@@ -140,11 +146,14 @@ func (hs *serverHandshake) negotiate() error {
 	if hs.vers == 0 {
 		return c.sendAlert(AlertProtocolVersion, errors.New("dtls: client's version is not supported"))
 	}
+	if hs.renegotiating() && hs.vers != c.state.Version {
+		return c.sendAlert(AlertProtocolVersion, errors.New("dtls: a renegotiation may not change the version"))
+	}
 	if !slices.Contains(ch.CompressionMethods, 0) {
 		return c.sendAlert(AlertIllegalParameter, errors.New("dtls: client does not offer null compression"))
 	}
-	if ch.Extensions.SecureRenegotiation && len(ch.Extensions.RenegotiationInfo) != 0 {
-		return c.sendAlert(AlertHandshakeFailure, errors.New("dtls: non-empty renegotiation_info in initial handshake"))
+	if err := hs.checkRenegotiationInfo(); err != nil {
+		return err
 	}
 	for _, s := range mutualSuites(c.config.suites(), ch.CipherSuites) {
 		if s.usableIn(hs.vers) && hs.canServe(s) {
@@ -206,26 +215,26 @@ func (hs *serverHandshake) sendServerFlight() error {
 	if err != nil {
 		return err
 	}
-	items := []fragment.Out{hs.message(0, handshake.TypeServerHello, body)}
+	items := []fragment.Out{hs.message(hs.ep, handshake.TypeServerHello, body)}
 	if hs.suite.kx != kxPSK {
 		if body, err = hs.c.config.certs().body(hs.cert); err != nil {
 			return err
 		}
-		items = append(items, hs.message(0, handshake.TypeCertificate, body))
+		items = append(items, hs.message(hs.ep, handshake.TypeCertificate, body))
 	}
 	if body, err = hs.serverKeyExchange(); err != nil {
 		return err
 	}
 	if body != nil {
-		items = append(items, hs.message(0, handshake.TypeServerKeyExchange, body))
+		items = append(items, hs.message(hs.ep, handshake.TypeServerKeyExchange, body))
 	}
 	if hs.wantsClientCert() {
 		if body, err = hs.certificateRequest(); err != nil {
 			return err
 		}
-		items = append(items, hs.message(0, handshake.TypeCertificateRequest, body))
+		items = append(items, hs.message(hs.ep, handshake.TypeCertificateRequest, body))
 	}
-	items = append(items, hs.message(0, handshake.TypeServerHelloDone, nil))
+	items = append(items, hs.message(hs.ep, handshake.TypeServerHelloDone, nil))
 	return hs.sendFlight(items, true)
 }
 
@@ -245,7 +254,11 @@ func (hs *serverHandshake) makeServerHello(sessionID []byte) error {
 		hs.c.hb.peerMode = cext.Heartbeat
 		hs.c.hb.Unlock()
 	}
-	sh.Extensions.SecureRenegotiation = cext.SecureRenegotiation || slices.Contains(hs.ch.CipherSuites, scsvRenegotiation)
+	sh.Extensions.SecureRenegotiation = hs.secureReneg
+	if hs.renegotiating() {
+		r := &hs.c.in.reneg
+		sh.Extensions.RenegotiationInfo = append(r.clientFin[:], r.serverFin[:]...)
+	}
 	if hs.suite.kx != kxPSK && cext.PointFormats != nil {
 		sh.Extensions.PointFormats = []uint8{0}
 	}
@@ -355,13 +368,13 @@ func (hs *serverHandshake) sendFinishedFlight() error {
 		items = append(items, hs.newSessionTicket(hs.newSession()))
 	}
 	fin := hs.finished(hs.master, serverFinishedLabel, hs.transcript)
-	items = append(items, ccs(0), hs.message(1, handshake.TypeFinished, fin))
+	items = append(items, ccs(hs.ep), hs.message(hs.ep+1, handshake.TypeFinished, fin))
 	return hs.sendFlight(items, false)
 }
 
 func (hs *serverHandshake) complete() {
 	c := hs.c
-	c.state = ConnectionState{
+	c.setState(ConnectionState{
 		Version:              hs.vers,
 		HandshakeComplete:    true,
 		CipherSuite:          hs.suite.id,
@@ -371,7 +384,7 @@ func (hs *serverHandshake) complete() {
 		VerifiedChains:       hs.chains,
 		PSKIdentity:          hs.identity,
 		DidResume:            hs.resumed != nil,
-	}
+	})
 	hs.keepSession()
 	hs.finish()
 }

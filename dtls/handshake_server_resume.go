@@ -81,7 +81,7 @@ func (hs *serverHandshake) resume(s *session) error {
 	if err != nil {
 		return err
 	}
-	items := []fragment.Out{hs.message(0, handshake.TypeServerHello, body)}
+	items := []fragment.Out{hs.message(hs.ep, handshake.TypeServerHello, body)}
 	if hs.issueTicket {
 		items = append(items, hs.newSessionTicket(s))
 	}
@@ -91,7 +91,7 @@ func (hs *serverHandshake) resume(s *session) error {
 		return err
 	}
 	fin := hs.finished(hs.master, serverFinishedLabel, hs.transcript)
-	items = append(items, ccs(0), hs.message(1, handshake.TypeFinished, fin))
+	items = append(items, ccs(hs.ep), hs.message(hs.ep+1, handshake.TypeFinished, fin))
 	hs.step = hs.clientFinishedResumed
 	return hs.sendFlight(items, true)
 }

@@ -116,5 +116,5 @@ func (hs *serverHandshake) newSessionTicket(s *session) fragment.Out {
 		cfg.tracef("sending a session ticket (%d bytes, lifetime hint %d s)", len(m.Ticket), m.LifetimeHint)
 	}
 	body, _ := m.Marshal() // the ticket is short
-	return hs.message(0, handshake.TypeNewSessionTicket, body)
+	return hs.message(hs.ep, handshake.TypeNewSessionTicket, body)
 }

@@ -65,7 +65,7 @@ func (c *Conn) SendHeartbeat(payload []byte, size int) (int, error) {
 	}
 	c.out.Lock()
 	defer c.out.Unlock()
-	plain := min(c.out.maxPlaintext(c.out.cur.epoch, size), record.MaxPlaintext)
+	plain := min(c.out.maxPlaintext(c.out.dataEpoch, size), record.MaxPlaintext)
 	m := heartbeatMessage{typ: heartbeatRequest, payload: payload, padding: plain - 3 - len(payload)}
 	if m.padding < heartbeatMinPadding {
 		return 0, errors.New("dtls: heartbeat probe size too small for its payload")
@@ -73,7 +73,7 @@ func (c *Conn) SendHeartbeat(payload []byte, size int) (int, error) {
 	c.hb.Lock()
 	c.hb.pending = append(c.hb.pending[:0], payload...)
 	c.hb.Unlock()
-	n := record.HeaderLen + c.out.cur.cipher.SealedLen(3+len(payload)+m.padding)
+	n := record.HeaderLen + c.out.epochState(c.out.dataEpoch).cipher.SealedLen(3+len(payload)+m.padding)
 	return n, c.sendHeartbeatLocked(&m)
 }
 
@@ -101,7 +101,7 @@ func (c *Conn) sendHeartbeatLocked(m *heartbeatMessage) error {
 	if err != nil {
 		return err
 	}
-	return c.writeRecordLocked(record.Heartbeat, c.out.cur.epoch, b)
+	return c.writeRecordLocked(record.Heartbeat, c.out.dataEpoch, b)
 }
 
 // handleHeartbeat answers a HeartbeatRequest and reports the response to
@@ -124,7 +124,7 @@ func (c *Conn) handleHeartbeat(h record.Header, b []byte) {
 	resp := heartbeatMessage{typ: heartbeatResponse, payload: m.payload, padding: heartbeatMinPadding}
 	c.out.Lock()
 	defer c.out.Unlock()
-	if 3+len(resp.payload)+resp.padding <= c.out.maxPlaintext(c.out.cur.epoch, c.link.MaxDatagramSize()) {
+	if 3+len(resp.payload)+resp.padding <= c.out.maxPlaintext(c.out.dataEpoch, c.link.MaxDatagramSize()) {
 		_ = c.sendHeartbeatLocked(&resp)
 	}
 }

@@ -58,6 +58,7 @@ type inHalf struct {
 	flightSentAt  time.Time   // when our current flight was last sent
 	flightLargest int         // its largest datagram, UDP payload bytes
 	ev            events      // for flushEvents
+	reneg         renegState  // for the next renegotiation
 }
 
 func (in *inHalf) init(cfg *Config) {
@@ -135,9 +136,7 @@ func (c *Conn) handleRecord(h record.Header, frag, whole []byte) {
 		c.handleFutureRecord(h, frag, whole)
 		return
 	}
-	if es == c.in.prev && h.Type != record.Handshake && h.Type != record.ChangeCipherSpec {
-		// Only a retransmitted flight is expected from an old epoch; an
-		// alert there would be unauthenticated once keys are in use.
+	if es == c.in.prev && !fromOldEpoch(h) {
 		c.stats.dropped.Add(1)
 		return
 	}
@@ -154,6 +153,22 @@ func (c *Conn) handleRecord(h record.Header, frag, whole []byte) {
 		es.window.Mark(h.Seq)
 	}
 	c.authenticated(h, plain)
+}
+
+// fromOldEpoch reports whether a record of the epoch before the current
+// one is expected: a retransmitted flight, and, after a renegotiation,
+// application data sent before the peer's new keys were in use and
+// reordered after the first record under them (RFC 6347 §4.1 lets the old
+// keys be kept for that). An alert there would be unauthenticated after
+// the first handshake, and stale after a renegotiation.
+func fromOldEpoch(h record.Header) bool {
+	switch h.Type {
+	case record.Handshake, record.ChangeCipherSpec:
+		return true
+	case record.ApplicationData:
+		return h.Epoch > 0
+	}
+	return false
 }
 
 // authenticated acts on a record that passed its epoch's checks.
@@ -286,6 +301,12 @@ func (c *Conn) handleHandshakeRecord(epoch uint16, b []byte) {
 		}
 		hs := c.in.hs
 		switch {
+		case c.isClient && h.Type == handshake.TypeHelloRequest && hs != nil:
+			// Ignored while a handshake runs (RFC 5246 §7.4.1.1).
+		case c.peerRenegotiates(epoch, h):
+			if c.acceptPeerRenegotiation() {
+				c.in.reasm.Push(h, frag)
+			}
 		case h.MessageSeq < c.in.reasm.Next():
 			if hs != nil && hs.old != nil && hs.old(h, frag) {
 				break
@@ -319,6 +340,9 @@ func (c *Conn) handleAlert(epoch uint16, b []byte) {
 		err = io.EOF
 	case level == alertLevelFatal:
 		err = &AlertError{Alert: a, Fatal: true, Remote: true}
+	case a == AlertNoRenegotiation && epoch > 0 && c.waitsForRenegotiation():
+		c.renegotiationRefusedLocked()
+		return
 	default:
 		c.uselessRecord()
 		return

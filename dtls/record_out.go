@@ -26,6 +26,11 @@ type outHalf struct {
 	cur     *epochOut
 	prev    *epochOut
 	epoch0  epochOut // cur at first
+	// dataEpoch is the epoch application data and heartbeats go in: the
+	// newest whose handshake completed. During a renegotiation it stays
+	// the old one, which the peer reads until the new handshake ends,
+	// while the handshake's records go in the new epoch.
+	dataEpoch uint16
 
 	flight      []fragment.Out                    // the current or last flight, for retransmission
 	fit         func(epoch uint16, space int) int // maxPlaintext, made once for fragment.Packer

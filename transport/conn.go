@@ -64,6 +64,18 @@ func (c *Conn) HandshakeContext(ctx context.Context) error {
 	return err
 }
 
+// Rehandshake renegotiates the association's keys, as
+// [dtls.Conn.Rehandshake]: a server asks with a HelloRequest, a client
+// sends a ClientHello; data flows both ways meanwhile. Which
+// renegotiations the peer may start is dtls.Config.Renegotiation's
+// choice.
+func (c *Conn) Rehandshake(ctx context.Context) error {
+	if err := c.HandshakeContext(ctx); err != nil {
+		return err
+	}
+	return c.idleError(c.dc.Rehandshake(ctx))
+}
+
 // handshakeError adds what the ICMP messages about the peer said to a
 // failed handshake's error.
 type handshakeError struct{ err, unreachable error }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -283,5 +284,36 @@ func TestReconnect(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestRenegotiate runs a server that asks its clients to renegotiate
+// every 200 ms: a client with -renegotiate does, and says so under -v; one
+// without refuses, and the association goes on.
+func TestRenegotiate(t *testing.T) {
+	f := writePKI(t)
+	for _, allow := range []bool{true, false} {
+		t.Run(fmt.Sprintf("allow=%v", allow), func(t *testing.T) {
+			srv := startServer(t, "-naccept", "1", "-renegotiate", "200ms", "-cert", f.cert, "-key", f.key)
+			args := []string{"-CAfile", f.ca, "-v", "-wait", "700ms", "127.0.0.1:" + srv.port}
+			if allow {
+				args = append([]string{"-renegotiate"}, args...)
+			}
+			c := clientLines(t, args, []string{"one"}, 1)
+			if c.code != 0 || c.stdout != "one\n" {
+				t.Errorf("client exited %d, printed %q\nstderr: %s", c.code, c.stdout, c.stderr)
+			}
+			s := srv.wait(t)
+			want := "RENEGOTIATE 127.0.0.1:[0-9]+ DTLSv1.2 TLS_ECDHE_ECDSA_"
+			if !allow {
+				want = "RENEGOTIATE 127.0.0.1:[0-9]+ dtls: the peer refused to renegotiate"
+			}
+			if n := len(regexp.MustCompile(want).FindAllString(s.stderr, -1)); s.code != 0 || n < 2 {
+				t.Errorf("server exited %d with %d lines matching %q, want 2 or more:\n%s", s.code, n, want, s.stderr)
+			}
+			if got := strings.Count(c.stderr, "renegotiation complete"); allow && got < 2 || !allow && got != 0 {
+				t.Errorf("the client traced %d renegotiations:\n%s", got, c.stderr)
+			}
+		})
 	}
 }

@@ -43,6 +43,8 @@ type options struct {
 	mtu            int
 	noCookie       bool
 	noTicket       bool
+	renegAllow     bool          // client: accept the server's renegotiations
+	renegEvery     time.Duration // server: ask for one this often
 	timeout        time.Duration
 	verbose        bool
 }
@@ -65,9 +67,11 @@ func (o *options) register(fs *flag.FlagSet, r role) {
 		fs.BoolVar(&o.insecure, "insecure", false, "do not verify the server's certificate")
 		fs.StringVar(&o.serverName, "servername", "", "`NAME` to verify the server's certificate against and send in server_name; default: the host in HOST:PORT")
 		fs.StringVar(&o.pskIdentity, "psk_identity", defaultPSKIdentity, "PSK identity `ID` to send")
+		fs.BoolVar(&o.renegAllow, "renegotiate", false, "accept the server's requests to renegotiate (secure renegotiation, RFC 5746); default: refuse them")
 	case roleServer:
 		fs.StringVar(&o.pskIdentity, "psk_identity", "", "accept only the PSK identity `ID`; default: any")
 		fs.StringVar(&o.pskHint, "psk_hint", "", "PSK identity `HINT` to send")
+		fs.DurationVar(&o.renegEvery, "renegotiate", 0, "ask each client to renegotiate (RFC 5746) this `LONG` after its handshake, and again as often, and accept the clients' own renegotiations; 0: never, and refuse them")
 		fs.BoolVar(&o.noCookie, "no_cookie", false, "skip the HelloVerifyRequest cookie exchange (RFC 6347 §4.2.1); allows amplification")
 		fs.StringVar(&o.caFile, "CAfile", "", "`FILE` of CA certificates (PEM) that client certificates are verified against; default: the system roots")
 		fs.IntVar(&o.verify, "verify", 0, "ask for a client certificate and verify it if one is sent (the `DEPTH` is accepted for OpenSSL compatibility; any depth is verified)")
@@ -99,6 +103,12 @@ func (o *options) config(r role, trace func(string)) (*dtls.Config, error) {
 	}
 	if o.timeout <= 0 {
 		return nil, errors.New("-timeout must be positive")
+	}
+	if o.renegEvery < 0 {
+		return nil, fmt.Errorf("-renegotiate %v is negative: give how often to renegotiate, or 0 for never", o.renegEvery)
+	}
+	if o.renegAllow || o.renegEvery > 0 {
+		c.Renegotiation = dtls.RenegotiateFreely
 	}
 	if o.mtu != 0 && (o.mtu < minMTU || o.mtu > maxMTU) {
 		return nil, fmt.Errorf("-mtu %d is outside [%d, %d]: it counts the IP and UDP headers (28 bytes, 48 for IPv6) and must leave at least %d bytes for a datagram", o.mtu, minMTU, maxMTU, dtls.MinDatagramSize)

@@ -28,6 +28,10 @@ output with -echo=false. It reports on standard error:
 	ACCEPT <peer> <version> <suite> [resumed]
 	                                    after each handshake; "resumed"
 	                                    when it resumed a session
+	RENEGOTIATE <peer> <version> <suite> | <reason>
+	                                    after each renegotiation that
+	                                    -renegotiate asks for, or why it
+	                                    did not happen
 	FAIL <peer> <reason>                for each failed handshake
 	CLOSE <peer> [<reason>]             when an association ends; no reason
 	                                    after the peer's close_notify, and
@@ -64,7 +68,7 @@ func runServer(args []string, e *env) int {
 		e.stderr.printf("dtls server: %s\n", oneLine(err))
 		return 2
 	}
-	s := &server{echo: *echo, e: e, naccept: *naccept, done: make(chan struct{})}
+	s := &server{echo: *echo, e: e, naccept: *naccept, renegotiate: o.renegEvery, done: make(chan struct{})}
 	// -mtu fixes the size: the cap follows it up, as -mtu promises.
 	lc := transport.ListenConfig{MTU: o.mtu, MaxMTU: max(o.mtu, transport.DefaultMaxMTU), IdleTimeout: *idle, HandshakeFailed: s.failed}
 	if *idle == 0 {
@@ -108,7 +112,10 @@ type server struct {
 	echo    bool
 	e       *env
 	naccept int // close done after this many associations; 0: never
-	wg      sync.WaitGroup
+	// renegotiate is how often to ask each client to renegotiate; 0:
+	// never.
+	renegotiate time.Duration
+	wg          sync.WaitGroup
 	// shutdown is set before the server closes its listener, which ends
 	// the associations still running.
 	shutdown atomic.Bool
@@ -161,6 +168,11 @@ func (s *server) serve(c *transport.Conn) {
 		resumed = " resumed"
 	}
 	s.e.stderr.printf("ACCEPT %s %s %s%s\n", peer, cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite), resumed)
+	if s.renegotiate > 0 {
+		stop := make(chan struct{})
+		defer close(stop)
+		s.wg.Go(func() { s.renegotiateEvery(c, stop) })
+	}
 	buf := make([]byte, 1<<16)
 	for {
 		n, err := c.Read(buf)
@@ -175,6 +187,40 @@ func (s *server) serve(c *transport.Conn) {
 		if _, err := c.Write(buf[:n]); err != nil {
 			s.closed(peer, err)
 			return
+		}
+	}
+}
+
+// renegotiateEvery asks c's client to renegotiate every s.renegotiate,
+// until stop is closed, and reports each outcome. A refusal is reported
+// and the association goes on; a failure ends it, and serve reports that.
+func (s *server) renegotiateEvery(c *transport.Conn, stop <-chan struct{}) {
+	t := time.NewTicker(s.renegotiate)
+	defer t.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-stop
+		cancel()
+	}()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		err := c.Rehandshake(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			s.e.stderr.printf("RENEGOTIATE %s %s\n", c.RemoteAddr(), oneLine(err))
+			if !errors.Is(err, dtls.ErrRenegotiationRefused) {
+				return
+			}
+		default:
+			st := c.ConnectionState()
+			s.e.stderr.printf("RENEGOTIATE %s %s %s\n", c.RemoteAddr(), cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite))
 		}
 	}
 }
