@@ -146,6 +146,10 @@ type Config struct {
 	// either role.
 	Renegotiation RenegotiationSupport
 
+	// ConnectionID, if set, turns on connection IDs (RFC 9146): see
+	// ConnectionIDConfig. Both sides must set it for them to be used.
+	ConnectionID *ConnectionIDConfig
+
 	// AlertOnBadRecord makes a record that fails authentication end the
 	// connection with a fatal bad_record_mac alert, instead of being silently
 	// discarded and counted (RFC 6347 §4.1.2.7).
@@ -291,6 +295,11 @@ func (c *Config) check() error {
 	if c.DatagramSize != 0 && c.DatagramSize < MinDatagramSize {
 		return fmt.Errorf("dtls: Config.DatagramSize %d is below %d", c.DatagramSize, MinDatagramSize)
 	}
+	if c.ConnectionID != nil {
+		if err := c.ConnectionID.check(); err != nil {
+			return err
+		}
+	}
 	for _, id := range c.CipherSuites {
 		if suiteByID(id) == nil {
 			return fmt.Errorf("dtls: unsupported cipher suite %s in Config", CipherSuiteName(id))
@@ -372,6 +381,7 @@ func (c *Config) clone() *Config {
 		ReplayWindow:          c.ReplayWindow,
 		AlertOnBadRecord:      c.AlertOnBadRecord,
 		Renegotiation:         c.Renegotiation,
+		ConnectionID:          c.ConnectionID,
 
 		ClientSessionCache:          c.ClientSessionCache,
 		SessionCacheSize:            c.SessionCacheSize,

@@ -131,6 +131,11 @@ type ConnectionState struct {
 	// abbreviated handshake (RFC 5246 §7.4.1.2), whose peer certificates
 	// and PSK identity are the session's.
 	DidResume bool
+	// ConnectionID is the connection ID (RFC 9146) that the peer puts in
+	// the records this side receives, and PeerConnectionID the one this
+	// side puts in the records it sends; both nil if none was negotiated,
+	// either empty if that side asked for none.
+	ConnectionID, PeerConnectionID []byte
 }
 
 // ConnectionState returns details about the association. Before the

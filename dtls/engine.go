@@ -51,6 +51,27 @@ func (c *Conn) HandleDatagram(b []byte) {
 	c.flushEvents()
 }
 
+// HandleMovedDatagram processes a datagram that came from another address
+// than the peer's, as HandleDatagram does, and reports whether the peer
+// has moved there: a record in it carried this side's connection ID,
+// authenticated, and was newer than every record received before (RFC
+// 9146 §6). Only then should the owner send to the new address; a forged,
+// replayed or delayed datagram reports false, though what it holds that
+// authenticates is still taken in, as from the old address.
+func (c *Conn) HandleMovedDatagram(b []byte) bool {
+	if c.closed.Load() || !c.started.Load() {
+		return false
+	}
+	c.in.Lock()
+	c.in.sawNewest = false
+	c.handleDatagramLocked(b)
+	moved := c.in.sawNewest && c.in.err == nil
+	c.in.sawNewest = false
+	c.in.Unlock()
+	c.flushEvents()
+	return moved
+}
+
 // AcceptHello starts the handshake of a Conn made by ServerOn with the
 // ClientHello of v, which a HelloGate of the same Config accepted: it is
 // neither parsed nor verified again. A Verdict that no gate accepted is

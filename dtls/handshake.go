@@ -53,6 +53,8 @@ type hsBase struct {
 	ownFin [prf.VerifyDataLen]byte
 	// secureReneg says that both sides use renegotiation_info (RFC 5746).
 	secureReneg bool
+	// cid is what the hellos negotiated of connection IDs (RFC 9146).
+	cid cidState
 
 	sendSeq    uint16
 	transcript []byte   // every message as if unfragmented (RFC 6347 §4.2.6)
@@ -284,7 +286,14 @@ func (hs *hsBase) establishKeys(master, clientRandom, serverRandom []byte, isCli
 	}
 	c.out.Lock()
 	c.out.nextEpoch(mine)
+	if hs.cid.on && len(hs.cid.peer) > 0 {
+		c.out.cur.cid = hs.cid.peer
+	}
 	c.out.Unlock()
+	c.in.nextCID = hs.cid.on && len(hs.cid.own) > 0
+	if c.in.nextCID {
+		c.in.cid = hs.cid.own
+	}
 	c.setReadCipher(theirs)
 	return c.in.err
 }

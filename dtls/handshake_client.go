@@ -102,6 +102,9 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	ext.Heartbeat = handshake.HeartbeatPeerAllowedToSend // we answer requests (RFC 6520 §2)
 	ext.SecureRenegotiation = true
 	ext.ServerName = hostnameForSNI(cfg.ServerName)
+	if err := hs.offerConnectionID(ext); err != nil {
+		return nil, err
+	}
 	if hs.renegotiating() {
 		// A renegotiation carries the verify_data of our last Finished
 		// (RFC 5746 §3.5) and is a full handshake. It carries the last
@@ -235,6 +238,9 @@ func (hs *clientHandshake) processServerHello(m fragment.Message) error {
 		return c.sendAlert(AlertHandshakeFailure, errNoEMS)
 	}
 	if err := hs.checkTicketExtension(sh); err != nil {
+		return err
+	}
+	if err := hs.takeConnectionID(sh); err != nil {
 		return err
 	}
 	c.hb.Lock()
@@ -381,6 +387,8 @@ func (hs *clientHandshake) complete() {
 		VerifiedChains:       hs.chains,
 		PSKIdentity:          hs.identity,
 		DidResume:            hs.resumed,
+		ConnectionID:         hs.cid.ownIfOn(),
+		PeerConnectionID:     hs.cid.peerIfOn(),
 	})
 	hs.keepSession()
 	c.in.reneg.cookie = hs.hello.Cookie

@@ -263,7 +263,7 @@ func (hs *serverHandshake) makeServerHello(sessionID []byte) error {
 		sh.Extensions.PointFormats = []uint8{0}
 	}
 	hs.sh = sh
-	return nil
+	return hs.answerConnectionID(sh)
 }
 
 // serverKeyExchange builds the signed ECDHE parameters (RFC 8422 §5.4), or
@@ -384,6 +384,8 @@ func (hs *serverHandshake) complete() {
 		VerifiedChains:       hs.chains,
 		PSKIdentity:          hs.identity,
 		DidResume:            hs.resumed != nil,
+		ConnectionID:         hs.cid.ownIfOn(),
+		PeerConnectionID:     hs.cid.peerIfOn(),
 	})
 	hs.keepSession()
 	hs.finish()

@@ -73,7 +73,7 @@ func (c *Conn) SendHeartbeat(payload []byte, size int) (int, error) {
 	c.hb.Lock()
 	c.hb.pending = append(c.hb.pending[:0], payload...)
 	c.hb.Unlock()
-	n := record.HeaderLen + c.out.epochState(c.out.dataEpoch).cipher.SealedLen(3+len(payload)+m.padding)
+	n := c.out.recordLen(c.out.dataEpoch, 3+len(payload)+m.padding)
 	return n, c.sendHeartbeatLocked(&m)
 }
 

@@ -30,6 +30,10 @@ type Path interface {
 	FlightAnswered(size int)
 }
 
+// tls12CID is the outer content type of a record with a connection ID
+// (RFC 9146 §4).
+const tls12CID = 25
+
 // RecordHeaderLen is the length of a DTLS record header (RFC 6347 §4.1):
 // the least of a datagram an ICMP message must quote to show which record
 // it is about.
@@ -45,7 +49,9 @@ type RecordID struct {
 // ParseRecordID returns the epoch and sequence number of the DTLS record
 // header at the start of b, for matching the quote of an ICMP message to a
 // datagram that was sent (RFC 8899 §4.6.1). Only the 13 bytes of the header
-// are looked at; it reports false if b is shorter or is no DTLS header.
+// are looked at; it reports false if b is shorter or is no DTLS header. A
+// record with a connection ID (RFC 9146 §4) has its epoch and sequence
+// number where the others have them.
 func ParseRecordID(b []byte) (RecordID, bool) {
 	var (
 		id              RecordID
@@ -55,7 +61,7 @@ func ParseRecordID(b []byte) (RecordID, bool) {
 	s := cryptobyte.String(b)
 	ok := s.ReadUint8(&typ) && s.ReadUint16(&version) &&
 		s.ReadUint16(&id.Epoch) && s.ReadUint48(&id.Seq) && s.ReadUint16(&length) &&
-		version>>8 == 254 && typ >= 20 && typ <= 24
+		version>>8 == 254 && (typ >= 20 && typ <= 24 || typ == tls12CID)
 	return id, ok
 }
 

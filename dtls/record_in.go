@@ -28,6 +28,7 @@ type epochIn struct {
 	epoch  uint16
 	cipher record.Cipher
 	window *record.Window // nil in epoch 0
+	cid    bool           // its records carry our connection ID (RFC 9146)
 }
 
 // inHalf is the receiving direction of the record layer, and the
@@ -41,6 +42,13 @@ type inHalf struct {
 	cur, prev *epochIn
 	epoch0    epochIn       // cur at first
 	next      record.Cipher // cipher of epoch cur+1, once the handshake knows it
+	nextCID   bool          // epoch cur+1's records carry our connection ID
+	cid       []byte        // our connection ID, once one is negotiated (RFC 9146)
+	// newest is the epoch and sequence number of the newest record with
+	// our connection ID that authenticated; sawNewest says that the
+	// datagram being processed held a newer one (RFC 9146 §6).
+	newest    RecordID
+	sawNewest bool
 	held      [][]byte      // records of epoch cur+1 that came before its keys
 	heldBytes int
 
@@ -83,8 +91,8 @@ func (in *inHalf) epochFor(epoch uint16) *epochIn {
 // advance makes epoch cur+1 current, after one of its records authenticated.
 func (in *inHalf) advance(w *record.Window) {
 	in.prev = in.cur
-	in.cur = &epochIn{epoch: in.prev.epoch + 1, cipher: in.next, window: w}
-	in.next = nil
+	in.cur = &epochIn{epoch: in.prev.epoch + 1, cipher: in.next, window: w, cid: in.nextCID}
+	in.next, in.nextCID = nil, false
 }
 
 // hold keeps a copy of a record of the next epoch until its keys are known.
@@ -101,14 +109,49 @@ func (in *inHalf) hold(rec []byte) bool {
 // datagrams (RFC 6347 §4.1.1). c.in is held.
 func (c *Conn) handleRecords(d []byte) {
 	for len(d) > 0 && c.in.err == nil {
+		if record.ContentType(d[0]) == record.TLS12CID {
+			rest, ok := c.handleCIDRecord(d)
+			if !ok {
+				c.stats.dropped.Add(1)
+				return
+			}
+			d = rest
+			continue
+		}
 		h, frag, rest, ok := record.Split(d)
 		if !ok {
 			c.stats.dropped.Add(1) // the rest of the datagram cannot be framed
 			return
 		}
-		c.handleRecord(h, frag, d[:len(d)-len(rest)])
+		c.handleRecord(h, frag, d[:len(d)-len(rest)], nil)
 		d = rest
 	}
+}
+
+// handleCIDRecord processes the record with a connection ID at the start
+// of d (RFC 9146 §4), whose ID has our ID's length, and returns the rest of
+// the datagram; ok is false if it cannot be framed. A record with another
+// ID is dropped.
+func (c *Conn) handleCIDRecord(d []byte) (rest []byte, ok bool) {
+	if len(c.in.cid) == 0 {
+		// Before our keys, and the ID they come with, are known, the rest
+		// of the datagram is held for them: the ID's length frames it.
+		if c.in.hs != nil && c.in.next == nil && c.in.hold(d) {
+			return nil, true
+		}
+		return nil, false
+	}
+	ch, frag, rest, ok := record.SplitCID(d, len(c.in.cid))
+	if !ok {
+		return nil, false
+	}
+	if string(ch.CID) != string(c.in.cid) {
+		c.stats.dropped.Add(1)
+		return rest, true
+	}
+	h := record.Header{Type: record.TLS12CID, Version: ch.Version, Epoch: ch.Epoch, Seq: ch.Seq, Length: ch.Length}
+	c.handleRecord(h, frag, d[:len(d)-len(rest)], &ch)
+	return rest, true
 }
 
 // setReadCipher gives the record layer the keys of the next epoch and
@@ -126,33 +169,81 @@ func (c *Conn) setReadCipher(ci record.Cipher) {
 // handleRecord authenticates one record and acts on it. Records that fail
 // authentication or replay checks are dropped and counted (RFC 6347
 // §4.1.2.7), unless Config.AlertOnBadRecord says otherwise.
-func (c *Conn) handleRecord(h record.Header, frag, whole []byte) {
+func (c *Conn) handleRecord(h record.Header, frag, whole []byte, ch *record.CIDHeader) {
 	if c.handshakeDone.Load() && h.Version != c.state.Version {
 		c.stats.dropped.Add(1)
 		return
 	}
 	es := c.in.epochFor(h.Epoch)
 	if es == nil {
-		c.handleFutureRecord(h, frag, whole)
+		c.handleFutureRecord(h, frag, whole, ch)
 		return
 	}
-	if es == c.in.prev && !fromOldEpoch(h) {
-		c.stats.dropped.Add(1)
+	if (ch != nil) != es.cid {
+		c.stats.dropped.Add(1) // with an ID where none is used, or without where one is
 		return
 	}
 	if es.window != nil && !es.window.Check(h.Seq) {
 		c.stats.replayed.Add(1)
 		return
 	}
-	plain, err := es.cipher.Open(h, frag)
+	plain, err := c.open(es.cipher, &h, frag, ch)
 	if err != nil {
-		c.badRecord(h)
+		return
+	}
+	if es == c.in.prev && !fromOldEpoch(h) {
+		c.stats.dropped.Add(1)
 		return
 	}
 	if es.window != nil {
 		es.window.Mark(h.Seq)
 	}
+	c.noteNewest(h, ch)
 	c.authenticated(h, plain)
+}
+
+// open authenticates and decrypts a record's fragment with ci: one with a
+// connection ID (ch not nil) gets its real content type in h. A record
+// that fails is counted, or ends the Conn (see badRecord); so does an
+// authentic one with a connection ID whose inner plaintext is too long or
+// has no content type (RFC 9146 §4, §5).
+func (c *Conn) open(ci record.Cipher, h *record.Header, frag []byte, ch *record.CIDHeader) ([]byte, error) {
+	if ch == nil {
+		plain, err := ci.Open(*h, frag)
+		if err != nil {
+			c.badRecord(*h)
+		}
+		return plain, err
+	}
+	cc, ok := ci.(record.CIDCipher)
+	if !ok {
+		c.stats.dropped.Add(1)
+		return nil, record.ErrBadRecordMAC
+	}
+	plain, typ, err := cc.OpenCID(*ch, frag)
+	switch {
+	case errors.Is(err, record.ErrRecordOverflow):
+		c.failLocked(c.sendAlert(AlertRecordOverflow, err))
+	case errors.Is(err, record.ErrNoContentType):
+		c.failLocked(c.sendAlert(AlertUnexpectedMessage, err))
+	case err != nil:
+		c.badRecord(*h)
+	}
+	h.Type = typ
+	return plain, err
+}
+
+// noteNewest notes a record with our connection ID that authenticated and
+// is newer than every one before it: the one that may move the
+// association to its sender's address (RFC 9146 §6).
+func (c *Conn) noteNewest(h record.Header, ch *record.CIDHeader) {
+	if ch == nil {
+		return
+	}
+	if n := &c.in.newest; h.Epoch > n.Epoch || h.Epoch == n.Epoch && h.Seq > n.Seq {
+		*n = RecordID{Epoch: h.Epoch, Seq: h.Seq}
+		c.in.sawNewest = true
+	}
 }
 
 // fromOldEpoch reports whether a record of the epoch before the current
@@ -186,7 +277,7 @@ func (c *Conn) authenticated(h record.Header, plain []byte) {
 // handleFutureRecord deals with a record of an epoch we cannot open now: the
 // next epoch is opened if its keys are known, or held until they are while
 // a handshake runs; any other epoch is dropped (RFC 6347 §4.1).
-func (c *Conn) handleFutureRecord(h record.Header, frag, whole []byte) {
+func (c *Conn) handleFutureRecord(h record.Header, frag, whole []byte, ch *record.CIDHeader) {
 	if h.Epoch != c.in.cur.epoch+1 {
 		c.stats.dropped.Add(1)
 		return
@@ -197,9 +288,12 @@ func (c *Conn) handleFutureRecord(h record.Header, frag, whole []byte) {
 		}
 		return
 	}
-	plain, err := c.in.next.Open(h, frag)
+	if (ch != nil) != c.in.nextCID {
+		c.stats.dropped.Add(1)
+		return
+	}
+	plain, err := c.open(c.in.next, &h, frag, ch)
 	if err != nil {
-		c.badRecord(h)
 		return
 	}
 	w := &c.in.window1
@@ -209,6 +303,7 @@ func (c *Conn) handleFutureRecord(h record.Header, frag, whole []byte) {
 	w.Init(c.in.window)
 	w.Mark(h.Seq)
 	c.in.advance(w)
+	c.noteNewest(h, ch)
 	c.authenticated(h, plain)
 }
 

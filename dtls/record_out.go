@@ -14,6 +14,7 @@ type epochOut struct {
 	epoch  uint16
 	cipher record.Cipher
 	seq    uint64
+	cid    []byte // the peer's connection ID, in every record of the epoch (RFC 9146); nil for none
 }
 
 // outHalf is the sending direction of the record layer. During a handshake it
@@ -86,12 +87,26 @@ func (o *outHalf) epochState(epoch uint16) *epochOut {
 	return nil
 }
 
+// recordLen returns the length of a record of the epoch, header included,
+// that carries n bytes of payload.
+func (o *outHalf) recordLen(epoch uint16, n int) int {
+	es := o.epochState(epoch)
+	if es.cid != nil {
+		return record.HeaderLen + len(es.cid) + es.cipher.SealedLen(n+1)
+	}
+	return record.HeaderLen + es.cipher.SealedLen(n)
+}
+
 // maxPlaintext returns the largest record payload that fits in space bytes of
 // a datagram for a record of the epoch, header and cipher expansion included.
 func (o *outHalf) maxPlaintext(epoch uint16, space int) int {
 	es := o.epochState(epoch)
-	if es == nil || space <= record.HeaderLen {
+	if es == nil || space <= record.HeaderLen+len(es.cid) {
 		return 0
+	}
+	if es.cid != nil {
+		// The content type goes inside, after the content (RFC 9146 §4).
+		return max(min(es.cipher.MaxPlaintext(space-record.HeaderLen-len(es.cid)), record.MaxPlaintext)-1, 0)
 	}
 	return min(es.cipher.MaxPlaintext(space-record.HeaderLen), record.MaxPlaintext)
 }
@@ -106,8 +121,17 @@ func (o *outHalf) appendRecord(dst []byte, typ record.ContentType, epoch uint16,
 	if es.seq > record.MaxSeq {
 		return dst, errSeqExhausted
 	}
-	h := record.Header{Type: typ, Version: o.version, Epoch: epoch, Seq: es.seq}
+	seq := es.seq
 	es.seq++
+	if es.cid != nil {
+		cc, ok := es.cipher.(record.CIDCipher)
+		if !ok {
+			return dst, errors.New("dtls: internal error: a connection ID without a cipher for it")
+		}
+		h := record.CIDHeader{Version: o.version, Epoch: epoch, Seq: seq, CID: es.cid}
+		return record.AppendCIDRecord(dst, h, typ, payload, 0, cc), nil
+	}
+	h := record.Header{Type: typ, Version: o.version, Epoch: epoch, Seq: seq}
 	return record.AppendRecord(dst, h, payload, es.cipher), nil
 }
 
