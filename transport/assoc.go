@@ -19,12 +19,11 @@ import (
 // the socket (the listener's reader, or a client's) hands it the peer's
 // datagrams. It starts no goroutine; its idle timer is a callback.
 type assoc struct {
-	sock   *sock.Socket
-	remote netip.AddrPort
-	local  netip.AddrPort // the socket's
-	path   *path
-	conn   *dtls.Conn
-	owner  owner
+	sock  *sock.Socket
+	local netip.AddrPort // the socket's
+	path  *path
+	conn  *dtls.Conn
+	owner owner
 
 	idleTimeout time.Duration // 0: never
 	idled       atomic.Bool   // the idle timer ended the association
@@ -40,6 +39,10 @@ type assoc struct {
 	ready     chan struct{} // closed when the handshake ends
 	hsErr     error         // why it failed; written before ready is closed
 }
+
+// peer returns the peer's address, its path's: a server association's
+// changes when its peer moves (see shard.move).
+func (a *assoc) peer() netip.AddrPort { return a.path.peer() }
 
 // An owner is what an association belongs to: a Listener, or nothing for a
 // client.
@@ -57,7 +60,7 @@ func (a *assoc) MaxDatagramSize() int    { return a.path.MaxDatagramSize() }
 func (a *assoc) FlightLost(size int)     { a.path.FlightLost(size) }
 func (a *assoc) FlightAnswered(size int) { a.path.FlightAnswered(size) }
 func (a *assoc) LocalAddr() net.Addr     { return net.UDPAddrFromAddrPort(a.local) }
-func (a *assoc) RemoteAddr() net.Addr    { return net.UDPAddrFromAddrPort(a.remote) }
+func (a *assoc) RemoteAddr() net.Addr    { return net.UDPAddrFromAddrPort(a.peer()) }
 
 // WriteDatagram sends one datagram to the peer through the socket, which
 // drains and retries past errors about other datagrams. A datagram the
@@ -67,7 +70,7 @@ func (a *assoc) RemoteAddr() net.Addr    { return net.UDPAddrFromAddrPort(a.remo
 // sent.
 func (a *assoc) WriteDatagram(b []byte, first dtls.RecordID) error {
 	a.path.sending(first, len(b))
-	if err := a.sock.Send(b, a.remote); err != nil {
+	if err := a.sock.Send(b, a.peer()); err != nil {
 		return a.sendError(err, len(b))
 	}
 	return nil
@@ -96,7 +99,7 @@ func (a *assoc) WriteDatagrams(ds [][]byte, firsts []dtls.RecordID) (int, error)
 	ms := messagePool.Get().(*[]sock.Message)
 	defer putMessages(ms)
 	for _, d := range ds {
-		*ms = append(*ms, sock.Message{Buf: d, Addr: a.remote})
+		*ms = append(*ms, sock.Message{Buf: d, Addr: a.peer()})
 	}
 	a.sock.SendBatch(*ms)
 	for i, m := range *ms {
@@ -182,6 +185,6 @@ func (a *assoc) checkIdle() {
 	}
 	a.mu.Unlock()
 	a.idled.Store(true)
-	a.path.tracef("association with %s idle for %v: closing it", a.remote, a.idleTimeout)
+	a.path.tracef("association with %s idle for %v: closing it", a.peer(), a.idleTimeout)
 	_ = a.conn.Close()
 }

@@ -41,12 +41,11 @@ func newClientSide(sc sock.Conn, remote netip.AddrPort, p *path, config *dtls.Co
 	*cs = clientSide{remote: remote, noProbe: noProbe, done: make(chan struct{})}
 	cs.sock = sock.New(sc, clientHandler{p})
 	*a = assoc{
-		sock:   cs.sock,
-		remote: remote,
-		local:  sc.LocalAddr(),
-		path:   p,
-		owner:  cs,
-		ready:  make(chan struct{}),
+		sock:  cs.sock,
+		local: sc.LocalAddr(),
+		path:  p,
+		owner: cs,
+		ready: make(chan struct{}),
 	}
 	a.conn = dtls.ClientOn(a, config)
 	p.shrink = a.conn
@@ -104,7 +103,7 @@ func (cs *clientSide) closed(*assoc) {}
 type clientHandler struct{ p *path }
 
 func (h clientHandler) ICMP(ev icmp.Event) {
-	if normalize(ev.Remote) == h.p.remote {
+	if normalize(ev.Remote) == h.p.peer() {
 		h.p.icmp(ev)
 	}
 }

@@ -17,8 +17,10 @@ import (
 // A serverAssoc is an association of a Listener.
 type serverAssoc struct {
 	*assoc
+	shard    *shard
 	random   [32]byte      // its ClientHello's, to tell a new ClientHello (RFC 6347 §4.2.8)
 	halfOpen *list.Element // in assocTable.halfOpen while the handshake runs
+	cid      string        // the connection ID it is filed under, if any
 }
 
 // serverParts are a server association and its assoc, which live and die
@@ -38,6 +40,7 @@ type ListenerStats struct {
 	BacklogFull     uint64 // verified ClientHellos dropped: the Accept backlog was full
 	Evicted         uint64 // half-open associations closed to make room for new ones
 	Restarted       uint64 // associations replaced by a new handshake from the same address (RFC 6347 §4.2.8)
+	Moved           uint64 // associations that followed their peer to a new address (RFC 9146 §6)
 	Unrouted        uint64 // ICMP errors about no association
 	HelloFragments  uint64 // fragments of ClientHellos reassembled before their cookie was checked
 	HelloEvicted    uint64 // partial ClientHellos dropped to make room
@@ -51,6 +54,7 @@ type ListenerStats struct {
 type listenerStats struct {
 	created, accepted, failed, helloVerify, ignored         atomic.Uint64
 	backlogFull, evicted, restarted, unrouted, readFailures atomic.Uint64
+	moved                                                   atomic.Uint64
 }
 
 // Stats returns the listener's counters.
@@ -60,7 +64,7 @@ func (l *Listener) Stats() ListenerStats {
 		Created: s.created.Load(), Accepted: s.accepted.Load(), Failed: s.failed.Load(),
 		HelloVerify: s.helloVerify.Load(), Ignored: s.ignored.Load(),
 		BacklogFull: s.backlogFull.Load(), Evicted: s.evicted.Load(),
-		Restarted: s.restarted.Load(), Unrouted: s.unrouted.Load(),
+		Restarted: s.restarted.Load(), Unrouted: s.unrouted.Load(), Moved: s.moved.Load(),
 		WaitingToAccept: len(l.ready),
 	}
 	for _, sh := range l.shards {
@@ -120,6 +124,10 @@ func readMessages(n int) []sock.Message {
 // association starts a new association, which replaces the old (RFC 6347
 // §4.2.8): the client has proved it receives at that address.
 func (s *shard) dispatch(d []byte, from netip.AddrPort) {
+	if sa := s.l.byConnectionID(d); sa != nil {
+		s.deliverByConnectionID(sa, d, from)
+		return
+	}
 	s.mu.Lock()
 	a := s.table.lookup(from)
 	s.mu.Unlock()
@@ -219,11 +227,10 @@ func (s *shard) makeAssociation(from netip.AddrPort, random [32]byte) *serverAss
 	})
 	parts := new(serverParts) // one allocation for both
 	a := &parts.sa
-	a.random = random
+	a.random, a.shard = random, s
 	a.assoc = &parts.a
 	*a.assoc = assoc{
 		sock:        s.sock,
-		remote:      from,
 		local:       l.local,
 		path:        p,
 		owner:       s,
@@ -245,7 +252,7 @@ func (s *shard) handshakeDone(a *assoc, err error) {
 	s.mu.Unlock()
 	if err != nil {
 		l.stats.failed.Add(1)
-		l.tracef("handshake with %s failed: %v", a.remote, err)
+		l.tracef("handshake with %s failed: %v", a.peer(), err)
 		if f := l.opts.HandshakeFailed; f != nil && !isClosed(l.closing) {
 			f(a.RemoteAddr(), err)
 		}
@@ -253,6 +260,7 @@ func (s *shard) handshakeDone(a *assoc, err error) {
 		return
 	}
 	l.stats.accepted.Add(1)
+	s.registerConnectionID(a)
 	a.startIdleTimer()
 	if !l.opts.DisableProbing {
 		a.path.startProbing(a.conn, l.pacer, firstProbeSpread)
@@ -268,8 +276,11 @@ func (s *shard) handshakeDone(a *assoc, err error) {
 // closed forgets an association that ended.
 func (s *shard) closed(a *assoc) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.table.forget(a)
+	sa := s.table.forget(a)
+	s.mu.Unlock()
+	if sa != nil {
+		s.l.cids.remove(sa)
+	}
 }
 
 // tracef sends a line to the Config's trace, if there is one.

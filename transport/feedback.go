@@ -39,9 +39,9 @@ func (p *path) tooBig(ev icmp.Event) {
 		size = p.sent.Largest()
 	}
 	match := func([]byte) bool { return found }
-	ev, err := p.validator.Validate(ev, p.local, p.remote, size, match)
+	ev, err := p.validator.Validate(ev, p.local, p.peer(), size, match)
 	if err != nil {
-		p.tracef("path MTU to %s: ignored %v: %v", p.remote, ev, err)
+		p.tracef("path MTU to %s: ignored %v: %v", p.peer(), ev, err)
 		return
 	}
 	if !quoted {
@@ -52,7 +52,7 @@ func (p *path) tooBig(ev icmp.Event) {
 		if p.probe != nil {
 			p.probe.pokeLocked()
 		}
-		p.tracef("path MTU to %s: %v quotes no record: a hint, the size stays", p.remote, ev)
+		p.tracef("path MTU to %s: %v quotes no record: a hint, the size stays", p.peer(), ev)
 		return
 	}
 	before := p.search.PMTU()

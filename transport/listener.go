@@ -119,6 +119,11 @@ type Listener struct {
 	closing   chan struct{} // closed by Close
 	closeOnce sync.Once
 
+	// cidLen is the length of the connection IDs the listener's
+	// associations ask for, 0 if they ask for none; cids finds them.
+	cidLen int
+	cids   cidTable
+
 	stats listenerStats
 }
 
@@ -245,6 +250,9 @@ func (lc *ListenConfig) serveGroup(group []sock.Conn, config *dtls.Config) *List
 		// finds room.
 		ready:   make(chan *Conn, opts.Backlog+opts.MaxHalfOpen),
 		closing: make(chan struct{}),
+	}
+	if cc := config.ConnectionID; cc != nil {
+		l.cidLen = cc.Length
 	}
 	// The half-open bound is the listener's, shared out among its readers.
 	halfOpen := (opts.MaxHalfOpen + len(group) - 1) / len(group)

@@ -26,14 +26,16 @@ import (
 // localLimit from inside a send, so they never call the engine: they
 // schedule shrunk, which tells it on a goroutine of its own.
 type path struct {
-	family        pmtu.Family
-	ended         bool // the association ended: no probing starts (guarded by mu)
-	local, remote netip.AddrPort
-	trace         func(string)
-	cache         *mtuCache // where what the path learns is kept, or nil
-	maxMTU        pmtu.MTU  // the cap the options set: MaxMTU, or DefaultMaxMTU
-	route         pmtu.MTU  // the MTU of the route, or 0 if unknown
-	max           pmtu.MTU  // the largest size the search allows (pmtu.Config.Max)
+	family pmtu.Family
+	ended  bool // the association ended: no probing starts (guarded by mu)
+	local  netip.AddrPort
+	remote atomic.Pointer[netip.AddrPort] // the peer's address; see peer
+	first  netip.AddrPort                 // where remote points at first
+	trace  func(string)
+	cache  *mtuCache // where what the path learns is kept, or nil
+	maxMTU pmtu.MTU  // the cap the options set: MaxMTU, or DefaultMaxMTU
+	route  pmtu.MTU  // the MTU of the route, or 0 if unknown
+	max    pmtu.MTU  // the largest size the search allows (pmtu.Config.Max)
 
 	mu      sync.Mutex
 	search  *pmtu.Search
@@ -98,7 +100,6 @@ func newPath(cfg pathConfig) *path {
 	p := &path{
 		family:    f,
 		local:     cfg.local,
-		remote:    cfg.remote,
 		trace:     cfg.trace,
 		cache:     cfg.cache,
 		maxMTU:    limit,
@@ -106,11 +107,13 @@ func newPath(cfg pathConfig) *path {
 		search:    pmtu.New(pc, now),
 		validator: icmp.Validator{MinQuote: dtls.RecordHeaderLen},
 	}
+	p.first = cfg.remote
+	p.remote.Store(&p.first)
 	p.max = max(top, f.Floor())
 	if cfg.fixed != 0 {
 		p.search.SetFixed(cfg.fixed, now)
 		if cfg.fixed > p.max {
-			p.tracef("path MTU to %s: fixed at %d, within the cap and the route's MTU, rather than %d", p.remote, p.search.PMTU(), cfg.fixed)
+			p.tracef("path MTU to %s: fixed at %d, within the cap and the route's MTU, rather than %d", p.peer(), p.search.PMTU(), cfg.fixed)
 		}
 	}
 	return p
@@ -127,7 +130,7 @@ func (p *path) checkFixedLocked(mtu int, opts string) error {
 	case cp != 0 && mtu > int(cp):
 		return fmt.Errorf("dtls: fixed MTU %d is above the MTU cap %d; raise the cap with SetMaxMTU", mtu, cp)
 	case mtu > int(p.max) && p.route != 0:
-		return fmt.Errorf("dtls: fixed MTU %d is above %d, the MTU of the route to %v", mtu, p.max, p.remote.Addr())
+		return fmt.Errorf("dtls: fixed MTU %d is above %d, the MTU of the route to %v", mtu, p.max, p.peer().Addr())
 	case mtu > int(p.max):
 		return fmt.Errorf("dtls: fixed MTU %d is above %d, the largest MTU of a path whose route's MTU is unknown; fix it with %s.MTU instead", mtu, p.max, opts)
 	}
@@ -219,10 +222,10 @@ func (p *path) noteLocked(before pmtu.MTU, why string) {
 		p.changed = nil
 	}
 	if learned, ok := p.search.Learned(); ok {
-		p.cache.put(p.remote.Addr(), learned, time.Now())
+		p.cache.put(p.peer().Addr(), learned, time.Now())
 	}
 	if p.trace != nil {
-		p.tracef("path MTU to %s: %d -> %d (%s)", p.remote, before, mtu, why)
+		p.tracef("path MTU to %s: %d -> %d (%s)", p.peer(), before, mtu, why)
 	}
 }
 
@@ -254,4 +257,25 @@ func (p *path) tracef(format string, args ...any) {
 	if p.trace != nil {
 		p.trace(fmt.Sprintf(format, args...))
 	}
+}
+
+// peer returns the address of the path's peer.
+func (p *path) peer() netip.AddrPort { return *p.remote.Load() }
+
+// moveTo takes the path to a peer that moved to remote (RFC 9146 §6): the
+// search starts again from the base, since nothing learned of the old path
+// holds for the new, and the datagrams sent so far no longer validate
+// ICMP messages.
+func (p *path) moveTo(remote netip.AddrPort) {
+	p.remote.Store(&remote)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	before := p.search.PMTU()
+	p.search.Reset(time.Now())
+	p.sent = sock.SentLog{}
+	if p.probe != nil {
+		p.probe.cur, p.probe.suspect = inFlight{}, inFlight{}
+		p.probe.pokeLocked()
+	}
+	p.noteLocked(before, "the peer moved to "+remote.String())
 }

@@ -93,7 +93,7 @@ func parseProbePayload(payload []byte) (uint64, bool) {
 // starting point (pmtu.Search.Start).
 func (p *path) startProbing(c *dtls.Conn, pc *pacer, delay time.Duration) {
 	if !c.HeartbeatAllowed() {
-		p.tracef("path MTU to %s: no probing, the peer does not accept heartbeats; ICMP and local errors only", p.remote)
+		p.tracef("path MTU to %s: no probing, the peer does not accept heartbeats; ICMP and local errors only", p.peer())
 		return
 	}
 	now := time.Now()
@@ -113,7 +113,7 @@ func (p *path) startProbing(c *dtls.Conn, pc *pacer, delay time.Duration) {
 	}
 	pr.timer, pr.armedAt = time.AfterFunc(delay, pr.fire), now.Add(delay)
 	if p.trace != nil {
-		p.tracef("path MTU to %s: probing from %d (%v)", p.remote, p.search.PMTU(), p.search.State())
+		p.tracef("path MTU to %s: probing from %d (%v)", p.peer(), p.search.PMTU(), p.search.State())
 	}
 	p.noteLocked(before, "probing started")
 }
@@ -233,7 +233,7 @@ func (pr *prober) nextLocked(now time.Time) (inFlight, bool) {
 		return inFlight{}, false
 	}
 	if p.trace != nil {
-		p.tracef("path MTU probe to %s: %d bytes (%v)", p.remote, size, p.search.State())
+		p.tracef("path MTU probe to %s: %d bytes (%v)", p.peer(), size, p.search.State())
 	}
 	return inFlight{id: id, size: size}, true
 }
@@ -252,12 +252,12 @@ func (pr *prober) expiredLocked(now time.Time) (inFlight, bool) {
 	}
 	if !c.keepalive {
 		pr.suspect = c
-		p.tracef("path MTU probe to %s: %d bytes, unanswered by a silent peer; asking whether it is there", p.remote, c.size)
+		p.tracef("path MTU probe to %s: %d bytes, unanswered by a silent peer; asking whether it is there", p.peer(), c.size)
 		return pr.keepaliveLocked(now), true
 	}
 	pr.quiet++
 	pr.unanswered.Add(1)
-	p.tracef("path MTU to %s: the peer is silent; the estimate stays at %d", p.remote, p.search.PMTU())
+	p.tracef("path MTU to %s: the peer is silent; the estimate stays at %d", p.peer(), p.search.PMTU())
 	return inFlight{}, false
 }
 
@@ -279,7 +279,7 @@ func (pr *prober) lostLocked(c inFlight, now time.Time) {
 		p.search.ProbeLost(c.id, now)
 	}
 	if p.trace != nil {
-		p.tracef("path MTU probe to %s: %d bytes, lost", p.remote, c.size)
+		p.tracef("path MTU probe to %s: %d bytes, lost", p.peer(), c.size)
 	}
 	p.noteLocked(before, p.explain("probe of %d bytes lost", int(c.size)))
 }
@@ -308,7 +308,7 @@ func (pr *prober) send(req inFlight) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.tracef("path MTU probe to %s: %d bytes, not sent: %v", p.remote, req.size, err)
+	p.tracef("path MTU probe to %s: %d bytes, not sent: %v", p.peer(), req.size, err)
 	if pr.cur.id != req.id {
 		return
 	}
@@ -378,7 +378,7 @@ func (pr *prober) answered(payload []byte) {
 		if !pr.cur.keepalive {
 			why = p.explain("probe of %d bytes acknowledged", int(pr.cur.size))
 			if p.trace != nil {
-				p.tracef("path MTU probe to %s: %d bytes, acknowledged", p.remote, pr.cur.size)
+				p.tracef("path MTU probe to %s: %d bytes, acknowledged", p.peer(), pr.cur.size)
 			}
 		}
 		pr.acked.Add(1)

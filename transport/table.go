@@ -28,14 +28,14 @@ func (t *assocTable) lookup(addr netip.AddrPort) *serverAssoc { return t.byAddr[
 // the same peer; beyond max half-open associations it removes the oldest
 // and returns it, for the caller to close.
 func (t *assocTable) add(a *serverAssoc) (evicted *serverAssoc) {
-	if old := t.byAddr[a.remote]; old != nil {
+	if old := t.byAddr[a.peer()]; old != nil {
 		t.remove(old)
 	}
 	if t.halfOpen.Len() >= t.max {
 		evicted = t.halfOpen.Front().Value.(*serverAssoc)
 		t.remove(evicted)
 	}
-	t.byAddr[a.remote] = a
+	t.byAddr[a.peer()] = a
 	a.halfOpen = t.halfOpen.PushBack(a)
 	return evicted
 }
@@ -43,22 +43,41 @@ func (t *assocTable) add(a *serverAssoc) (evicted *serverAssoc) {
 // established takes a out of the half-open ones, if it is still in the
 // table.
 func (t *assocTable) established(a *assoc) {
-	if sa := t.byAddr[a.remote]; sa != nil && sa.assoc == a && sa.halfOpen != nil {
+	if sa := t.byAddr[a.peer()]; sa != nil && sa.assoc == a && sa.halfOpen != nil {
 		t.halfOpen.Remove(sa.halfOpen)
 		sa.halfOpen = nil
 	}
 }
 
-// forget removes a, if it is still in the table.
-func (t *assocTable) forget(a *assoc) {
-	if sa := t.byAddr[a.remote]; sa != nil && sa.assoc == a {
+// forget removes a, if it is still in the table, and returns it.
+func (t *assocTable) forget(a *assoc) *serverAssoc {
+	if sa := t.byAddr[a.peer()]; sa != nil && sa.assoc == a {
 		t.remove(sa)
+		return sa
 	}
+	return nil
+}
+
+// move files sa, if it is in the table, under to, the new address of its
+// peer, whose path it moves there, and returns the association filed
+// under to before, for the caller to close.
+func (t *assocTable) move(sa *serverAssoc, to netip.AddrPort) (victim *serverAssoc) {
+	if t.byAddr[sa.peer()] != sa {
+		return nil
+	}
+	delete(t.byAddr, sa.peer())
+	if old := t.byAddr[to]; old != nil {
+		t.remove(old)
+		victim = old
+	}
+	sa.path.moveTo(to)
+	t.byAddr[to] = sa
+	return victim
 }
 
 // remove takes sa out of the table.
 func (t *assocTable) remove(sa *serverAssoc) {
-	delete(t.byAddr, sa.remote)
+	delete(t.byAddr, sa.peer())
 	if sa.halfOpen != nil {
 		t.halfOpen.Remove(sa.halfOpen)
 		sa.halfOpen = nil

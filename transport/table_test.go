@@ -24,8 +24,8 @@ func FuzzAssocTable(f *testing.F) {
 			addr := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, peer}), 5000)
 			switch op >> 6 {
 			case 0:
-				a := &serverAssoc{assoc: &assoc{remote: addr}}
-				if ev := tb.add(a); ev != nil && (ev.halfOpen != nil || tb.lookup(ev.remote) == ev) {
+				a := &serverAssoc{assoc: &assoc{path: pathTo(addr)}}
+				if ev := tb.add(a); ev != nil && (ev.halfOpen != nil || tb.lookup(ev.peer()) == ev) {
 					t.Fatalf("evicted association still in the table")
 				}
 				assocs[peer] = a
@@ -51,14 +51,14 @@ func checkTable(t *testing.T, tb *assocTable, max int) {
 	inList := 0
 	for e := tb.halfOpen.Front(); e != nil; e = e.Next() {
 		sa := e.Value.(*serverAssoc)
-		if sa.halfOpen != e || tb.lookup(sa.remote) != sa {
-			t.Fatalf("half-open %v is not in the table as listed", sa.remote)
+		if sa.halfOpen != e || tb.lookup(sa.peer()) != sa {
+			t.Fatalf("half-open %v is not in the table as listed", sa.peer())
 		}
 		inList++
 	}
 	for addr, sa := range tb.byAddr {
-		if sa.remote != addr {
-			t.Fatalf("%v filed under %v", sa.remote, addr)
+		if sa.peer() != addr {
+			t.Fatalf("%v filed under %v", sa.peer(), addr)
 		}
 		if sa.halfOpen != nil {
 			inList--
@@ -67,4 +67,11 @@ func checkTable(t *testing.T, tb *assocTable, max int) {
 	if inList != 0 {
 		t.Fatalf("the table and the half-open list disagree by %d", inList)
 	}
+}
+
+// pathTo returns a path that knows only its peer's address.
+func pathTo(addr netip.AddrPort) *path {
+	p := &path{first: addr}
+	p.remote.Store(&p.first)
+	return p
 }

@@ -1,0 +1,18 @@
+module github.com/pathdtls/pathdtls/tests/pion
+
+go 1.26.0
+
+require (
+	github.com/pathdtls/pathdtls v0.0.0
+	github.com/pion/dtls/v3 v3.1.15
+)
+
+require (
+	github.com/pion/logging v0.2.4 // indirect
+	github.com/pion/transport/v5 v5.0.0 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
+
+replace github.com/pathdtls/pathdtls => ../..
