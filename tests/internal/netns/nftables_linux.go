@@ -3,8 +3,11 @@ package netns
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/pathdtls/pathdtls/internal/testenv"
 )
 
 // nftTable names the nftables tables, one for IPv4 and one for IPv6, that
@@ -187,4 +190,38 @@ func addCounters(c *Counters, out []byte) error {
 		}
 	}
 	return nil
+}
+
+// natTable names the nftables table of RewriteClientPort.
+const natTable = "pdtlsnat"
+
+// RewriteClientPort makes the first router rewrite, in both directions,
+// the UDP port of client, an IPv4 address and port of the client
+// namespace, to port: the server sees the client's datagrams come from
+// that port, and the router takes the server's datagrams to it back to
+// the client's own, as a NAT does. Called again, it replaces the port, as
+// a NAT whose binding expired gives the client a new one mid-stream; port
+// equal to client's own port ends the rewriting. The rules are stateless
+// (the router tracks no connection), so the change applies from the next
+// datagram on. It fails t if the rules cannot be loaded.
+func (tp *Topology) RewriteClientPort(t testing.TB, client netip.AddrPort, port uint16) {
+	t.Helper()
+	if tp.nft == "" {
+		tp.nft = testenv.LookPath(t, "nft")
+	}
+	c, p := client.Addr(), client.Port()
+	rules := fmt.Sprintf(`table ip %[1]s
+delete table ip %[1]s
+table ip %[1]s {
+	chain pre {
+		type filter hook prerouting priority raw; policy accept;
+		ip saddr %[2]s udp sport %[3]d notrack udp sport set %[4]d
+		ip daddr %[2]s udp dport %[4]d notrack udp dport set %[3]d
+	}
+}
+`, natTable, c, p, port)
+	if port == p {
+		rules = fmt.Sprintf("table ip %[1]s\ndelete table ip %[1]s\n", natTable)
+	}
+	tp.nftLoad(t, tp.Routers[0], rules)
 }
