@@ -41,15 +41,18 @@ func BenchmarkHandshakePSKAES128GCM(b *testing.B) {
 	benchmarkHandshake(b, TLS_PSK_WITH_AES_128_GCM_SHA256)
 }
 
-// benchmarkPumpHandshake measures a full handshake (cookie exchange
-// included) between two Conns joined by pumpLinks: the engine alone, with
-// no datagram connection or goroutine of its own, as package transport
-// runs it.
-func benchmarkPumpHandshake(b *testing.B, id uint16, resume bool) {
+// benchmarkPumpHandshake measures a handshake (cookie exchange included)
+// between two Conns joined by pumpLinks: the engine alone, with no
+// datagram connection or goroutine of its own, as package transport runs
+// it. resumeBy is "" for full handshakes, else "ticket" or "ID" for ones
+// that resume the session of a first, full one.
+func benchmarkPumpHandshake(b *testing.B, id uint16, resumeBy string) {
 	b.ReportAllocs()
 	cc, sc := suiteConfigs(id, VersionDTLS12)
+	resume := resumeBy != ""
 	if resume {
 		cc.ClientSessionCache = NewLRUClientSessionCache(1)
+		sc.SessionTicketsDisabled = resumeBy == "ID"
 		pumpHandshake(b, cc, sc) // the session to resume
 	}
 	var wire, datagrams int
@@ -85,16 +88,20 @@ func pumpHandshake(b *testing.B, cc, sc *Config) (wire, datagrams int, resumed b
 }
 
 func BenchmarkPumpHandshakeECDSA(b *testing.B) {
-	benchmarkPumpHandshake(b, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, false)
+	benchmarkPumpHandshake(b, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "")
 }
 
 func BenchmarkPumpHandshakePSK(b *testing.B) {
-	benchmarkPumpHandshake(b, TLS_PSK_WITH_AES_128_GCM_SHA256, false)
+	benchmarkPumpHandshake(b, TLS_PSK_WITH_AES_128_GCM_SHA256, "")
 }
 
 // BenchmarkPumpHandshakeResumed measures handshakes that resume an
-// ECDHE-ECDSA session by its ID (cookie exchange included), beside
-// BenchmarkPumpHandshakeECDSA's full ones.
+// ECDHE-ECDSA session by ticket and by session ID (cookie exchange
+// included), beside BenchmarkPumpHandshakeECDSA's full ones.
 func BenchmarkPumpHandshakeResumed(b *testing.B) {
-	benchmarkPumpHandshake(b, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, true)
+	for _, by := range []string{"ticket", "ID"} {
+		b.Run(by, func(b *testing.B) {
+			benchmarkPumpHandshake(b, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, by)
+		})
+	}
 }

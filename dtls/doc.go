@@ -82,6 +82,18 @@
 // for data reordered across the change. A renegotiation after a long idle
 // period starts its retransmission timer afresh (RFC 6347 §4.2.4.1).
 //
+// # Connection IDs
+//
+// With a [ConnectionIDConfig] on both sides, the records of an association
+// carry connection IDs (RFC 9146, DTLS 1.2): each side asks for the ID it
+// wants to find in the records it receives, of ConnectionIDConfig.Length
+// bytes, random or from ConnectionIDConfig.Generate. A server routes by
+// them (package transport does) so that a client keeps its association
+// when its address changes; such a client asks for a Length of 0.
+// [ConnectionState] shows both IDs. [Conn.HandleMovedDatagram] tells the
+// owner of a Conn when a datagram from a new address shows that the peer
+// moved there.
+//
 // # Errors
 //
 // A handshake that does not complete in time returns a

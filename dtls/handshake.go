@@ -390,5 +390,8 @@ func (hs *hsBase) finish() {
 	c.in.early = nil
 	if c.config.Trace != nil {
 		c.config.tracef("handshake complete: %s, %s", versionName(hs.vers), hs.suite.name)
+		if hs.cid.on {
+			c.config.tracef("connection IDs (RFC 9146): %x in the records we receive, %x in those we send", hs.cid.own, hs.cid.peer)
+		}
 	}
 }

@@ -77,6 +77,15 @@
 // cookie from the address of a live association replaces it (RFC 6347
 // §4.2.8).
 //
+// A Listener whose Config asks for connection IDs (dtls.ConnectionIDConfig
+// with a Length of 1 or more; RFC 9146) finds an association by the ID in
+// its peer's records, from whatever address they come: a client whose NAT
+// binding changed keeps its association. The association moves to the new
+// address only once a record from there authenticates and is newer than
+// every record before it (RFC 9146 §6), so that a forged or replayed
+// datagram moves nothing; its path-MTU search then starts again, the new
+// path being another. [ListenerStats].Moved counts the moves.
+//
 // Listening on an IPv6 wildcard address such as "[::]:4433" (or on ":4433")
 // with network "udp" serves IPv4 and IPv6 peers on one dual-stack socket.
 // IPv4 peers are always reported by their IPv4 address, never as

@@ -317,3 +317,24 @@ func TestRenegotiate(t *testing.T) {
 		})
 	}
 }
+
+// TestConnectionIDFlag runs a server with -cid 8 and a client with -cid 0:
+// the association uses connection IDs, as -v says on both sides, and data
+// is echoed; a -cid out of range is a usage error.
+func TestConnectionIDFlag(t *testing.T) {
+	srv := startServer(t, "-naccept", "1", "-cid", "8", "-v", "-psk", pskHex)
+	c := clientLines(t, []string{"-cid", "0", "-v", "-psk", pskHex, "-wait", "100ms", "127.0.0.1:" + srv.port}, []string{"with an ID"}, 1)
+	if c.code != 0 || c.stdout != "with an ID\n" || !regexp.MustCompile(`connection IDs \(RFC 9146\):  in the records we receive, [0-9a-f]{16} in those we send`).MatchString(c.stderr) {
+		t.Errorf("client exited %d, printed %q\nstderr: %s", c.code, c.stdout, c.stderr)
+	}
+	s := srv.wait(t)
+	if !regexp.MustCompile(`connection IDs \(RFC 9146\): [0-9a-f]{16} in the records we receive,  in those we send`).MatchString(s.stderr) {
+		t.Errorf("server stderr:\n%s", s.stderr)
+	}
+	for _, bad := range []string{"256", "-2"} {
+		r := runTool(t, "", "client", "-cid", bad, "-psk", pskHex, "127.0.0.1:1")
+		if r.code != 2 || !strings.Contains(r.stderr, "-cid "+bad) {
+			t.Errorf("-cid %s: exit %d, stderr %q", bad, r.code, r.stderr)
+		}
+	}
+}

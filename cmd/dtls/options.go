@@ -45,6 +45,7 @@ type options struct {
 	noTicket       bool
 	renegAllow     bool          // client: accept the server's renegotiations
 	renegEvery     time.Duration // server: ask for one this often
+	cid            int           // length of the connection IDs to ask for; -1: none
 	timeout        time.Duration
 	verbose        bool
 }
@@ -61,6 +62,7 @@ func (o *options) register(fs *flag.FlagSet, r role) {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "handshake timeout")
 	fs.BoolVar(&o.verbose, "v", false, "trace the handshake on standard error")
 	fs.BoolVar(&o.noTicket, "no_ticket", false, "do not use session tickets (RFC 5077): sessions are resumed by session ID only")
+	fs.IntVar(&o.cid, "cid", -1, "use connection IDs (RFC 9146), asking the peer to send IDs of `N` bytes (0: none, while sending the peer's); -1: off")
 	switch r {
 	case roleClient:
 		fs.StringVar(&o.caFile, "CAfile", "", "`FILE` of trusted CA certificates (PEM); default: the system roots")
@@ -109,6 +111,12 @@ func (o *options) config(r role, trace func(string)) (*dtls.Config, error) {
 	}
 	if o.renegAllow || o.renegEvery > 0 {
 		c.Renegotiation = dtls.RenegotiateFreely
+	}
+	if o.cid > 255 || o.cid < -1 {
+		return nil, fmt.Errorf("-cid %d is outside [0, 255] (or -1 for off)", o.cid)
+	}
+	if o.cid >= 0 {
+		c.ConnectionID = &dtls.ConnectionIDConfig{Length: o.cid}
 	}
 	if o.mtu != 0 && (o.mtu < minMTU || o.mtu > maxMTU) {
 		return nil, fmt.Errorf("-mtu %d is outside [%d, %d]: it counts the IP and UDP headers (28 bytes, 48 for IPv6) and must leave at least %d bytes for a datagram", o.mtu, minMTU, maxMTU, dtls.MinDatagramSize)
