@@ -64,9 +64,11 @@ func TestConnectionIDs(t *testing.T) {
 // extend.
 func TestConnectionIDNotNegotiated(t *testing.T) {
 	for name, set := range map[string]func(cc, sc *Config){
-		"client without":  func(cc, sc *Config) { cc.ConnectionID = nil },
-		"server without":  func(cc, sc *Config) { sc.ConnectionID = nil },
-		"DTLS 1.0 server": func(cc, sc *Config) { cc.MinVersion, sc.MinVersion, sc.MaxVersion = VersionDTLS10, VersionDTLS10, VersionDTLS10 },
+		"client without": func(cc, sc *Config) { cc.ConnectionID = nil },
+		"server without": func(cc, sc *Config) { sc.ConnectionID = nil },
+		"DTLS 1.0 server": func(cc, sc *Config) {
+			cc.MinVersion, sc.MinVersion, sc.MaxVersion = VersionDTLS10, VersionDTLS10, VersionDTLS10
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {

@@ -49,7 +49,7 @@ type inHalf struct {
 	// datagram being processed held a newer one (RFC 9146 §6).
 	newest    RecordID
 	sawNewest bool
-	held      [][]byte      // records of epoch cur+1 that came before its keys
+	held      [][]byte // records of epoch cur+1 that came before its keys
 	heldBytes int
 
 	reasm   *fragment.Reassembler // points to reasmv
