@@ -33,19 +33,37 @@ func ourConfig(cidLen int) *dtls.Config {
 	}
 }
 
-// pionConfig returns pion's: the same key and suite, connection IDs of
-// cidLen bytes (0: it sends ours but asks for none).
-func pionConfig(cidLen int) *piondtls.Config {
+// pionOptions returns pion's options: the same key and suite, connection
+// IDs of cidLen bytes (0: it sends ours but asks for none).
+func pionOptions(cidLen int) []piondtls.Option {
 	gen := piondtls.OnlySendCIDGenerator()
 	if cidLen > 0 {
 		gen = piondtls.RandomCIDGenerator(cidLen)
 	}
-	return &piondtls.Config{
-		PSK:                   func([]byte) ([]byte, error) { return psk, nil },
-		PSKIdentityHint:       identity,
-		CipherSuites:          []piondtls.CipherSuiteID{piondtls.TLS_PSK_WITH_AES_128_GCM_SHA256},
-		ConnectionIDGenerator: gen,
+	return []piondtls.Option{
+		piondtls.WithPSK(func([]byte) ([]byte, error) { return psk, nil }),
+		piondtls.WithPSKIdentityHint(identity),
+		piondtls.WithCipherSuites(piondtls.TLS_PSK_WITH_AES_128_GCM_SHA256),
+		piondtls.WithConnectionIDGenerator(gen),
 	}
+}
+
+// pionClient dials addr with pion's options.
+func pionClient(addr *net.UDPAddr, cidLen int) (*piondtls.Conn, error) {
+	var opts []piondtls.ClientOption
+	for _, o := range pionOptions(cidLen) {
+		opts = append(opts, o)
+	}
+	return piondtls.DialWithOptions("udp", addr, opts...)
+}
+
+// pionListen listens on addr with pion's options.
+func pionListen(addr *net.UDPAddr, cidLen int) (net.Listener, error) {
+	var opts []piondtls.ServerOption
+	for _, o := range pionOptions(cidLen) {
+		opts = append(opts, o)
+	}
+	return piondtls.ListenWithOptions("udp", addr, opts...)
 }
 
 // echoOnce reads one record from c and writes it back.
@@ -96,7 +114,7 @@ func TestPionClientConnectionID(t *testing.T) {
 				}
 				close(accepted)
 			}()
-			pc, err := piondtls.Dial("udp", l.Addr().(*net.UDPAddr), pionConfig(pionLen))
+			pc, err := pionClient(l.Addr().(*net.UDPAddr), pionLen)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,7 +146,7 @@ func TestOurClientConnectionID(t *testing.T) {
 	for _, ourLen := range []int{0, 6} {
 		t.Run(fmt.Sprintf("we ask for %d", ourLen), func(t *testing.T) {
 			laddr := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}
-			l, err := piondtls.Listen("udp", laddr, pionConfig(8))
+			l, err := pionListen(laddr, 8)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	piondtls "github.com/pion/dtls/v3"
-
 	"github.com/pathdtls/pathdtls/transport"
 )
 
@@ -95,7 +93,7 @@ func TestPionClientRebinding(t *testing.T) {
 		}
 	}()
 	n := newNAT(t, l.Addr().(*net.UDPAddr))
-	pc, err := piondtls.Dial("udp4", n.front.LocalAddr().(*net.UDPAddr), pionConfig(0))
+	pc, err := pionClient(n.front.LocalAddr().(*net.UDPAddr), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
