@@ -119,10 +119,11 @@ func (hs *clientHandshake) serverFinishedResumed(m fragment.Message) error {
 // keepSession puts the session in the cache: that of a full handshake, if
 // the server gave it an ID or a ticket and it has the extended master
 // secret; a resumed one again, if the server gave it a new ticket. A
-// session offered and not resumed is replaced, or forgotten.
+// session offered and not resumed is replaced, or forgotten. A
+// renegotiation, which offers none, leaves the cache as it is.
 func (hs *clientHandshake) keepSession() {
 	cfg := hs.c.config
-	if cfg.ClientSessionCache == nil {
+	if cfg.ClientSessionCache == nil || hs.renegotiating() {
 		return
 	}
 	if hs.resumed {

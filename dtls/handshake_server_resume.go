@@ -109,9 +109,10 @@ func (hs *serverHandshake) clientFinishedResumed(m fragment.Message) error {
 
 // newSessionID returns the session ID of a full handshake: a fresh random
 // one if the session may be resumed by ID, with the extended master secret
-// and a session cache, and gets no ticket; else none.
+// and a session cache, and gets no ticket; else none. A renegotiation's
+// session gets none: the client keeps the session it had.
 func (hs *serverHandshake) newSessionID() ([]byte, error) {
-	if !hs.ems || hs.issueTicket || hs.c.config.serverSessions() == nil {
+	if !hs.ems || hs.issueTicket || hs.renegotiating() || hs.c.config.serverSessions() == nil {
 		return nil, nil
 	}
 	if _, err := io.ReadFull(hs.c.config.rand(), hs.sessionID[:]); err != nil {

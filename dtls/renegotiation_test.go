@@ -252,3 +252,31 @@ func TestRenegotiationTimer(t *testing.T) {
 		}
 	}
 }
+
+// TestRenegotiationKeepsSession checks that a renegotiation, which offers
+// no session, leaves the client's session cache alone: the next
+// association still resumes the first handshake's session, by ticket and
+// by ID.
+func TestRenegotiationKeepsSession(t *testing.T) {
+	for _, mode := range resumeModes {
+		t.Run(mode.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cc, sc := resumeConfigs(TLS_PSK_WITH_AES_128_GCM_SHA256, VersionDTLS12)
+				mode.set(cc, sc)
+				cc.Renegotiation, sc.Renegotiation = RenegotiateFreely, RenegotiateFreely
+				client, server, cerr, serr := handshakePair(t, cc, sc, clean, clean)
+				if cerr != nil || serr != nil {
+					t.Fatalf("handshake: %v / %v", cerr, serr)
+				}
+				for _, c := range []*Conn{client, server} {
+					if err := c.Rehandshake(context.Background()); err != nil {
+						t.Fatalf("Rehandshake: %v", err)
+					}
+				}
+				if !resumeWith(t, cc, sc) {
+					t.Fatal("the session of the first handshake was not resumed after renegotiations")
+				}
+			})
+		})
+	}
+}
