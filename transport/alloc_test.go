@@ -2,9 +2,11 @@ package transport
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/internal/testenv"
 )
 
@@ -16,7 +18,21 @@ func TestDataPathDoesNotAllocate(t *testing.T) {
 	if testenv.Race {
 		t.Skip("the race detector makes sync.Pool drop buffers: allocations are counted without it")
 	}
-	cc, sc := configs(t, getPKI(t).ecdsa)
+	for _, cid := range []bool{false, true} {
+		t.Run(fmt.Sprintf("connection IDs %v", cid), func(t *testing.T) {
+			cc, sc := configs(t, getPKI(t).ecdsa)
+			if cid {
+				cc.ConnectionID = &dtls.ConnectionIDConfig{Length: 0}
+				sc.ConnectionID = &dtls.ConnectionIDConfig{Length: 8}
+			}
+			checkDataPathAllocs(t, cc, sc)
+		})
+	}
+}
+
+// checkDataPathAllocs checks that a record from a client of cc to a
+// listener of sc costs no allocation.
+func checkDataPathAllocs(t *testing.T, cc, sc *dtls.Config) {
 	l, err := (&ListenConfig{DisableProbing: true}).Listen(context.Background(), "udp", "127.0.0.1:0", sc)
 	if err != nil {
 		t.Fatal(err)
