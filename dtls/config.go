@@ -264,7 +264,7 @@ func (c *Config) suites() []uint16 {
 		return c.CipherSuites
 	}
 	var ids []uint16
-	for _, s := range cipherSuites {
+	for _, s := range preferredSuites {
 		if s.kx == kxPSK && c.PSK == nil {
 			continue
 		}

@@ -57,10 +57,10 @@ type hsBase struct {
 	cid cidState
 
 	sendSeq    uint16
-	transcript []byte   // every message as if unfragmented (RFC 6347 §4.2.6)
-	received   []span   // where each message received from the peer sits in transcript
-	spans      [8]span  // received's first array, enough for a full handshake
-	hash       [36]byte // room for a transcript hash (MD5||SHA-1 at most)
+	transcript []byte                  // every message as if unfragmented (RFC 6347 §4.2.6)
+	received   []span                  // where each message received from the peer sits in transcript
+	spans      [8]span                 // received's first array, enough for a full handshake
+	hash       [maxTranscriptHash]byte // room for a transcript hash
 	// Room for the secrets the handshake derives, so that deriving them
 	// allocates nothing: the master secret, the verify_data expected of
 	// the peer, and room for a derivation and its seed (the randoms,

@@ -32,7 +32,7 @@ type serverHandshake struct {
 	identity       []byte
 	preMaster      []byte
 	sessionHash    []byte
-	sessionHashBuf [36]byte
+	sessionHashBuf [maxTranscriptHash]byte
 	master         []byte
 	peerCerts      []*x509.Certificate
 	chains         [][]*x509.Certificate

@@ -3,6 +3,7 @@ package dtls
 import (
 	"crypto"
 	"crypto/sha256"
+	"crypto/sha512"
 	"slices"
 	"strconv"
 
@@ -21,12 +22,21 @@ const (
 // supported and never will be (RFC 7465; RFC 6347 §4.1.2.2 forbids stream
 // ciphers in DTLS).
 const (
+	// AES-GCM (RFC 5288, RFC 5289 for ECDHE, RFC 5487 for PSK).
 	TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 uint16 = 0xc02b
+	TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 uint16 = 0xc02c
 	TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256   uint16 = 0xc02f
+	TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384   uint16 = 0xc030
 	TLS_PSK_WITH_AES_128_GCM_SHA256         uint16 = 0x00a8
-	TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA    uint16 = 0xc009
-	TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA      uint16 = 0xc013
-	TLS_PSK_WITH_AES_128_CBC_SHA            uint16 = 0x008c
+	TLS_PSK_WITH_AES_256_GCM_SHA384         uint16 = 0x00a9
+	// ChaCha20-Poly1305 (RFC 7905).
+	TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 uint16 = 0xcca9
+	TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256   uint16 = 0xcca8
+	TLS_PSK_WITH_CHACHA20_POLY1305_SHA256         uint16 = 0xccab
+	// AES-CBC with HMAC-SHA1 (RFC 4492, RFC 4279).
+	TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA uint16 = 0xc009
+	TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA   uint16 = 0xc013
+	TLS_PSK_WITH_AES_128_CBC_SHA         uint16 = 0x008c
 )
 
 // keyExchange names how a suite agrees on the premaster secret.
@@ -38,26 +48,67 @@ const (
 	kxPSK                               // RFC 4279 §2
 )
 
+// bulkCipher names how a suite protects records.
+type bulkCipher uint8
+
+const (
+	aesGCM    bulkCipher = iota + 1 // RFC 5288
+	chacha                          // RFC 7905
+	aesCBCSHA                       // RFC 5246 §6.2.3.2, HMAC-SHA1
+)
+
 // cipherSuite is one row of the suite table.
 type cipherSuite struct {
 	id     uint16
 	name   string
 	kx     keyExchange
-	aead   bool // AES-GCM (RFC 5288); otherwise AES-CBC with HMAC-SHA1
+	bulk   bulkCipher
 	keyLen int
-	macLen int
-	ivLen  int  // fixed IV bytes taken from the key block
-	tls12  bool // only in DTLS 1.2
+	hash   crypto.Hash // of the DTLS 1.2 PRF and transcript (RFC 5246 §5)
 }
 
-// cipherSuites is in our order of preference: AEAD first, ECDHE before PSK.
+// The key block's parts (RFC 5246 §6.3): AEAD suites take no MAC key and
+// a fixed IV (4 bytes of salt for AES-GCM, RFC 5288 §3; the whole 12-byte
+// nonce for ChaCha20-Poly1305, RFC 7905 §2); CBC suites a MAC key and no
+// IV, the IV being explicit per record (RFC 4346 §6.2.3.2).
+func (s *cipherSuite) macLen() int {
+	if s.bulk == aesCBCSHA {
+		return 20
+	}
+	return 0
+}
+
+func (s *cipherSuite) ivLen() int {
+	switch s.bulk {
+	case aesGCM:
+		return 4
+	case chacha:
+		return 12
+	}
+	return 0
+}
+
+// aead reports whether the suite's cipher is an AEAD, which only DTLS 1.2
+// has (RFC 5246 §6.2.3.3).
+func (s *cipherSuite) aead() bool { return s.bulk != aesCBCSHA }
+
+// cipherSuites is in our order of preference: AEAD first, ECDHE before
+// PSK; among AEADs AES-128-GCM, then ChaCha20-Poly1305, then AES-256-GCM,
+// unless the CPU has no AES instructions, when ChaCha20-Poly1305 comes
+// first (see defaultOrder).
 var cipherSuites = []*cipherSuite{
-	{TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", kxECDHEECDSA, true, 16, 0, 4, true},
-	{TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", kxECDHERSA, true, 16, 0, 4, true},
-	{TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", kxECDHEECDSA, false, 16, 20, 0, false},
-	{TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", kxECDHERSA, false, 16, 20, 0, false},
-	{TLS_PSK_WITH_AES_128_GCM_SHA256, "TLS_PSK_WITH_AES_128_GCM_SHA256", kxPSK, true, 16, 0, 4, true},
-	{TLS_PSK_WITH_AES_128_CBC_SHA, "TLS_PSK_WITH_AES_128_CBC_SHA", kxPSK, false, 16, 20, 0, false},
+	{TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", kxECDHEECDSA, aesGCM, 16, crypto.SHA256},
+	{TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", kxECDHEECDSA, chacha, 32, crypto.SHA256},
+	{TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", kxECDHEECDSA, aesGCM, 32, crypto.SHA384},
+	{TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", kxECDHERSA, aesGCM, 16, crypto.SHA256},
+	{TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", kxECDHERSA, chacha, 32, crypto.SHA256},
+	{TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", kxECDHERSA, aesGCM, 32, crypto.SHA384},
+	{TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", kxECDHEECDSA, aesCBCSHA, 16, crypto.SHA256},
+	{TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", kxECDHERSA, aesCBCSHA, 16, crypto.SHA256},
+	{TLS_PSK_WITH_AES_128_GCM_SHA256, "TLS_PSK_WITH_AES_128_GCM_SHA256", kxPSK, aesGCM, 16, crypto.SHA256},
+	{TLS_PSK_WITH_CHACHA20_POLY1305_SHA256, "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256", kxPSK, chacha, 32, crypto.SHA256},
+	{TLS_PSK_WITH_AES_256_GCM_SHA384, "TLS_PSK_WITH_AES_256_GCM_SHA384", kxPSK, aesGCM, 32, crypto.SHA384},
+	{TLS_PSK_WITH_AES_128_CBC_SHA, "TLS_PSK_WITH_AES_128_CBC_SHA", kxPSK, aesCBCSHA, 16, crypto.SHA256},
 }
 
 // scsvRenegotiation is TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3).
@@ -91,58 +142,75 @@ func CipherSuiteByName(name string) (uint16, bool) {
 }
 
 // CipherSuites returns the IDs of every supported suite, in the default order
-// of preference.
+// of preference: AEAD first, ECDHE before PSK, and ChaCha20-Poly1305 before
+// AES-GCM on a CPU without AES instructions.
 func CipherSuites() []uint16 {
-	ids := make([]uint16, len(cipherSuites))
-	for i, s := range cipherSuites {
+	ids := make([]uint16, len(preferredSuites))
+	for i, s := range preferredSuites {
 		ids[i] = s.id
 	}
 	return ids
 }
 
-// usableIn reports whether the suite may be negotiated at version v.
-func (s *cipherSuite) usableIn(v uint16) bool { return !s.tls12 || v == VersionDTLS12 }
+// usableIn reports whether the suite may be negotiated at version v: the
+// AEAD suites only in DTLS 1.2.
+func (s *cipherSuite) usableIn(v uint16) bool { return !s.aead() || v == VersionDTLS12 }
 
-// prf returns the PRF of version v (RFC 4346 §5 for DTLS 1.0, RFC 5246 §5 with
-// SHA-256 for DTLS 1.2: every suite here uses SHA-256 there).
+// prf returns the PRF of version v (RFC 4346 §5 for DTLS 1.0, RFC 5246 §5
+// with the suite's hash for DTLS 1.2).
 func (s *cipherSuite) prf(v uint16) prf.Func {
 	if v == VersionDTLS10 {
 		return prf.PRF10
 	}
-	return prf.PRF12(crypto.SHA256)
+	return prf.PRF12(s.hash)
 }
+
+// maxTranscriptHash is the longest transcript hash: SHA-384's.
+const maxTranscriptHash = sha512.Size384
 
 // transcriptHash appends to dst the hash of the handshake messages for
 // Finished and for the extended master secret: MD5||SHA-1 in DTLS 1.0,
-// SHA-256 in DTLS 1.2.
+// the suite's hash in DTLS 1.2.
 func (s *cipherSuite) transcriptHash(dst []byte, v uint16, msgs []byte) []byte {
 	if v == VersionDTLS10 {
 		return prf.MD5SHA1(dst, msgs)
+	}
+	if s.hash == crypto.SHA384 {
+		h := sha512.Sum384(msgs)
+		return append(dst, h[:]...)
 	}
 	h := sha256.Sum256(msgs)
 	return append(dst, h[:]...)
 }
 
 // keyBlockLen is the number of key block bytes the suite consumes (RFC 5246 §6.3).
-// maxKeyBlockLen is the longest key block of the suites: two SHA-1 MAC
-// keys, two AES-256 keys and two CBC IVs.
+// maxKeyBlockLen bounds the key block of every suite: two SHA-1 MAC keys,
+// two 256-bit keys and two 16-byte IVs.
 const maxKeyBlockLen = 2 * (20 + 32 + 16)
 
-func (s *cipherSuite) keyBlockLen() int { return 2 * (s.macLen + s.keyLen + s.ivLen) }
+func (s *cipherSuite) keyBlockLen() int { return 2 * (s.macLen() + s.keyLen + s.ivLen()) }
 
 // newCiphers splits a key block into the client-write and server-write record
 // ciphers (RFC 5246 §6.3).
 func (s *cipherSuite) newCiphers(kb []byte, cfg *Config) (client, server record.Cipher, err error) {
-	cMAC, kb := kb[:s.macLen], kb[s.macLen:]
-	sMAC, kb := kb[:s.macLen], kb[s.macLen:]
+	macLen, ivLen := s.macLen(), s.ivLen()
+	cMAC, kb := kb[:macLen], kb[macLen:]
+	sMAC, kb := kb[:macLen], kb[macLen:]
 	cKey, kb := kb[:s.keyLen], kb[s.keyLen:]
 	sKey, kb := kb[:s.keyLen], kb[s.keyLen:]
-	cIV, sIV := kb[:s.ivLen], kb[s.ivLen:2*s.ivLen]
-	if s.aead {
-		if client, err = record.NewAESGCM(cKey, cIV); err != nil {
+	cIV, sIV := kb[:ivLen], kb[ivLen:2*ivLen]
+	var aead func(key, iv []byte) (record.Cipher, error)
+	switch s.bulk {
+	case aesGCM:
+		aead = record.NewAESGCM
+	case chacha:
+		aead = record.NewChaCha20Poly1305
+	}
+	if aead != nil {
+		if client, err = aead(cKey, cIV); err != nil {
 			return nil, nil, err
 		}
-		server, err = record.NewAESGCM(sKey, sIV)
+		server, err = aead(sKey, sIV)
 		return client, server, err
 	}
 	if client, err = record.NewCBCSHA1(cKey, cMAC, cfg.rand()); err != nil {

@@ -281,3 +281,28 @@ func TestPSKClientWithoutName(t *testing.T) {
 		t.Errorf("a PSK client with a name offers %d suites, %v; want the certificate suites too", len(suites), err)
 	}
 }
+
+// TestSuiteOrder checks the default order with and without AES hardware:
+// every suite once, and ChaCha20-Poly1305 first among each key exchange's
+// AEADs without it.
+func TestSuiteOrder(t *testing.T) {
+	names := func(ss []*cipherSuite) []string {
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.name)
+		}
+		return out
+	}
+	with, without := orderSuites(cipherSuites, true), orderSuites(cipherSuites, false)
+	if len(without) != len(cipherSuites) {
+		t.Fatalf("without AES hardware: %d suites, want %d: %v", len(without), len(cipherSuites), names(without))
+	}
+	if with[0].bulk != aesGCM || without[0].id != TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 {
+		t.Errorf("first suites %s / %s", with[0].name, without[0].name)
+	}
+	for i, s := range without {
+		if s.bulk == aesGCM && s.keyLen == 16 && without[i-1].bulk != chacha {
+			t.Errorf("without AES hardware, %s comes before its ChaCha20 suite: %v", s.name, names(without))
+		}
+	}
+}

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/pathdtls/pathdtls/tests/internal/peer"
@@ -65,9 +66,11 @@ func gnuTLSDescription(c interopCase) string {
 			kx += `-\([^)]+\)`
 		}
 	}
-	cipher := `\(AES-128-CBC\)-\(SHA1\)`
-	if c.suite.AEAD {
-		cipher = `\(AES-128-GCM\)`
+	// The suite's priority elements are key exchange, cipher and MAC.
+	parts := strings.Split(c.suite.GnuTLS, ":")
+	cipher := `\(` + regexp.QuoteMeta(strings.TrimPrefix(parts[1], "+")) + `\)`
+	if !c.suite.AEAD {
+		cipher += `-\(` + regexp.QuoteMeta(strings.TrimPrefix(parts[2], "+")) + `\)`
 	}
 	return `^\(` + version + `-X\.509\)-` + kx + `-` + cipher + `$`
 }

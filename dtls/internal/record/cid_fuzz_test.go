@@ -87,6 +87,14 @@ func decryptInner(tb testing.TB, name string, fragment []byte) []byte {
 			tb.Fatal(err)
 		}
 		return inner
+	case "ChaCha20Poly1305":
+		c := newTestChaCha(tb).(*chachaCipher)
+		ad := appendCIDAdditionalData(nil, testCIDHeader, len(fragment)-chachaOverhead)
+		inner, err := c.aead.Open(nil, c.setNonce(testCIDHeader.Epoch, testCIDHeader.Seq), fragment, ad)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return inner
 	default:
 		c := newTestCBC(tb, nil).(*cbcCipher)
 		body, n, padGood, ok := c.decrypt(bytes.Clone(fragment))

@@ -32,6 +32,29 @@ var cipherCases = []struct {
 	{"Null", func(testing.TB) Cipher { return NewNull() }},
 	{"AESGCM", newTestGCM},
 	{"CBCSHA1", func(t testing.TB) Cipher { return newTestCBC(t, nil) }},
+	{"AES256GCM", newTestGCM256},
+	{"ChaCha20Poly1305", newTestChaCha},
+}
+
+// testKey32 is the 32-byte key of AES-256-GCM and ChaCha20-Poly1305.
+var testKey32 = []byte("0123456789abcdef0123456789ABCDEF")
+
+func newTestGCM256(t testing.TB) Cipher {
+	t.Helper()
+	c, err := NewAESGCM(testKey32, testFixedIV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func newTestChaCha(t testing.TB) Cipher {
+	t.Helper()
+	c, err := NewChaCha20Poly1305(testKey32, []byte("twelve bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func newTestGCM(t testing.TB) Cipher {

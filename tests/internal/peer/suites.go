@@ -49,7 +49,8 @@ type Suite struct {
 
 // suites is the table of cipher suites the harness can ask a peer for.
 // The GCM suites are defined by RFC 5289 and RFC 5487, the ECDHE CBC
-// suites by RFC 4492 and the PSK CBC suite by RFC 4279.
+// suites by RFC 4492, the PSK CBC suite by RFC 4279 and the
+// ChaCha20-Poly1305 suites by RFC 7905.
 var suites = []Suite{
 	// ID, Name, OpenSSL, GnuTLS, PSK, AEAD
 	{0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256", "+ECDHE-ECDSA:+AES-128-GCM:+AEAD", false, true},
@@ -58,6 +59,12 @@ var suites = []Suite{
 	{0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA", "+ECDHE-ECDSA:+AES-128-CBC:+SHA1", false, false},
 	{0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA", "+ECDHE-RSA:+AES-128-CBC:+SHA1", false, false},
 	{0x008c, "TLS_PSK_WITH_AES_128_CBC_SHA", "PSK-AES128-CBC-SHA", "+PSK:+AES-128-CBC:+SHA1", true, false},
+	{0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384", "+ECDHE-ECDSA:+AES-256-GCM:+AEAD", false, true},
+	{0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "+ECDHE-RSA:+AES-256-GCM:+AEAD", false, true},
+	{0x00a9, "TLS_PSK_WITH_AES_256_GCM_SHA384", "PSK-AES256-GCM-SHA384", "+PSK:+AES-256-GCM:+AEAD", true, true},
+	{0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305", "+ECDHE-ECDSA:+CHACHA20-POLY1305:+AEAD", false, true},
+	{0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305", "+ECDHE-RSA:+CHACHA20-POLY1305:+AEAD", false, true},
+	{0xccab, "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256", "PSK-CHACHA20-POLY1305", "+PSK:+CHACHA20-POLY1305:+AEAD", true, true},
 }
 
 // Suites returns the cipher suites the harness knows, in a new slice.
