@@ -28,6 +28,7 @@ const (
 	AlertNoRenegotiation        Alert = 100
 	AlertUnsupportedExtension   Alert = 110
 	AlertUnknownPSKIdentity     Alert = 115
+	AlertNoApplicationProtocol  Alert = 120 // RFC 7301 §3.2
 )
 
 // Alert levels (RFC 5246 §7.2).
@@ -57,6 +58,7 @@ var alertNames = map[Alert]string{
 	AlertNoRenegotiation:        "no renegotiation",
 	AlertUnsupportedExtension:   "unsupported extension",
 	AlertUnknownPSKIdentity:     "unknown PSK identity",
+	AlertNoApplicationProtocol:  "no application protocol",
 }
 
 // String returns the alert's name as RFC 5246 spells it, in words.

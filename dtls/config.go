@@ -146,6 +146,24 @@ type Config struct {
 	// either role.
 	Renegotiation RenegotiationSupport
 
+	// SRTPProtectionProfiles, if set, negotiates DTLS-SRTP (RFC 5764): a
+	// client offers these profiles, a server takes the first of them that
+	// the client offers. ConnectionState says which, and
+	// ExportKeyingMaterial with SRTPKeyingMaterialLabel gives the keys.
+	SRTPProtectionProfiles []SRTPProtectionProfile
+	// SRTPMKI is the SRTP Master Key Identifier a client asks for (RFC
+	// 5764 §4.1.1); empty for none. A server uses the client's.
+	SRTPMKI []byte
+	// NextProtos is the list of application protocols for ALPN (RFC
+	// 7301), in order of preference: a client offers them, a server picks
+	// the first of its own that the client offers, and refuses a client
+	// that offers only others.
+	NextProtos []string
+	// KeyLogWriter, if set, receives each handshake's master secret in the
+	// NSS key log format, which Wireshark uses to decrypt a capture. Use
+	// it only to debug: whoever reads it can decrypt the association.
+	KeyLogWriter io.Writer
+
 	// ConnectionID, if set, turns on connection IDs (RFC 9146): see
 	// ConnectionIDConfig. Both sides must set it for them to be used.
 	ConnectionID *ConnectionIDConfig
@@ -382,6 +400,11 @@ func (c *Config) clone() *Config {
 		AlertOnBadRecord:      c.AlertOnBadRecord,
 		Renegotiation:         c.Renegotiation,
 		ConnectionID:          c.ConnectionID,
+
+		SRTPProtectionProfiles: c.SRTPProtectionProfiles,
+		SRTPMKI:                c.SRTPMKI,
+		NextProtos:             c.NextProtos,
+		KeyLogWriter:           c.KeyLogWriter,
 
 		ClientSessionCache:          c.ClientSessionCache,
 		SessionCacheSize:            c.SessionCacheSize,

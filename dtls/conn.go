@@ -136,6 +136,15 @@ type ConnectionState struct {
 	// side puts in the records it sends; both nil if none was negotiated,
 	// either empty if that side asked for none.
 	ConnectionID, PeerConnectionID []byte
+	// SRTPProtectionProfile is the DTLS-SRTP profile negotiated (RFC 5764),
+	// 0 for none, and SRTPMKI its MKI.
+	SRTPProtectionProfile SRTPProtectionProfile
+	SRTPMKI               []byte
+	// NegotiatedProtocol is the application protocol ALPN chose (RFC
+	// 7301), or "".
+	NegotiatedProtocol string
+
+	ekm *exporter // for ExportKeyingMaterial; nil without the extended master secret
 }
 
 // ConnectionState returns details about the association. Before the

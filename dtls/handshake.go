@@ -55,6 +55,11 @@ type hsBase struct {
 	secureReneg bool
 	// cid is what the hellos negotiated of connection IDs (RFC 9146).
 	cid cidState
+	// srtp and srtpMKI are the DTLS-SRTP profile and MKI negotiated (RFC
+	// 5764), alpn the application protocol (RFC 7301).
+	srtp    SRTPProtectionProfile
+	srtpMKI []byte
+	alpn    string
 
 	sendSeq    uint16
 	transcript []byte                  // every message as if unfragmented (RFC 6347 §4.2.6)
@@ -274,6 +279,7 @@ func (hs *hsBase) decodeError(m fragment.Message) error {
 // ChangeCipherSpec (RFC 5246 §6.3).
 func (hs *hsBase) establishKeys(master, clientRandom, serverRandom []byte, isClient bool) error {
 	c, s := hs.c, hs.suite
+	hs.logKey(master, clientRandom)
 	kb := prf.KeyBlock(hs.scratch[:0], s.prf(hs.vers), master, clientRandom, serverRandom, s.keyBlockLen())
 	cw, sw, err := s.newCiphers(kb, c.config)
 	clear(hs.scratch[:])

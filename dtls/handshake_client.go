@@ -105,6 +105,8 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	if err := hs.offerConnectionID(ext); err != nil {
 		return nil, err
 	}
+	hs.offerSRTP(ext)
+	ext.ALPNProtocols = cfg.NextProtos
 	if hs.renegotiating() {
 		// A renegotiation carries the verify_data of our last Finished
 		// (RFC 5746 §3.5) and is a full handshake. It carries the last
@@ -241,6 +243,12 @@ func (hs *clientHandshake) processServerHello(m fragment.Message) error {
 		return err
 	}
 	if err := hs.takeConnectionID(sh); err != nil {
+		return err
+	}
+	if err := hs.takeSRTP(sh); err != nil {
+		return err
+	}
+	if err := hs.takeALPN(sh); err != nil {
 		return err
 	}
 	c.hb.Lock()
@@ -389,6 +397,11 @@ func (hs *clientHandshake) complete() {
 		DidResume:            hs.resumed,
 		ConnectionID:         hs.cid.ownIfOn(),
 		PeerConnectionID:     hs.cid.peerIfOn(),
+
+		SRTPProtectionProfile: hs.srtp,
+		SRTPMKI:               hs.srtpMKI,
+		NegotiatedProtocol:    hs.alpn,
+		ekm:                   hs.newExporter(hs.master, hs.hello.Random[:], hs.sh.Random[:], hs.ems),
 	})
 	hs.keepSession()
 	c.in.reneg.cookie = hs.hello.Cookie

@@ -263,6 +263,10 @@ func (hs *serverHandshake) makeServerHello(sessionID []byte) error {
 		sh.Extensions.PointFormats = []uint8{0}
 	}
 	hs.sh = sh
+	hs.answerSRTP(sh)
+	if err := hs.answerALPN(sh); err != nil {
+		return err
+	}
 	return hs.answerConnectionID(sh)
 }
 
@@ -386,6 +390,11 @@ func (hs *serverHandshake) complete() {
 		DidResume:            hs.resumed != nil,
 		ConnectionID:         hs.cid.ownIfOn(),
 		PeerConnectionID:     hs.cid.peerIfOn(),
+
+		SRTPProtectionProfile: hs.srtp,
+		SRTPMKI:               hs.srtpMKI,
+		NegotiatedProtocol:    hs.alpn,
+		ekm:                   hs.newExporter(hs.master, hs.ch.Random[:], hs.sh.Random[:], hs.ems),
 	})
 	hs.keepSession()
 	hs.finish()

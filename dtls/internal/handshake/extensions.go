@@ -16,7 +16,9 @@ const (
 	extSupportedGroups      uint16 = 10     // RFC 8422, Section 5.1.1
 	extECPointFormats       uint16 = 11     // RFC 8422, Section 5.1.2
 	extSignatureAlgorithms  uint16 = 13     // RFC 5246, Section 7.4.1.4.1
+	extUseSRTP              uint16 = 14     // RFC 5764, Section 4.1.1
 	extHeartbeat            uint16 = 15     // RFC 6520, Section 2
+	extALPN                 uint16 = 16     // RFC 7301, Section 3.1
 	extExtendedMasterSecret uint16 = 23     // RFC 7627, Section 5.1
 	extSessionTicket        uint16 = 35     // RFC 5077, Section 3.2
 	extConnectionID         uint16 = 54     // RFC 9146, Section 3
@@ -96,6 +98,17 @@ type Extensions struct {
 	// client that has no ticket but would take one, and from a server that
 	// will send one.
 	SessionTicket []byte
+	// HasUseSRTP is whether use_srtp (14) is present (RFC 5764, Section
+	// 4.1.1); SRTPProfiles are its SRTPProtectionProfiles, at least one,
+	// and SRTPMKI its srtp_mki<0..255>.
+	HasUseSRTP   bool
+	SRTPProfiles []uint16
+	SRTPMKI      []byte
+	// ALPNProtocols is the ProtocolNameList of
+	// application_layer_protocol_negotiation (16), RFC 7301, Section 3.1:
+	// at least one name, each of 1 to 255 bytes. A ServerHello carries
+	// exactly one.
+	ALPNProtocols []string
 }
 
 // check reports whether e can be encoded.
@@ -118,6 +131,9 @@ func (e *Extensions) check() error {
 	if !e.HasSessionTicket && len(e.SessionTicket) > 0 {
 		return errors.New("dtls: SessionTicket data without HasSessionTicket")
 	}
+	if err := e.checkMedia(); err != nil {
+		return err
+	}
 	// Each extension_data is at most 2^16-1 bytes and also holds the list's
 	// length (2 bytes) and, for server_name, a name type and the name's
 	// length (3 more); lists of uint16 have an even length.
@@ -138,7 +154,7 @@ func (e *Extensions) empty() bool {
 		len(e.SupportedGroups) == 0 && len(e.PointFormats) == 0 &&
 		len(e.SignatureAlgorithms) == 0 && e.Heartbeat == 0 &&
 		!e.ExtendedMasterSecret && !e.SecureRenegotiation && !e.HasConnectionID &&
-		!e.HasSessionTicket
+		!e.HasSessionTicket && !e.HasUseSRTP && len(e.ALPNProtocols) == 0
 }
 
 // marshal appends the extensions block to a, in extension type order, or
@@ -168,6 +184,7 @@ func (e *Extensions) marshal(a *appender) {
 		a.uint16List(e.SignatureAlgorithms)
 		a.end(at, 2)
 	}
+	e.marshalSRTP(a)
 	e.marshalFlags(a)
 	a.end(block, 2)
 }
@@ -179,6 +196,7 @@ func (e *Extensions) marshalFlags(a *appender) {
 		a.u8(e.Heartbeat)
 		a.end(at, 2)
 	}
+	e.marshalALPN(a)
 	if e.ExtendedMasterSecret {
 		a.end(beginExtension(a, extExtendedMasterSecret), 2)
 	}
@@ -275,6 +293,11 @@ func (e *Extensions) unmarshalOne(typ uint16, body cryptobyte.String) bool {
 	case extRenegotiationInfo:
 		e.SecureRenegotiation = true
 		ok = readOpaque8(&body, &e.RenegotiationInfo, 0)
+	case extUseSRTP:
+		e.HasUseSRTP = true
+		ok = readUint16List(&body, &e.SRTPProfiles) && readOpaque8(&body, &e.SRTPMKI, 0)
+	case extALPN:
+		ok = e.unmarshalALPN(&body)
 	default:
 		return true
 	}

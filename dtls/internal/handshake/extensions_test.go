@@ -39,15 +39,21 @@ var allExtensions = Extensions{
 	HasConnectionID:      true,
 	ConnectionID:         []byte{0x0a, 0x0b, 0x0c, 0x0d},
 	SecureRenegotiation:  true,
+	HasUseSRTP:           true,
+	SRTPProfiles:         []uint16{0x0001, 0x0007},
+	SRTPMKI:              []byte{0xab},
+	ALPNProtocols:        []string{"h2", "coap"},
 }
 
 var allExtensionsHex = []string{
-	"0045", // extensions length: 69
+	"005f", // extensions length: 95
 	"0000 0010 000e 00 000b 6578616d706c652e636f6d", // server_name: host_name "example.com"
 	"000a 0006 0004 001d 0017",                      // supported_groups: x25519, secp256r1
 	"000b 0002 01 00",                               // ec_point_formats: uncompressed
 	"000d 0006 0004 0403 0804",                      // signature_algorithms: ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256
+	"000e 0008 0004 0001 0007 01 ab",                // use_srtp: SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM; MKI ab
 	"000f 0001 01",                                  // heartbeat: peer_allowed_to_send
+	"0010 000a 0008 02 6832 04 636f6170",            // ALPN: "h2", "coap"
 	"0017 0000",                                     // extended_master_secret
 	"0036 0005 04 0a0b0c0d",                         // connection_id: a 4-byte cid
 	"ff01 0001 00",                                  // renegotiation_info: empty renegotiated_connection
@@ -137,10 +143,19 @@ var extensionsUnmarshalTests = []struct {
 	want  Extensions
 }{
 	{"empty block", "0000", true, Extensions{}},
-	{"unknown extensions skipped", "000c 0010 0000 0016 0000 0005 0000", true, Extensions{}},
+	{"unknown extensions skipped", "000c 0012 0000 0016 0000 0005 0000", true, Extensions{}},
 	{"unknown extension with a body skipped", "0007 1234 0003 abcdef", true, Extensions{}},
 	{"duplicate known extension", "0008 0017 0000 0017 0000", false, Extensions{}},
-	{"duplicate unknown extension", "0008 0010 0000 0010 0000", false, Extensions{}},
+	{"duplicate unknown extension", "0008 0012 0000 0012 0000", false, Extensions{}},
+	{"use_srtp two profiles, MKI", "000d 000e 0009 0004 0001 0007 02 abcd", true, Extensions{HasUseSRTP: true, SRTPProfiles: []uint16{1, 7}, SRTPMKI: []byte{0xab, 0xcd}}},
+	{"use_srtp no MKI", "0009 000e 0005 0002 0008 00", true, Extensions{HasUseSRTP: true, SRTPProfiles: []uint16{8}}},
+	{"use_srtp no profile", "0007 000e 0003 0000 00", false, Extensions{}},
+	{"use_srtp odd profiles", "0008 000e 0004 0001 01 00", false, Extensions{}},
+	{"use_srtp no MKI length", "0008 000e 0004 0002 0001", false, Extensions{}},
+	{"ALPN two names", "000e 0010 000a 0008 02 6832 04 636f6170", true, Extensions{ALPNProtocols: []string{"h2", "coap"}}},
+	{"ALPN empty list", "0006 0010 0002 0000", false, Extensions{}},
+	{"ALPN empty name", "0007 0010 0003 0001 00", false, Extensions{}},
+	{"ALPN name past list", "0008 0010 0004 0002 02 68", false, Extensions{}},
 	{"SessionTicket empty", "0004 0023 0000", true, Extensions{HasSessionTicket: true, SessionTicket: []byte{}}},
 	{"SessionTicket with a ticket", "0007 0023 0003 abcdef", true, Extensions{HasSessionTicket: true, SessionTicket: []byte{0xab, 0xcd, 0xef}}},
 	{"duplicate SessionTicket", "0008 0023 0000 0023 0000", false, Extensions{}},
