@@ -109,11 +109,11 @@ func certificateAlert(err error) Alert {
 	return AlertBadCertificate
 }
 
-// certFor returns the first configured certificate whose key suits the key
-// exchange, with its public key.
-func (cfg *Config) certFor(kx keyExchange) (*tls.Certificate, crypto.PublicKey) {
-	for i := range cfg.Certificates {
-		cert := &cfg.Certificates[i]
+// certFor returns the first of certs whose key suits the key exchange,
+// with its public key.
+func certFor(certs []tls.Certificate, kx keyExchange) (*tls.Certificate, crypto.PublicKey) {
+	for i := range certs {
+		cert := &certs[i]
 		signer, ok := cert.PrivateKey.(crypto.Signer)
 		if !ok || len(cert.Certificate) == 0 {
 			continue

@@ -62,6 +62,24 @@ type Config struct {
 	ClientCAs *x509.CertPool
 	// VerifyPeerCertificate, if set, is called after normal verification.
 	VerifyPeerCertificate func(rawCerts [][]byte, verifiedChains [][]*x509.Certificate) error
+	// VerifyConnection, if set, is called at the end of every handshake,
+	// full or resumed, with its ConnectionState; an error fails the
+	// handshake with a bad_certificate alert, as in crypto/tls.
+	VerifyConnection func(ConnectionState) error
+	// GetCertificate, if set, returns the certificate a server presents,
+	// chosen from the ClientHello (its ServerName, RFC 6066 §3, most
+	// often); nil means Certificates. It may be called from several
+	// goroutines at once.
+	GetCertificate func(*ClientHelloInfo) (*tls.Certificate, error)
+	// GetClientCertificate, if set, returns the certificate a client
+	// presents when the server asks; one with no Certificate sends an
+	// empty chain. It replaces Certificates for clients.
+	GetClientCertificate func(*CertificateRequestInfo) (*tls.Certificate, error)
+	// GetConfigForClient, if set, returns the Config for a server's
+	// handshake with the client of a ClientHello, or nil to keep this
+	// one. The cookie exchange has used this Config; the record layer
+	// keeps its ReplayWindow, ReceiveQueueSize and DatagramSize.
+	GetConfigForClient func(*ClientHelloInfo) (*Config, error)
 
 	// PSK returns the pre-shared key (RFC 4279). A client calls it with the
 	// server's identity hint (possibly empty); a server with the client's
@@ -343,12 +361,12 @@ func (c *Config) CheckServer() error {
 		case s.kx == kxPSK && c.PSK != nil:
 			return nil
 		case s.kx != kxPSK:
-			if cert, _ := c.certFor(s.kx); cert != nil {
+			if cert, _ := certFor(c.Certificates, s.kx); cert != nil || c.GetCertificate != nil || c.GetConfigForClient != nil {
 				return nil
 			}
 		}
 	}
-	if len(c.Certificates) == 0 && c.PSK == nil {
+	if len(c.Certificates) == 0 && c.PSK == nil && c.GetConfigForClient == nil {
 		return errors.New("dtls: a server's Config needs Certificates or a PSK")
 	}
 	return errors.New("dtls: no cipher suite of the server's Config can use its Certificates or PSK (a certificate needs its private key, and a suite for its kind of key)")
@@ -383,6 +401,10 @@ func (c *Config) clone() *Config {
 		ClientAuth:            c.ClientAuth,
 		ClientCAs:             c.ClientCAs,
 		VerifyPeerCertificate: c.VerifyPeerCertificate,
+		VerifyConnection:      c.VerifyConnection,
+		GetCertificate:        c.GetCertificate,
+		GetClientCertificate:  c.GetClientCertificate,
+		GetConfigForClient:    c.GetConfigForClient,
 		PSK:                   c.PSK,
 		PSKIdentity:           c.PSKIdentity,
 		PSKIdentityHint:       c.PSKIdentityHint,

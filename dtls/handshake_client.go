@@ -375,17 +375,16 @@ func (hs *clientHandshake) serverFinished(m fragment.Message) error {
 	if err := hs.checkPeerFinished(m, hs.master, serverFinishedLabel, "server"); err != nil {
 		return err
 	}
-	hs.complete()
-	return nil
+	return hs.complete()
 }
 
 // complete records the result. After a full handshake the client sent the
 // flight before last, so it keeps no flight: the server answers a lost
 // final flight; after an abbreviated one it sent the last, and keeps it
 // (see serverFinishedResumed).
-func (hs *clientHandshake) complete() {
+func (hs *clientHandshake) complete() error {
 	c := hs.c
-	c.setState(ConnectionState{
+	st := ConnectionState{
 		Version:              hs.vers,
 		HandshakeComplete:    true,
 		CipherSuite:          hs.suite.id,
@@ -402,10 +401,16 @@ func (hs *clientHandshake) complete() {
 		SRTPMKI:               hs.srtpMKI,
 		NegotiatedProtocol:    hs.alpn,
 		ekm:                   hs.newExporter(hs.master, hs.hello.Random[:], hs.sh.Random[:], hs.ems),
-	})
+	}
+	if err := hs.verifyConnection(&st); err != nil {
+		return err
+	}
+	c.setState(st)
+
 	hs.keepSession()
 	c.in.reneg.cookie = hs.hello.Cookie
 	hs.finish()
+	return nil
 }
 
 func versionName(v uint16) string {

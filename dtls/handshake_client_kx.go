@@ -119,11 +119,15 @@ func (hs *clientHandshake) clientCertificate(items *[]fragment.Out) (*tls.Certif
 	if hs.certReq == nil {
 		return nil, 0, nil
 	}
-	cert, alg := pickClientCertificate(hs.c.config.Certificates, hs.certReq, hs.vers)
+	certs, err := hs.clientCertificates()
+	if err != nil {
+		return nil, 0, err
+	}
+	cert, alg := pickClientCertificate(certs, hs.certReq, hs.vers)
 	var cm handshake.Certificate
 	if cert != nil {
 		cm.Certificates = cert.Certificate
-	} else if len(hs.c.config.Certificates) > 0 {
+	} else if len(certs) > 0 {
 		hs.c.config.tracef("no certificate fits the server's CertificateRequest: sending an empty one")
 	}
 	body, err := cm.Marshal()

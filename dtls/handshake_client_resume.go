@@ -112,8 +112,7 @@ func (hs *clientHandshake) serverFinishedResumed(m fragment.Message) error {
 	if err := hs.sendFlight(items, false); err != nil {
 		return err
 	}
-	hs.complete()
-	return nil
+	return hs.complete()
 }
 
 // keepSession puts the session in the cache: that of a full handshake, if

@@ -38,7 +38,9 @@ type serverHandshake struct {
 	chains         [][]*x509.Certificate
 	resumed        *session // the session an abbreviated handshake resumes
 	sessionID      [sessionIDLen]byte
-	issueTicket    bool // a NewSessionTicket goes before our ChangeCipherSpec
+	certs          []tls.Certificate // those we may present: Config.Certificates or GetCertificate's
+	certsOwned     bool              // GetCertificate's: its encoding is not kept
+	issueTicket    bool              // a NewSessionTicket goes before our ChangeCipherSpec
 	renewTicket    bool // the client's ticket is to be replaced
 	byTicket       bool // the session resumed came in a ticket
 }
@@ -102,6 +104,9 @@ func (hs *serverHandshake) acceptClientHello(p *parsedHello) error {
 	if c.config.Trace != nil {
 		c.config.tracef("received ClientHello (message_seq %d, %d bytes)", hh.MessageSeq, len(body))
 	}
+	if err := hs.configForClient(); err != nil {
+		return err
+	}
 	if err := hs.answerClientHello(); err != nil {
 		return err
 	}
@@ -155,6 +160,10 @@ func (hs *serverHandshake) negotiate() error {
 	if err := hs.checkRenegotiationInfo(); err != nil {
 		return err
 	}
+	var err error
+	if hs.certs, hs.certsOwned, err = hs.serverCertificates(); err != nil {
+		return err
+	}
 	for _, s := range mutualSuites(c.config.suites(), ch.CipherSuites) {
 		if s.usableIn(hs.vers) && hs.canServe(s) {
 			hs.suite = s
@@ -184,7 +193,7 @@ func (hs *serverHandshake) canServe(s *cipherSuite) bool {
 	if ext.PointFormats != nil && !slices.Contains(ext.PointFormats, 0) {
 		return false
 	}
-	cert, pub := cfg.certFor(s.kx)
+	cert, pub := certFor(hs.certs, s.kx)
 	if cert == nil {
 		return false
 	}
@@ -217,7 +226,7 @@ func (hs *serverHandshake) sendServerFlight() error {
 	}
 	items := []fragment.Out{hs.message(hs.ep, handshake.TypeServerHello, body)}
 	if hs.suite.kx != kxPSK {
-		if body, err = hs.c.config.certs().body(hs.cert); err != nil {
+		if body, err = hs.certificateBody(); err != nil {
 			return err
 		}
 		items = append(items, hs.message(hs.ep, handshake.TypeCertificate, body))
@@ -333,8 +342,7 @@ func (hs *serverHandshake) clientFinished(m fragment.Message) error {
 	if err := hs.sendFinishedFlight(); err != nil {
 		return err
 	}
-	hs.complete()
-	return nil
+	return hs.complete()
 }
 
 // processClientKeyExchange returns the premaster secret.
@@ -376,9 +384,9 @@ func (hs *serverHandshake) sendFinishedFlight() error {
 	return hs.sendFlight(items, false)
 }
 
-func (hs *serverHandshake) complete() {
+func (hs *serverHandshake) complete() error {
 	c := hs.c
-	c.setState(ConnectionState{
+	st := ConnectionState{
 		Version:              hs.vers,
 		HandshakeComplete:    true,
 		CipherSuite:          hs.suite.id,
@@ -395,7 +403,22 @@ func (hs *serverHandshake) complete() {
 		SRTPMKI:               hs.srtpMKI,
 		NegotiatedProtocol:    hs.alpn,
 		ekm:                   hs.newExporter(hs.master, hs.ch.Random[:], hs.sh.Random[:], hs.ems),
-	})
+	}
+	if err := hs.verifyConnection(&st); err != nil {
+		return err
+	}
+	c.setState(st)
+
 	hs.keepSession()
 	hs.finish()
+	return nil
+}
+
+// certificateBody returns the encoded Certificate message of hs.cert: kept
+// by the Config for its own certificates, made anew for GetCertificate's.
+func (hs *serverHandshake) certificateBody() ([]byte, error) {
+	if hs.certsOwned {
+		return (&handshake.Certificate{Certificates: hs.cert.Certificate}).Marshal()
+	}
+	return hs.c.config.certs().body(hs.cert)
 }

@@ -48,5 +48,8 @@ func (hs *serverHandshake) renegotiationHello(m fragment.Message) error {
 	if c.config.Trace != nil {
 		c.config.tracef("renegotiation: received ClientHello")
 	}
+	if err := hs.configForClient(); err != nil {
+		return err
+	}
 	return hs.answerClientHello()
 }

@@ -103,8 +103,7 @@ func (hs *serverHandshake) clientFinishedResumed(m fragment.Message) error {
 		return err
 	}
 	hs.peerCerts, hs.chains, hs.identity = hs.resumed.peerCerts, hs.resumed.chains, hs.resumed.identity
-	hs.complete()
-	return nil
+	return hs.complete()
 }
 
 // newSessionID returns the session ID of a full handshake: a fresh random
