@@ -338,3 +338,41 @@ func TestConnectionIDFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestSRTPFlags runs a server and a client with -alpn, -use_srtp,
+// -keymatexport and -keylogfile: both print the same negotiation and the
+// same keying material, and the key log gets a line per side; bad values
+// are usage errors.
+func TestSRTPFlags(t *testing.T) {
+	f := writePKI(t)
+	keylog := t.TempDir() + "/keys.log"
+	common := []string{"-use_srtp", "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80", "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", "60", "-keylogfile", keylog}
+	srv := startServer(t, slices.Concat([]string{"-naccept", "1", "-alpn", "coap,h2", "-cert", f.cert, "-key", f.key}, common)...)
+	c := clientLines(t, slices.Concat([]string{"-alpn", "h2,coap", "-CAfile", f.ca, "-wait", "100ms"}, common, []string{"127.0.0.1:" + srv.port}), []string{"media"}, 1)
+	s := srv.wait(t)
+	keymat := regexp.MustCompile(`KEYMAT (?:\S+ )?EXTRACTOR-dtls_srtp 60 ([0-9A-F]{120})\n`)
+	cm, sm := keymat.FindStringSubmatch(c.stderr), keymat.FindStringSubmatch(s.stderr)
+	if c.code != 0 || cm == nil || sm == nil || cm[1] != sm[1] {
+		t.Fatalf("client exited %d:\n%s\nserver:\n%s", c.code, c.stderr, s.stderr)
+	}
+	for _, out := range []string{c.stderr, s.stderr} {
+		if !regexp.MustCompile(`ALPN (\S+ )?coap\n`).MatchString(out) || !regexp.MustCompile(`SRTP (\S+ )?SRTP_AEAD_AES_128_GCM\n`).MatchString(out) {
+			t.Errorf("negotiation not reported:\n%s", out)
+		}
+	}
+	if b, err := os.ReadFile(keylog); err != nil || strings.Count(string(b), "CLIENT_RANDOM ") != 2 {
+		t.Errorf("key log %q, %v", b, err)
+	}
+	for _, bad := range [][]string{
+		{"-use_srtp", "SRTP_BOGUS"},
+		{"-keymatexport", "EXTRACTOR-dtls_srtp"},
+		{"-keymatexportlen", "60"},
+		{"-alpn", "h2,,coap"},
+		{"-keylogfile", "/nonexistent/dir/keys"},
+	} {
+		r := runTool(t, "", slices.Concat([]string{"client", "-psk", pskHex}, bad, []string{"127.0.0.1:1"})...)
+		if r.code != 2 || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q", bad, r.code, r.stderr)
+		}
+	}
+}

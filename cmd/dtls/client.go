@@ -22,7 +22,9 @@ waits -wait for replies, sends close_notify and exits 0. A failed handshake
 exits 1 with one line on standard error. With -reconnect it first
 completes a handshake, closes, and connects again resuming that session
 (as openssl s_client -reconnect), and says on standard error whether the
-server resumed it: RECONNECT <server> resumed, or new.
+server resumed it: RECONNECT <server> resumed, or new. With -alpn,
+-use_srtp and -keymatexport it says what was negotiated on standard
+error: ALPN <protocol>, SRTP <profile>, KEYMAT <label> <length> <hex>.
 
 Flags:
 `
@@ -68,6 +70,7 @@ func runClient(args []string, e *env) int {
 		return 1
 	}
 	defer conn.Close()
+	o.reportSession(e, "", conn.ConnectionState())
 	if *reconnect {
 		how := "new"
 		if conn.ConnectionState().DidResume {

@@ -4,6 +4,7 @@
 //	dtls client [flags] HOST:PORT
 //	dtls server [flags] [HOST]:PORT
 //	dtls demo
+//	dtls version
 //
 // The client completes a handshake, sends each line of standard input as
 // one datagram and prints each datagram it receives as one line. The server
@@ -22,6 +23,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 )
@@ -42,8 +45,10 @@ const usage = `Usage:
                                    a datagram, print each datagram received
   dtls server [flags] [HOST]:PORT  accept associations; echo or print datagrams
   dtls demo [-v]                   a loopback server and client, DTLS 1.2 then 1.0
+  dtls version                     the version of dtls and of Go
 
-Run "dtls client -h" or "dtls server -h" for the flags.
+Run "dtls client -h" or "dtls server -h" for the flags of one; "dtls -h"
+shows both.
 `
 
 // run runs the command line args and returns the exit status: 0 for
@@ -60,8 +65,13 @@ func run(args []string, e *env) int {
 		return runServer(args[1:], e)
 	case "demo":
 		return runDemo(args[1:], e)
+	case "version":
+		return runVersion(e)
 	case "-h", "-help", "--help", "help":
-		e.stderr.print(usage)
+		e.stderr.print(usage + "\n")
+		runClient([]string{"-h"}, e)
+		e.stderr.print("\n")
+		runServer([]string{"-h"}, e)
 		return 0
 	}
 	e.stderr.printf("dtls: unknown command %q\n%s", args[0], usage)
@@ -99,4 +109,15 @@ func (l *lines) line(s []byte) {
 // oneLine formats err for a one-line report.
 func oneLine(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}
+
+// runVersion prints the module's version, as the build recorded it, and
+// Go's.
+func runVersion(e *env) int {
+	version := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		version = bi.Main.Version
+	}
+	e.stdout.printf("dtls (pathdtls) %s, %s %s/%s\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return 0
 }

@@ -46,6 +46,11 @@ type options struct {
 	renegAllow     bool          // client: accept the server's renegotiations
 	renegEvery     time.Duration // server: ask for one this often
 	cid            int           // length of the connection IDs to ask for; -1: none
+	alpn           string        // ALPN protocols, comma-separated
+	srtp           string        // SRTP profiles, colon-separated
+	keymatLabel    string        // exporter label
+	keymatLen      int           // exporter length
+	keylogFile     string        // NSS key log
 	timeout        time.Duration
 	verbose        bool
 }
@@ -62,6 +67,11 @@ func (o *options) register(fs *flag.FlagSet, r role) {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "handshake timeout")
 	fs.BoolVar(&o.verbose, "v", false, "trace the handshake on standard error")
 	fs.BoolVar(&o.noTicket, "no_ticket", false, "do not use session tickets (RFC 5077): sessions are resumed by session ID only")
+	fs.StringVar(&o.alpn, "alpn", "", "offer (client) or accept (server) the application protocols of comma-separated `LIST` (ALPN, RFC 7301), in order of preference")
+	fs.StringVar(&o.srtp, "use_srtp", "", "negotiate DTLS-SRTP (RFC 5764) with the colon-separated `PROFILES` (SRTP_AES128_CM_SHA1_80, SRTP_AES128_CM_SHA1_32, SRTP_AEAD_AES_128_GCM, SRTP_AEAD_AES_256_GCM)")
+	fs.StringVar(&o.keymatLabel, "keymatexport", "", "after each handshake, print keying material exported with `LABEL` (RFC 5705), such as EXTRACTOR-dtls_srtp")
+	fs.IntVar(&o.keymatLen, "keymatexportlen", 0, "length in bytes of the material -keymatexport prints (`N`, 60 for SRTP_AES128_CM_SHA1_80)")
+	fs.StringVar(&o.keylogFile, "keylogfile", "", "append each handshake's master secret to `FILE` in the NSS key log format, for Wireshark (debugging only)")
 	fs.IntVar(&o.cid, "cid", -1, "use connection IDs (RFC 9146), asking the peer to send IDs of `N` bytes (0: none, while sending the peer's); -1: off")
 	switch r {
 	case roleClient:
@@ -131,6 +141,9 @@ func (o *options) config(r role, trace func(string)) (*dtls.Config, error) {
 		return nil, err
 	}
 	if err := o.psk(c, r); err != nil {
+		return nil, err
+	}
+	if err := o.sessionOptions(c); err != nil {
 		return nil, err
 	}
 	if r == roleServer && c.Certificates == nil && c.PSK == nil {

@@ -28,6 +28,10 @@ output with -echo=false. It reports on standard error:
 	ACCEPT <peer> <version> <suite> [resumed]
 	                                    after each handshake; "resumed"
 	                                    when it resumed a session
+	ALPN <peer> <protocol>, SRTP <peer> <profile>,
+	KEYMAT <peer> <label> <length> <hex>
+	                                    after it, with -alpn, -use_srtp and
+	                                    -keymatexport
 	RENEGOTIATE <peer> <version> <suite> | <reason>
 	                                    after each renegotiation that
 	                                    -renegotiate asks for, or why it
@@ -68,7 +72,7 @@ func runServer(args []string, e *env) int {
 		e.stderr.printf("dtls server: %s\n", oneLine(err))
 		return 2
 	}
-	s := &server{echo: *echo, e: e, naccept: *naccept, renegotiate: o.renegEvery, done: make(chan struct{})}
+	s := &server{echo: *echo, e: e, o: &o, naccept: *naccept, renegotiate: o.renegEvery, done: make(chan struct{})}
 	// -mtu fixes the size: the cap follows it up, as -mtu promises.
 	lc := transport.ListenConfig{MTU: o.mtu, MaxMTU: max(o.mtu, transport.DefaultMaxMTU), IdleTimeout: *idle, HandshakeFailed: s.failed}
 	if *idle == 0 {
@@ -111,6 +115,7 @@ type server struct {
 	l       *transport.Listener
 	echo    bool
 	e       *env
+	o       *options
 	naccept int // close done after this many associations; 0: never
 	// renegotiate is how often to ask each client to renegotiate; 0:
 	// never.
@@ -168,6 +173,7 @@ func (s *server) serve(c *transport.Conn) {
 		resumed = " resumed"
 	}
 	s.e.stderr.printf("ACCEPT %s %s %s%s\n", peer, cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite), resumed)
+	s.o.reportSession(s.e, peer.String()+" ", st)
 	if s.renegotiate > 0 {
 		stop := make(chan struct{})
 		defer close(stop)
