@@ -3,6 +3,7 @@ package dtls
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
@@ -130,7 +131,7 @@ func certFor(certs []tls.Certificate, kx keyExchange) (*tls.Certificate, crypto.
 // authentication (RFC 8422 §2).
 func kxAcceptsKey(kx keyExchange, pub crypto.PublicKey) bool {
 	switch pub.(type) {
-	case *ecdsa.PublicKey:
+	case *ecdsa.PublicKey, ed25519.PublicKey: // RFC 8422 §5.1.3: ECDHE_ECDSA suites sign with EdDSA too
 		return kx == kxECDHEECDSA
 	case *rsa.PublicKey:
 		return kx == kxECDHERSA

@@ -3,6 +3,7 @@ package dtls
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/tls"
 	"slices"
@@ -41,6 +42,9 @@ func pickClientCertificate(certs []tls.Certificate, req *handshake.CertificateRe
 			continue
 		}
 		if vers != VersionDTLS12 {
+			if _, ed := pub.(ed25519.PublicKey); ed {
+				continue // EdDSA needs signature_algorithms
+			}
 			return cert, 0
 		}
 		if alg, ok := pickSignature(pub, req.SignatureAlgorithms); ok {
@@ -56,7 +60,7 @@ func clientCertificateType(pub crypto.PublicKey) (uint8, bool) {
 	switch pub.(type) {
 	case *rsa.PublicKey:
 		return certTypeRSASign, true
-	case *ecdsa.PublicKey:
+	case *ecdsa.PublicKey, ed25519.PublicKey: // RFC 8422 §5.5: ecdsa_sign covers EdDSA
 		return certTypeECDSASign, true
 	}
 	return 0, false

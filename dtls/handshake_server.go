@@ -3,6 +3,7 @@ package dtls
 import (
 	"crypto"
 	"crypto/ecdh"
+	"crypto/ed25519"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -41,8 +42,8 @@ type serverHandshake struct {
 	certs          []tls.Certificate // those we may present: Config.Certificates or GetCertificate's
 	certsOwned     bool              // GetCertificate's: its encoding is not kept
 	issueTicket    bool              // a NewSessionTicket goes before our ChangeCipherSpec
-	renewTicket    bool // the client's ticket is to be replaced
-	byTicket       bool // the session resumed came in a ticket
+	renewTicket    bool              // the client's ticket is to be replaced
+	byTicket       bool              // the session resumed came in a ticket
 }
 
 func newServerHandshake(c *Conn, now time.Time) *serverHandshake {
@@ -196,6 +197,9 @@ func (hs *serverHandshake) canServe(s *cipherSuite) bool {
 	cert, pub := certFor(hs.certs, s.kx)
 	if cert == nil {
 		return false
+	}
+	if _, ed := pub.(ed25519.PublicKey); ed && hs.vers != VersionDTLS12 {
+		return false // EdDSA needs signature_algorithms (RFC 8422 §5.1.3)
 	}
 	curve, ok := pickCurve(cfg.curves(), ext.SupportedGroups)
 	if !ok {

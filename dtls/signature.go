@@ -26,12 +26,13 @@ const (
 	sigRSAPSSSHA256   uint16 = 0x0804
 	sigRSAPSSSHA384   uint16 = 0x0805
 	sigRSAPSSSHA512   uint16 = 0x0806
+	sigEd25519        uint16 = 0x0807 // RFC 8422 §5.1.3: signs the message itself
 )
 
 // signatureAlgorithms is what we offer and accept in DTLS 1.2, in order of
 // preference. SHA-1 is left out (RFC 9155).
 var signatureAlgorithms = []uint16{
-	sigECDSAP256, sigECDSAP384, sigECDSAP521,
+	sigECDSAP256, sigEd25519, sigECDSAP384, sigECDSAP521,
 	sigRSAPSSSHA256, sigRSAPSSSHA384, sigRSAPSSSHA512,
 	sigRSAPKCS1SHA256, sigRSAPKCS1SHA384, sigRSAPKCS1SHA512,
 }
@@ -64,6 +65,8 @@ func sigMatchesKey(alg uint16, pub crypto.PublicKey) bool {
 		return alg&0xff == 0x03
 	case *rsa.PublicKey:
 		return alg&0xff == 0x01 || (alg >= sigRSAPSSSHA256 && alg <= sigRSAPSSSHA512)
+	case ed25519.PublicKey:
+		return alg == sigEd25519
 	}
 	return false
 }
@@ -104,8 +107,14 @@ func digest10(pub crypto.PublicKey, msg []byte) ([]byte, crypto.Hash) {
 // otherwise.
 func sign(rand io.Reader, key crypto.Signer, v uint16, alg uint16, msg []byte) ([]byte, error) {
 	if v == VersionDTLS10 {
+		if _, ok := key.Public().(ed25519.PublicKey); ok {
+			return nil, errors.New("dtls: Ed25519 needs DTLS 1.2")
+		}
 		d, h := digest10(key.Public(), msg)
 		return key.Sign(rand, d, h)
+	}
+	if alg == sigEd25519 {
+		return key.Sign(rand, msg, crypto.Hash(0))
 	}
 	h, pss, ok := sigHash(alg)
 	if !ok {
@@ -124,6 +133,12 @@ var errBadSignature = errors.New("dtls: invalid signature from peer")
 
 // verifySignature checks a signature over msg by pub.
 func verifySignature(pub crypto.PublicKey, v uint16, alg uint16, msg, sig []byte) error {
+	if k, ok := pub.(ed25519.PublicKey); ok {
+		if v == VersionDTLS10 || alg != sigEd25519 || !ed25519.Verify(k, msg, sig) {
+			return errBadSignature
+		}
+		return nil
+	}
 	var digest []byte
 	var h crypto.Hash
 	pss := false
@@ -153,8 +168,6 @@ func verifySignature(pub crypto.PublicKey, v uint16, alg uint16, msg, sig []byte
 		if err != nil {
 			return errBadSignature
 		}
-	case ed25519.PublicKey:
-		return errors.New("dtls: Ed25519 certificates are not supported")
 	default:
 		return errors.New("dtls: unsupported public key type")
 	}

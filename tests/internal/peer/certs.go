@@ -3,6 +3,7 @@ package peer
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -34,6 +35,9 @@ const (
 	// certificate of about 1.4 KB, and ServerKeyExchange signatures of
 	// 512 bytes. Each key takes a second or so to generate.
 	RSA4096
+	// Ed25519 keys sign with EdDSA (RFC 8032), certificates too; a DTLS
+	// 1.2 ECDHE_ECDSA suite signs with them (RFC 8422, Section 5.1.3).
+	Ed25519
 )
 
 // String returns the name of the key type.
@@ -45,6 +49,8 @@ func (k KeyType) String() string {
 		return "RSA 2048"
 	case RSA4096:
 		return "RSA 4096"
+	case Ed25519:
+		return "Ed25519"
 	}
 	return fmt.Sprintf("KeyType(%d)", int(k))
 }
@@ -223,6 +229,8 @@ func issue(kt KeyType, tmpl *x509.Certificate, parent *issued) (*issued, error) 
 		key, err = rsa.GenerateKey(rand.Reader, 2048)
 	case RSA4096:
 		key, err = rsa.GenerateKey(rand.Reader, 4096)
+	case Ed25519:
+		_, key, err = ed25519.GenerateKey(rand.Reader)
 	default:
 		err = fmt.Errorf("unknown key type %v", kt)
 	}
