@@ -301,7 +301,7 @@ func (c *Config) suites() []uint16 {
 	}
 	var ids []uint16
 	for _, s := range preferredSuites {
-		if s.kx == kxPSK && c.PSK == nil {
+		if s.psk() && c.PSK == nil {
 			continue
 		}
 		ids = append(ids, s.id)
@@ -358,9 +358,9 @@ func (c *Config) CheckServer() error {
 	}
 	for _, id := range c.suites() {
 		switch s := suiteByID(id); {
-		case s.kx == kxPSK && c.PSK != nil:
+		case s.psk() && c.PSK != nil:
 			return nil
-		case s.kx != kxPSK:
+		case !s.psk():
 			if cert, _ := certFor(c.Certificates, s.kx); cert != nil || c.GetCertificate != nil || c.GetConfigForClient != nil {
 				return nil
 			}

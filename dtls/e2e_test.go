@@ -22,7 +22,7 @@ func suiteConfigs(id, v uint16) (*Config, *Config) {
 		sc.Certificates = []tls.Certificate{p.ecdsa}
 	case kxECDHERSA:
 		sc.Certificates = []tls.Certificate{p.rsa}
-	case kxPSK:
+	case kxPSK, kxECDHEPSK:
 		pskConfig(cc)
 		pskConfig(sc)
 	}

@@ -73,18 +73,18 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	// offers only its PSK suites, if it has a PSK.
 	noName := cfg.ServerName == "" && !cfg.InsecureSkipVerify
 	pskOnly := noName && cfg.PSK != nil
-	ecdhe := false
+	ecdhe, certs := false, false
 	for _, id := range cfg.suites() {
 		s := suiteByID(id)
-		if s == nil || !s.usableIn(ch.Version) || (s.kx == kxPSK && cfg.PSK == nil) {
+		if s == nil || !s.usableIn(ch.Version) || (s.psk() && cfg.PSK == nil) {
 			continue
 		}
-		ecdhe = ecdhe || s.kx != kxPSK
-		if !pskOnly || s.kx == kxPSK {
+		ecdhe, certs = ecdhe || s.ecdhe(), certs || !s.psk()
+		if !pskOnly || s.psk() {
 			ch.CipherSuites = append(ch.CipherSuites, id)
 		}
 	}
-	if ecdhe && noName && (!pskOnly || len(ch.CipherSuites) == 0) {
+	if certs && noName && (!pskOnly || len(ch.CipherSuites) == 0) {
 		return nil, errNoServerName
 	}
 	if len(ch.CipherSuites) == 0 {
@@ -168,7 +168,7 @@ func (hs *clientHandshake) helloReply(m fragment.Message) error {
 		return hs.resume()
 	}
 	hs.step = hs.serverCertificate
-	if hs.suite.kx == kxPSK {
+	if hs.suite.psk() {
 		hs.step = hs.serverKeyExchange
 	}
 	return nil
@@ -302,7 +302,7 @@ func (hs *clientHandshake) serverKeyExchange(m fragment.Message) error {
 // certificateRequest takes a CertificateRequest, if the server sent one
 // (RFC 5246 §7.4.4), or else the ServerHelloDone.
 func (hs *clientHandshake) certificateRequest(m fragment.Message) error {
-	if m.Type != handshake.TypeCertificateRequest || hs.suite.kx == kxPSK {
+	if m.Type != handshake.TypeCertificateRequest || hs.suite.psk() {
 		return hs.serverHelloDone(m)
 	}
 	hs.certReq = new(handshake.CertificateRequest)
@@ -334,13 +334,16 @@ func (hs *clientHandshake) serverHelloDone(m fragment.Message) error {
 // signature (RFC 8422 §5.4), or takes the PSK identity hint (RFC 4279 §2).
 func (hs *clientHandshake) processServerKeyExchange(m fragment.Message) error {
 	c := hs.c
-	if hs.suite.kx == kxPSK {
+	switch hs.suite.kx {
+	case kxPSK:
 		var ske handshake.ServerKeyExchangePSK
 		if !ske.Unmarshal(m.Body) {
 			return hs.decodeError(m)
 		}
-		hs.hint = ske.IdentityHint
+		hs.hint = bytes.Clone(ske.IdentityHint)
 		return nil
+	case kxECDHEPSK:
+		return hs.processECDHEPSKServerKeyExchange(m)
 	}
 	ske := new(handshake.ServerKeyExchangeECDHE)
 	tls12 := hs.vers == VersionDTLS12

@@ -14,6 +14,9 @@ import (
 // keyExchange computes the premaster secret and the ClientKeyExchange body.
 func (hs *clientHandshake) keyExchange() (body []byte, err error) {
 	cfg := hs.c.config
+	if hs.suite.kx == kxECDHEPSK {
+		return hs.ecdhePSKKeyExchange()
+	}
 	if hs.suite.kx == kxPSK {
 		psk, err := cfg.PSK(hs.hint)
 		if err != nil {

@@ -1,6 +1,7 @@
 package dtls
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdh"
 	"crypto/ed25519"
@@ -188,8 +189,11 @@ func (hs *serverHandshake) negotiate() error {
 // canServe reports whether we have what suite s needs, and records it.
 func (hs *serverHandshake) canServe(s *cipherSuite) bool {
 	cfg, ext := hs.c.config, &hs.ch.Extensions
-	if s.kx == kxPSK {
+	switch s.kx {
+	case kxPSK:
 		return cfg.PSK != nil
+	case kxECDHEPSK:
+		return hs.canServeECDHEPSK()
 	}
 	if ext.PointFormats != nil && !slices.Contains(ext.PointFormats, 0) {
 		return false
@@ -229,7 +233,7 @@ func (hs *serverHandshake) sendServerFlight() error {
 		return err
 	}
 	items := []fragment.Out{hs.message(hs.ep, handshake.TypeServerHello, body)}
-	if hs.suite.kx != kxPSK {
+	if !hs.suite.psk() {
 		if body, err = hs.certificateBody(); err != nil {
 			return err
 		}
@@ -272,7 +276,7 @@ func (hs *serverHandshake) makeServerHello(sessionID []byte) error {
 		r := &hs.c.in.reneg
 		sh.Extensions.RenegotiationInfo = append(r.clientFin[:], r.serverFin[:]...)
 	}
-	if hs.suite.kx != kxPSK && cext.PointFormats != nil {
+	if hs.suite.ecdhe() && cext.PointFormats != nil {
 		sh.Extensions.PointFormats = []uint8{0}
 	}
 	hs.sh = sh
@@ -287,6 +291,9 @@ func (hs *serverHandshake) makeServerHello(sessionID []byte) error {
 // the PSK identity hint if one is configured (RFC 4279 §2).
 func (hs *serverHandshake) serverKeyExchange() ([]byte, error) {
 	cfg := hs.c.config
+	if hs.suite.kx == kxECDHEPSK {
+		return hs.ecdhePSKServerKeyExchange()
+	}
 	if hs.suite.kx == kxPSK {
 		if len(cfg.PSKIdentityHint) == 0 {
 			return nil, nil
@@ -352,6 +359,9 @@ func (hs *serverHandshake) clientFinished(m fragment.Message) error {
 // processClientKeyExchange returns the premaster secret.
 func (hs *serverHandshake) processClientKeyExchange(m fragment.Message) ([]byte, error) {
 	c := hs.c
+	if hs.suite.kx == kxECDHEPSK {
+		return hs.ecdhePSKClientKeyExchange(m)
+	}
 	if hs.suite.kx == kxPSK {
 		var cke handshake.ClientKeyExchangePSK
 		if !cke.Unmarshal(m.Body) {
@@ -361,7 +371,7 @@ func (hs *serverHandshake) processClientKeyExchange(m fragment.Message) ([]byte,
 		if err != nil || len(psk) == 0 {
 			return nil, c.sendAlert(AlertUnknownPSKIdentity, errors.New("dtls: unknown PSK identity"))
 		}
-		hs.identity = cke.Identity
+		hs.identity = bytes.Clone(cke.Identity)
 		return pskPremaster(psk), nil
 	}
 	var cke handshake.ClientKeyExchangeECDHE

@@ -17,7 +17,7 @@ const (
 
 // wantsClientCert reports whether the server asks for a client certificate.
 func (hs *serverHandshake) wantsClientCert() bool {
-	return hs.c.config.ClientAuth != tls.NoClientCert && hs.suite.kx != kxPSK
+	return hs.c.config.ClientAuth != tls.NoClientCert && !hs.suite.psk()
 }
 
 // certificateRequest builds the CertificateRequest (RFC 5246 §7.4.4). The

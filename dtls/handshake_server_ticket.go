@@ -71,7 +71,7 @@ func (hs *serverHandshake) clientCertsOf(s *session, raw [][]byte) bool {
 	if len(raw) == 0 {
 		required := auth == tls.RequireAnyClientCert || auth == tls.RequireAndVerifyClientCert
 		suite := suiteByID(s.suite)
-		return !required || suite != nil && suite.kx == kxPSK
+		return !required || suite != nil && suite.psk()
 	}
 	s.peerCerts = make([]*x509.Certificate, len(raw))
 	for i, der := range raw {

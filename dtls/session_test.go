@@ -78,10 +78,10 @@ func checkResumed(t *testing.T, i int, client, server *Conn, s *cipherSuite, v u
 	if cs.CipherSuite != s.id || ss.CipherSuite != s.id || cs.Version != v || !cs.ExtendedMasterSecret {
 		t.Fatalf("handshake %d: %+v", i, cs)
 	}
-	if s.kx != kxPSK && len(cs.PeerCertificates) == 0 {
+	if !s.psk() && len(cs.PeerCertificates) == 0 {
 		t.Errorf("handshake %d: the client's state has no peer certificates", i)
 	}
-	if s.kx == kxPSK && string(ss.PSKIdentity) != "client1" {
+	if s.psk() && string(ss.PSKIdentity) != "client1" {
 		t.Errorf("handshake %d: the server's PSK identity is %q", i, ss.PSKIdentity)
 	}
 }

@@ -33,6 +33,7 @@ const (
 	TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 uint16 = 0xcca9
 	TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256   uint16 = 0xcca8
 	TLS_PSK_WITH_CHACHA20_POLY1305_SHA256         uint16 = 0xccab
+	TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256   uint16 = 0xccac
 	// AES-CBC with HMAC-SHA1 (RFC 4492, RFC 4279).
 	TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA uint16 = 0xc009
 	TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA   uint16 = 0xc013
@@ -46,6 +47,7 @@ const (
 	kxECDHEECDSA keyExchange = iota + 1 // RFC 8422 §2.1
 	kxECDHERSA                          // RFC 8422 §2.1
 	kxPSK                               // RFC 4279 §2
+	kxECDHEPSK                          // RFC 5489 §2
 )
 
 // bulkCipher names how a suite protects records.
@@ -93,7 +95,7 @@ func (s *cipherSuite) ivLen() int {
 func (s *cipherSuite) aead() bool { return s.bulk != aesCBCSHA }
 
 // cipherSuites is in our order of preference: AEAD first, ECDHE before
-// PSK; among AEADs AES-128-GCM, then ChaCha20-Poly1305, then AES-256-GCM,
+// PSK, ECDHE_PSK (forward secret) before PSK; among AEADs AES-128-GCM, then ChaCha20-Poly1305, then AES-256-GCM,
 // unless the CPU has no AES instructions, when ChaCha20-Poly1305 comes
 // first (see defaultOrder).
 var cipherSuites = []*cipherSuite{
@@ -105,6 +107,7 @@ var cipherSuites = []*cipherSuite{
 	{TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", kxECDHERSA, aesGCM, 32, crypto.SHA384},
 	{TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", kxECDHEECDSA, aesCBCSHA, 16, crypto.SHA256},
 	{TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", kxECDHERSA, aesCBCSHA, 16, crypto.SHA256},
+	{TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256", kxECDHEPSK, chacha, 32, crypto.SHA256},
 	{TLS_PSK_WITH_AES_128_GCM_SHA256, "TLS_PSK_WITH_AES_128_GCM_SHA256", kxPSK, aesGCM, 16, crypto.SHA256},
 	{TLS_PSK_WITH_CHACHA20_POLY1305_SHA256, "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256", kxPSK, chacha, 32, crypto.SHA256},
 	{TLS_PSK_WITH_AES_256_GCM_SHA384, "TLS_PSK_WITH_AES_256_GCM_SHA384", kxPSK, aesGCM, 32, crypto.SHA384},

@@ -26,19 +26,19 @@ func orderSuites(suites []*cipherSuite, aesHardware bool) []*cipherSuite {
 		return suites
 	}
 	out := make([]*cipherSuite, 0, len(suites))
-	for i, s := range suites {
-		if s.bulk == chacha {
-			continue
-		}
-		if s.bulk == aesGCM && (i == 0 || suites[i-1].kx != s.kx || suites[i-1].bulk == aesCBCSHA) {
-			// The first AEAD of its key exchange: its ChaCha20 suite goes first.
+	moved := make(map[*cipherSuite]bool)
+	for _, s := range suites {
+		if s.bulk == aesGCM {
+			// Its key exchange's ChaCha20 suites go before it.
 			for _, c := range suites {
-				if c.kx == s.kx && c.bulk == chacha {
-					out = append(out, c)
+				if c.kx == s.kx && c.bulk == chacha && !moved[c] {
+					out, moved[c] = append(out, c), true
 				}
 			}
 		}
-		out = append(out, s)
+		if !moved[s] {
+			out, moved[s] = append(out, s), true
+		}
 	}
 	return out
 }

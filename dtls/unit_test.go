@@ -262,7 +262,7 @@ func TestPSKClientWithoutName(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range suites {
-		if suiteByID(id).kx != kxPSK {
+		if !suiteByID(id).psk() {
 			t.Errorf("a PSK client without a name offers %s", CipherSuiteName(id))
 		}
 	}

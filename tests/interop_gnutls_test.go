@@ -42,6 +42,12 @@ func TestInteropGnuTLS(t *testing.T) {
 		})
 	}
 	for _, c := range cases {
+		if strings.HasPrefix(c.suite.GnuTLS, "+ECDHE-PSK") {
+			// gnutls-cli 3.7.9 crashes (SIGSEGV) after every ECDHE_PSK
+			// handshake, against gnutls-serv as well: our client is tested
+			// against gnutls-serv, our server against OpenSSL and Mbed TLS.
+			continue
+		}
 		t.Run("server/"+c.name(), func(t *testing.T) {
 			t.Parallel()
 			testOurServer(t, gnutlsCliPeer, c)
@@ -60,6 +66,9 @@ func gnuTLSDescription(c interopCase) string {
 		version = `DTLS1\.0`
 	}
 	kx := `\(PSK\)`
+	if strings.HasPrefix(c.suite.GnuTLS, "+ECDHE-PSK") {
+		kx = `\(ECDHE-PSK-[^)]+\)`
+	}
 	if !c.suite.PSK {
 		kx = `\(ECDHE-[^)]+\)`
 		if c.version == peer.DTLS12 {

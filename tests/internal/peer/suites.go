@@ -50,7 +50,7 @@ type Suite struct {
 // suites is the table of cipher suites the harness can ask a peer for.
 // The GCM suites are defined by RFC 5289 and RFC 5487, the ECDHE CBC
 // suites by RFC 4492, the PSK CBC suite by RFC 4279 and the
-// ChaCha20-Poly1305 suites by RFC 7905.
+// ChaCha20-Poly1305 suites by RFC 7905 (ECDHE_PSK by RFC 5489).
 var suites = []Suite{
 	// ID, Name, OpenSSL, GnuTLS, PSK, AEAD
 	{0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256", "+ECDHE-ECDSA:+AES-128-GCM:+AEAD", false, true},
@@ -65,6 +65,7 @@ var suites = []Suite{
 	{0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305", "+ECDHE-ECDSA:+CHACHA20-POLY1305:+AEAD", false, true},
 	{0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305", "+ECDHE-RSA:+CHACHA20-POLY1305:+AEAD", false, true},
 	{0xccab, "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256", "PSK-CHACHA20-POLY1305", "+PSK:+CHACHA20-POLY1305:+AEAD", true, true},
+	{0xccac, "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-PSK-CHACHA20-POLY1305", "+ECDHE-PSK:+CHACHA20-POLY1305:+AEAD", true, true},
 }
 
 // Suites returns the cipher suites the harness knows, in a new slice.
