@@ -34,6 +34,12 @@ const (
 	TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256   uint16 = 0xcca8
 	TLS_PSK_WITH_CHACHA20_POLY1305_SHA256         uint16 = 0xccab
 	TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256   uint16 = 0xccac
+	// AES-CCM (RFC 6655 for PSK, RFC 7251 for ECDHE_ECDSA), the CCM_8
+	// ones with an 8-byte tag, for constrained devices (RFC 7925).
+	TLS_PSK_WITH_AES_128_CCM           uint16 = 0xc0a4
+	TLS_PSK_WITH_AES_128_CCM_8         uint16 = 0xc0a8
+	TLS_ECDHE_ECDSA_WITH_AES_128_CCM   uint16 = 0xc0ac
+	TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 uint16 = 0xc0ae
 	// AES-CBC with HMAC-SHA1 (RFC 4492, RFC 4279).
 	TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA uint16 = 0xc009
 	TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA   uint16 = 0xc013
@@ -56,6 +62,8 @@ type bulkCipher uint8
 const (
 	aesGCM    bulkCipher = iota + 1 // RFC 5288
 	chacha                          // RFC 7905
+	aesCCM                          // RFC 6655, 16-byte tag
+	aesCCM8                         // RFC 6655, 8-byte tag
 	aesCBCSHA                       // RFC 5246 §6.2.3.2, HMAC-SHA1
 )
 
@@ -82,7 +90,7 @@ func (s *cipherSuite) macLen() int {
 
 func (s *cipherSuite) ivLen() int {
 	switch s.bulk {
-	case aesGCM:
+	case aesGCM, aesCCM, aesCCM8:
 		return 4
 	case chacha:
 		return 12
@@ -95,13 +103,16 @@ func (s *cipherSuite) ivLen() int {
 func (s *cipherSuite) aead() bool { return s.bulk != aesCBCSHA }
 
 // cipherSuites is in our order of preference: AEAD first, ECDHE before
-// PSK, ECDHE_PSK (forward secret) before PSK; among AEADs AES-128-GCM, then ChaCha20-Poly1305, then AES-256-GCM,
-// unless the CPU has no AES instructions, when ChaCha20-Poly1305 comes
-// first (see defaultOrder).
+// PSK, ECDHE_PSK (forward secret) before PSK; among AEADs AES-128-GCM,
+// then ChaCha20-Poly1305, then AES-256-GCM, then AES-CCM and AES-CCM_8
+// (slower, and the last with a shorter tag), unless the CPU has no AES
+// instructions, when ChaCha20-Poly1305 comes first (see orderSuites).
 var cipherSuites = []*cipherSuite{
 	{TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", kxECDHEECDSA, aesGCM, 16, crypto.SHA256},
 	{TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", kxECDHEECDSA, chacha, 32, crypto.SHA256},
 	{TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", kxECDHEECDSA, aesGCM, 32, crypto.SHA384},
+	{TLS_ECDHE_ECDSA_WITH_AES_128_CCM, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM", kxECDHEECDSA, aesCCM, 16, crypto.SHA256},
+	{TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", kxECDHEECDSA, aesCCM8, 16, crypto.SHA256},
 	{TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", kxECDHERSA, aesGCM, 16, crypto.SHA256},
 	{TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", kxECDHERSA, chacha, 32, crypto.SHA256},
 	{TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", kxECDHERSA, aesGCM, 32, crypto.SHA384},
@@ -111,6 +122,8 @@ var cipherSuites = []*cipherSuite{
 	{TLS_PSK_WITH_AES_128_GCM_SHA256, "TLS_PSK_WITH_AES_128_GCM_SHA256", kxPSK, aesGCM, 16, crypto.SHA256},
 	{TLS_PSK_WITH_CHACHA20_POLY1305_SHA256, "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256", kxPSK, chacha, 32, crypto.SHA256},
 	{TLS_PSK_WITH_AES_256_GCM_SHA384, "TLS_PSK_WITH_AES_256_GCM_SHA384", kxPSK, aesGCM, 32, crypto.SHA384},
+	{TLS_PSK_WITH_AES_128_CCM, "TLS_PSK_WITH_AES_128_CCM", kxPSK, aesCCM, 16, crypto.SHA256},
+	{TLS_PSK_WITH_AES_128_CCM_8, "TLS_PSK_WITH_AES_128_CCM_8", kxPSK, aesCCM8, 16, crypto.SHA256},
 	{TLS_PSK_WITH_AES_128_CBC_SHA, "TLS_PSK_WITH_AES_128_CBC_SHA", kxPSK, aesCBCSHA, 16, crypto.SHA256},
 }
 
@@ -208,6 +221,10 @@ func (s *cipherSuite) newCiphers(kb []byte, cfg *Config) (client, server record.
 		aead = record.NewAESGCM
 	case chacha:
 		aead = record.NewChaCha20Poly1305
+	case aesCCM:
+		aead = func(key, iv []byte) (record.Cipher, error) { return record.NewAESCCM(key, iv, 16) }
+	case aesCCM8:
+		aead = func(key, iv []byte) (record.Cipher, error) { return record.NewAESCCM(key, iv, 8) }
 	}
 	if aead != nil {
 		if client, err = aead(cKey, cIV); err != nil {

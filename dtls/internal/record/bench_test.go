@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/chacha20poly1305"
+
+	"github.com/pathdtls/pathdtls/dtls/internal/ccm"
 )
 
 var benchSizes = []int{100, 1000}
@@ -77,8 +79,10 @@ func BenchmarkBaselineAEAD(b *testing.B) {
 		"AESGCM":           func() (cipher.AEAD, error) { return newGCM(testAESKey) },
 		"AES256GCM":        func() (cipher.AEAD, error) { return newGCM(testKey32) },
 		"ChaCha20Poly1305": func() (cipher.AEAD, error) { return chacha20poly1305.New(testKey32) },
+		"AESCCM":           func() (cipher.AEAD, error) { return newCCM(16) },
+		"AESCCM8":          func() (cipher.AEAD, error) { return newCCM(8) },
 	}
-	for _, name := range []string{"AESGCM", "AES256GCM", "ChaCha20Poly1305"} {
+	for _, name := range []string{"AESGCM", "AES256GCM", "ChaCha20Poly1305", "AESCCM", "AESCCM8"} {
 		for _, n := range benchSizes {
 			b.Run(name+"/"+strconv.Itoa(n), func(b *testing.B) {
 				aead, err := aeads[name]()
@@ -108,4 +112,12 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 		return nil, err
 	}
 	return cipher.NewGCM(block)
+}
+
+func newCCM(tagLen int) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(testAESKey)
+	if err != nil {
+		return nil, err
+	}
+	return ccm.New(block, tagLen, gcmNonceLen)
 }

@@ -78,10 +78,13 @@ func FuzzParseInnerPlaintext(f *testing.F) {
 func decryptInner(tb testing.TB, name string, fragment []byte) []byte {
 	tb.Helper()
 	switch name {
-	case "AESGCM":
+	case "AESGCM", "AESCCM8":
 		c := newTestGCM(tb).(*gcmCipher)
+		if name == "AESCCM8" {
+			c = newTestCCM(tb, 8).(*gcmCipher)
+		}
 		copy(c.nonce[gcmFixedIVLen:], fragment[:gcmExplicitLen])
-		ad := appendCIDAdditionalData(nil, testCIDHeader, len(fragment)-gcmOverhead)
+		ad := appendCIDAdditionalData(nil, testCIDHeader, len(fragment)-c.overhead)
 		inner, err := c.aead.Open(nil, c.nonce[:], fragment[gcmExplicitLen:], ad)
 		if err != nil {
 			tb.Fatal(err)

@@ -22,6 +22,7 @@ var cidCipherCases = []struct {
 	{"AESGCM", func(t testing.TB) CIDCipher { return newTestGCM(t).(CIDCipher) }},
 	{"CBCSHA1", func(t testing.TB) CIDCipher { return newTestCBC(t, nil).(CIDCipher) }},
 	{"ChaCha20Poly1305", func(t testing.TB) CIDCipher { return newTestChaCha(t).(CIDCipher) }},
+	{"AESCCM8", func(t testing.TB) CIDCipher { return newTestCCM(t, 8).(CIDCipher) }},
 }
 
 func TestNullIsNotCIDCipher(t *testing.T) {

@@ -8,11 +8,14 @@ import (
 	"slices"
 
 	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/pathdtls/pathdtls/dtls/internal/ccm"
 )
 
-// The AES-GCM record layout of RFC 5288, Section 3: a 4-byte implicit salt
-// from the key block, an 8-byte explicit nonce sent in front of the
-// ciphertext, and a 16-byte tag after it.
+// The AES-GCM record layout of RFC 5288, Section 3, which AES-CCM shares
+// (RFC 6655, Section 3): a 4-byte implicit salt from the key block, an
+// 8-byte explicit nonce sent in front of the ciphertext, and the tag (16
+// bytes, 8 for CCM_8) after it.
 const (
 	gcmFixedIVLen  = 4
 	gcmExplicitLen = 8
@@ -27,7 +30,8 @@ const (
 // that 64-bit value as the explicit nonce, which never repeats under one key:
 // records with and without a connection ID share the epoch's numbers.
 type gcmCipher struct {
-	aead  cipher.AEAD
+	aead     cipher.AEAD
+	overhead int // the explicit nonce and the tag
 	nonce [gcmNonceLen]byte       // fixed IV, then the explicit nonce
 	ad    [additionalDataLen]byte // scratch for the additional data
 	cidAD []byte                  // a CID record's: made on first use, as few associations use one
@@ -56,15 +60,49 @@ func NewAESGCM(key, fixedIV []byte) (Cipher, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &gcmCipher{aead: aead}
-	copy(c.nonce[:], fixedIV)
-	return c, nil
+	return newExplicitNonceAEAD(aead, fixedIV), nil
 }
 
-func (c *gcmCipher) SealedLen(n int) int { return n + gcmOverhead }
+// NewAESCCM returns a Cipher for the AES-CCM cipher suites (RFC 6655 for
+// PSK, RFC 7251 for ECDHE_ECDSA) with a 16- or 32-byte key, the 4-byte
+// fixed IV (the salt) from the key block, and a tag of tagLen bytes: 16,
+// or 8 for the _8 suites. The record is laid out as AES-GCM's is (RFC
+// 6655 §3): the explicit nonce, then the ciphertext and the tag, with the
+// same additional data.
+func NewAESCCM(key, fixedIV []byte, tagLen int) (Cipher, error) {
+	if len(key) != 16 && len(key) != 32 {
+		return nil, errors.New("dtls: AES-CCM key must be 16 or 32 bytes")
+	}
+	if len(fixedIV) != gcmFixedIVLen {
+		return nil, errors.New("dtls: AES-CCM fixed IV must be 4 bytes")
+	}
+	if tagLen != 16 && tagLen != 8 {
+		return nil, errors.New("dtls: AES-CCM tag must be 16 or 8 bytes")
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := ccm.New(block, tagLen, gcmNonceLen)
+	if err != nil {
+		return nil, err
+	}
+	return newExplicitNonceAEAD(aead, fixedIV), nil
+}
+
+// newExplicitNonceAEAD returns the Cipher of an AEAD with a 12-byte nonce
+// made of the 4-byte fixedIV and an 8-byte explicit nonce sent with each
+// record (RFC 5288 §3, RFC 6655 §3).
+func newExplicitNonceAEAD(aead cipher.AEAD, fixedIV []byte) *gcmCipher {
+	c := &gcmCipher{aead: aead, overhead: gcmExplicitLen + aead.Overhead()}
+	copy(c.nonce[:], fixedIV)
+	return c
+}
+
+func (c *gcmCipher) SealedLen(n int) int { return n + c.overhead }
 
 func (c *gcmCipher) MaxPlaintext(space int) int {
-	return clampPlaintext(space - gcmOverhead)
+	return clampPlaintext(space - c.overhead)
 }
 
 func (c *gcmCipher) Seal(dst []byte, h Header, plaintext []byte) []byte {
@@ -97,24 +135,24 @@ func (c *gcmCipher) setExplicitNonce(epoch uint16, seq uint64) []byte {
 }
 
 func (c *gcmCipher) Open(h Header, fragment []byte) ([]byte, error) {
-	if len(fragment) < gcmOverhead {
+	if len(fragment) < c.overhead {
 		return nil, ErrBadRecordMAC
 	}
-	return c.open(fragment, appendAdditionalData(c.ad[:0], h, len(fragment)-gcmOverhead))
+	return c.open(fragment, appendAdditionalData(c.ad[:0], h, len(fragment)-c.overhead))
 }
 
 func (c *gcmCipher) OpenCID(h CIDHeader, fragment []byte) ([]byte, ContentType, error) {
-	if len(fragment) < gcmOverhead {
+	if len(fragment) < c.overhead {
 		return nil, 0, ErrBadRecordMAC
 	}
-	inner, err := c.open(fragment, appendCIDAdditionalData(cidScratch(&c.cidAD), h, len(fragment)-gcmOverhead))
+	inner, err := c.open(fragment, appendCIDAdditionalData(cidScratch(&c.cidAD), h, len(fragment)-c.overhead))
 	if err != nil {
 		return nil, 0, err
 	}
 	return openInner(inner)
 }
 
-// open authenticates and decrypts fragment, which is at least gcmOverhead
+// open authenticates and decrypts fragment, which is at least c.overhead
 // bytes long, in place, with the additional data ad.
 func (c *gcmCipher) open(fragment, ad []byte) ([]byte, error) {
 	s := cryptobyte.String(fragment)

@@ -34,6 +34,17 @@ var cipherCases = []struct {
 	{"CBCSHA1", func(t testing.TB) Cipher { return newTestCBC(t, nil) }},
 	{"AES256GCM", newTestGCM256},
 	{"ChaCha20Poly1305", newTestChaCha},
+	{"AESCCM", func(t testing.TB) Cipher { return newTestCCM(t, 16) }},
+	{"AESCCM8", func(t testing.TB) Cipher { return newTestCCM(t, 8) }},
+}
+
+func newTestCCM(t testing.TB, tagLen int) Cipher {
+	t.Helper()
+	c, err := NewAESCCM(testAESKey, testFixedIV, tagLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // testKey32 is the 32-byte key of AES-256-GCM and ChaCha20-Poly1305.
