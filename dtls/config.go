@@ -336,6 +336,19 @@ func (c *Config) check() error {
 			return err
 		}
 	}
+	for i, p := range c.NextProtos {
+		if len(p) < 1 || len(p) > 255 {
+			return fmt.Errorf("dtls: Config.NextProtos[%d] is %d bytes long, want 1 to 255 (RFC 7301 §3.1)", i, len(p))
+		}
+	}
+	for _, p := range c.SRTPProtectionProfiles {
+		if p.KeyLen() == 0 {
+			return fmt.Errorf("dtls: unsupported %v in Config.SRTPProtectionProfiles", p)
+		}
+	}
+	if len(c.SRTPMKI) > 255 {
+		return fmt.Errorf("dtls: Config.SRTPMKI is %d bytes long, want at most 255 (RFC 5764 §4.1.1)", len(c.SRTPMKI))
+	}
 	for _, id := range c.CipherSuites {
 		if suiteByID(id) == nil {
 			return fmt.Errorf("dtls: unsupported cipher suite %s in Config", CipherSuiteName(id))

@@ -146,3 +146,19 @@ func TestKeyLogWriter(t *testing.T) {
 		}
 	})
 }
+
+// TestConfigChecksMediaFields checks that a Config with an ALPN name,
+// an SRTP profile or an MKI that cannot be sent is refused before any
+// datagram goes out.
+func TestConfigChecksMediaFields(t *testing.T) {
+	for name, c := range map[string]*Config{
+		"empty ALPN name": {NextProtos: []string{"h2", ""}},
+		"long ALPN name":  {NextProtos: []string{strings.Repeat("x", 256)}},
+		"unknown profile": {SRTPProtectionProfiles: []SRTPProtectionProfile{0x0003}},
+		"MKI over 255":    {SRTPMKI: make([]byte, 256)},
+	} {
+		if err := c.check(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
