@@ -19,6 +19,7 @@ const (
 	extUseSRTP              uint16 = 14     // RFC 5764, Section 4.1.1
 	extHeartbeat            uint16 = 15     // RFC 6520, Section 2
 	extALPN                 uint16 = 16     // RFC 7301, Section 3.1
+	extEncryptThenMAC       uint16 = 22     // RFC 7366, Section 2
 	extExtendedMasterSecret uint16 = 23     // RFC 7627, Section 5.1
 	extSessionTicket        uint16 = 35     // RFC 5077, Section 3.2
 	extConnectionID         uint16 = 54     // RFC 9146, Section 3
@@ -74,6 +75,9 @@ type Extensions struct {
 	// absent, else HeartbeatPeerAllowedToSend or
 	// HeartbeatPeerNotAllowedToSend.
 	Heartbeat uint8
+	// EncryptThenMAC is encrypt_then_mac (22), which has an empty body
+	// (RFC 7366, Section 2).
+	EncryptThenMAC bool
 	// ExtendedMasterSecret is extended_master_secret (23), which has an
 	// empty body (RFC 7627, Section 5.1).
 	ExtendedMasterSecret bool
@@ -153,7 +157,7 @@ func (e *Extensions) empty() bool {
 	return e.ServerName == "" && !e.ServerNameAck &&
 		len(e.SupportedGroups) == 0 && len(e.PointFormats) == 0 &&
 		len(e.SignatureAlgorithms) == 0 && e.Heartbeat == 0 &&
-		!e.ExtendedMasterSecret && !e.SecureRenegotiation && !e.HasConnectionID &&
+		!e.ExtendedMasterSecret && !e.EncryptThenMAC && !e.SecureRenegotiation && !e.HasConnectionID &&
 		!e.HasSessionTicket && !e.HasUseSRTP && len(e.ALPNProtocols) == 0
 }
 
@@ -197,6 +201,9 @@ func (e *Extensions) marshalFlags(a *appender) {
 		a.end(at, 2)
 	}
 	e.marshalALPN(a)
+	if e.EncryptThenMAC {
+		a.end(beginExtension(a, extEncryptThenMAC), 2)
+	}
 	if e.ExtendedMasterSecret {
 		a.end(beginExtension(a, extExtendedMasterSecret), 2)
 	}
@@ -283,6 +290,8 @@ func (e *Extensions) unmarshalOne(typ uint16, body cryptobyte.String) bool {
 			(e.Heartbeat == HeartbeatPeerAllowedToSend || e.Heartbeat == HeartbeatPeerNotAllowedToSend)
 	case extExtendedMasterSecret:
 		e.ExtendedMasterSecret, ok = true, true
+	case extEncryptThenMAC:
+		e.EncryptThenMAC, ok = true, true
 	case extSessionTicket:
 		// The extension_data is the ticket, whatever its bytes.
 		e.HasSessionTicket, e.SessionTicket = true, slices.Clip([]byte(body))

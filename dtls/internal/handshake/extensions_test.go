@@ -43,10 +43,11 @@ var allExtensions = Extensions{
 	SRTPProfiles:         []uint16{0x0001, 0x0007},
 	SRTPMKI:              []byte{0xab},
 	ALPNProtocols:        []string{"h2", "coap"},
+	EncryptThenMAC:       true,
 }
 
 var allExtensionsHex = []string{
-	"005f", // extensions length: 95
+	"0063", // extensions length: 99
 	"0000 0010 000e 00 000b 6578616d706c652e636f6d", // server_name: host_name "example.com"
 	"000a 0006 0004 001d 0017",                      // supported_groups: x25519, secp256r1
 	"000b 0002 01 00",                               // ec_point_formats: uncompressed
@@ -54,6 +55,7 @@ var allExtensionsHex = []string{
 	"000e 0008 0004 0001 0007 01 ab",                // use_srtp: SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM; MKI ab
 	"000f 0001 01",                                  // heartbeat: peer_allowed_to_send
 	"0010 000a 0008 02 6832 04 636f6170",            // ALPN: "h2", "coap"
+	"0016 0000",                                     // encrypt_then_mac
 	"0017 0000",                                     // extended_master_secret
 	"0036 0005 04 0a0b0c0d",                         // connection_id: a 4-byte cid
 	"ff01 0001 00",                                  // renegotiation_info: empty renegotiated_connection
@@ -143,7 +145,7 @@ var extensionsUnmarshalTests = []struct {
 	want  Extensions
 }{
 	{"empty block", "0000", true, Extensions{}},
-	{"unknown extensions skipped", "000c 0012 0000 0016 0000 0005 0000", true, Extensions{}},
+	{"unknown extensions skipped", "000c 0012 0000 0018 0000 0005 0000", true, Extensions{}},
 	{"unknown extension with a body skipped", "0007 1234 0003 abcdef", true, Extensions{}},
 	{"duplicate known extension", "0008 0017 0000 0017 0000", false, Extensions{}},
 	{"duplicate unknown extension", "0008 0012 0000 0012 0000", false, Extensions{}},
@@ -163,6 +165,7 @@ var extensionsUnmarshalTests = []struct {
 	{"extension length past block", "0004 0017 0001", false, Extensions{}},
 	{"truncated extension header", "0003 0017 00", false, Extensions{}},
 	{"extended_master_secret with a body", "0005 0017 0001 00", false, Extensions{}},
+	{"encrypt_then_mac with a body", "0005 0016 0001 00", false, Extensions{}},
 	{"server_name empty list", "0006 0000 0002 0000", false, Extensions{}},
 	{"server_name empty host_name", "0009 0000 0005 0003 00 0000", false, Extensions{}},
 	{"server_name trailing dot", "000b 0000 0007 0005 00 0002 612e", false, Extensions{}},
