@@ -172,18 +172,19 @@ func TestMovedDatagram(t *testing.T) {
 			"altered": {forged, false},
 			"older":   {old, false},
 		} {
-			if got := server.HandleMovedDatagram(tc.d); got != tc.want {
+			if got := server.HandleMovedDatagram(tc.d, nil); got != tc.want {
 				t.Errorf("%s: moved %v", name, got)
 			}
 		}
-		if !server.HandleMovedDatagram(moved) {
+		calls := 0
+		if !server.HandleMovedDatagram(moved, func() { calls++ }) || calls != 1 {
 			t.Fatal("a new record with the ID did not move the association")
 		}
 		buf := make([]byte, 100)
 		if n, err := server.Read(buf); err != nil || string(buf[:n]) != "from the new address" {
 			t.Fatalf("read %q, %v", buf[:n], err)
 		}
-		if server.HandleMovedDatagram(moved) {
+		if server.HandleMovedDatagram(moved, nil) {
 			t.Error("a replayed record moved the association")
 		}
 		if st := server.Stats(); st.ReplayedRecords == 0 || st.BadRecords == 0 {

@@ -57,19 +57,23 @@ func (c *Conn) HandleDatagram(b []byte) {
 // authenticated, and was newer than every record received before (RFC
 // 9146 §6). Only then should the owner send to the new address; a forged,
 // replayed or delayed datagram reports false, though what it holds that
-// authenticates is still taken in, as from the old address.
-func (c *Conn) HandleMovedDatagram(b []byte) bool {
+// authenticates is still taken in, as from the old address. moved, if not
+// nil, is called as soon as such a record authenticates, before its
+// content reaches the application, so that the owner sends its answer to
+// the new address; it runs with the Conn's locks held, and must not call
+// the Conn.
+func (c *Conn) HandleMovedDatagram(b []byte, moved func()) bool {
 	if c.closed.Load() || !c.started.Load() {
 		return false
 	}
 	c.in.Lock()
-	c.in.sawNewest = false
+	c.in.sawNewest, c.in.onMove = false, moved
 	c.handleDatagramLocked(b)
-	moved := c.in.sawNewest && c.in.err == nil
-	c.in.sawNewest = false
+	ok := c.in.sawNewest && c.in.err == nil
+	c.in.sawNewest, c.in.onMove = false, nil
 	c.in.Unlock()
 	c.flushEvents()
-	return moved
+	return ok
 }
 
 // AcceptHello starts the handshake of a Conn made by ServerOn with the

@@ -49,6 +49,7 @@ type inHalf struct {
 	// datagram being processed held a newer one (RFC 9146 §6).
 	newest    RecordID
 	sawNewest bool
+	onMove    func()   // HandleMovedDatagram's: called at the first newest record
 	held      [][]byte // records of epoch cur+1 that came before its keys
 	heldBytes int
 
@@ -242,6 +243,9 @@ func (c *Conn) noteNewest(h record.Header, ch *record.CIDHeader) {
 	}
 	if n := &c.in.newest; h.Epoch > n.Epoch || h.Epoch == n.Epoch && h.Seq > n.Seq {
 		*n = RecordID{Epoch: h.Epoch, Seq: h.Seq}
+		if !c.in.sawNewest && c.in.onMove != nil {
+			c.in.onMove()
+		}
 		c.in.sawNewest = true
 	}
 }

@@ -73,16 +73,15 @@ func (l *Listener) byConnectionID(d []byte) *serverAssoc {
 
 // deliverByConnectionID hands d, from from, to sa, found by its connection
 // ID: from the peer's address as any datagram; from another, as one that
-// may move the association.
+// may move the association, which moves before the record's content
+// reaches the application, so that its answer goes to the new address.
 func (s *shard) deliverByConnectionID(sa *serverAssoc, d []byte, from netip.AddrPort) {
 	s.room.wait(sa.assoc, s.l.closing)
 	if sa.peer() == from {
 		sa.conn.HandleDatagram(d)
 		return
 	}
-	if sa.conn.HandleMovedDatagram(d) {
-		sa.shard.move(sa, from)
-	}
+	sa.conn.HandleMovedDatagram(d, func() { sa.shard.move(sa, from) })
 }
 
 // move files sa, whose peer moved to to, under its new address, and takes

@@ -24,6 +24,7 @@ type rebindConn struct {
 	second       *memnet.Conn
 	rebound      atomic.Bool
 	in           chan datagramFrom
+	toSecond     atomic.Int64 // datagrams the second socket received
 
 	mu   sync.Mutex
 	sent [][]byte
@@ -46,7 +47,7 @@ func newRebindConn(t *testing.T, tn *testNet) *rebindConn {
 	}
 	r := &rebindConn{Conn: socks[0], second: socks[1], in: make(chan datagramFrom, 64)}
 	var readers sync.WaitGroup
-	for _, c := range socks {
+	for i, c := range socks {
 		readers.Go(func() {
 			buf := make([]byte, 65536)
 			for {
@@ -55,6 +56,9 @@ func newRebindConn(t *testing.T, tn *testNet) *rebindConn {
 					return
 				}
 				if err == nil {
+					if i == 1 {
+						r.toSecond.Add(1)
+					}
 					r.in <- datagramFrom{bytes.Clone(buf[:n]), from}
 				}
 			}
@@ -145,6 +149,9 @@ func TestConnectionIDRebinding(t *testing.T) {
 		}
 		if m := l.Stats().Moved; m != 1 {
 			t.Fatalf("%d moves", m)
+		}
+		if rc.toSecond.Load() == 0 {
+			t.Fatal("the echo did not come to the new port: the association moved after answering")
 		}
 
 		attacker, err := tn.client.Dial(netip.AddrPortFrom(tn.c4, 0), tn.serverAddr(false))

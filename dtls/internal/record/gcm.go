@@ -31,10 +31,10 @@ const (
 // records with and without a connection ID share the epoch's numbers.
 type gcmCipher struct {
 	aead     cipher.AEAD
-	overhead int // the explicit nonce and the tag
-	nonce [gcmNonceLen]byte       // fixed IV, then the explicit nonce
-	ad    [additionalDataLen]byte // scratch for the additional data
-	cidAD []byte                  // a CID record's: made on first use, as few associations use one
+	overhead int                     // the explicit nonce and the tag
+	nonce    [gcmNonceLen]byte       // fixed IV, then the explicit nonce
+	ad       [additionalDataLen]byte // scratch for the additional data
+	cidAD    []byte                  // a CID record's: made on first use, as few associations use one
 }
 
 // NewAESGCM returns a Cipher for the AES-GCM cipher suites (RFC 5288,

@@ -22,17 +22,19 @@ func TestSuites(t *testing.T) {
 		if got, ok := LookupSuite(s.Name); !ok || got != s {
 			t.Errorf("LookupSuite(%q) = %v, %v", s.Name, got, ok)
 		}
-		if s.PSK != strings.HasPrefix(s.Name, "TLS_PSK_") || s.AEAD != strings.Contains(s.Name, "_GCM_") {
+		psk := strings.HasPrefix(s.Name, "TLS_PSK_") || strings.HasPrefix(s.Name, "TLS_ECDHE_PSK_")
+		aead := !strings.HasSuffix(s.Name, "_CBC_SHA")
+		if s.PSK != psk || s.AEAD != aead {
 			t.Errorf("%s: PSK %v, AEAD %v", s.Name, s.PSK, s.AEAD)
 		}
 		// crypto/tls knows the names of the suites it implements, which
-		// are all but the PSK ones.
-		if name := tls.CipherSuiteName(s.ID); !s.PSK && name != s.Name {
+		// are all but the PSK and CCM ones.
+		if name := tls.CipherSuiteName(s.ID); !s.PSK && !strings.Contains(s.Name, "_CCM") && name != s.Name {
 			t.Errorf("crypto/tls calls %#04x %s, the table %s", s.ID, name, s.Name)
 		}
 	}
-	if len(seen) != 4*6 {
-		t.Errorf("%d suites, want 6", len(seen)/4)
+	if len(seen) != 4*17 {
+		t.Errorf("%d suites, want 17", len(seen)/4)
 	}
 	if s, ok := LookupSuite("TLS_RSA_WITH_RC4_128_MD5"); ok {
 		t.Errorf("LookupSuite found %v", s)
