@@ -55,6 +55,8 @@ type hsBase struct {
 	secureReneg bool
 	// cid is what the hellos negotiated of connection IDs (RFC 9146).
 	cid cidState
+	// etm says that the hellos negotiated encrypt_then_mac (RFC 7366).
+	etm bool
 	// srtp and srtpMKI are the DTLS-SRTP profile and MKI negotiated (RFC
 	// 5764), alpn the application protocol (RFC 7301).
 	srtp    SRTPProtectionProfile
@@ -281,7 +283,7 @@ func (hs *hsBase) establishKeys(master, clientRandom, serverRandom []byte, isCli
 	c, s := hs.c, hs.suite
 	hs.logKey(master, clientRandom)
 	kb := prf.KeyBlock(hs.scratch[:0], s.prf(hs.vers), master, clientRandom, serverRandom, s.keyBlockLen())
-	cw, sw, err := s.newCiphers(kb, c.config)
+	cw, sw, err := s.newCiphers(kb, c.config, hs.etm)
 	clear(hs.scratch[:])
 	if err != nil {
 		return err
@@ -396,6 +398,9 @@ func (hs *hsBase) finish() {
 	c.in.early = nil
 	if c.config.Trace != nil {
 		c.config.tracef("handshake complete: %s, %s", versionName(hs.vers), hs.suite.name)
+		if hs.etm {
+			c.config.tracef("encrypt-then-MAC (RFC 7366)")
+		}
 		if hs.cid.on {
 			c.config.tracef("connection IDs (RFC 9146): %x in the records we receive, %x in those we send", hs.cid.own, hs.cid.peer)
 		}

@@ -107,6 +107,7 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	}
 	hs.offerSRTP(ext)
 	ext.ALPNProtocols = cfg.NextProtos
+	ext.EncryptThenMAC = offersCBC(ch)
 	if hs.renegotiating() {
 		// A renegotiation carries the verify_data of our last Finished
 		// (RFC 5746 §3.5) and is a full handshake. It carries the last
@@ -249,6 +250,9 @@ func (hs *clientHandshake) processServerHello(m fragment.Message) error {
 		return err
 	}
 	if err := hs.takeALPN(sh); err != nil {
+		return err
+	}
+	if err := hs.takeEncryptThenMAC(sh); err != nil {
 		return err
 	}
 	c.hb.Lock()

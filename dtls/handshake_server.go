@@ -281,6 +281,7 @@ func (hs *serverHandshake) makeServerHello(sessionID []byte) error {
 	}
 	hs.sh = sh
 	hs.answerSRTP(sh)
+	hs.answerEncryptThenMAC(sh)
 	if err := hs.answerALPN(sh); err != nil {
 		return err
 	}

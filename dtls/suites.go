@@ -34,6 +34,7 @@ const (
 	TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256   uint16 = 0xcca8
 	TLS_PSK_WITH_CHACHA20_POLY1305_SHA256         uint16 = 0xccab
 	TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256   uint16 = 0xccac
+	TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256         uint16 = 0xc037 // RFC 5489, DTLS 1.2 only
 	// AES-CCM (RFC 6655 for PSK, RFC 7251 for ECDHE_ECDSA), the CCM_8
 	// ones with an 8-byte tag, for constrained devices (RFC 7925).
 	TLS_PSK_WITH_AES_128_CCM           uint16 = 0xc0a4
@@ -60,11 +61,12 @@ const (
 type bulkCipher uint8
 
 const (
-	aesGCM    bulkCipher = iota + 1 // RFC 5288
-	chacha                          // RFC 7905
-	aesCCM                          // RFC 6655, 16-byte tag
-	aesCCM8                         // RFC 6655, 8-byte tag
-	aesCBCSHA                       // RFC 5246 §6.2.3.2, HMAC-SHA1
+	aesGCM       bulkCipher = iota + 1 // RFC 5288
+	chacha                             // RFC 7905
+	aesCCM                             // RFC 6655, 16-byte tag
+	aesCCM8                            // RFC 6655, 8-byte tag
+	aesCBCSHA                          // RFC 5246 §6.2.3.2, HMAC-SHA1
+	aesCBCSHA256                       // the same with HMAC-SHA256, DTLS 1.2 only
 )
 
 // cipherSuite is one row of the suite table.
@@ -82,11 +84,18 @@ type cipherSuite struct {
 // nonce for ChaCha20-Poly1305, RFC 7905 §2); CBC suites a MAC key and no
 // IV, the IV being explicit per record (RFC 4346 §6.2.3.2).
 func (s *cipherSuite) macLen() int {
-	if s.bulk == aesCBCSHA {
+	switch s.bulk {
+	case aesCBCSHA:
 		return 20
+	case aesCBCSHA256:
+		return 32
 	}
 	return 0
 }
+
+// cbc reports whether the suite protects records with AES-CBC and HMAC,
+// whose records encrypt_then_mac may change (RFC 7366).
+func (s *cipherSuite) cbc() bool { return s.bulk == aesCBCSHA || s.bulk == aesCBCSHA256 }
 
 func (s *cipherSuite) ivLen() int {
 	switch s.bulk {
@@ -97,10 +106,6 @@ func (s *cipherSuite) ivLen() int {
 	}
 	return 0
 }
-
-// aead reports whether the suite's cipher is an AEAD, which only DTLS 1.2
-// has (RFC 5246 §6.2.3.3).
-func (s *cipherSuite) aead() bool { return s.bulk != aesCBCSHA }
 
 // cipherSuites is in our order of preference: AEAD first, ECDHE before
 // PSK, and ECDHE_PSK after the PSK AEADs (its ECDH exchange costs a PSK
@@ -125,6 +130,7 @@ var cipherSuites = []*cipherSuite{
 	{TLS_PSK_WITH_AES_128_CCM, "TLS_PSK_WITH_AES_128_CCM", kxPSK, aesCCM, 16, crypto.SHA256},
 	{TLS_PSK_WITH_AES_128_CCM_8, "TLS_PSK_WITH_AES_128_CCM_8", kxPSK, aesCCM8, 16, crypto.SHA256},
 	{TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256", kxECDHEPSK, chacha, 32, crypto.SHA256},
+	{TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256, "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256", kxECDHEPSK, aesCBCSHA256, 16, crypto.SHA256},
 	{TLS_PSK_WITH_AES_128_CBC_SHA, "TLS_PSK_WITH_AES_128_CBC_SHA", kxPSK, aesCBCSHA, 16, crypto.SHA256},
 }
 
@@ -170,8 +176,8 @@ func CipherSuites() []uint16 {
 }
 
 // usableIn reports whether the suite may be negotiated at version v: the
-// AEAD suites only in DTLS 1.2.
-func (s *cipherSuite) usableIn(v uint16) bool { return !s.aead() || v == VersionDTLS12 }
+// AEAD and SHA-256 suites only in DTLS 1.2.
+func (s *cipherSuite) usableIn(v uint16) bool { return s.bulk == aesCBCSHA || v == VersionDTLS12 }
 
 // prf returns the PRF of version v (RFC 4346 §5 for DTLS 1.0, RFC 5246 §5
 // with the suite's hash for DTLS 1.2).
@@ -201,44 +207,53 @@ func (s *cipherSuite) transcriptHash(dst []byte, v uint16, msgs []byte) []byte {
 }
 
 // keyBlockLen is the number of key block bytes the suite consumes (RFC 5246 §6.3).
-// maxKeyBlockLen bounds the key block of every suite: two SHA-1 MAC keys,
-// two 256-bit keys and two 16-byte IVs.
-const maxKeyBlockLen = 2 * (20 + 32 + 16)
+// maxKeyBlockLen bounds the key block of every suite: two SHA-256 MAC
+// keys, two 256-bit keys and two 16-byte IVs.
+const maxKeyBlockLen = 2 * (32 + 32 + 16)
 
 func (s *cipherSuite) keyBlockLen() int { return 2 * (s.macLen() + s.keyLen + s.ivLen()) }
 
 // newCiphers splits a key block into the client-write and server-write record
 // ciphers (RFC 5246 §6.3).
-func (s *cipherSuite) newCiphers(kb []byte, cfg *Config) (client, server record.Cipher, err error) {
+func (s *cipherSuite) newCiphers(kb []byte, cfg *Config, etm bool) (client, server record.Cipher, err error) {
 	macLen, ivLen := s.macLen(), s.ivLen()
 	cMAC, kb := kb[:macLen], kb[macLen:]
 	sMAC, kb := kb[:macLen], kb[macLen:]
 	cKey, kb := kb[:s.keyLen], kb[s.keyLen:]
 	sKey, kb := kb[:s.keyLen], kb[s.keyLen:]
 	cIV, sIV := kb[:ivLen], kb[ivLen:2*ivLen]
-	var aead func(key, iv []byte) (record.Cipher, error)
-	switch s.bulk {
-	case aesGCM:
-		aead = record.NewAESGCM
-	case chacha:
-		aead = record.NewChaCha20Poly1305
-	case aesCCM:
-		aead = func(key, iv []byte) (record.Cipher, error) { return record.NewAESCCM(key, iv, 16) }
-	case aesCCM8:
-		aead = func(key, iv []byte) (record.Cipher, error) { return record.NewAESCCM(key, iv, 8) }
-	}
-	if aead != nil {
-		if client, err = aead(cKey, cIV); err != nil {
-			return nil, nil, err
+	newCipher := s.aeadCipher()
+	if s.cbc() {
+		hash := crypto.SHA1
+		if s.bulk == aesCBCSHA256 {
+			hash = crypto.SHA256
 		}
-		server, err = aead(sKey, sIV)
-		return client, server, err
+		newCipher = func(key, mac []byte) (record.Cipher, error) {
+			return record.NewCBC(key, mac, hash, etm, cfg.rand())
+		}
+		cIV, sIV = cMAC, sMAC // CBC ciphers take the MAC key where AEADs take the IV
 	}
-	if client, err = record.NewCBCSHA1(cKey, cMAC, cfg.rand()); err != nil {
+	if client, err = newCipher(cKey, cIV); err != nil {
 		return nil, nil, err
 	}
-	server, err = record.NewCBCSHA1(sKey, sMAC, cfg.rand())
+	server, err = newCipher(sKey, sIV)
 	return client, server, err
+}
+
+// aeadCipher returns the constructor of the suite's AEAD record cipher,
+// which takes the key and the fixed IV.
+func (s *cipherSuite) aeadCipher() func(key, iv []byte) (record.Cipher, error) {
+	switch s.bulk {
+	case aesGCM:
+		return record.NewAESGCM
+	case chacha:
+		return record.NewChaCha20Poly1305
+	case aesCCM:
+		return func(key, iv []byte) (record.Cipher, error) { return record.NewAESCCM(key, iv, 16) }
+	case aesCCM8:
+		return func(key, iv []byte) (record.Cipher, error) { return record.NewAESCCM(key, iv, 8) }
+	}
+	return nil
 }
 
 // mutualSuites returns the suites both lists allow, in the order of prefs.

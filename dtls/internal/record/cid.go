@@ -150,9 +150,9 @@ const maxCIDAdditionalDataLen = 23 + MaxCIDLen
 //	tls12_cid(1) + version(2) + epoch(2) + sequence_number(6) + cid +
 //	length_of_DTLSInnerPlaintext(2)
 //
-// Both use the length of the DTLSInnerPlaintext; only Encrypt-then-MAC
-// (Section 5.2, RFC 7366), which pathdtls does not implement, would use
-// DTLSCiphertext.length. The placeholder and the doubled tls12_cid keep
+// Both use the length of the DTLSInnerPlaintext; Encrypt-then-MAC
+// (Section 5.2, RFC 7366) uses that of the IV and ciphertext instead (see
+// appendCIDEtMData). The placeholder and the doubled tls12_cid keep
 // this input apart from that of a record without a CID (RFC 6347, Section
 // 4.1.2.1), which starts with the epoch and sequence number and has a real
 // content type in its ninth byte.

@@ -166,7 +166,7 @@ func (o Options) resolve(server bool) (Options, *Suite, error) {
 	switch {
 	case !ok:
 		return o, nil, fmt.Errorf("peer: unknown cipher suite %q", o.Suite)
-	case s.AEAD && o.Version == DTLS10:
+	case s.DTLS12Only() && o.Version == DTLS10:
 		return o, nil, fmt.Errorf("peer: %s needs DTLS 1.2", s.Name)
 	}
 	return o, &s, nil

@@ -3,6 +3,7 @@ package peer
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Version is a DTLS protocol version as it appears on the wire.
@@ -71,12 +72,18 @@ var suites = []Suite{
 	{0xc0a4, "TLS_PSK_WITH_AES_128_CCM", "PSK-AES128-CCM", "+PSK:+AES-128-CCM:+AEAD", true, true},
 	{0xc0a8, "TLS_PSK_WITH_AES_128_CCM_8", "PSK-AES128-CCM8", "+PSK:+AES-128-CCM-8:+AEAD", true, true},
 	{0xccac, "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-PSK-CHACHA20-POLY1305", "+ECDHE-PSK:+CHACHA20-POLY1305:+AEAD", true, true},
+	{0xc037, "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256", "ECDHE-PSK-AES128-CBC-SHA256", "+ECDHE-PSK:+AES-128-CBC:+SHA256", true, false},
 }
 
 // Suites returns the cipher suites the harness knows, in a new slice.
 func Suites() []Suite {
 	return slices.Clone(suites)
 }
+
+// DTLS12Only reports whether the suite needs DTLS 1.2: all but the
+// HMAC-SHA1 CBC suites, which DTLS 1.0 has too (RFC 5246, Section 1.2, and
+// RFC 5289 keep the SHA-256 and AEAD suites to TLS 1.2).
+func (s Suite) DTLS12Only() bool { return !strings.HasSuffix(s.Name, "_CBC_SHA") }
 
 // LookupSuite returns the suite whose IANA name is name.
 func LookupSuite(name string) (Suite, bool) {
