@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/pathdtls/pathdtls/internal/eventlog"
 )
 
 // Defaults for the zero Config.
@@ -191,10 +194,22 @@ type Config struct {
 	// discarded and counted (RFC 6347 §4.1.2.7).
 	AlertOnBadRecord bool
 
-	// Trace, if set, receives a one-line description of each handshake step:
-	// flights sent with their datagram and fragment sizes, retransmissions,
-	// messages received, and the version and suite negotiated. It never
-	// receives secrets.
+	// Logger, if set, receives the events of the handshake and of the
+	// association as structured records: a short constant message naming
+	// the event ("flight sent", "retransmit", "handshake complete",
+	// "session resumed", "peer moved", "path MTU changed", ...) and its
+	// details as attributes. The steps of a handshake (messages received,
+	// flights sent with their datagram and fragment sizes, retransmissions)
+	// are at slog.LevelDebug; a handshake's completion, a resumption, a
+	// renegotiation and a failure at slog.LevelInfo. A record never holds a
+	// secret. The transport logs its events (path MTU, moves, idle
+	// associations) to the same Logger. With neither Logger nor Trace, an
+	// event costs nothing.
+	Logger *slog.Logger
+
+	// Trace, if set, receives each event that Logger would, whatever its
+	// level, as one line of text. Logger supersedes it: its records carry
+	// each event's details as attributes rather than in text.
 	Trace func(msg string)
 
 	cookieOnce sync.Once
@@ -309,10 +324,17 @@ func (c *Config) suites() []uint16 {
 	return ids
 }
 
-func (c *Config) tracef(format string, args ...any) {
-	if c.Trace != nil {
-		c.Trace(fmt.Sprintf(format, args...))
-	}
+// events returns where c sends the events of the engine: its Logger and
+// its Trace.
+func (c *Config) events() eventlog.Log { return eventlog.Log{Logger: c.Logger, Trace: c.Trace} }
+
+// logs reports whether an event at level goes anywhere; callers check it
+// before they build the event's attributes.
+func (c *Config) logs(level slog.Level) bool { return c.events().Enabled(level) }
+
+// event logs the event msg at level: see eventlog.Log.Event.
+func (c *Config) event(level slog.Level, msg, format string, attrs ...slog.Attr) {
+	c.events().Event(level, msg, format, attrs...)
 }
 
 // check reports a configuration that cannot work.
@@ -446,6 +468,7 @@ func (c *Config) clone() *Config {
 		SessionLifetime:             c.SessionLifetime,
 		SessionTicketsDisabled:      c.SessionTicketsDisabled,
 		RequireExtendedMasterSecret: c.RequireExtendedMasterSecret,
+		Logger:                      c.Logger,
 		Trace:                       c.Trace,
 	}
 }

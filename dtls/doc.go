@@ -104,6 +104,20 @@
 // that fails authentication, ends it only if the peer's handshake does not
 // move on before the next timeout.
 //
+// # Logging
+//
+// A Config's Logger (a *slog.Logger) receives what happens as structured
+// records: a constant message naming the event and its details as
+// attributes. The steps of a handshake ("message received", "flight sent",
+// "retransmit", "negotiated", "encrypt-then-MAC negotiated", "connection ID
+// negotiated") are at slog.LevelDebug; "handshake complete", "session
+// resumed" (by "ticket" or "session ID"), "renegotiation complete" and the
+// transport's "peer moved", "path MTU changed" and "handshake failed" at
+// slog.LevelInfo. No record holds a key, a master secret, a PSK or the
+// contents of a ticket. Without a Logger, logging costs nothing.
+// Config.Trace, which receives the same events as lines of text, is
+// deprecated.
+//
 // # Time
 //
 // Timers use the time package, so tests run in virtual time under

@@ -2,6 +2,7 @@ package dtls
 
 import (
 	"errors"
+	"log/slog"
 	"time"
 )
 
@@ -133,8 +134,9 @@ func (c *Conn) advanceLocked() {
 		if !ok {
 			return
 		}
-		if c.config.Trace != nil {
-			c.config.tracef("received %s (message_seq %d, %d bytes)", m.Type, m.Seq, len(m.Body))
+		if c.config.logs(slog.LevelDebug) {
+			c.config.event(slog.LevelDebug, "message received", "received %s (message_seq %d, %d bytes)",
+				slog.String("type", m.Type.String()), slog.Int("message_seq", int(m.Seq)), slog.Int("size", len(m.Body)))
 		}
 		hs.addTranscript(m.Type, m.Seq, m.Body)
 		hs.progress()

@@ -3,6 +3,7 @@ package dtls
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -75,8 +76,8 @@ func (c *Conn) retransmitLocked(why string) {
 	defer c.out.Unlock()
 	c.out.retransmits++
 	c.stats.retransmissions.Add(1)
-	if c.config.Trace != nil {
-		c.config.tracef("retransmitting (%s)", why)
+	if c.config.logs(slog.LevelDebug) {
+		c.config.event(slog.LevelDebug, "retransmit", "retransmitting (%s)", slog.String("reason", why))
 	}
 	if err := c.transmitFlightLocked(); err != nil {
 		c.failLocked(err)
@@ -102,19 +103,21 @@ func (c *Conn) transmitFlightLocked() error {
 			return err // the flight cannot be built, or the link is gone
 		case !errors.Is(err, ErrMessageTooLong):
 			c.in.lastErr = err
-			if c.config.Trace != nil {
-				c.config.tracef("flight not sent (%v); the timer will send it again", err)
+			if c.config.logs(slog.LevelDebug) {
+				c.config.event(slog.LevelDebug, "flight not sent", "flight not sent (%v); the timer will send it again", slog.Any("err", err))
 			}
 			return nil
 		}
 		if c.link.MaxDatagramSize() >= size {
-			if c.config.Trace != nil {
-				c.config.tracef("path refused a %d-byte datagram; the timer will send the flight again", n)
+			if c.config.logs(slog.LevelDebug) {
+				c.config.event(slog.LevelDebug, "datagram too long", "path refused a %d-byte datagram; the timer will send the flight again",
+					slog.Int("size", n))
 			}
 			return nil
 		}
-		if c.config.Trace != nil {
-			c.config.tracef("path refused a %d-byte datagram; re-sending flight at %d", n, c.link.MaxDatagramSize())
+		if c.config.logs(slog.LevelDebug) {
+			c.config.event(slog.LevelDebug, "flight repacked", "path refused a %d-byte datagram; re-sending flight at %d",
+				slog.Int("size", n), slog.Int("max_size", c.link.MaxDatagramSize()))
 		}
 	}
 	return nil
@@ -153,7 +156,7 @@ func (c *Conn) sendFlightAt(size int) (int, error) {
 			return len(b), err
 		}
 		c.in.flightLargest = max(c.in.flightLargest, len(b))
-		if c.config.Trace != nil {
+		if c.config.logs(slog.LevelDebug) {
 			sizes = append(sizes, fmt.Sprintf("%d bytes %s", len(b), describeDatagram(d)))
 		}
 	}
@@ -162,9 +165,10 @@ func (c *Conn) sendFlightAt(size int) (int, error) {
 			c.out.ccsSent = true
 		}
 	}
-	if c.config.Trace != nil {
-		c.config.tracef("sent %s in %d datagram(s) of at most %d bytes: %s",
-			describeFlight(c.out.flight), len(dgrams), size, strings.Join(sizes, "; "))
+	if c.config.logs(slog.LevelDebug) {
+		c.config.event(slog.LevelDebug, "flight sent", "sent flight %s in %d datagram(s) of at most %d bytes: %s",
+			slog.String("flight", describeFlight(c.out.flight)), slog.Int("datagrams", len(dgrams)),
+			slog.Int("max_size", size), slog.String("layout", strings.Join(sizes, "; ")))
 	}
 	return 0, nil
 }
@@ -207,7 +211,7 @@ type packerPair struct{ best, trial fragment.Packer }
 // Conn's lock, and its packing is not needed after.
 var packers = sync.Pool{New: func() any { return new(packerPair) }}
 
-// describeFlight names a flight's messages for the trace.
+// describeFlight names a flight's messages for the log, in brackets.
 func describeFlight(f []fragment.Out) string {
 	names := make([]string, len(f))
 	for i, o := range f {
@@ -217,7 +221,7 @@ func describeFlight(f []fragment.Out) string {
 			names[i] = o.Type.String()
 		}
 	}
-	return "flight [" + strings.Join(names, ", ") + "]"
+	return "[" + strings.Join(names, ", ") + "]"
 }
 
 // describeDatagram lists a datagram's handshake fragments as

@@ -2,7 +2,9 @@ package dtls
 
 import (
 	"crypto/hmac"
+	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -396,13 +398,15 @@ func (hs *hsBase) finish() {
 		c.rq.push(d)
 	}
 	c.in.early = nil
-	if c.config.Trace != nil {
-		c.config.tracef("handshake complete: %s, %s", versionName(hs.vers), hs.suite.name)
-		if hs.etm {
-			c.config.tracef("encrypt-then-MAC (RFC 7366)")
-		}
-		if hs.cid.on {
-			c.config.tracef("connection IDs (RFC 9146): %x in the records we receive, %x in those we send", hs.cid.own, hs.cid.peer)
-		}
+	if c.config.logs(slog.LevelInfo) {
+		c.config.event(slog.LevelInfo, "handshake complete", "handshake complete: %s, %s",
+			slog.String("version", versionName(hs.vers)), slog.String("suite", hs.suite.name))
+	}
+	if hs.etm && c.config.logs(slog.LevelDebug) {
+		c.config.event(slog.LevelDebug, "encrypt-then-MAC negotiated", "encrypt-then-MAC (RFC 7366)")
+	}
+	if hs.cid.on && c.config.logs(slog.LevelDebug) {
+		c.config.event(slog.LevelDebug, "connection ID negotiated", "connection IDs (RFC 9146): %s in the records we receive, %s in those we send",
+			slog.String("own", hex.EncodeToString(hs.cid.own)), slog.String("peer", hex.EncodeToString(hs.cid.peer)))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -190,8 +191,9 @@ func (hs *clientHandshake) helloVerifyRequest(body []byte) bool {
 	}
 	hs.hvrs++
 	hs.hello.Cookie = hvr.Cookie
-	if hs.c.config.Trace != nil {
-		hs.c.config.tracef("received HelloVerifyRequest with a %d-byte cookie", len(hvr.Cookie))
+	if hs.c.config.logs(slog.LevelDebug) {
+		hs.c.config.event(slog.LevelDebug, "HelloVerifyRequest received", "received HelloVerifyRequest with a %d-byte cookie",
+			slog.Int("cookie_len", len(hvr.Cookie)))
 	}
 	if err := hs.sendClientHello(); err != nil {
 		hs.c.failLocked(err)
@@ -259,8 +261,9 @@ func (hs *clientHandshake) processServerHello(m fragment.Message) error {
 	c.hb.peerMode = sh.Extensions.Heartbeat
 	c.hb.Unlock()
 	hs.setVersion(sh.Version)
-	if c.config.Trace != nil {
-		c.config.tracef("negotiated %s with %s", versionName(sh.Version), s.name)
+	if c.config.logs(slog.LevelDebug) {
+		c.config.event(slog.LevelDebug, "negotiated", "negotiated %s with %s",
+			slog.String("version", versionName(sh.Version)), slog.String("suite", s.name))
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/tls"
 	"io"
+	"log/slog"
 	"runtime"
 	"sync"
 
@@ -130,8 +131,8 @@ func (hs *clientHandshake) clientCertificate(items *[]fragment.Out) (*tls.Certif
 	var cm handshake.Certificate
 	if cert != nil {
 		cm.Certificates = cert.Certificate
-	} else if len(certs) > 0 {
-		hs.c.config.tracef("no certificate fits the server's CertificateRequest: sending an empty one")
+	} else if len(certs) > 0 && hs.c.config.logs(slog.LevelInfo) {
+		hs.c.config.event(slog.LevelInfo, "no client certificate fits", "no certificate fits the server's CertificateRequest: sending an empty one")
 	}
 	body, err := cm.Marshal()
 	if err != nil {

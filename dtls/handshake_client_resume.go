@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"slices"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
@@ -90,12 +91,12 @@ func (hs *clientHandshake) resume() error {
 	hs.master = hs.masterBuf[:]
 	hs.certs, hs.chains, hs.identity = hs.offered.s.peerCerts, hs.offered.s.chains, hs.offered.s.identity
 	hs.step = hs.ticketThen(hs.serverFinishedResumed)
-	if hs.c.config.Trace != nil {
+	if hs.c.config.logs(slog.LevelInfo) {
 		by := "session ID"
 		if len(hs.hello.Extensions.SessionTicket) > 0 {
 			by = "ticket"
 		}
-		hs.c.config.tracef("resuming a session by %s", by)
+		hs.c.config.event(slog.LevelInfo, "session resumed", "resuming a session by %s", slog.String("by", by))
 	}
 	return hs.establishKeys(hs.master, hs.hello.Random[:], hs.sh.Random[:], true)
 }

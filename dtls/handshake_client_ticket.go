@@ -3,6 +3,7 @@ package dtls
 import (
 	"bytes"
 	"errors"
+	"log/slog"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
@@ -55,8 +56,9 @@ func (hs *clientHandshake) newSessionTicket(m fragment.Message) error {
 	if len(nst.Ticket) > 0 {
 		hs.ticket = bytes.Clone(nst.Ticket)
 	}
-	if hs.c.config.Trace != nil {
-		hs.c.config.tracef("received a session ticket (%d bytes, lifetime hint %d s)", len(nst.Ticket), nst.LifetimeHint)
+	if hs.c.config.logs(slog.LevelDebug) {
+		hs.c.config.event(slog.LevelDebug, "session ticket received", "received a session ticket (%d bytes, lifetime hint %d s)",
+			slog.Int("size", len(nst.Ticket)), slog.Int("lifetime_hint", int(nst.LifetimeHint)))
 	}
 	hs.step, hs.plainTicket = hs.afterTicket, false
 	return nil

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -66,8 +67,9 @@ func (hs *serverHandshake) clientHelloDatagram(d []byte) error {
 	v := hs.gate.Check(d, addrPortOf(c.link.RemoteAddr()))
 	reply, ok := v.Reply, v.Accept
 	if reply != nil {
-		if c.config.Trace != nil {
-			c.config.tracef("sent HelloVerifyRequest (%d bytes)", len(reply))
+		if c.config.logs(slog.LevelDebug) {
+			c.config.event(slog.LevelDebug, "HelloVerifyRequest sent", "sent HelloVerifyRequest (%d bytes)",
+				slog.Int("size", len(reply)))
 		}
 		id, _ := ParseRecordID(reply)
 		c.out.Lock()
@@ -75,10 +77,9 @@ func (hs *serverHandshake) clientHelloDatagram(d []byte) error {
 		c.out.Unlock()
 	}
 	if !ok {
-		if reply == nil {
-			if c.config.Trace != nil {
-				c.config.tracef("dropped a datagram that is no ClientHello, or a fragment of one (%d bytes)", len(d))
-			}
+		if reply == nil && c.config.logs(slog.LevelDebug) {
+			c.config.event(slog.LevelDebug, "datagram dropped", "dropped a datagram that is no ClientHello, or a fragment of one (%d bytes)",
+				slog.Int("size", len(d)))
 		}
 		return nil
 	}
@@ -103,8 +104,9 @@ func (hs *serverHandshake) acceptClientHello(p *parsedHello) error {
 	hs.sendSeq = hh.MessageSeq
 	hs.addTranscript(handshake.TypeClientHello, hh.MessageSeq, body)
 	hs.progress()
-	if c.config.Trace != nil {
-		c.config.tracef("received ClientHello (message_seq %d, %d bytes)", hh.MessageSeq, len(body))
+	if c.config.logs(slog.LevelDebug) {
+		c.config.event(slog.LevelDebug, "message received", "received %s (message_seq %d, %d bytes)",
+			slog.String("type", handshake.TypeClientHello.String()), slog.Int("message_seq", int(hh.MessageSeq)), slog.Int("size", len(body)))
 	}
 	if err := hs.configForClient(); err != nil {
 		return err
@@ -180,8 +182,9 @@ func (hs *serverHandshake) negotiate() error {
 		return c.sendAlert(AlertHandshakeFailure, errNoEMS)
 	}
 	hs.setVersion(hs.vers)
-	if c.config.Trace != nil {
-		c.config.tracef("negotiated %s with %s", versionName(hs.vers), hs.suite.name)
+	if c.config.logs(slog.LevelDebug) {
+		c.config.event(slog.LevelDebug, "negotiated", "negotiated %s with %s",
+			slog.String("version", versionName(hs.vers)), slog.String("suite", hs.suite.name))
 	}
 	return nil
 }

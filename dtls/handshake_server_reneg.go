@@ -3,6 +3,7 @@ package dtls
 import (
 	"crypto/hmac"
 	"errors"
+	"log/slog"
 	"slices"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
@@ -45,8 +46,8 @@ func (hs *serverHandshake) renegotiationHello(m fragment.Message) error {
 		return hs.decodeError(m)
 	}
 	hs.ch = ch
-	if c.config.Trace != nil {
-		c.config.tracef("renegotiation: received ClientHello")
+	if c.config.logs(slog.LevelDebug) {
+		c.config.event(slog.LevelDebug, "renegotiation ClientHello received", "renegotiation: received ClientHello")
 	}
 	if err := hs.configForClient(); err != nil {
 		return err

@@ -3,6 +3,7 @@ package dtls
 import (
 	"bytes"
 	"io"
+	"log/slog"
 	"slices"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
@@ -67,12 +68,13 @@ func (hs *serverHandshake) resume(s *session) error {
 	c := hs.c
 	hs.suite, hs.resumed = suiteByID(s.suite), s
 	hs.issueTicket = hs.renewTicket
-	if c.config.Trace != nil {
+	if c.config.logs(slog.LevelInfo) {
 		by := "session ID"
 		if hs.byTicket {
 			by = "ticket"
 		}
-		c.config.tracef("resuming a session of %s by %s", hs.suite.name, by)
+		c.config.event(slog.LevelInfo, "session resumed", "resuming a session of %s by %s",
+			slog.String("suite", hs.suite.name), slog.String("by", by))
 	}
 	if err := hs.makeServerHello(hs.ch.SessionID); err != nil {
 		return err

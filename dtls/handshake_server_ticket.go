@@ -3,6 +3,7 @@ package dtls
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"log/slog"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
@@ -42,8 +43,8 @@ func (hs *serverHandshake) ticketSession() (*session, bool) {
 	}
 	data, renew, err := c.config.openTicket(ext.SessionTicket)
 	if err != nil {
-		if c.config.Trace != nil {
-			c.config.tracef("refused a session ticket: %v", err)
+		if c.config.logs(slog.LevelDebug) {
+			c.config.event(slog.LevelDebug, "session ticket refused", "refused a session ticket: %v", slog.Any("reason", err))
 		}
 		return nil, false
 	}
@@ -107,13 +108,15 @@ func (hs *serverHandshake) newSessionTicket(s *session) fragment.Out {
 	}
 	clear(state)
 	if err != nil || len(m.Ticket) > maxTicketLen {
-		if cfg.Trace != nil {
-			cfg.tracef("sending an empty session ticket (sealed %d bytes, %v)", len(m.Ticket), err)
+		if cfg.logs(slog.LevelWarn) {
+			cfg.event(slog.LevelWarn, "empty session ticket sent", "sending an empty session ticket (sealed %d bytes, %v)",
+				slog.Int("size", len(m.Ticket)), slog.Any("err", err))
 		}
 		m.Ticket = nil
 	}
-	if cfg.Trace != nil && m.Ticket != nil {
-		cfg.tracef("sending a session ticket (%d bytes, lifetime hint %d s)", len(m.Ticket), m.LifetimeHint)
+	if m.Ticket != nil && cfg.logs(slog.LevelDebug) {
+		cfg.event(slog.LevelDebug, "session ticket sent", "sending a session ticket (%d bytes, lifetime hint %d s)",
+			slog.Int("size", len(m.Ticket)), slog.Int("lifetime_hint", int(m.LifetimeHint)))
 	}
 	body, _ := m.Marshal() // the ticket is short
 	return hs.message(hs.ep, handshake.TypeNewSessionTicket, body)

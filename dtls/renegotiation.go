@@ -3,6 +3,7 @@ package dtls
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
@@ -95,8 +96,9 @@ func (hs *hsBase) keepForRenegotiation() {
 	}
 	r.timer, r.lastActive = hs.timer.cur, time.Now()
 	hs.reneg.end(nil)
-	if hs.renegotiating() && hs.c.config.Trace != nil {
-		hs.c.config.tracef("renegotiation complete: epoch %d", hs.c.out.dataEpoch)
+	if hs.renegotiating() && hs.c.config.logs(slog.LevelInfo) {
+		hs.c.config.event(slog.LevelInfo, "renegotiation complete", "renegotiation complete: epoch %d",
+			slog.Int("epoch", int(hs.c.out.dataEpoch)))
 	}
 }
 
@@ -179,8 +181,9 @@ func (c *Conn) newRenegotiation(hs *hsBase, r *renegotiation, first uint16) {
 	hs.timer = c.renegotiationTimer(hs.started)
 	c.in.hs = hs
 	c.in.reasm.SetNext(first)
-	if c.config.Trace != nil {
-		c.config.tracef("renegotiating in epoch %d, timer %v", hs.ep, hs.timer.cur)
+	if c.config.logs(slog.LevelDebug) {
+		c.config.event(slog.LevelDebug, "renegotiation started", "renegotiating in epoch %d, timer %v",
+			slog.Int("epoch", int(hs.ep)), slog.Duration("timer", hs.timer.cur))
 	}
 }
 
@@ -237,8 +240,9 @@ func (c *Conn) acceptPeerRenegotiation() (push bool) {
 	r := &c.in.reneg
 	policy := c.config.Renegotiation
 	if !r.secure || policy == RenegotiateNever || policy == RenegotiateOnce && r.accepted > 0 {
-		if c.config.Trace != nil {
-			c.config.tracef("refused a renegotiation (secure %v, policy %d, %d accepted before)", r.secure, policy, r.accepted)
+		if c.config.logs(slog.LevelInfo) {
+			c.config.event(slog.LevelInfo, "renegotiation refused", "refused a renegotiation (secure %v, policy %d, %d accepted before)",
+				slog.Bool("secure", r.secure), slog.Int("policy", int(policy)), slog.Int("accepted", r.accepted))
 		}
 		c.out.Lock()
 		_ = c.sendAlertLocked(alertLevelWarning, AlertNoRenegotiation)
@@ -247,8 +251,8 @@ func (c *Conn) acceptPeerRenegotiation() (push bool) {
 		return false
 	}
 	r.accepted++
-	if c.config.Trace != nil {
-		c.config.tracef("the peer asks to renegotiate")
+	if c.config.logs(slog.LevelDebug) {
+		c.config.event(slog.LevelDebug, "renegotiation requested", "the peer asks to renegotiate")
 	}
 	if c.isClient {
 		if err := c.renegotiateAsClient(nil, 1); err != nil {
@@ -277,8 +281,8 @@ func (c *Conn) renegotiationRefusedLocked() {
 	c.out.Unlock()
 	c.stopTimerLocked()
 	hs.reneg.end(ErrRenegotiationRefused)
-	if c.config.Trace != nil {
-		c.config.tracef("the peer refused to renegotiate")
+	if c.config.logs(slog.LevelInfo) {
+		c.config.event(slog.LevelInfo, "renegotiation refused by peer", "the peer refused to renegotiate")
 	}
 }
 

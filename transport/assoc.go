@@ -3,6 +3,7 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"sync"
@@ -185,6 +186,9 @@ func (a *assoc) checkIdle() {
 	}
 	a.mu.Unlock()
 	a.idled.Store(true)
-	a.path.tracef("association with %s idle for %v: closing it", a.peer(), a.idleTimeout)
+	if a.path.log.Enabled(slog.LevelInfo) {
+		a.path.log.Event(slog.LevelInfo, "association idle", "association with %s idle for %v: closing it",
+			slog.Any("peer", a.peer()), slog.Duration("idle", a.idleTimeout))
+	}
 	_ = a.conn.Close()
 }

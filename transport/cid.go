@@ -1,6 +1,8 @@
 package transport
 
 import (
+	"encoding/hex"
+	"log/slog"
 	"net/netip"
 	"sync"
 )
@@ -93,7 +95,10 @@ func (s *shard) move(sa *serverAssoc, to netip.AddrPort) {
 	victim := s.table.move(sa, to)
 	s.mu.Unlock()
 	s.l.stats.moved.Add(1)
-	s.l.tracef("association with %s moved to %s (connection ID)", from, to)
+	if log := s.l.events(); log.Enabled(slog.LevelInfo) {
+		log.Event(slog.LevelInfo, "peer moved", "association with %s moved to %s (connection ID)",
+			slog.Any("peer", from), slog.Any("to", to))
+	}
 	if victim != nil {
 		_ = victim.conn.Close()
 	}
@@ -114,6 +119,9 @@ func (s *shard) registerConnectionID(a *assoc) {
 		return
 	}
 	if !l.cids.add(id, sa) {
-		l.tracef("connection ID %x of %s is another association's: it is routed by address only", id, a.peer())
+		if log := l.events(); log.Enabled(slog.LevelWarn) {
+			log.Event(slog.LevelWarn, "connection ID in use", "connection ID %s of %s is another association's: it is routed by address only",
+				slog.String("cid", hex.EncodeToString(id)), slog.Any("peer", a.peer()))
+		}
 	}
 }

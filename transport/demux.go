@@ -3,13 +3,14 @@ package transport
 import (
 	"container/list"
 	"errors"
-	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"sync/atomic"
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/icmp"
+	"github.com/pathdtls/pathdtls/internal/eventlog"
 	"github.com/pathdtls/pathdtls/internal/sock"
 	"github.com/pathdtls/pathdtls/pmtu"
 )
@@ -152,7 +153,10 @@ func (s *shard) admit(d []byte, from netip.AddrPort, old *serverAssoc) {
 	v := s.gate.Check(d, from)
 	if v.Reply == nil && !v.Accept {
 		if dtls.IsClientHello(d) {
-			s.l.tracef("holding a fragment of a ClientHello from %s (%d bytes)", from, len(d))
+			if log := s.l.events(); log.Enabled(slog.LevelDebug) {
+				log.Event(slog.LevelDebug, "ClientHello fragment held", "holding a fragment of a ClientHello from %s (%d bytes)",
+					slog.Any("peer", from), slog.Int("size", len(d)))
+			}
 		} else {
 			s.l.stats.ignored.Add(1)
 		}
@@ -170,14 +174,20 @@ func (s *shard) answer(v dtls.Verdict, from netip.AddrPort, old *serverAssoc) {
 		// Best effort: a lost HelloVerifyRequest is covered by the
 		// client's retransmission timer.
 		_ = s.sock.Send(v.Reply, from)
-		l.tracef("sent HelloVerifyRequest (%d bytes) to %s", len(v.Reply), from)
+		if log := l.events(); log.Enabled(slog.LevelDebug) {
+			log.Event(slog.LevelDebug, "HelloVerifyRequest sent", "sent HelloVerifyRequest (%d bytes) to %s",
+				slog.Int("size", len(v.Reply)), slog.Any("peer", from))
+		}
 	}
 	if !v.Accept {
 		return
 	}
 	if old != nil {
 		l.stats.restarted.Add(1)
-		l.tracef("new ClientHello from %s: its association is replaced", from)
+		if log := l.events(); log.Enabled(slog.LevelInfo) {
+			log.Event(slog.LevelInfo, "association replaced", "new ClientHello from %s: its association is replaced",
+				slog.Any("peer", from))
+		}
 		_ = old.conn.Close()
 	}
 	s.newAssociation(v, from)
@@ -219,7 +229,7 @@ func (s *shard) makeAssociation(from netip.AddrPort, random [32]byte) *serverAss
 		route:          pmtu.MTU(route),
 		maxMTU:         pmtu.MTU(l.opts.MaxMTU),
 		fixed:          fixedMTU(l.opts.MTU, l.config, f, l.caps),
-		trace:          l.config.Trace,
+		log:            l.events(),
 		cache:          l.cache,
 		probeTimeout:   l.opts.ProbeTimeout,
 		confirmTimeout: l.opts.ConfirmTimeout,
@@ -252,7 +262,10 @@ func (s *shard) handshakeDone(a *assoc, err error) {
 	s.mu.Unlock()
 	if err != nil {
 		l.stats.failed.Add(1)
-		l.tracef("handshake with %s failed: %v", a.peer(), err)
+		if log := l.events(); log.Enabled(slog.LevelInfo) {
+			log.Event(slog.LevelInfo, "handshake failed", "handshake with %s failed: %v",
+				slog.Any("peer", a.peer()), slog.Any("err", err))
+		}
 		if f := l.opts.HandshakeFailed; f != nil && !isClosed(l.closing) {
 			f(a.RemoteAddr(), err)
 		}
@@ -283,11 +296,13 @@ func (s *shard) closed(a *assoc) {
 	}
 }
 
-// tracef sends a line to the Config's trace, if there is one.
-func (l *Listener) tracef(format string, args ...any) {
-	if l.config.Trace != nil {
-		l.config.Trace(fmt.Sprintf(format, args...))
-	}
+// events returns where the listener's events go: its Config's Logger and
+// Trace.
+func (l *Listener) events() eventlog.Log { return configEvents(l.config) }
+
+// configEvents returns where the events of config's associations go.
+func configEvents(config *dtls.Config) eventlog.Log {
+	return eventlog.Log{Logger: config.Logger, Trace: config.Trace}
 }
 
 // listenerHandler routes what a shard's socket hears to the association

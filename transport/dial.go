@@ -165,7 +165,7 @@ func (d *Dialer) newClient(sc sock.Conn, remote netip.AddrPort, config *dtls.Con
 		route:          pmtu.MTU(route),
 		maxMTU:         pmtu.MTU(d.MaxMTU),
 		fixed:          fixedMTU(d.MTU, config, f, sc.Capabilities()),
-		trace:          config.Trace,
+		log:            configEvents(config),
 		probeTimeout:   d.ProbeTimeout,
 		confirmTimeout: d.ConfirmTimeout,
 		raiseTimeout:   d.RaiseTimeout,

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
@@ -41,7 +42,10 @@ func (p *path) tooBig(ev icmp.Event) {
 	match := func([]byte) bool { return found }
 	ev, err := p.validator.Validate(ev, p.local, p.peer(), size, match)
 	if err != nil {
-		p.tracef("path MTU to %s: ignored %v: %v", p.peer(), ev, err)
+		if p.log.Enabled(slog.LevelDebug) {
+			p.log.Event(slog.LevelDebug, "ICMP message ignored", "path MTU to %s: ignored %v: %v",
+				slog.Any("peer", p.peer()), slog.Any("event", ev), slog.Any("reason", err))
+		}
 		return
 	}
 	if !quoted {
@@ -52,7 +56,10 @@ func (p *path) tooBig(ev icmp.Event) {
 		if p.probe != nil {
 			p.probe.pokeLocked()
 		}
-		p.tracef("path MTU to %s: %v quotes no record: a hint, the size stays", p.peer(), ev)
+		if p.log.Enabled(slog.LevelDebug) {
+			p.log.Event(slog.LevelDebug, "packet too big hint", "path MTU to %s: %v quotes no record: a hint, the size stays",
+				slog.Any("peer", p.peer()), slog.Any("event", ev))
+		}
 		return
 	}
 	before := p.search.PMTU()

@@ -62,7 +62,7 @@ type ListenConfig struct {
 	// NewListener return an error when it is above the cap (MaxMTU, or
 	// DefaultMaxMTU when MaxMTU is zero). The route to each peer is known
 	// only when the peer arrives: an association whose route has a smaller
-	// MTU is fixed at the route's, and dtls.Config.Trace says so.
+	// MTU is fixed at the route's, and the Config's Logger says so.
 	MTU int
 	// MaxMTU, if not zero, caps the path MTU of every association, as
 	// Dialer.MaxMTU does. It must be within [576, 65535], or Listen and

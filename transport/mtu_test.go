@@ -2,14 +2,15 @@ package transport
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/pathdtls/pathdtls/internal/logtest"
 	"github.com/pathdtls/pathdtls/pmtu"
 )
 
@@ -95,18 +96,13 @@ func TestFixedMTUWithinRaisedCap(t *testing.T) {
 
 // TestListenerFixedMTUWithinRoute checks that a listener's association
 // whose route carries less than the fixed MTU uses the route's MTU and
-// says so in the trace.
+// logs that it did, with the peer's address.
 func TestListenerFixedMTUWithinRoute(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tn := newTestNet(t)
 		cc, sc := configs(t, getPKI(t).ecdsa)
-		var mu sync.Mutex
-		var trace []string
-		sc.Trace = func(s string) {
-			mu.Lock()
-			trace = append(trace, s)
-			mu.Unlock()
-		}
+		var events *logtest.Recorder
+		sc.Logger, events = logtest.Logger()
 		l := tn.listen(t, &ListenConfig{MTU: 9000, MaxMTU: 9000}, sc, false)
 		c, err := tn.dial(nil, cc, false)
 		if err != nil {
@@ -121,10 +117,10 @@ func TestListenerFixedMTUWithinRoute(t *testing.T) {
 		if got := s.PathMTU(); got != 1500 {
 			t.Errorf("PathMTU %d, want the route's 1500", got)
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		if !strings.Contains(strings.Join(trace, "\n"), "rather than 9000") {
-			t.Errorf("the trace does not say the fixed MTU was lowered:\n%s", strings.Join(trace, "\n"))
+		ev, ok := events.Find("fixed path MTU lowered")
+		if !ok || ev.Level != slog.LevelInfo || logtest.String(ev, "asked") != "9000" || logtest.String(ev, "mtu") != "1500" ||
+			logtest.String(ev, "peer") != s.RemoteAddr().String() {
+			t.Errorf("no event says the fixed MTU was lowered from 9000 to 1500 for %v: %v", s.RemoteAddr(), events.Records())
 		}
 	})
 }

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/icmp"
+	"github.com/pathdtls/pathdtls/internal/eventlog"
 	"github.com/pathdtls/pathdtls/internal/sock"
 	"github.com/pathdtls/pathdtls/pmtu"
 )
@@ -31,7 +33,7 @@ type path struct {
 	local  netip.AddrPort
 	remote atomic.Pointer[netip.AddrPort] // the peer's address; see peer
 	first  netip.AddrPort                 // where remote points at first
-	trace  func(string)
+	log    eventlog.Log
 	cache  *mtuCache // where what the path learns is kept, or nil
 	maxMTU pmtu.MTU  // the cap the options set: MaxMTU, or DefaultMaxMTU
 	route  pmtu.MTU  // the MTU of the route, or 0 if unknown
@@ -59,7 +61,7 @@ type pathConfig struct {
 	route         pmtu.MTU // the MTU of the route to remote, or 0 if unknown
 	maxMTU        pmtu.MTU // the cap; 0 means DefaultMaxMTU
 	fixed         pmtu.MTU // fixed MTU, or 0
-	trace         func(string)
+	log           eventlog.Log
 	cache         *mtuCache
 	// The timers of the search (RFC 8899 §5.1.1); zero means the pmtu
 	// package's defaults.
@@ -100,7 +102,7 @@ func newPath(cfg pathConfig) *path {
 	p := &path{
 		family:    f,
 		local:     cfg.local,
-		trace:     cfg.trace,
+		log:       cfg.log,
 		cache:     cfg.cache,
 		maxMTU:    limit,
 		route:     max(cfg.route, 0),
@@ -113,7 +115,10 @@ func newPath(cfg pathConfig) *path {
 	if cfg.fixed != 0 {
 		p.search.SetFixed(cfg.fixed, now)
 		if cfg.fixed > p.max {
-			p.tracef("path MTU to %s: fixed at %d, within the cap and the route's MTU, rather than %d", p.peer(), p.search.PMTU(), cfg.fixed)
+			if p.log.Enabled(slog.LevelInfo) {
+				p.log.Event(slog.LevelInfo, "fixed path MTU lowered", "path MTU to %s: fixed at %d, within the cap and the route's MTU, rather than %d",
+					slog.Any("peer", p.peer()), slog.Int("mtu", int(p.search.PMTU())), slog.Int("asked", int(cfg.fixed)))
+			}
 		}
 	}
 	return p
@@ -224,15 +229,17 @@ func (p *path) noteLocked(before pmtu.MTU, why string) {
 	if learned, ok := p.search.Learned(); ok {
 		p.cache.put(p.peer().Addr(), learned, time.Now())
 	}
-	if p.trace != nil {
-		p.tracef("path MTU to %s: %d -> %d (%s)", p.peer(), before, mtu, why)
+	if p.log.Enabled(slog.LevelInfo) {
+		p.log.Event(slog.LevelInfo, "path MTU changed", "path MTU to %s: %d -> %d (%s)",
+			slog.Any("peer", p.peer()), slog.Int("from", int(before)), slog.Int("to", int(mtu)), slog.String("reason", why))
 	}
 }
 
-// explain formats a reason for the trace, with one number, or returns ""
-// when there is no trace: the data path formats nothing nobody reads.
+// explain formats the reason of a path MTU change, with one number, or
+// returns "" when nobody takes the event: the data path formats nothing
+// nobody reads.
 func (p *path) explain(format string, n int) string {
-	if p.trace == nil {
+	if !p.log.Enabled(slog.LevelInfo) {
 		return ""
 	}
 	return fmt.Sprintf(format, n)
@@ -251,13 +258,6 @@ func (p *path) shrunkLocked() {
 // A shrinker is the engine of a path's association, told when the path
 // shrank (dtls.Conn.PathShrank).
 type shrinker interface{ PathShrank() }
-
-// tracef sends a line to the trace, if there is one.
-func (p *path) tracef(format string, args ...any) {
-	if p.trace != nil {
-		p.trace(fmt.Sprintf(format, args...))
-	}
-}
 
 // peer returns the address of the path's peer.
 func (p *path) peer() netip.AddrPort { return *p.remote.Load() }

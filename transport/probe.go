@@ -3,6 +3,7 @@ package transport
 import (
 	"encoding/binary"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"sync/atomic"
@@ -93,7 +94,10 @@ func parseProbePayload(payload []byte) (uint64, bool) {
 // starting point (pmtu.Search.Start).
 func (p *path) startProbing(c *dtls.Conn, pc *pacer, delay time.Duration) {
 	if !c.HeartbeatAllowed() {
-		p.tracef("path MTU to %s: no probing, the peer does not accept heartbeats; ICMP and local errors only", p.peer())
+		if p.log.Enabled(slog.LevelInfo) {
+			p.log.Event(slog.LevelInfo, "no probing", "path MTU to %s: no probing, the peer does not accept heartbeats; ICMP and local errors only",
+				slog.Any("peer", p.peer()))
+		}
 		return
 	}
 	now := time.Now()
@@ -112,8 +116,9 @@ func (p *path) startProbing(c *dtls.Conn, pc *pacer, delay time.Duration) {
 		delay = rand.N(delay)
 	}
 	pr.timer, pr.armedAt = time.AfterFunc(delay, pr.fire), now.Add(delay)
-	if p.trace != nil {
-		p.tracef("path MTU to %s: probing from %d (%v)", p.peer(), p.search.PMTU(), p.search.State())
+	if p.log.Enabled(slog.LevelDebug) {
+		p.log.Event(slog.LevelDebug, "probing started", "path MTU to %s: probing from %d (%v)",
+			slog.Any("peer", p.peer()), slog.Int("mtu", int(p.search.PMTU())), slog.String("state", p.search.State().String()))
 	}
 	p.noteLocked(before, "probing started")
 }
@@ -232,8 +237,9 @@ func (pr *prober) nextLocked(now time.Time) (inFlight, bool) {
 	if !ok {
 		return inFlight{}, false
 	}
-	if p.trace != nil {
-		p.tracef("path MTU probe to %s: %d bytes (%v)", p.peer(), size, p.search.State())
+	if p.log.Enabled(slog.LevelDebug) {
+		p.log.Event(slog.LevelDebug, "probe sent", "path MTU probe to %s: %d bytes (%v)",
+			slog.Any("peer", p.peer()), slog.Int("size", int(size)), slog.String("state", p.search.State().String()))
 	}
 	return inFlight{id: id, size: size}, true
 }
@@ -252,12 +258,18 @@ func (pr *prober) expiredLocked(now time.Time) (inFlight, bool) {
 	}
 	if !c.keepalive {
 		pr.suspect = c
-		p.tracef("path MTU probe to %s: %d bytes, unanswered by a silent peer; asking whether it is there", p.peer(), c.size)
+		if p.log.Enabled(slog.LevelDebug) {
+			p.log.Event(slog.LevelDebug, "probe unanswered", "path MTU probe to %s: %d bytes, unanswered by a silent peer; asking whether it is there",
+				slog.Any("peer", p.peer()), slog.Int("size", int(c.size)))
+		}
 		return pr.keepaliveLocked(now), true
 	}
 	pr.quiet++
 	pr.unanswered.Add(1)
-	p.tracef("path MTU to %s: the peer is silent; the estimate stays at %d", p.peer(), p.search.PMTU())
+	if p.log.Enabled(slog.LevelInfo) {
+		p.log.Event(slog.LevelInfo, "peer silent", "path MTU to %s: the peer is silent; the estimate stays at %d",
+			slog.Any("peer", p.peer()), slog.Int("mtu", int(p.search.PMTU())))
+	}
 	return inFlight{}, false
 }
 
@@ -278,8 +290,9 @@ func (pr *prober) lostLocked(c inFlight, now time.Time) {
 	} else {
 		p.search.ProbeLost(c.id, now)
 	}
-	if p.trace != nil {
-		p.tracef("path MTU probe to %s: %d bytes, lost", p.peer(), c.size)
+	if p.log.Enabled(slog.LevelDebug) {
+		p.log.Event(slog.LevelDebug, "probe lost", "path MTU probe to %s: %d bytes, lost",
+			slog.Any("peer", p.peer()), slog.Int("size", int(c.size)))
 	}
 	p.noteLocked(before, p.explain("probe of %d bytes lost", int(c.size)))
 }
@@ -308,7 +321,10 @@ func (pr *prober) send(req inFlight) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.tracef("path MTU probe to %s: %d bytes, not sent: %v", p.peer(), req.size, err)
+	if p.log.Enabled(slog.LevelDebug) {
+		p.log.Event(slog.LevelDebug, "probe not sent", "path MTU probe to %s: %d bytes, not sent: %v",
+			slog.Any("peer", p.peer()), slog.Int("size", int(req.size)), slog.Any("err", err))
+	}
 	if pr.cur.id != req.id {
 		return
 	}
@@ -377,8 +393,9 @@ func (pr *prober) answered(payload []byte) {
 	if pr.cur.id == id {
 		if !pr.cur.keepalive {
 			why = p.explain("probe of %d bytes acknowledged", int(pr.cur.size))
-			if p.trace != nil {
-				p.tracef("path MTU probe to %s: %d bytes, acknowledged", p.peer(), pr.cur.size)
+			if p.log.Enabled(slog.LevelDebug) {
+				p.log.Event(slog.LevelDebug, "probe acknowledged", "path MTU probe to %s: %d bytes, acknowledged",
+					slog.Any("peer", p.peer()), slog.Int("size", int(pr.cur.size)))
 			}
 		}
 		pr.acked.Add(1)

@@ -93,13 +93,13 @@ func TestVerbose(t *testing.T) {
 	c := clientLines(t, []string{"-v", "-CAfile", f.ca, "-servername", "localhost", "127.0.0.1:" + srv.port}, []string{"hi"}, 1)
 	s := srv.wait(t)
 	const suite = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
-	for _, want := range []string{"trace: sent flight [ClientHello]", "trace: received HelloVerifyRequest",
-		"trace: sent flight [ClientKeyExchange, ChangeCipherSpec, Finished]", suite, "CONNECTED 127.0.0.1:" + srv.port + " DTLSv1.2 " + suite} {
+	for _, want := range []string{"trace: flight sent flight=[ClientHello] ", "trace: HelloVerifyRequest received cookie_len=",
+		`trace: flight sent flight="[ClientKeyExchange, ChangeCipherSpec, Finished]"`, "trace: handshake complete version=\"DTLS 1.2\" suite=" + suite, "CONNECTED 127.0.0.1:" + srv.port + " DTLSv1.2 " + suite} {
 		if !strings.Contains(c.stderr, want) {
 			t.Errorf("client -v stderr lacks %q:\n%s", want, c.stderr)
 		}
 	}
-	for _, want := range []string{"trace: sent HelloVerifyRequest", "trace: sent flight [ServerHello, Certificate, ServerKeyExchange, ServerHelloDone]", suite} {
+	for _, want := range []string{"trace: HelloVerifyRequest sent size=", `trace: flight sent flight="[ServerHello, Certificate, ServerKeyExchange, ServerHelloDone]"`, suite} {
 		if !strings.Contains(s.stderr, want) {
 			t.Errorf("server -v stderr lacks %q:\n%s", want, s.stderr)
 		}
@@ -149,7 +149,7 @@ func TestServerInterrupted(t *testing.T) {
 	}
 }
 
-var datagramSizes = regexp.MustCompile(`(\d+) bytes[ )]`)
+var datagramSizes = regexp.MustCompile(`(\d+) bytes[ )]|max_size=(\d+)`)
 
 // TestMTU checks that -mtu 300 keeps every handshake datagram of both sides
 // within 300-28 bytes of UDP payload, fragmenting the certificate chain.
@@ -164,13 +164,13 @@ func TestMTU(t *testing.T) {
 	var sizes []int
 	for _, trace := range []string{c.stderr, s.stderr} {
 		for _, line := range strings.Split(trace, "\n") {
-			if !strings.HasPrefix(line, "trace: sent") {
+			if !strings.HasPrefix(line, "trace: flight sent") {
 				continue
 			}
-			// The flight's own bound ("at most N bytes") is a datagram
-			// size as well, so it is checked along with the datagrams.
+			// The flight's own bound (max_size) is a datagram size as
+			// well, so it is checked along with the datagrams.
 			for _, m := range datagramSizes.FindAllStringSubmatch(line, -1) {
-				n, _ := strconv.Atoi(m[1])
+				n, _ := strconv.Atoi(m[1] + m[2])
 				sizes = append(sizes, n)
 			}
 		}
@@ -275,7 +275,7 @@ func TestReconnect(t *testing.T) {
 				cargs := slices.Concat(args[1], mode.client, []string{"-v", "-reconnect", "-wait", "100ms", "127.0.0.1:" + srv.port})
 				c := clientLines(t, cargs, []string{"again"}, 1)
 				if c.code != 0 || c.stdout != "again\n" || !strings.Contains(c.stderr, "RECONNECT 127.0.0.1:"+srv.port+" resumed") ||
-					!strings.Contains(c.stderr, "resuming a session by "+mode.by+"\n") {
+					!strings.Contains(c.stderr, "trace: session resumed by="+quoteValue(mode.by)+"\n") {
 					t.Errorf("client exited %d, printed %q\nstderr: %s", c.code, c.stdout, c.stderr)
 				}
 				s := srv.wait(t)
@@ -311,7 +311,7 @@ func TestRenegotiate(t *testing.T) {
 			if n := len(regexp.MustCompile(want).FindAllString(s.stderr, -1)); s.code != 0 || n < 2 {
 				t.Errorf("server exited %d with %d lines matching %q, want 2 or more:\n%s", s.code, n, want, s.stderr)
 			}
-			if got := strings.Count(c.stderr, "renegotiation complete"); allow && got < 2 || !allow && got != 0 {
+			if got := strings.Count(c.stderr, "trace: renegotiation complete epoch="); allow && got < 2 || !allow && got != 0 {
 				t.Errorf("the client traced %d renegotiations:\n%s", got, c.stderr)
 			}
 		})
@@ -324,11 +324,11 @@ func TestRenegotiate(t *testing.T) {
 func TestConnectionIDFlag(t *testing.T) {
 	srv := startServer(t, "-naccept", "1", "-cid", "8", "-v", "-psk", pskHex)
 	c := clientLines(t, []string{"-cid", "0", "-v", "-psk", pskHex, "-wait", "100ms", "127.0.0.1:" + srv.port}, []string{"with an ID"}, 1)
-	if c.code != 0 || c.stdout != "with an ID\n" || !regexp.MustCompile(`connection IDs \(RFC 9146\):  in the records we receive, [0-9a-f]{16} in those we send`).MatchString(c.stderr) {
+	if c.code != 0 || c.stdout != "with an ID\n" || !regexp.MustCompile(`trace: connection ID negotiated own="" peer=[0-9a-f]{16}\n`).MatchString(c.stderr) {
 		t.Errorf("client exited %d, printed %q\nstderr: %s", c.code, c.stdout, c.stderr)
 	}
 	s := srv.wait(t)
-	if !regexp.MustCompile(`connection IDs \(RFC 9146\): [0-9a-f]{16} in the records we receive,  in those we send`).MatchString(s.stderr) {
+	if !regexp.MustCompile(`trace: connection ID negotiated own=[0-9a-f]{16} peer=""\n`).MatchString(s.stderr) {
 		t.Errorf("server stderr:\n%s", s.stderr)
 	}
 	for _, bad := range []string{"256", "-2"} {

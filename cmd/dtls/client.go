@@ -48,7 +48,7 @@ func runClient(args []string, e *env) int {
 		e.stderr.printf("dtls client: %s\n", err)
 		return 2
 	}
-	config, err := o.config(roleClient, func(s string) { e.stderr.printf("trace: %s\n", s) })
+	config, err := o.config(roleClient, traceLogger(e.stderr, ""))
 	if err != nil {
 		e.stderr.printf("dtls client: %s\n", oneLine(err))
 		return 2

@@ -42,8 +42,8 @@ func runDemo(args []string, e *env) int {
 		server := &dtls.Config{Certificates: []tls.Certificate{cert}, MinVersion: v, MaxVersion: v}
 		client := &dtls.Config{RootCAs: roots, ServerName: "localhost", MinVersion: v, MaxVersion: v}
 		if *verbose {
-			server.Trace = func(s string) { e.stderr.printf("trace: server: %s\n", s) }
-			client.Trace = func(s string) { e.stderr.printf("trace: client: %s\n", s) }
+			server.Logger = traceLogger(e.stderr, "server")
+			client.Logger = traceLogger(e.stderr, "client")
 		}
 		if err := demoOnce(server, client, e.stdout); err != nil {
 			e.stderr.printf("dtls demo: %s: %s\n", cliconfig.VersionName(v), oneLine(err))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 	"time"
@@ -99,9 +100,9 @@ const (
 	maxMTU = 65535
 )
 
-// config builds the dtls.Config the flags describe. trace, if not nil,
-// receives the handshake trace when -v is set.
-func (o *options) config(r role, trace func(string)) (*dtls.Config, error) {
+// config builds the dtls.Config the flags describe. log, if not nil,
+// receives the events of the handshakes when -v is set.
+func (o *options) config(r role, log *slog.Logger) (*dtls.Config, error) {
 	c := &dtls.Config{
 		ServerName:         o.serverName,
 		InsecureSkipVerify: o.insecure,
@@ -111,7 +112,7 @@ func (o *options) config(r role, trace func(string)) (*dtls.Config, error) {
 		SessionTicketsDisabled: o.noTicket,
 	}
 	if o.verbose {
-		c.Trace = trace
+		c.Logger = log
 	}
 	if o.timeout <= 0 {
 		return nil, errors.New("-timeout must be positive")

@@ -67,7 +67,7 @@ func runServer(args []string, e *env) int {
 		e.stderr.printf("dtls server: %s\n", err)
 		return 2
 	}
-	config, err := o.config(roleServer, func(s string) { e.stderr.printf("trace: %s\n", s) })
+	config, err := o.config(roleServer, traceLogger(e.stderr, ""))
 	if err != nil {
 		e.stderr.printf("dtls server: %s\n", oneLine(err))
 		return 2

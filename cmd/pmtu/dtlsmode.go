@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/netip"
 
 	"github.com/pathdtls/pathdtls/dtls"
@@ -76,15 +77,15 @@ func (o *dtlsOptions) check() error {
 }
 
 // config builds the client's dtls.Config for a server named host on the
-// command line. trace, if not nil, receives the handshake and path-MTU
+// command line. log, if not nil, receives the handshake and path-MTU
 // events.
-func (o *dtlsOptions) config(host string, trace func(string)) (*dtls.Config, error) {
+func (o *dtlsOptions) config(host string, log *slog.Logger) (*dtls.Config, error) {
 	c := &dtls.Config{
 		ServerName:         o.serverName,
 		InsecureSkipVerify: o.insecure,
 		MinVersion:         dtls.VersionDTLS12,
 		MaxVersion:         dtls.VersionDTLS12,
-		Trace:              trace,
+		Logger:             log,
 	}
 	if o.dtls1 {
 		c.MinVersion, c.MaxVersion = dtls.VersionDTLS10, dtls.VersionDTLS10

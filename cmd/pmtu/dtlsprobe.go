@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/netip"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,14 +49,13 @@ func probeDTLS(ctx context.Context, o *probeOptions, host, port string, e *env) 
 	start := time.Now()
 	ctx, cancel := context.WithDeadline(ctx, start.Add(o.deadline))
 	defer cancel()
-	var tr *tracer
-	var trace func(string)
+	var log *slog.Logger
 	if o.verbose {
-		tr = &tracer{w: e.stderr, start: start}
-		trace = tr.line
+		tr := &tracer{w: e.stderr, start: start}
+		log = slog.New(tr)
 		defer tr.stop()
 	}
-	config, err := o.tls.config(host, trace)
+	config, err := o.tls.config(host, log)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +64,7 @@ func probeDTLS(ctx context.Context, o *probeOptions, host, port string, e *env) 
 		network = "udp6"
 	}
 	d := &transport.Dialer{MaxMTU: o.max, ProbeTimeout: o.timeout}
-	conn, err := dialDTLS(ctx, d, network, remote, config, trace)
+	conn, err := dialDTLS(ctx, d, network, remote, config)
 	var closed *closedPortError
 	if errors.As(err, &closed) {
 		return nil, fmt.Errorf("DTLS handshake failed: %w", err)
@@ -104,7 +106,7 @@ func (e *closedPortError) Error() string {
 // attempt of firstAttempt fails after a port unreachable, it returns a
 // *closedPortError; if it runs out of time without one, a new handshake
 // gets the rest of ctx's time.
-func dialDTLS(ctx context.Context, d *transport.Dialer, network string, remote netip.AddrPort, config *dtls.Config, trace func(string)) (*transport.Conn, error) {
+func dialDTLS(ctx context.Context, d *transport.Dialer, network string, remote netip.AddrPort, config *dtls.Config) (*transport.Conn, error) {
 	first, cancel := context.WithTimeout(ctx, firstAttempt)
 	conn, err := d.Dial(first, network, remote.String(), config)
 	cancel()
@@ -118,8 +120,9 @@ func dialDTLS(ctx context.Context, d *transport.Dialer, network string, remote n
 	case ctx.Err() != nil || !errors.As(err, &timeout):
 		return nil, err
 	}
-	if trace != nil {
-		trace(fmt.Sprintf("no handshake within %v, and no ICMP port unreachable: a new handshake", firstAttempt))
+	if config.Logger != nil {
+		config.Logger.Info("handshake restarted", slog.String("reason", "no handshake within "+firstAttempt.String()+
+			", and no ICMP port unreachable: a new handshake"))
 	}
 	return d.Dial(ctx, network, remote.String(), config)
 }
@@ -225,9 +228,11 @@ func dtlsResult(conn *transport.Conn, remote netip.AddrPort, d time.Duration, er
 	return r
 }
 
-// tracer writes the transport's trace lines on standard error for -v,
-// each with the time since the start. The transport calls it from several
-// goroutines, and may call it until the association is closed.
+// tracer is the slog.Handler of -v: it writes the events of the handshake
+// and of the transport on standard error, one a line, each with the time
+// since the start, its message and its attributes as key=value. The
+// transport calls it from several goroutines, and may call it until the
+// association is closed.
 type tracer struct {
 	mu      sync.Mutex
 	w       io.Writer
@@ -235,14 +240,35 @@ type tracer struct {
 	stopped bool
 }
 
-// line writes one trace line.
-func (t *tracer) line(msg string) {
+// Enabled reports true: -v shows every event.
+func (t *tracer) Enabled(context.Context, slog.Level) bool { return true }
+
+// Handle writes r as one line.
+func (t *tracer) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v: %s", roundDuration(time.Since(t.start)), r.Message)
+	r.Attrs(func(a slog.Attr) bool {
+		v := a.Value.Resolve().String()
+		if v == "" || strings.ContainsAny(v, " \"=\t\n") {
+			v = strconv.Quote(v)
+		}
+		fmt.Fprintf(&b, " %s=%s", a.Key, v)
+		return true
+	})
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !t.stopped {
-		fmt.Fprintf(t.w, "%v: %s\n", roundDuration(time.Since(t.start)), msg)
+		fmt.Fprintln(t.w, b.String())
 	}
+	return nil
 }
+
+// WithAttrs returns t, without attrs: nothing here adds attributes to the
+// Logger.
+func (t *tracer) WithAttrs([]slog.Attr) slog.Handler { return t }
+
+// WithGroup returns t: the engine logs no groups.
+func (t *tracer) WithGroup(string) slog.Handler { return t }
 
 // stop drops the lines that come after it.
 func (t *tracer) stop() {
