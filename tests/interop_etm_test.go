@@ -1,7 +1,7 @@
 package tests
 
 import (
-	"strings"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 )
@@ -35,14 +35,16 @@ func TestInteropEncryptThenMAC(t *testing.T) {
 	}
 }
 
-// etmSeen records whether our trace said encrypt-then-MAC was negotiated.
+// etmSeen records whether our side logged that encrypt-then-MAC was
+// negotiated.
 type etmSeen struct{ seen atomic.Bool }
 
-// watchingEtM returns c with a trace that feeds the returned etmSeen.
+// watchingEtM returns c with a watch of its events that feeds the returned
+// etmSeen.
 func watchingEtM(c interopCase) (interopCase, *etmSeen) {
 	e := new(etmSeen)
-	c.trace = func(s string) {
-		if strings.HasPrefix(s, "encrypt-then-MAC") {
+	c.watch = func(r slog.Record) {
+		if r.Message == "encrypt-then-MAC negotiated" {
 			e.seen.Store(true)
 		}
 	}

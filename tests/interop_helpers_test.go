@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/netip"
 	"regexp"
@@ -56,8 +57,8 @@ type interopCase struct {
 	// hint from the server (RFC 4279, Section 2, allows none): Mbed TLS
 	// 2.28 sends none.
 	noPSKHint bool
-	// trace, if set, also receives our side's trace.
-	trace func(string)
+	// watch, if set, also receives our side's events.
+	watch func(slog.Record)
 }
 
 // interopChains are the certificate chains a matrix draws on: the
@@ -139,9 +140,8 @@ func (c interopCase) config(t *testing.T) *dtls.Config {
 		CipherSuites: []uint16{id},
 		Trace:        newTraceLog(t).add,
 	}
-	if c.trace != nil {
-		log := cfg.Trace
-		cfg.Trace = func(s string) { log(s); c.trace(s) }
+	if c.watch != nil {
+		watchEvents(cfg, c.watch)
 	}
 	if c.mtu != 0 {
 		cfg.DatagramSize = c.mtu - udp4Overhead

@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"regexp"
 	"strings"
@@ -21,7 +22,7 @@ import (
 // client's renegotiation, after which the association goes on. Each side
 // checks that data flows after it. gnutls-serv never asks for one.
 
-// renegotiated counts the renegotiations a Config's trace reports as
+// renegotiated counts the renegotiations a Config's Logger reports as
 // complete.
 type renegotiated struct {
 	mu sync.Mutex
@@ -30,17 +31,13 @@ type renegotiated struct {
 
 func countRenegotiations(cfg *dtls.Config) *renegotiated {
 	r := new(renegotiated)
-	prev := cfg.Trace
-	cfg.Trace = func(msg string) {
-		if prev != nil {
-			prev(msg)
-		}
-		if strings.HasPrefix(msg, "renegotiation complete") {
+	watchEvents(cfg, func(rec slog.Record) {
+		if rec.Message == "renegotiation complete" {
 			r.mu.Lock()
 			r.n++
 			r.mu.Unlock()
 		}
-	}
+	})
 	return r
 }
 

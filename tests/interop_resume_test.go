@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/logtest"
 	"github.com/pathdtls/pathdtls/tests/internal/peer"
 )
 
@@ -50,7 +52,7 @@ func TestInteropOpenSSLResumption(t *testing.T) {
 // first's session, by ticket or by ID (s_client -no_ticket).
 func ourServerResumes(t *testing.T, c interopCase, tickets bool) {
 	cfg := c.serverConfig(t)
-	how := watchTrace(cfg, "resuming a session of .* by (ticket|session ID)")
+	how := resumedBy(cfg)
 	l := listen(t, cfg)
 	session := filepath.Join(t.TempDir(), "session.pem")
 	for i, want := range []bool{false, true} {
@@ -92,7 +94,7 @@ func ourClientResumes(t *testing.T, c interopCase, tickets bool) {
 	server := peer.OpenSSLServer(t, opts)
 	cfg := c.clientConfig(t)
 	cfg.ClientSessionCache = dtls.NewLRUClientSessionCache(0)
-	how := watchTrace(cfg, "resuming a session by (ticket|session ID)")
+	how := resumedBy(cfg)
 	for i, want := range []bool{false, true} {
 		conn := dial(t, server.Addr, cfg)
 		if got := conn.ConnectionState().DidResume; got != want {
@@ -124,7 +126,7 @@ func TestInteropGnuTLSResumption(t *testing.T) {
 				server := peer.GnuTLSServer(t, opts)
 				cfg := c.clientConfig(t)
 				cfg.ClientSessionCache = dtls.NewLRUClientSessionCache(0)
-				how := watchTrace(cfg, "resuming a session by (ticket|session ID)")
+				how := resumedBy(cfg)
 				for i, want := range []bool{false, true} {
 					conn := dial(t, server.Addr, cfg)
 					if got := conn.ConnectionState().DidResume; got != want {
@@ -140,7 +142,7 @@ func TestInteropGnuTLSResumption(t *testing.T) {
 			t.Run("server/"+mode.name+"/"+c.name(), func(t *testing.T) {
 				t.Parallel()
 				cfg := c.serverConfig(t)
-				how := watchTrace(cfg, "resuming a session of .* by (ticket|session ID)")
+				how := resumedBy(cfg)
 				l := listen(t, cfg)
 				opts := c.peerOptions()
 				opts.Addr = l.Addr().(*net.UDPAddr).AddrPort()
@@ -160,23 +162,18 @@ func TestInteropGnuTLSResumption(t *testing.T) {
 	}
 }
 
-// watchTrace makes cfg's trace also look for lines that match pattern, and
-// returns a function that gives the first group of the last such line.
-func watchTrace(cfg *dtls.Config, pattern string) func() string {
-	re := regexp.MustCompile(pattern)
+// resumedBy watches cfg's events for resumptions, and returns a function
+// that gives how the last was resumed: by "ticket" or "session ID".
+func resumedBy(cfg *dtls.Config) func() string {
 	var mu sync.Mutex
 	var last string
-	prev := cfg.Trace
-	cfg.Trace = func(msg string) {
-		if prev != nil {
-			prev(msg)
-		}
-		if m := re.FindStringSubmatch(msg); m != nil {
+	watchEvents(cfg, func(r slog.Record) {
+		if r.Message == "session resumed" {
 			mu.Lock()
-			last = m[1]
+			last = logtest.String(r, "by")
 			mu.Unlock()
 		}
-	}
+	})
 	return func() string {
 		mu.Lock()
 		defer mu.Unlock()
@@ -184,7 +181,7 @@ func watchTrace(cfg *dtls.Config, pattern string) func() string {
 	}
 }
 
-// checkResumedBy checks how the trace says the session was resumed.
+// checkResumedBy checks how the events say the session was resumed.
 func checkResumedBy(t *testing.T, how string, tickets bool) {
 	t.Helper()
 	want := "session ID"

@@ -5,13 +5,13 @@ package tests
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/netip"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/logtest"
 	"github.com/pathdtls/pathdtls/tests/internal/netns"
 	"github.com/pathdtls/pathdtls/transport"
 )
@@ -40,13 +40,8 @@ func testNATRebinding(t *testing.T, withCID bool) {
 		cc.ConnectionID = &dtls.ConnectionIDConfig{Length: 0}
 		sc.ConnectionID = &dtls.ConnectionIDConfig{Length: 8}
 	}
-	var mu sync.Mutex
-	var trace []string
-	sc.Trace = func(s string) {
-		mu.Lock()
-		trace = append(trace, s)
-		mu.Unlock()
-	}
+	var events *logtest.Recorder
+	sc.Logger, events = logtest.Logger()
 	l := listenIn(t, tp.Server, transport.ListenConfig{}, "udp4", sc)
 	accepted := make(chan *transport.Conn, 1)
 	go func() {
@@ -101,10 +96,16 @@ func testNATRebinding(t *testing.T, withCID bool) {
 	if st := l.Stats(); st.Moved != 2 {
 		t.Errorf("the association moved %d times, want 2: %+v", st.Moved, st)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if !strings.Contains(strings.Join(trace, "\n"), fmt.Sprintf("the peer moved to %s", netip.AddrPortFrom(client.Addr(), second))) {
-		t.Errorf("the path-MTU search did not start again for the new path:\n%s", strings.Join(trace, "\n"))
+	to := netip.AddrPortFrom(client.Addr(), second).String()
+	if ev, ok := events.Find("peer moved"); !ok || ev.Level != slog.LevelInfo || logtest.String(ev, "to") != to {
+		t.Errorf("the last move logged: %v, %v; want one to %s", ev, ok, to)
+	}
+	restarted := false
+	for _, ev := range events.All("path MTU changed") {
+		restarted = restarted || logtest.String(ev, "reason") == "the peer moved to "+to
+	}
+	if !restarted {
+		t.Errorf("the path-MTU search did not start again for the new path:\n%v", events.Records())
 	}
 }
 
