@@ -3,6 +3,8 @@ package transport
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -28,6 +30,12 @@ func TestDataPathDoesNotAllocate(t *testing.T) {
 			checkDataPathAllocs(t, cc, sc)
 		})
 	}
+	t.Run("with a Logger at Info", func(t *testing.T) {
+		cc, sc := configs(t, getPKI(t).ecdsa)
+		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+		cc.Logger, sc.Logger = logger, logger
+		checkDataPathAllocs(t, cc, sc)
+	})
 }
 
 // checkDataPathAllocs checks that a record from a client of cc to a
