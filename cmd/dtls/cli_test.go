@@ -352,6 +352,10 @@ func TestSRTPFlags(t *testing.T) {
 	s := srv.wait(t)
 	keymat := regexp.MustCompile(`KEYMAT (?:\S+ )?EXTRACTOR-dtls_srtp 60 ([0-9A-F]{120})\n`)
 	cm, sm := keymat.FindStringSubmatch(c.stderr), keymat.FindStringSubmatch(s.stderr)
+	openssl := regexp.MustCompile(`(?m)^Keying material exporter:\n    Label: 'EXTRACTOR-dtls_srtp'\n    Length: 60 bytes\n    Keying material: ([0-9A-F]{120})$`)
+	if om := openssl.FindStringSubmatch(c.stderr); om == nil || cm == nil || om[1] != cm[1] {
+		t.Errorf("no keying material in OpenSSL's format:\n%s", c.stderr)
+	}
 	if c.code != 0 || cm == nil || sm == nil || cm[1] != sm[1] {
 		t.Fatalf("client exited %d:\n%s\nserver:\n%s", c.code, c.stderr, s.stderr)
 	}

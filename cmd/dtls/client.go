@@ -24,7 +24,8 @@ completes a handshake, closes, and connects again resuming that session
 (as openssl s_client -reconnect), and says on standard error whether the
 server resumed it: RECONNECT <server> resumed, or new. With -alpn,
 -use_srtp and -keymatexport it says what was negotiated on standard
-error: ALPN <protocol>, SRTP <profile>, KEYMAT <label> <length> <hex>.
+error: ALPN <protocol>, SRTP <profile>, KEYMAT <label> <length> <hex>,
+the last followed by the block openssl s_client prints for -keymatexport.
 
 Flags:
 `

@@ -76,5 +76,10 @@ func (o *options) reportSession(e *env, prefix string, st dtls.ConnectionState) 
 		e.stderr.printf("KEYMAT %s%s\n", prefix, oneLine(err))
 		return
 	}
-	e.stderr.printf("KEYMAT %s%s %d %s\n", prefix, o.keymatLabel, o.keymatLen, strings.ToUpper(hex.EncodeToString(km)))
+	material := strings.ToUpper(hex.EncodeToString(km))
+	e.stderr.printf("KEYMAT %s%s %d %s\n", prefix, o.keymatLabel, o.keymatLen, material)
+	// And as openssl s_client and s_server print it, for scripts written
+	// for them.
+	e.stderr.printf("Keying material exporter:\n    Label: '%s'\n    Length: %d bytes\n    Keying material: %s\n",
+		o.keymatLabel, o.keymatLen, material)
 }
