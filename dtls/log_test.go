@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 
@@ -113,6 +114,7 @@ func TestRenegotiationEvents(t *testing.T) {
 		if err := client.Rehandshake(context.Background()); err != nil {
 			t.Fatalf("Rehandshake: %v", err)
 		}
+		synctest.Wait() // the server completes after sending its Finished
 		for who, r := range map[string]*logtest.Recorder{"client": cr, "server": sr} {
 			wantEvent(t, who, r, slog.LevelInfo, "renegotiation complete", map[string]string{"epoch": "2"})
 			if n := r.Count("renegotiation complete"); n != 1 {
@@ -147,12 +149,19 @@ func TestConnectionIDEvents(t *testing.T) {
 func TestTraceLines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cc, sc := suiteConfigs(TLS_PSK_WITH_AES_128_CBC_SHA, VersionDTLS12)
+		var mu sync.Mutex
 		var lines []string
-		cc.Trace = func(s string) { lines = append(lines, s) }
+		cc.Trace = func(s string) {
+			mu.Lock()
+			defer mu.Unlock()
+			lines = append(lines, s)
+		}
 		if _, _, cerr, serr := handshakePair(t, cc, sc, clean, clean); cerr != nil || serr != nil {
 			t.Fatalf("%v / %v", cerr, serr)
 		}
+		mu.Lock()
 		all := strings.Join(lines, "\n")
+		mu.Unlock()
 		for _, want := range []string{
 			"sent flight [ClientHello] in 1 datagram(s) of at most ",
 			"received HelloVerifyRequest with a 32-byte cookie",
