@@ -6,14 +6,15 @@ import "strconv"
 // RFC 5246, Section 6.2.1).
 type ContentType uint8
 
-// The content types of RFC 5246, Section 6.2.1, and the heartbeat content
-// type of RFC 6520.
+// The content types of RFC 5246, Section 6.2.1, the heartbeat content type
+// of RFC 6520, and the ack content type of DTLS 1.3 (RFC 9147, Section 7).
 const (
 	ChangeCipherSpec ContentType = 20
 	Alert            ContentType = 21
 	Handshake        ContentType = 22
 	ApplicationData  ContentType = 23
 	Heartbeat        ContentType = 24
+	ACK              ContentType = 26
 )
 
 // String returns the name the RFCs give t, such as "application_data", or
@@ -30,6 +31,8 @@ func (t ContentType) String() string {
 		return "application_data"
 	case Heartbeat:
 		return "heartbeat"
+	case ACK:
+		return "ack"
 	}
 	return "ContentType(" + strconv.Itoa(int(t)) + ")"
 }
