@@ -29,8 +29,18 @@ const maxSessionIDLen = 32
 //	} ClientHello;
 //
 // RFC 4347 capped the cookie at 32 bytes; RFC 6347 raised the cap to 255,
-// which this package applies to both versions. After Unmarshal, the byte
-// slices alias the body that was parsed.
+// which this package applies to both versions.
+//
+// DTLS 1.3 keeps the layout (RFC 9147, Section 5.3) and renames the fields
+// legacy_version (0xfefd, the versions offered being in supported_versions),
+// legacy_session_id, legacy_cookie and legacy_compression_methods (the
+// null method alone). Its legacy_cookie is empty, the cookie moving to the
+// cookie extension; a server negotiating DTLS 1.3 answers any other value
+// with illegal_parameter, which is the handshake engine's check, as the
+// version is chosen there. Extensions are parsed in their ClientHello form,
+// and pre_shared_key must be the last (RFC 8446, Section 4.2.11).
+//
+// After Unmarshal, the byte slices alias the body that was parsed.
 type ClientHello struct {
 	Version            uint16
 	Random             [32]byte
@@ -49,7 +59,7 @@ func (m *ClientHello) Marshal() ([]byte, error) {
 		checkLen("ClientHello cookie", len(m.Cookie), 0, 1<<8-1),
 		checkLen("ClientHello cipher_suites", 2*len(m.CipherSuites), 2, 1<<16-2),
 		checkLen("ClientHello compression_methods", len(m.CompressionMethods), 1, 1<<8-1),
-		m.Extensions.check(),
+		m.Extensions.check(inClientHello),
 	)
 	if err != nil {
 		return nil, err
@@ -76,5 +86,5 @@ func (m *ClientHello) Unmarshal(body []byte) bool {
 		readOpaque8(&s, &m.Cookie, 0) &&
 		readUint16List(&s, &m.CipherSuites) &&
 		readOpaque8(&s, &m.CompressionMethods, 1) &&
-		m.Extensions.unmarshal(&s)
+		m.Extensions.unmarshal(&s, inClientHello)
 }

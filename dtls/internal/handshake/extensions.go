@@ -48,12 +48,16 @@ const (
 //
 // Unknown extensions are skipped when parsing; a duplicate extension or an
 // extension whose body has bytes left over makes parsing fail. Marshal writes
-// them in a fixed order and writes no extensions block at all when none is
-// present; Unmarshal accepts an absent block.
+// them in a fixed order (ascending type, but pre_shared_key last) and writes
+// no extensions block at all when none is present; Unmarshal accepts an
+// absent block.
 //
-// The same struct serves ClientHello and ServerHello, so parsing does not
-// reject an extension in the wrong direction (say, ServerNameAck in a
-// ClientHello): the handshake engine checks what a peer may send.
+// The same struct serves every message that carries extensions, so parsing
+// does not reject an extension in the wrong message (say, ServerNameAck in a
+// ClientHello): the handshake engine checks what a peer may send. Only the
+// TLS 1.3 extensions whose layout differs between messages
+// (supported_versions, key_share, pre_shared_key) depend on the message
+// being parsed; see extensions_tls13.go.
 type Extensions struct {
 	// ServerName is the one host_name of a ClientHello's server_name
 	// extension (0), RFC 6066, Section 3: ASCII, not empty, no trailing dot.
@@ -113,10 +117,65 @@ type Extensions struct {
 	// at least one name, each of 1 to 255 bytes. A ServerHello carries
 	// exactly one.
 	ALPNProtocols []string
+
+	// The fields below are the extensions of TLS 1.3 (RFC 8446, Section
+	// 4.2) that DTLS 1.3 uses (RFC 9147, Section 5); extensions_tls13.go
+	// holds their encoding.
+
+	// SupportedVersions is the versions<2..254> list of a ClientHello's
+	// supported_versions (43), RFC 8446, Section 4.2.1, most preferred
+	// first: DTLS 1.3 is 0xfefc and DTLS 1.2 0xfefd (RFC 9147, Section
+	// 5.3).
+	SupportedVersions []uint16
+	// SelectedVersion is the selected_version of supported_versions in a
+	// ServerHello or HelloRetryRequest, 0 when absent (0 is no version, and
+	// does not parse).
+	SelectedVersion uint16
+	// HasKeyShares is whether a ClientHello carries key_share (51), RFC
+	// 8446, Section 4.2.8, and KeyShares its client_shares: possibly none
+	// (a client that waits for a HelloRetryRequest to pick the group),
+	// never two of the same group.
+	HasKeyShares bool
+	KeyShares    []KeyShare
+	// ServerShare is the server_share of key_share in a ServerHello; it is
+	// absent when both its Group and its Data are zero.
+	ServerShare KeyShare
+	// HRRGroup is the selected_group of key_share in a HelloRetryRequest,
+	// 0 when absent (0 is no group, and does not parse).
+	HRRGroup uint16
+	// Cookie is the cookie<1..2^16-1> of cookie (44), RFC 8446, Section
+	// 4.2.2, which DTLS 1.3 uses instead of HelloVerifyRequest (RFC 9147,
+	// Section 5.1). Absent when empty.
+	Cookie []byte
+	// PSKModes is the ke_modes<1..255> of psk_key_exchange_modes (45), RFC
+	// 8446, Section 4.2.9: PSKModeKE or PSKModeDHEKE. Absent when empty.
+	PSKModes []uint8
+	// PSKIdentities and PSKBinders are the OfferedPsks of a ClientHello's
+	// pre_shared_key (41), RFC 8446, Section 4.2.11: at least one
+	// identity, and one binder of 32 to 255 bytes per identity. It is the
+	// last extension of a ClientHello; PSKBindersLen and SetPSKBinders
+	// help compute the binders over the ClientHello that carries them.
+	PSKIdentities []PSKIdentity
+	PSKBinders    [][]byte
+	// HasSelectedIdentity is whether a ServerHello carries pre_shared_key,
+	// and SelectedIdentity is its selected_identity.
+	HasSelectedIdentity bool
+	SelectedIdentity    uint16
+	// SignatureAlgorithmsCert is the supported_signature_algorithms_cert
+	// list of signature_algorithms_cert (50), RFC 8446, Section 4.2.3.
+	SignatureAlgorithmsCert []uint16
+	// CertificateAuthorities is the authorities list of
+	// certificate_authorities (47), RFC 8446, Section 4.2.4: DER
+	// DistinguishedNames, each of 1 to 2^16-1 bytes. Absent when empty.
+	CertificateAuthorities [][]byte
+	// EarlyData is early_data (42) with the empty body of a ClientHello or
+	// an EncryptedExtensions (RFC 8446, Section 4.2.10). pathdtls sends no
+	// 0-RTT data; the flag lets the engine see an offer and ignore it.
+	EarlyData bool
 }
 
-// check reports whether e can be encoded.
-func (e *Extensions) check() error {
+// check reports whether e can be encoded in the message ctx names.
+func (e *Extensions) check(ctx extContext) error {
 	if e.ServerName != "" && e.ServerNameAck {
 		return errors.New("dtls: server_name has both a host name and the empty acknowledgement")
 	}
@@ -135,7 +194,7 @@ func (e *Extensions) check() error {
 	if !e.HasSessionTicket && len(e.SessionTicket) > 0 {
 		return errors.New("dtls: SessionTicket data without HasSessionTicket")
 	}
-	if err := e.checkMedia(); err != nil {
+	if err := cmp.Or(e.checkMedia(), e.checkTLS13(ctx)); err != nil {
 		return err
 	}
 	// Each extension_data is at most 2^16-1 bytes and also holds the list's
@@ -158,7 +217,8 @@ func (e *Extensions) empty() bool {
 		len(e.SupportedGroups) == 0 && len(e.PointFormats) == 0 &&
 		len(e.SignatureAlgorithms) == 0 && e.Heartbeat == 0 &&
 		!e.ExtendedMasterSecret && !e.EncryptThenMAC && !e.SecureRenegotiation && !e.HasConnectionID &&
-		!e.HasSessionTicket && !e.HasUseSRTP && len(e.ALPNProtocols) == 0
+		!e.HasSessionTicket && !e.HasUseSRTP && len(e.ALPNProtocols) == 0 &&
+		e.emptyTLS13()
 }
 
 // marshal appends the extensions block to a, in extension type order, or
@@ -190,6 +250,7 @@ func (e *Extensions) marshal(a *appender) {
 	}
 	e.marshalSRTP(a)
 	e.marshalFlags(a)
+	e.marshalPreSharedKey(a) // RFC 8446, Section 4.2.11: the last one
 	a.end(block, 2)
 }
 
@@ -212,6 +273,7 @@ func (e *Extensions) marshalFlags(a *appender) {
 		a.bytes(e.SessionTicket)
 		a.end(at, 2)
 	}
+	e.marshalTLS13(a)
 	if e.HasConnectionID {
 		at := beginExtension(a, extConnectionID)
 		a.opaque8(e.ConnectionID)
@@ -244,8 +306,9 @@ func (e *Extensions) marshalServerName(a *appender) {
 }
 
 // unmarshal parses the rest of a hello message, s, as an optional extensions
-// block and requires nothing after it. It resets e first.
-func (e *Extensions) unmarshal(s *cryptobyte.String) bool {
+// block of the message ctx names, and requires nothing after it. It resets e
+// first.
+func (e *Extensions) unmarshal(s *cryptobyte.String, ctx extContext) bool {
 	*e = Extensions{}
 	if s.Empty() {
 		return true // RFC 5246, Section 7.4.1.2: the block may be absent
@@ -265,8 +328,11 @@ func (e *Extensions) unmarshal(s *cryptobyte.String) bool {
 			return false // RFC 5246, Section 7.4.1.4
 		}
 		seen[typ] = true
-		if !e.unmarshalOne(typ, body) {
+		if !e.unmarshalOne(typ, body, ctx) {
 			return false
+		}
+		if typ == extPreSharedKey && ctx == inClientHello && !block.Empty() {
+			return false // RFC 8446, Section 4.2.11: it MUST be the last
 		}
 	}
 	return true
@@ -274,7 +340,7 @@ func (e *Extensions) unmarshal(s *cryptobyte.String) bool {
 
 // unmarshalOne parses the extension_data of one extension of type typ,
 // skipping types it does not know.
-func (e *Extensions) unmarshalOne(typ uint16, body cryptobyte.String) bool {
+func (e *Extensions) unmarshalOne(typ uint16, body cryptobyte.String, ctx extContext) bool {
 	var ok bool
 	switch typ {
 	case extServerName:
@@ -308,7 +374,7 @@ func (e *Extensions) unmarshalOne(typ uint16, body cryptobyte.String) bool {
 	case extALPN:
 		ok = e.unmarshalALPN(&body)
 	default:
-		return true
+		return e.unmarshalTLS13(typ, body, ctx) // or skip an unknown type
 	}
 	return ok && body.Empty()
 }

@@ -8,11 +8,15 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 )
 
-// extensionsBlock adapts Extensions, which hellos embed, to message.
-type extensionsBlock struct{ Extensions }
+// extensionsBlock adapts Extensions, which hellos embed, to message, for
+// the message ctx names (the zero value, a ClientHello, by default).
+type extensionsBlock struct {
+	Extensions
+	ctx extContext
+}
 
 func (e *extensionsBlock) Marshal() ([]byte, error) {
-	if err := e.check(); err != nil {
+	if err := e.check(e.ctx); err != nil {
 		return nil, err
 	}
 	a := newAppender(64)
@@ -22,7 +26,7 @@ func (e *extensionsBlock) Marshal() ([]byte, error) {
 
 func (e *extensionsBlock) Unmarshal(block []byte) bool {
 	s := cryptobyte.String(block)
-	return e.unmarshal(&s)
+	return e.unmarshal(&s, e.ctx)
 }
 
 func newExtensionsBlock() message { return new(extensionsBlock) }
@@ -130,7 +134,7 @@ func TestExtensionsVectors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// The empty prefix is an absent block, which is valid.
-			checkVector(t, &extensionsBlock{tt.ext}, newExtensionsBlock, unhex(t, tt.raw...),
+			checkVector(t, &extensionsBlock{Extensions: tt.ext}, newExtensionsBlock, unhex(t, tt.raw...),
 				func(n int) bool { return n == 0 })
 		})
 	}
@@ -219,7 +223,7 @@ func TestExtensionsUnmarshal(t *testing.T) {
 				return
 			}
 			gotEnc, err1 := got.Marshal()
-			wantEnc, err2 := (&extensionsBlock{tt.want}).Marshal()
+			wantEnc, err2 := (&extensionsBlock{Extensions: tt.want}).Marshal()
 			if err1 != nil || err2 != nil || !bytes.Equal(gotEnc, wantEnc) {
 				t.Errorf("Unmarshal gave %+v, want %+v", got.Extensions, tt.want)
 			}
@@ -228,7 +232,7 @@ func TestExtensionsUnmarshal(t *testing.T) {
 }
 
 func TestExtensionsUnmarshalResets(t *testing.T) {
-	e := extensionsBlock{allExtensions}
+	e := extensionsBlock{Extensions: allExtensions}
 	if !e.Unmarshal(nil) {
 		t.Fatal("an absent block did not parse")
 	}
@@ -289,7 +293,7 @@ func TestExtensionsMarshalErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := (&extensionsBlock{tt.ext}).Marshal()
+			_, err := (&extensionsBlock{Extensions: tt.ext}).Marshal()
 			if err == nil {
 				t.Fatal("Marshal succeeded")
 			}

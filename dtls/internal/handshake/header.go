@@ -14,7 +14,12 @@ type Type uint8
 // TypeHelloRequest through TypeFinished are the handshake message types
 // used by DTLS 1.0 and 1.2 full handshakes (RFC 5246, Section 7.4; RFC
 // 6347, Section 4.3.2), and TypeNewSessionTicket that of RFC 5077,
-// Section 3.3.
+// Section 3.3 (reused by TLS 1.3, RFC 8446, Section 4.6.1). The types
+// from TypeEndOfEarlyData on are those DTLS 1.3 adds: RFC 8446, Section 4
+// and RFC 9147, Section 5 (RequestConnectionId and NewConnectionId,
+// Section 9). TypeMessageHash never goes on the wire: it stands in the
+// transcript for a first ClientHello answered by a HelloRetryRequest (RFC
+// 8446, Section 4.4.1).
 const (
 	TypeHelloRequest       Type = 0
 	TypeClientHello        Type = 1
@@ -28,6 +33,13 @@ const (
 	TypeCertificateVerify  Type = 15
 	TypeClientKeyExchange  Type = 16
 	TypeFinished           Type = 20
+
+	TypeEndOfEarlyData      Type = 5
+	TypeEncryptedExtensions Type = 8
+	TypeRequestConnectionID Type = 9
+	TypeNewConnectionID     Type = 10
+	TypeKeyUpdate           Type = 24
+	TypeMessageHash         Type = 254
 )
 
 var typeNames = [...]string{
@@ -43,6 +55,13 @@ var typeNames = [...]string{
 	TypeCertificateVerify:  "CertificateVerify",
 	TypeClientKeyExchange:  "ClientKeyExchange",
 	TypeFinished:           "Finished",
+
+	TypeEndOfEarlyData:      "EndOfEarlyData",
+	TypeEncryptedExtensions: "EncryptedExtensions",
+	TypeRequestConnectionID: "RequestConnectionId",
+	TypeNewConnectionID:     "NewConnectionId",
+	TypeKeyUpdate:           "KeyUpdate",
+	TypeMessageHash:         "MessageHash",
 }
 
 // String returns the RFC name of t, such as "ClientHello", or "Type(n)" for a

@@ -16,7 +16,14 @@ func TestTypeString(t *testing.T) {
 		{TypeServerHelloDone, "ServerHelloDone"},
 		{TypeFinished, "Finished"},
 		{TypeNewSessionTicket, "NewSessionTicket"},
-		{5, "Type(5)"},
+		{TypeEndOfEarlyData, "EndOfEarlyData"},
+		{TypeEncryptedExtensions, "EncryptedExtensions"},
+		{TypeRequestConnectionID, "RequestConnectionId"},
+		{TypeNewConnectionID, "NewConnectionId"},
+		{TypeKeyUpdate, "KeyUpdate"},
+		{TypeMessageHash, "MessageHash"},
+		{6, "Type(6)"}, // hello_retry_request_RESERVED: a HelloRetryRequest is a ServerHello
+		{7, "Type(7)"},
 		{21, "Type(21)"},
 		{255, "Type(255)"},
 	}

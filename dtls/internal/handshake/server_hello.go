@@ -23,6 +23,14 @@ import (
 //	    };
 //	} ServerHello;
 //
+// DTLS 1.3 keeps the layout (RFC 9147, Section 5.4: the ServerHello of
+// RFC 8446, Section 4.1.3 with legacy_version 0xfefd): legacy_version,
+// random, legacy_session_id_echo, cipher_suite and
+// legacy_compression_method 0, the version chosen being in
+// supported_versions. A ServerHello whose Random is
+// HelloRetryRequestRandom is a HelloRetryRequest, and its extensions are
+// parsed in the HelloRetryRequest form (hello_retry_request.go).
+//
 // After Unmarshal, the byte slices alias the body that was parsed.
 type ServerHello struct {
 	Version           uint16
@@ -38,7 +46,7 @@ type ServerHello struct {
 func (m *ServerHello) Marshal() ([]byte, error) {
 	err := cmp.Or(
 		checkLen("ServerHello session_id", len(m.SessionID), 0, maxSessionIDLen),
-		m.Extensions.check(),
+		m.Extensions.check(m.context()),
 	)
 	if err != nil {
 		return nil, err
@@ -63,5 +71,5 @@ func (m *ServerHello) Unmarshal(body []byte) bool {
 		readOpaque8(&s, &m.SessionID, 0) && len(m.SessionID) <= maxSessionIDLen &&
 		s.ReadUint16(&m.CipherSuite) &&
 		s.ReadUint8(&m.CompressionMethod) &&
-		m.Extensions.unmarshal(&s)
+		m.Extensions.unmarshal(&s, m.context())
 }
