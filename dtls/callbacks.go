@@ -106,6 +106,9 @@ func (hs *serverHandshake) serverCertificates() ([]tls.Certificate, bool, error)
 
 // requestInfo describes the server's CertificateRequest.
 func (hs *clientHandshake) requestInfo() *CertificateRequestInfo {
+	if hs.c13 != nil && hs.c13.certReq != nil {
+		return hs.requestInfo13()
+	}
 	info := &CertificateRequestInfo{AcceptableCAs: hs.certReq.Authorities, Version: hs.vers}
 	for _, s := range hs.certReq.SignatureAlgorithms {
 		info.SignatureSchemes = append(info.SignatureSchemes, tls.SignatureScheme(s))

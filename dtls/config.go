@@ -254,7 +254,7 @@ func (c *Config) maxVersion() uint16 {
 // supportsVersion reports whether v lies within [MinVersion, MaxVersion].
 // DTLS versions count down, so newer is numerically smaller.
 func (c *Config) supportsVersion(v uint16) bool {
-	return (v == VersionDTLS10 || v == VersionDTLS12) && v <= c.minVersion() && v >= c.maxVersion()
+	return (v == VersionDTLS10 || v == VersionDTLS12 || v == VersionDTLS13) && v <= c.minVersion() && v >= c.maxVersion()
 }
 
 func (c *Config) datagramSize() int {
@@ -340,7 +340,7 @@ func (c *Config) event(level slog.Level, msg, format string, attrs ...slog.Attr)
 // check reports a configuration that cannot work.
 func (c *Config) check() error {
 	for _, v := range []uint16{c.minVersion(), c.maxVersion()} {
-		if v != VersionDTLS10 && v != VersionDTLS12 {
+		if v != VersionDTLS10 && v != VersionDTLS12 && v != VersionDTLS13 {
 			return fmt.Errorf("dtls: unsupported version %#04x in Config", v)
 		}
 	}

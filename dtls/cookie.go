@@ -158,6 +158,9 @@ func (c *Config) VerifyClientHello(datagram []byte, remote net.Addr) (reply []by
 
 // verifyHello is VerifyClientHello for a parsed ClientHello.
 func (c *Config) verifyHello(p *parsedHello, remote netip.AddrPort) (reply []byte, accept bool) {
+	if c.offers13(p.ch) {
+		return c.verifyHello13(p, remote)
+	}
 	if c.InsecureNoCookie {
 		return nil, true
 	}

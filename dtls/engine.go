@@ -310,6 +310,10 @@ func (c *Conn) flushEvents() {
 func (c *Conn) armTimerLocked() {
 	hs := c.in.hs
 	if hs == nil || c.in.err != nil {
+		if at := c.ackTimerAt(); !at.IsZero() && c.in.err == nil {
+			c.setTimerLocked(at)
+			return
+		}
 		c.stopTimerLocked()
 		return
 	}
@@ -323,6 +327,11 @@ func (c *Conn) armTimerLocked() {
 		c.stopTimerLocked()
 		return
 	}
+	c.setTimerLocked(at)
+}
+
+// setTimerLocked sets the Conn's timer to fire at at. c.in is held.
+func (c *Conn) setTimerLocked(at time.Time) {
 	d := max(time.Until(at), 0)
 	if c.in.timer == nil {
 		c.in.timer = time.AfterFunc(d, c.onTimer)
@@ -349,6 +358,9 @@ func (c *Conn) onTimer() {
 func (c *Conn) timerLocked(now time.Time) {
 	hs := c.in.hs
 	if hs == nil || c.in.err != nil {
+		if c.in.err == nil {
+			c.ackTimeoutLocked(now)
+		}
 		return
 	}
 	if !hs.deadline.IsZero() && !now.Before(hs.deadline) {

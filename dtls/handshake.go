@@ -258,6 +258,8 @@ func (c *Conn) peerRetransmittedLocked() {
 		hs.timeouts++
 		c.link.FlightLost(c.in.flightLargest)
 		c.retransmitLocked("peer retransmitted")
+	case hs == nil && len(c.in.acks.last) > 0:
+		c.resendACKLocked()
 	case hs == nil && c.out.hasFlight():
 		c.retransmitLocked("peer retransmitted its flight after ours was complete")
 	}

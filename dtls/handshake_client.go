@@ -51,6 +51,7 @@ type clientHandshake struct {
 	master       []byte
 	identity     []byte
 	preMaster    []byte
+	c13          *client13 // DTLS 1.3's state while it is offered or chosen
 }
 
 func newClientHandshake(c *Conn, now time.Time) *clientHandshake {
@@ -63,6 +64,10 @@ func newClientHandshake(c *Conn, now time.Time) *clientHandshake {
 func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	cfg := hs.c.config
 	ch := &handshake.ClientHello{Version: cfg.maxVersion(), CompressionMethods: []uint8{0}}
+	if ch.Version == VersionDTLS13 {
+		ch.Version = VersionDTLS12 // legacy_version (RFC 9147 §5.3)
+	}
+	only13 := cfg.minVersion() == VersionDTLS13
 	if hs.renegotiating() {
 		ch.Version = hs.c.state.Version
 	}
@@ -88,7 +93,7 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	if certs && noName && (!pskOnly || len(ch.CipherSuites) == 0) {
 		return nil, errNoServerName
 	}
-	if len(ch.CipherSuites) == 0 {
+	if len(ch.CipherSuites) == 0 && !only13 {
 		return nil, errors.New("dtls: no usable cipher suite in Config")
 	}
 	ext := &ch.Extensions
@@ -122,6 +127,11 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	if err := hs.offerSession(ch); err != nil {
 		return nil, err
 	}
+	if cfg.supportsVersion(VersionDTLS13) {
+		if err := hs.offer13(ch); err != nil {
+			return nil, err
+		}
+	}
 	return ch, nil
 }
 
@@ -144,6 +154,9 @@ func (hs *clientHandshake) sendClientHello() error {
 	if err != nil {
 		return err
 	}
+	if err := hs.bind13(body); err != nil {
+		return err
+	}
 	hs.resetTranscript()
 	return hs.sendFlight([]fragment.Out{hs.message(hs.ep, handshake.TypeClientHello, body)}, true)
 }
@@ -158,6 +171,11 @@ func (hs *clientHandshake) helloReply(m fragment.Message) error {
 			hs.c.in.reasm.SetNext(m.Seq)
 		}
 		return nil
+	}
+	if hs.c13 != nil {
+		if done, err := hs.reply13(m); done {
+			return err
+		}
 	}
 	hs.old = nil
 	if err := hs.processServerHello(m); err != nil {
@@ -190,6 +208,7 @@ func (hs *clientHandshake) helloVerifyRequest(body []byte) bool {
 		return false
 	}
 	hs.hvrs++
+	hs.drop13()
 	hs.hello.Cookie = hvr.Cookie
 	if hs.c.config.logs(slog.LevelDebug) {
 		hs.c.config.event(slog.LevelDebug, "HelloVerifyRequest received", "received HelloVerifyRequest with a %d-byte cookie",
@@ -429,6 +448,8 @@ func versionName(v uint16) string {
 		return "DTLS 1.0"
 	case VersionDTLS12:
 		return "DTLS 1.2"
+	case VersionDTLS13:
+		return "DTLS 1.3"
 	}
 	return "unknown version"
 }

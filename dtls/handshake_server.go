@@ -46,6 +46,7 @@ type serverHandshake struct {
 	issueTicket    bool              // a NewSessionTicket goes before our ChangeCipherSpec
 	renewTicket    bool              // the client's ticket is to be replaced
 	byTicket       bool              // the session resumed came in a ticket
+	s13            *server13         // DTLS 1.3's state, when chosen
 }
 
 func newServerHandshake(c *Conn, now time.Time) *serverHandshake {
@@ -123,6 +124,9 @@ func (hs *serverHandshake) acceptClientHello(p *parsedHello) error {
 // flight 4.
 func (hs *serverHandshake) answerClientHello() error {
 	c := hs.c
+	if c.config.offers13(hs.ch) && !hs.renegotiating() && !hs.wantsClientCert() {
+		return hs.answer13()
+	}
 	if err := hs.negotiate(); err != nil {
 		return err
 	}
@@ -264,6 +268,14 @@ func (hs *serverHandshake) makeServerHello(sessionID []byte) error {
 	sh := &handshake.ServerHello{Version: hs.vers, CipherSuite: hs.suite.id, SessionID: sessionID}
 	if _, err := io.ReadFull(hs.c.config.rand(), sh.Random[:]); err != nil {
 		return err
+	}
+	if hs.c.config.supportsVersion(VersionDTLS13) {
+		// A DTLS 1.3 server that chose an earlier version says so, for a
+		// client that offered 1.3 to detect a downgrade (RFC 8446 §4.1.3).
+		copy(sh.Random[24:], downgradeDTLS12)
+		if hs.vers == VersionDTLS10 {
+			copy(sh.Random[24:], downgradeDTLS10)
+		}
 	}
 	sh.Extensions.ExtendedMasterSecret = hs.ems
 	sh.Extensions.HasSessionTicket = hs.issueTicket

@@ -108,7 +108,7 @@ func (g *HelloGate) Check(datagram []byte, remote netip.AddrPort) Verdict {
 		if p, ok = parseHello(hello); !ok {
 			return Verdict{}
 		}
-	} else if g.config.InsecureNoCookie || len(p.ch.Cookie) > 0 {
+	} else if g.config.InsecureNoCookie || len(p.ch.Cookie) > 0 || len(p.ch.Extensions.Cookie) > 0 {
 		g.forget(remote) // a whole one supersedes a partial one
 	}
 	reply, accept := g.config.verifyHello(p, remote)

@@ -27,8 +27,9 @@ const (
 type epochIn struct {
 	epoch  uint16
 	cipher record.Cipher
-	window *record.Window // nil in epoch 0
-	cid    bool           // its records carry our connection ID (RFC 9146)
+	window *record.Window   // nil in epoch 0
+	cid    bool             // its records carry our connection ID (RFC 9146)
+	c13    *record.Cipher13 // DTLS 1.3's cipher for the epoch, instead of cipher
 }
 
 // inHalf is the receiving direction of the record layer, and the
@@ -43,7 +44,12 @@ type inHalf struct {
 	epoch0    epochIn       // cur at first
 	next      record.Cipher // cipher of epoch cur+1, once the handshake knows it
 	nextCID   bool          // epoch cur+1's records carry our connection ID
-	cid       []byte        // our connection ID, once one is negotiated (RFC 9146)
+	// next13 is the cipher of a DTLS 1.3 epoch after cur, nextEpoch its
+	// number (2 after epoch 0), once the handshake knows them.
+	next13    *record.Cipher13
+	nextEpoch uint16
+	acks      ackState // DTLS 1.3 records to acknowledge (RFC 9147 §7)
+	cid       []byte   // our connection ID, once one is negotiated (RFC 9146)
 	// newest is the epoch and sequence number of the newest record with
 	// our connection ID that authenticated; sawNewest says that the
 	// datagram being processed held a newer one (RFC 9146 §6).
@@ -110,6 +116,15 @@ func (in *inHalf) hold(rec []byte) bool {
 // datagrams (RFC 6347 §4.1.1). c.in is held.
 func (c *Conn) handleRecords(d []byte) {
 	for len(d) > 0 && c.in.err == nil {
+		if record.IsUnifiedHeader(d[0]) {
+			rest, ok := c.handleRecord13(d)
+			if !ok {
+				c.stats.dropped.Add(1)
+				return
+			}
+			d = rest
+			continue
+		}
 		if record.ContentType(d[0]) == record.TLS12CID {
 			rest, ok := c.handleCIDRecord(d)
 			if !ok {
@@ -359,6 +374,12 @@ func (c *Conn) dispatch(h record.Header, plain []byte) {
 		c.handleHeartbeat(h, plain)
 	case record.ApplicationData:
 		c.handleData(h, plain)
+	case record.ACK:
+		if c.in.cur.c13 == nil {
+			c.stats.dropped.Add(1) // no such content type before DTLS 1.3
+			return
+		}
+		c.handleACK(h.Epoch, plain)
 	default:
 		c.stats.dropped.Add(1)
 	}

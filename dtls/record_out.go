@@ -14,7 +14,8 @@ type epochOut struct {
 	epoch  uint16
 	cipher record.Cipher
 	seq    uint64
-	cid    []byte // the peer's connection ID, in every record of the epoch (RFC 9146); nil for none
+	cid    []byte           // the peer's connection ID, in every record of the epoch (RFC 9146); nil for none
+	c13    *record.Cipher13 // DTLS 1.3's cipher for the epoch, instead of cipher
 }
 
 // outHalf is the sending direction of the record layer. During a handshake it
@@ -91,6 +92,9 @@ func (o *outHalf) epochState(epoch uint16) *epochOut {
 // that carries n bytes of payload.
 func (o *outHalf) recordLen(epoch uint16, n int) int {
 	es := o.epochState(epoch)
+	if es.c13 != nil {
+		return record.HeaderLen13(len(es.cid)) + es.c13.SealedLen(n, 0)
+	}
 	if es.cid != nil {
 		return record.HeaderLen + len(es.cid) + es.cipher.SealedLen(n+1)
 	}
@@ -101,6 +105,9 @@ func (o *outHalf) recordLen(epoch uint16, n int) int {
 // a datagram for a record of the epoch, header and cipher expansion included.
 func (o *outHalf) maxPlaintext(epoch uint16, space int) int {
 	es := o.epochState(epoch)
+	if es != nil && es.c13 != nil {
+		return min(es.c13.MaxPayload(space, len(es.cid)), record.MaxPlaintext)
+	}
 	if es == nil || space <= record.HeaderLen+len(es.cid) {
 		return 0
 	}
@@ -123,6 +130,9 @@ func (o *outHalf) appendRecord(dst []byte, typ record.ContentType, epoch uint16,
 	}
 	seq := es.seq
 	es.seq++
+	if es.c13 != nil {
+		return es.c13.AppendRecord(dst, uint64(epoch), seq, es.cid, typ, payload, 0), nil
+	}
 	if es.cid != nil {
 		cc, ok := es.cipher.(record.CIDCipher)
 		if !ok {

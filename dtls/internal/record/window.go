@@ -113,3 +113,14 @@ func (w *Window) advance(seq uint64) {
 func (w *Window) slot(seq uint64) (word int, bit uint64) {
 	return int(seq / 64 & uint64(len(w.bits)-1)), 1 << (seq % 64)
 }
+
+// Next returns one more than the highest sequence number marked, or 0 if
+// none has been: the number a receiver expects next, near which DTLS 1.3
+// reconstructs a record's full sequence number from its low bits (RFC
+// 9147, Section 4.2.2). A disabled window always returns 0.
+func (w *Window) Next() uint64 {
+	if !w.seen {
+		return 0
+	}
+	return w.latest + 1
+}

@@ -1,0 +1,279 @@
+package dtls
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdh"
+	"crypto/hmac"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+
+	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
+	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
+)
+
+// server13 is a server's DTLS 1.3 state (RFC 9147 §5, RFC 8446 §4).
+type server13 struct {
+	choice   choice13
+	tr       transcript13
+	k        schedule13
+	key      *ecdh.PrivateKey
+	psk      []byte // the PSK the client's binder proved, or nil
+	identity []byte
+	cert     *tls.Certificate
+	sigAlg   uint16
+}
+
+// answer13 answers a ClientHello that offers DTLS 1.3, which the cookie
+// exchange accepted: ServerHello in epoch 0, then EncryptedExtensions,
+// Certificate, CertificateVerify and Finished in epoch 2, one flight (RFC
+// 8446 §2). Client certificates are not asked for in DTLS 1.3 yet: a
+// Config that wants them negotiates DTLS 1.2.
+func (hs *serverHandshake) answer13() error {
+	c, ch := hs.c, hs.ch
+	if len(ch.Cookie) != 0 || !bytes.Equal(ch.CompressionMethods, []byte{0}) {
+		return c.sendAlert(AlertIllegalParameter, errors.New("dtls: a DTLS 1.3 ClientHello with a legacy cookie or compression"))
+	}
+	cs, ok := c.config.choose13(ch)
+	if !ok || cs.share == nil {
+		return c.sendAlert(AlertHandshakeFailure, errors.New("dtls: no DTLS 1.3 cipher suite or group in common with the client"))
+	}
+	s13 := &server13{choice: cs, tr: transcript13{h: cs.suite.hash}}
+	hs.s13 = s13
+	if err := hs.continueAfterRetry13(); err != nil {
+		return err
+	}
+	if err := hs.acceptPSK13(); err != nil {
+		return err
+	}
+	if s13.psk == nil {
+		if err := hs.pickCertificate13(); err != nil {
+			return err
+		}
+	}
+	hs.setVersion13()
+	if c.config.logs(slog.LevelDebug) {
+		c.config.event(slog.LevelDebug, "negotiated", "negotiated %s with %s",
+			slog.String("version", versionName(VersionDTLS13)), slog.String("suite", cs.suite.name))
+	}
+	return hs.sendServerFlight13()
+}
+
+// continueAfterRetry13 starts the transcript where a stateless
+// HelloRetryRequest left it, if the ClientHello answers one: the
+// message_hash of the first ClientHello, whose hash the cookie kept, and
+// the HelloRetryRequest, built again from the cookie (RFC 8446 §4.4.1).
+func (hs *serverHandshake) continueAfterRetry13() error {
+	c, s13 := hs.c, hs.s13
+	b := hs.ch.Extensions.Cookie
+	if len(b) == 0 {
+		return nil
+	}
+	k, ok := c.config.openCookie13(b, addrPortOf(c.link.RemoteAddr()))
+	if !ok || k.suite != s13.choice.suite.id || k.group != s13.choice.group {
+		return c.sendAlert(AlertIllegalParameter, errors.New("dtls: the ClientHello's cookie is not ours"))
+	}
+	hrr, err := helloRetryRequest13(hs.ch, &k, b)
+	if err != nil {
+		return err
+	}
+	s13.tr.prefix = tlsMessage(messageHashOf(s13.choice.suite.hash, k.chHash), handshake.TypeServerHello, hrr)
+	return nil
+}
+
+// acceptPSK13 takes the client's external PSK if we know its identity and
+// its binder proves the key (RFC 8446 §4.2.11): with psk_dhe_ke, the only
+// mode served. A wrong binder is fatal.
+func (hs *serverHandshake) acceptPSK13() error {
+	c, s13, ext := hs.c, hs.s13, &hs.ch.Extensions
+	if c.config.PSK == nil || len(ext.PSKIdentities) == 0 || !slices.Contains(ext.PSKModes, pskModeDHE) ||
+		s13.choice.suite.hash != pskHash {
+		return nil
+	}
+	id := ext.PSKIdentities[0].Identity
+	psk, err := c.config.PSK(id)
+	if err != nil || len(psk) == 0 {
+		return nil // unknown identity: a certificate, if we have one
+	}
+	var k schedule13
+	if err := k.start(pskHash, psk); err != nil {
+		return err
+	}
+	want := finishedMAC(pskHash, k.binderKey(true), hs.binderHash13())
+	if len(ext.PSKBinders) == 0 || !hmac.Equal(ext.PSKBinders[0], want) {
+		return c.sendAlert(AlertDecryptError, errors.New("dtls: the client's PSK binder is wrong"))
+	}
+	s13.psk, s13.identity = psk, bytes.Clone(id)
+	return nil
+}
+
+// binderHash13 returns the hash a PSK binder covers: the transcript before
+// the ClientHello, and the ClientHello up to its binders (RFC 8446
+// §4.2.11.2), whose length the header gives whole.
+func (hs *serverHandshake) binderHash13() []byte {
+	s13 := hs.s13
+	body := hs.transcript[handshake.HeaderLen:] // the ClientHello alone
+	n := 2
+	for _, b := range hs.ch.Extensions.PSKBinders {
+		n += 1 + len(b)
+	}
+	d := pskHash.New()
+	d.Write(s13.tr.prefix)
+	d.Write([]byte{byte(handshake.TypeClientHello), byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))})
+	d.Write(body[:max(len(body)-n, 0)])
+	return d.Sum(nil)
+}
+
+// pickCertificate13 chooses our certificate and signature scheme among
+// the client's signature_algorithms (RFC 8446 §4.4.2.2).
+func (hs *serverHandshake) pickCertificate13() error {
+	c, s13 := hs.c, hs.s13
+	certs, owned, err := hs.serverCertificates()
+	if err != nil {
+		return err
+	}
+	hs.certs, hs.certsOwned = certs, owned
+	for i := range certs {
+		signer, ok := certs[i].PrivateKey.(crypto.Signer)
+		if !ok || len(certs[i].Certificate) == 0 {
+			continue
+		}
+		if alg, ok := pickSignature13(signer.Public(), hs.ch.Extensions.SignatureAlgorithms); ok {
+			s13.cert, s13.sigAlg = &certs[i], alg
+			return nil
+		}
+	}
+	return c.sendAlert(AlertHandshakeFailure, errors.New("dtls: no certificate of ours fits the client's signature algorithms"))
+}
+
+// sendServerFlight13 sends the server's flight and derives every key of
+// the handshake.
+func (hs *serverHandshake) sendServerFlight13() error {
+	c, s13 := hs.c, hs.s13
+	body, shared, err := hs.serverHello13()
+	if err != nil {
+		return err
+	}
+	items := []fragment.Out{hs.message(0, handshake.TypeServerHello, body)}
+	if err := s13.k.start(s13.choice.suite.hash, s13.psk); err != nil {
+		return err
+	}
+	if err := s13.k.handshake(shared, s13.tr.sum(hs.transcript)); err != nil {
+		return err
+	}
+	if err := hs.installHandshakeKeys13(s13.choice.suite, &s13.k, false); err != nil {
+		return err
+	}
+	hs.logKeys13(hs.ch.Random[:], &s13.k)
+	more, err := hs.encryptedMessages13()
+	if err != nil {
+		return err
+	}
+	items = append(items, more...)
+	fin := finishedMAC(s13.tr.h, s13.k.sHS, s13.tr.sum(hs.transcript))
+	copy(hs.ownFin[:], fin)
+	items = append(items, hs.message(2, handshake.TypeFinished, fin))
+	if err := s13.k.application(s13.tr.sum(hs.transcript)); err != nil {
+		return err
+	}
+	hs.logAppKeys13(hs.ch.Random[:], &s13.k)
+	c.in.reasm.SetLimits(smallLimits)
+	hs.step = hs.clientFinished13
+	return hs.sendFlight(items, true)
+}
+
+// serverHello13 builds our ServerHello and computes the shared secret.
+func (hs *serverHandshake) serverHello13() (body, shared []byte, err error) {
+	c, s13 := hs.c, hs.s13
+	curve := curveFor(tls.CurveID(s13.choice.group))
+	if s13.key, err = curve.GenerateKey(c.config.rand()); err != nil {
+		return nil, nil, err
+	}
+	if shared, err = ecdheShared(s13.key, s13.choice.share); err != nil {
+		return nil, nil, c.sendAlert(AlertIllegalParameter, err)
+	}
+	sh := &handshake.ServerHello{Version: VersionDTLS12, SessionID: hs.ch.SessionID, CipherSuite: s13.choice.suite.id}
+	if _, err := io.ReadFull(c.config.rand(), sh.Random[:]); err != nil {
+		return nil, nil, err
+	}
+	ext := &sh.Extensions
+	ext.SelectedVersion = VersionDTLS13
+	ext.ServerShare = handshake.KeyShare{Group: s13.choice.group, Data: s13.key.PublicKey().Bytes()}
+	if s13.psk != nil {
+		ext.HasSelectedIdentity, ext.SelectedIdentity = true, 0
+	}
+	body, err = sh.Marshal()
+	return body, shared, err
+}
+
+// encryptedMessages13 builds EncryptedExtensions and, without a PSK, our
+// Certificate and CertificateVerify (RFC 8446 §4.3.1, §4.4.2, §4.4.3).
+func (hs *serverHandshake) encryptedMessages13() ([]fragment.Out, error) {
+	s13 := hs.s13
+	var ee handshake.EncryptedExtensions
+	if err := hs.answerALPN13(&ee.Extensions); err != nil {
+		return nil, err
+	}
+	body, err := ee.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	items := []fragment.Out{hs.message(2, handshake.TypeEncryptedExtensions, body)}
+	if s13.psk != nil {
+		return items, nil
+	}
+	if body, err = certificate13(s13.cert.Certificate); err != nil {
+		return nil, err
+	}
+	items = append(items, hs.message(2, handshake.TypeCertificate, body))
+	if body, err = hs.certificateVerify13(s13.cert, s13.sigAlg, &s13.tr, true); err != nil {
+		return nil, err
+	}
+	return append(items, hs.message(2, handshake.TypeCertificateVerify, body)), nil
+}
+
+// answerALPN13 chooses the application protocol (RFC 7301 §3.2).
+func (hs *serverHandshake) answerALPN13(ext *handshake.Extensions) error {
+	offered, ours := hs.ch.Extensions.ALPNProtocols, hs.c.config.NextProtos
+	if len(offered) == 0 || len(ours) == 0 {
+		return nil
+	}
+	for _, p := range ours {
+		if slices.Contains(offered, p) {
+			hs.alpn, ext.ALPNProtocols = p, []string{p}
+			return nil
+		}
+	}
+	return hs.c.sendAlert(AlertNoApplicationProtocol, errors.New("dtls: the client offers no application protocol of ours"))
+}
+
+// clientFinished13 checks the client's Finished, acknowledges its flight
+// (RFC 9147 §5.8.4: the server's ACK is what ends the client's
+// retransmissions), and completes.
+func (hs *serverHandshake) clientFinished13(m fragment.Message) error {
+	c, s13 := hs.c, hs.s13
+	if err := hs.checkFinished13(m, s13.k.cHS, &s13.tr); err != nil {
+		return err
+	}
+	if err := hs.installApplicationKeys13(s13.choice.suite, &s13.k, false); err != nil {
+		return err
+	}
+	c.sendACKLocked()
+	st := ConnectionState{
+		Version:            VersionDTLS13,
+		HandshakeComplete:  true,
+		CipherSuite:        s13.choice.suite.id,
+		ServerName:         hs.ch.Extensions.ServerName,
+		PSKIdentity:        s13.identity,
+		NegotiatedProtocol: hs.alpn,
+	}
+	if err := hs.verifyConnection(&st); err != nil {
+		return err
+	}
+	c.setState(st)
+	hs.finish13()
+	return nil
+}
