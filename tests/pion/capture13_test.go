@@ -82,6 +82,70 @@ var sessions13 = []session13{
 		serverCurves: []elliptic.Curve{elliptic.X25519},
 		group:        "X25519",
 	},
+	{
+		// The peer has no CCM suite in DTLS 1.3, and its client offers
+		// psk_dhe_ke before psk_ke, which its server then takes.
+		name: "psk-aes128gcm-x25519",
+		description: "external PSK (identity \"pathdtls-psk13\", key \"pathdtls-pion dtls13 key, 32 by\"), " +
+			"psk_dhe_ke, TLS_AES_128_GCM_SHA256, X25519; one application message each way",
+		suite:        ciphersuite.TLS_AES_128_GCM_SHA256,
+		clientCurves: []elliptic.Curve{elliptic.X25519},
+		serverCurves: []elliptic.Curve{elliptic.X25519},
+		group:        "X25519",
+		psk:          true,
+	},
+	{
+		name: "ecdsa-chacha20-x25519",
+		description: "ECDSA P-256 certificate, TLS_CHACHA20_POLY1305_SHA256, X25519; " +
+			"one application message each way",
+		suite:        ciphersuite.TLS_CHACHA20_POLY1305_SHA256,
+		clientCurves: []elliptic.Curve{elliptic.X25519},
+		serverCurves: []elliptic.Curve{elliptic.X25519},
+		group:        "X25519",
+	},
+	{
+		name: "ecdsa-aes256gcm-p384",
+		description: "ECDSA P-256 certificate, TLS_AES_256_GCM_SHA384, P-384; " +
+			"one application message each way",
+		suite:        ciphersuite.TLS_AES_256_GCM_SHA384,
+		clientCurves: []elliptic.Curve{elliptic.P384},
+		serverCurves: []elliptic.Curve{elliptic.P384},
+		group:        "P-384",
+	},
+	{
+		name: "ecdsa-aes128gcm-hrr-p256",
+		description: "ECDSA P-256 certificate, TLS_AES_128_GCM_SHA256; the client offers X25519 and P-256 " +
+			"with a key share for X25519 only, the server takes only P-256 and asks for it in its " +
+			"HelloRetryRequest; one application message each way",
+		suite:        ciphersuite.TLS_AES_128_GCM_SHA256,
+		clientCurves: []elliptic.Curve{elliptic.X25519, elliptic.P256},
+		serverCurves: []elliptic.Curve{elliptic.P256},
+		group:        "P-256",
+	},
+	{
+		name: "ecdsa-aes128gcm-x25519-cid",
+		description: "ECDSA P-256 certificate, TLS_AES_128_GCM_SHA256, X25519, connection IDs both ways " +
+			"(the client's, 4 bytes, in the server's records; the server's, 8 bytes, in the client's); " +
+			"one application message each way",
+		suite:        ciphersuite.TLS_AES_128_GCM_SHA256,
+		clientCurves: []elliptic.Curve{elliptic.X25519},
+		serverCurves: []elliptic.Curve{elliptic.X25519},
+		group:        "X25519",
+		clientCID:    []byte{0xc1, 0xc1, 0xc1, 0xc1},
+		serverCID:    []byte{0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e},
+	},
+	{
+		name: "ecdsa-aes128gcm-x25519-keyupdate",
+		description: "ECDSA P-256 certificate, TLS_AES_128_GCM_SHA256, X25519; one application message " +
+			"each way, then the client sends a KeyUpdate with update_requested, the server answers " +
+			"with its own, and one more message each way under the next keys. The key log has the " +
+			"_0 secrets only: the _1 secrets follow from them (RFC 8446, Section 7.2)",
+		suite:        ciphersuite.TLS_AES_128_GCM_SHA256,
+		clientCurves: []elliptic.Curve{elliptic.X25519},
+		serverCurves: []elliptic.Curve{elliptic.X25519},
+		group:        "X25519",
+		keyUpdate:    true,
+	},
 }
 
 // messages are the application messages of a session: the client's and
