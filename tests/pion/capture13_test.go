@@ -72,6 +72,8 @@ type session13 struct {
 	pskOnly                    bool   // the client offers psk_ke alone
 	clientCID, serverCID       []byte
 	keyUpdate                  bool // the client updates the keys after the first exchange
+	noCookie                   bool // the server skips its cookie exchange (RFC 9147, Section 5.1)
+	mtu                        int  // the server's MTU; 0 is the peer's default, 1200
 }
 
 // sessions13 are the sessions TestCaptureDTLS13 records.
@@ -84,6 +86,26 @@ var sessions13 = []session13{
 		clientCurves: []elliptic.Curve{elliptic.X25519},
 		serverCurves: []elliptic.Curve{elliptic.X25519},
 		group:        "X25519",
+	},
+	{
+		name: "ecdsa-aes128gcm-x25519-nocookie",
+		description: "as ecdsa-aes128gcm-x25519, but the server skips its cookie exchange: " +
+			"no HelloRetryRequest, the shortest handshake",
+		suite:        ciphersuite.TLS_AES_128_GCM_SHA256,
+		clientCurves: []elliptic.Curve{elliptic.X25519},
+		serverCurves: []elliptic.Curve{elliptic.X25519},
+		group:        "X25519",
+		noCookie:     true,
+	},
+	{
+		name: "ecdsa-aes128gcm-x25519-mtu300",
+		description: "as ecdsa-aes128gcm-x25519, but the server's MTU is 300 bytes: its flight is " +
+			"spread over datagrams, and the Certificate is cut into fragments",
+		suite:        ciphersuite.TLS_AES_128_GCM_SHA256,
+		clientCurves: []elliptic.Curve{elliptic.X25519},
+		serverCurves: []elliptic.Curve{elliptic.X25519},
+		group:        "X25519",
+		mtu:          300,
 	},
 	{
 		// The peer has no CCM suite in DTLS 1.3, and its client offers
@@ -300,6 +322,12 @@ func runSession13(t *testing.T, s session13) *capture13 {
 	var sopts []dtls4.ServerOption
 	for _, o := range serverOpts {
 		sopts = append(sopts, o)
+	}
+	if s.noCookie {
+		sopts = append(sopts, dtls4.WithInsecureSkipVerifyHello(true))
+	}
+	if s.mtu != 0 {
+		sopts = append(sopts, dtls4.WithMTU(s.mtu))
 	}
 	l, err := dtls4.ListenAddr("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}, sopts...)
 	if err != nil {
