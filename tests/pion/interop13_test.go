@@ -1,0 +1,149 @@
+package pion
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"testing"
+
+	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/transport"
+	dtls4 "github.com/pion/dtls/v4"
+	"github.com/pion/dtls/v4/pkg/crypto/ciphersuite"
+	"github.com/pion/dtls/v4/pkg/crypto/elliptic"
+)
+
+// our13 returns our DTLS 1.3-only Config: with a certificate (cert not
+// nil) or the capture's external PSK.
+func our13(cert *tls.Certificate) *dtls.Config {
+	c := &dtls.Config{MinVersion: dtls.VersionDTLS13, MaxVersion: dtls.VersionDTLS13}
+	if cert != nil {
+		c.Certificates = []tls.Certificate{*cert}
+		return c
+	}
+	c.PSK = func([]byte) ([]byte, error) { return psk13, nil }
+	c.PSKIdentity = pskIdentity13
+	return c
+}
+
+// cases13 are the interop cases: pion's side, ours, and the suite both
+// must agree on.
+type case13 struct {
+	name  string
+	pion  peer13Config
+	ours  func(*dtls.Config)
+	suite uint16
+}
+
+func interopCases13(t *testing.T) (tls.Certificate, []case13) {
+	cert, pool := selfSigned(t)
+	psk := &dtls4.PSK{Identity: pskIdentity13, Key: psk13}
+	return cert, []case13{
+		{"certificate", peer13Config{Certificate: &cert, RootCAs: pool}, nil, dtls.TLS_AES_128_GCM_SHA256},
+		{"AES-256-GCM P-384", peer13Config{Certificate: &cert, RootCAs: pool, Curves: []elliptic.Curve{elliptic.P384},
+			Suites: []ciphersuite.ID{ciphersuite.TLS_AES_256_GCM_SHA384}}, func(c *dtls.Config) {
+			c.CurvePreferences = []tls.CurveID{tls.CurveP384}
+		}, dtls.TLS_AES_256_GCM_SHA384},
+		{"ChaCha20-Poly1305", peer13Config{Certificate: &cert, RootCAs: pool,
+			Suites: []ciphersuite.ID{ciphersuite.TLS_CHACHA20_POLY1305_SHA256}}, nil, dtls.TLS_CHACHA20_POLY1305_SHA256},
+		{"HelloRetryRequest for P-256", peer13Config{Certificate: &cert, RootCAs: pool, Curves: []elliptic.Curve{elliptic.P256}},
+			func(c *dtls.Config) { c.CurvePreferences = []tls.CurveID{tls.X25519, tls.CurveP256} }, dtls.TLS_AES_128_GCM_SHA256},
+		{"PSK", peer13Config{PSK: psk}, nil, dtls.TLS_AES_128_GCM_SHA256},
+	}
+}
+
+// TestOurClient13 connects our DTLS 1.3 client to a pion/dtls v4 server
+// (which answers every first ClientHello with a HelloRetryRequest and a
+// cookie) and exchanges a line.
+func TestOurClient13(t *testing.T) {
+	checkGoroutines(t)
+	_, cases := interopCases13(t)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startPeer13Server(t, tc.pion, "echo: ")
+			cfg := our13(nil)
+			if tc.pion.Certificate != nil {
+				cfg = &dtls.Config{MinVersion: dtls.VersionDTLS13, MaxVersion: dtls.VersionDTLS13,
+					ServerName: serverName, RootCAs: tc.pion.RootCAs}
+			}
+			if tc.ours != nil {
+				tc.ours(cfg)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			c, err := transport.Dial(ctx, "udp", s.Addr.String(), cfg)
+			if err != nil {
+				t.Fatalf("dial: %v (pion: %v)", err, s.Errs())
+			}
+			defer c.Close()
+			checkState13(t, c.ConnectionState(), tc.suite)
+			for i := range 3 {
+				line := []byte(fmt.Sprintf("line %d of %s", i, tc.name))
+				if _, err := c.Write(line); err != nil {
+					t.Fatal(err)
+				}
+				buf := make([]byte, 2048)
+				n, err := c.Read(buf)
+				if want := append([]byte("echo: "), line...); err != nil || !bytes.Equal(buf[:n], want) {
+					t.Fatalf("read %q, %v; want %q", buf[:n], err, want)
+				}
+			}
+		})
+	}
+}
+
+// TestPionClient13 connects a pion/dtls v4 DTLS 1.3 client to our server.
+func TestPionClient13(t *testing.T) {
+	checkGoroutines(t)
+	cert, cases := interopCases13(t)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := our13(&cert)
+			if tc.pion.PSK != nil {
+				cfg = our13(nil)
+			}
+			if tc.ours != nil {
+				tc.ours(cfg)
+			}
+			l, err := transport.Listen("udp", "127.0.0.1:0", cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			states := make(chan dtls.ConnectionState, 1)
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), timeout)
+				defer cancel()
+				if c, err := l.AcceptContext(ctx); err == nil {
+					states <- c.ConnectionState()
+					for echoOnce(c) == nil {
+					}
+					c.Close()
+				}
+				close(states)
+			}()
+			line := []byte("ping " + tc.name)
+			got, _, err := peer13Echo(t, l.Addr().(*net.UDPAddr), tc.pion, line)
+			if err != nil {
+				t.Fatalf("pion client: %v", err)
+			}
+			if !bytes.Equal(got, line) {
+				t.Fatalf("echo %q, want %q", got, line)
+			}
+			st, ok := <-states
+			if !ok {
+				t.Fatal("nothing accepted")
+			}
+			checkState13(t, st, tc.suite)
+		})
+	}
+}
+
+func checkState13(t *testing.T, st dtls.ConnectionState, suite uint16) {
+	t.Helper()
+	if st.Version != dtls.VersionDTLS13 || st.CipherSuite != suite {
+		t.Fatalf("state: version %#x suite %#x, want DTLS 1.3 with %#x", st.Version, st.CipherSuite, suite)
+	}
+}
