@@ -147,6 +147,7 @@ func (c *Conn) sendFlightAt(size int) (int, error) {
 		b := (*bp)[:0]
 		first := RecordID{Epoch: d[0].Epoch, Seq: c.out.epochState(d[0].Epoch).seq}
 		for _, r := range d {
+			c.out.noteSent(r.Epoch)
 			if b, err = c.out.appendRecord(b, record.ContentType(r.Type), r.Epoch, r.Payload); err != nil {
 				return 0, err
 			}

@@ -209,6 +209,7 @@ func (hs *hsBase) sendFlight(items []fragment.Out, awaitReply bool) error {
 		hs.answered()
 	}
 	c.out.flight, c.out.retransmits = items, 0
+	c.out.flightRecs = c.out.flightRecs[:0]
 	hs.waiting, hs.timeouts = awaitReply, 0
 	err := c.transmitFlightLocked()
 	c.armTimerLocked()
@@ -258,8 +259,15 @@ func (c *Conn) peerRetransmittedLocked() {
 		hs.timeouts++
 		c.link.FlightLost(c.in.flightLargest)
 		c.retransmitLocked("peer retransmitted")
-	case hs == nil && len(c.in.acks.last) > 0:
-		c.resendACKLocked()
+	case hs == nil && c.p13 != nil:
+		// DTLS 1.3: the flight we acknowledged came again, our ACK was
+		// lost; the new records' numbers are acknowledged, or the last ACK
+		// goes again (RFC 9147 §7.1).
+		if len(c.in.acks.nums) > 0 {
+			c.sendACKLocked()
+		} else {
+			c.resendACKLocked()
+		}
 	case hs == nil && c.out.hasFlight():
 		c.retransmitLocked("peer retransmitted its flight after ours was complete")
 	}

@@ -496,10 +496,15 @@ func (c *Conn) uselessRecord() {
 // renegotiation, which pathdtls does not support (RFC 5746 §4.5 lets us
 // answer with a warning no_renegotiation). c.in is held.
 func (c *Conn) postHandshakeMessagesLocked() {
+	defer c.ackPostHandshake13Locked()
 	for c.in.err == nil {
 		m, ok := c.in.reasm.Pop()
 		if !ok {
 			return
+		}
+		if c.p13 != nil {
+			c.postHandshake13Locked(m)
+			continue
 		}
 		if m.Type != handshake.TypeHelloRequest && m.Type != handshake.TypeClientHello {
 			c.failLocked(c.sendAlert(AlertUnexpectedMessage, nil))

@@ -27,6 +27,7 @@ type ackState struct {
 	wait     bool
 	waits    int
 	ackTimer retransmitTimer
+	onAcked  func() // run when the peer acknowledges the flight, if not nil
 }
 
 // note remembers a handshake record received, once.
@@ -86,21 +87,61 @@ func (c *Conn) handleACK(epoch uint16, b []byte) {
 		c.config.event(slog.LevelDebug, "ACK received", "received ACK of %d record(s)", slog.Int("records", len(nums)))
 	}
 	a := &c.in.acks
-	if !a.wait || len(nums) == 0 {
+	c.out.Lock()
+	acked := a.wait && c.out.acknowledges(nums)
+	if acked {
+		c.out.flight, c.out.flightRecs = nil, c.out.flightRecs[:0]
+	}
+	c.out.Unlock()
+	if !acked {
 		return
 	}
 	a.wait = false
-	c.out.Lock()
-	c.out.flight, c.out.prev = nil, nil
-	c.out.Unlock()
+	if f := a.onAcked; f != nil {
+		a.onAcked = nil
+		f()
+	}
 	c.armTimerLocked()
+}
+
+// maxFlightRecords bounds the record numbers kept of the flight in
+// progress, over its transmissions.
+const maxFlightRecords = 256
+
+// noteSent remembers the number of a record of the flight in progress,
+// for its ACK to name. c.out is held.
+func (o *outHalf) noteSent(epoch uint16) {
+	if es := o.epochState(epoch); es != nil && len(o.flightRecs) < maxFlightRecords {
+		o.flightRecs = append(o.flightRecs, RecordID{Epoch: epoch, Seq: es.seq})
+	}
+}
+
+// acknowledges reports whether an ACK naming nums acknowledges a record of
+// the flight in progress. c.out is held.
+func (o *outHalf) acknowledges(nums []record.RecordNumber) bool {
+	for _, n := range nums {
+		for _, r := range o.flightRecs {
+			if uint64(r.Epoch) == n.Epoch && r.Seq == n.Seq {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ackPostHandshake13Locked acknowledges the handshake records that came
+// after a DTLS 1.3 handshake (RFC 9147 §7). c.in is held.
+func (c *Conn) ackPostHandshake13Locked() {
+	if c.p13 != nil && c.in.err == nil {
+		c.sendACKLocked()
+	}
 }
 
 // awaitACKLocked keeps the final flight just sent for retransmission until
 // the peer acknowledges it (RFC 9147 §5.8.4, §7). c.in is held.
-func (c *Conn) awaitACKLocked(timer retransmitTimer) {
+func (c *Conn) awaitACKLocked(timer retransmitTimer, onAcked func()) {
 	a := &c.in.acks
-	a.wait, a.waits, a.ackTimer = true, 0, timer
+	a.wait, a.waits, a.ackTimer, a.onAcked = true, 0, timer, onAcked
 }
 
 // ackTimerAt returns when the final flight is next sent again, or the
@@ -121,10 +162,16 @@ func (c *Conn) ackTimeoutLocked(now time.Time) {
 	}
 	a.waits++
 	if a.waits > maxACKWaits {
+		// The peer may have it all the same: a KeyUpdate is taken as
+		// acknowledged, a final flight as received.
 		a.wait = false
 		c.out.Lock()
-		c.out.flight, c.out.prev = nil, nil
+		c.out.flight, c.out.flightRecs = nil, c.out.flightRecs[:0]
 		c.out.Unlock()
+		if f := a.onAcked; f != nil {
+			a.onAcked = nil
+			f()
+		}
 		return
 	}
 	a.ackTimer.expired()

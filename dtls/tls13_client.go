@@ -393,8 +393,8 @@ func (hs *clientHandshake) complete13() error {
 	}
 	c.setState(st)
 	timer := hs.timer
-	hs.finish13()
-	c.awaitACKLocked(timer)
+	hs.finish13(c13.suite, c13.k.cAP, c13.k.sAP)
+	c.awaitACKLocked(timer, nil)
 	c.armTimerLocked()
 	return nil
 }

@@ -66,8 +66,10 @@ func (hs *hsBase) installKeys13(s *suite13, client, server []byte, epoch uint16,
 // finish13 ends a DTLS 1.3 handshake that succeeded: application data goes
 // in the newest epoch, early data is queued for Read. c.state is set. c.in
 // is held.
-func (hs *hsBase) finish13() {
+func (hs *hsBase) finish13(s *suite13, write, read []byte) {
 	c := hs.c
+	c.p13 = &post13{suite: s, write: write, read: read, sendSeq: hs.sendSeq}
+	c.in.acks.nums = c.in.acks.nums[:0] // what is left is acknowledged by our last flight
 	c.out.Lock()
 	if hs.waiting {
 		hs.answered()

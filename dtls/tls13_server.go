@@ -274,6 +274,6 @@ func (hs *serverHandshake) clientFinished13(m fragment.Message) error {
 		return err
 	}
 	c.setState(st)
-	hs.finish13()
+	hs.finish13(s13.choice.suite, s13.k.sAP, s13.k.cAP)
 	return nil
 }

@@ -3,8 +3,10 @@ package dtls
 import (
 	"bytes"
 	"crypto/tls"
+	"fmt"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/dgramtest"
 )
@@ -65,6 +67,70 @@ func TestHandshake13(t *testing.T) {
 				}
 				if tc.imp.Loss == 0 {
 					echo13(t, client, server)
+				}
+			})
+		})
+	}
+}
+
+// TestKeyUpdate13 updates the keys in the middle of a stream, in both
+// directions (the client asks the server to update too), and checks that
+// every record arrives, once, and that both sides then send in epoch 4
+// (RFC 9147 §8).
+func TestKeyUpdate13(t *testing.T) {
+	for _, imp := range []dgramtest.Impairment{{}, {Loss: 0.2, Seed: 3}} {
+		t.Run(fmt.Sprintf("loss%.1f", imp.Loss), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cc, sc := config13(false)
+				client, server, cerr, serr := handshakePair(t, cc, sc, dgramtest.Impairment{}, dgramtest.Impairment{})
+				if cerr != nil || serr != nil {
+					t.Fatalf("handshake: client %v, server %v", cerr, serr)
+				}
+				client.link.(*netLink).conn.(*dgramtest.Conn).SetImpairment(imp)
+				server.link.(*netLink).conn.(*dgramtest.Conn).SetImpairment(imp)
+				const n = 40
+				got := make(chan string, 2*n)
+				go func() {
+					buf := make([]byte, 100)
+					for {
+						k, err := server.Read(buf)
+						if err != nil {
+							close(got)
+							return
+						}
+						got <- string(buf[:k])
+					}
+				}()
+				for i := range n {
+					if i == n/2 {
+						if err := client.UpdateKeys(true); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if _, err := client.Write([]byte(fmt.Sprintf("record %d", i))); err != nil {
+						t.Fatal(err)
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				time.Sleep(10 * time.Second)
+				seen := map[string]bool{}
+				for len(got) > 0 {
+					m := <-got
+					if seen[m] {
+						t.Fatalf("%q twice", m)
+					}
+					seen[m] = true
+				}
+				if imp.Loss == 0 && len(seen) != n {
+					t.Fatalf("%d of %d records arrived", len(seen), n)
+				}
+				for _, c := range []*Conn{client, server} {
+					c.out.Lock()
+					e := c.out.dataEpoch
+					c.out.Unlock()
+					if e != 4 {
+						t.Errorf("client %v sends in epoch %d, want 4", c.isClient, e)
+					}
 				}
 			})
 		})
