@@ -60,23 +60,11 @@ func TestScheduleDTLS(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := tt.hash
 			want := func(name string) []byte { return ossl.get(t, tt.name+"/"+name) }
-			tr := NewTranscript(h)
-			for _, m := range []string{"ClientHello", "ServerHello"} {
-				addMessage(t, tr, rfc.get(t, "3/"+m))
+			hashes := rfc8448Hashes(t, rfc, h)
+			helloHash, cvHash, finHash, clientFinHash := hashes[0], hashes[1], hashes[2], hashes[3]
+			for i, name := range []string{"hello hash", "certificate verify hash", "server finished hash", "client finished hash"} {
+				check(t, name, hashes[i], want(name))
 			}
-			helloHash := tr.Sum(nil)
-			check(t, "hello hash", helloHash, want("hello hash"))
-			for _, m := range []string{"EncryptedExtensions", "Certificate", "CertificateVerify"} {
-				addMessage(t, tr, rfc.get(t, "3/"+m))
-			}
-			cvHash := tr.Sum(nil)
-			check(t, "certificate verify hash", cvHash, want("certificate verify hash"))
-			addMessage(t, tr, rfc.get(t, "3/server Finished"))
-			finHash := tr.Sum(nil)
-			check(t, "server finished hash", finHash, want("server finished hash"))
-			addMessage(t, tr, rfc.get(t, "3/client Finished"))
-			clientFinHash := tr.Sum(nil)
-			check(t, "client finished hash", clientFinHash, want("client finished hash"))
 
 			early := NewEarlySecret(h, nil)
 			check(t, "early", early.Secret(), want("early"))
@@ -110,6 +98,27 @@ func TestScheduleDTLS(t *testing.T) {
 			check(t, "exporter", out, want("exporter"))
 		})
 	}
+}
+
+// rfc8448Hashes returns the transcript hashes, taken with h, of the messages
+// of RFC 8448, Section 3 through the ServerHello, the CertificateVerify, the
+// server's Finished and the client's Finished.
+func rfc8448Hashes(t *testing.T, rfc vectors, h crypto.Hash) [4][]byte {
+	t.Helper()
+	var out [4][]byte
+	tr := NewTranscript(h)
+	for i, upTo := range [][]string{
+		{"ClientHello", "ServerHello"},
+		{"EncryptedExtensions", "Certificate", "CertificateVerify"},
+		{"server Finished"},
+		{"client Finished"},
+	} {
+		for _, m := range upTo {
+			addMessage(t, tr, rfc.get(t, "3/"+m))
+		}
+		out[i] = tr.Sum(nil)
+	}
+	return out
 }
 
 // TestPrefixSeparates checks that the DTLS and TLS prefixes give different
