@@ -83,7 +83,7 @@ func hkdfLabel(prefix, label string, context []byte, length int) []byte {
 // Where the RFC derives from no messages (""), transcriptHash is the hash of
 // the empty string, which EmptyHash returns.
 func DeriveSecret(h crypto.Hash, secret []byte, label string, transcriptHash []byte) []byte {
-	return ExpandLabel(h, secret, label, transcriptHash, h.Size())
+	return ExpandLabel(h, secret, label, transcriptHash, hashLen(h))
 }
 
 // extract returns HKDF-Extract(salt, ikm) (RFC 5869, Section 2.2), or nil if
@@ -95,7 +95,7 @@ func extract(h crypto.Hash, ikm, salt []byte) []byte {
 		return nil
 	}
 	if len(ikm) == 0 {
-		ikm = make([]byte, h.Size())
+		ikm = make([]byte, hashLen(h))
 	}
 	out, err := hkdf.Extract(h.New, ikm, salt)
 	if err != nil {
@@ -112,4 +112,13 @@ func EmptyHash(h crypto.Hash) []byte {
 		return nil
 	}
 	return h.New().Sum(nil)
+}
+
+// hashLen returns Hash.length, the size of h, or 0 if h is not available
+// (crypto.Hash.Size panics on a value it does not know).
+func hashLen(h crypto.Hash) int {
+	if !h.Available() {
+		return 0
+	}
+	return h.Size()
 }

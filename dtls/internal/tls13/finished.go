@@ -14,7 +14,7 @@ const labelFinished = "finished"
 //
 //	finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length)
 func FinishedKey(h crypto.Hash, baseKey []byte) []byte {
-	return ExpandLabel(h, baseKey, labelFinished, nil, h.Size())
+	return ExpandLabel(h, baseKey, labelFinished, nil, hashLen(h))
 }
 
 // FinishedVerifyData returns the verify_data of a Finished message, or the

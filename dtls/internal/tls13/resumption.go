@@ -12,5 +12,5 @@ const labelResumption = "resumption"
 //	HKDF-Expand-Label(resumption_master_secret,
 //	                  "resumption", ticket_nonce, Hash.length)
 func ResumptionPSK(h crypto.Hash, resumptionMaster, ticketNonce []byte) []byte {
-	return ExpandLabel(h, resumptionMaster, labelResumption, ticketNonce, h.Size())
+	return ExpandLabel(h, resumptionMaster, labelResumption, ticketNonce, hashLen(h))
 }

@@ -40,5 +40,5 @@ func TrafficKeys(h crypto.Hash, secret []byte, keyLen, ivLen int) (key, iv, sn [
 //	    HKDF-Expand-Label(application_traffic_secret_N,
 //	                      "traffic upd", "", Hash.length)
 func NextTrafficSecret(h crypto.Hash, secret []byte) []byte {
-	return ExpandLabel(h, secret, labelTrafficUpdate, nil, h.Size())
+	return ExpandLabel(h, secret, labelTrafficUpdate, nil, hashLen(h))
 }
