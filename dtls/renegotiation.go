@@ -143,9 +143,17 @@ func (c *Conn) Rehandshake(ctx context.Context) error {
 	}
 }
 
+// errNoRenegotiation13 is Rehandshake's error on a DTLS 1.3 association,
+// which has no renegotiation (RFC 8446 §4.6.3 replaces its use for new keys
+// with KeyUpdate).
+var errNoRenegotiation13 = errors.New("dtls: DTLS 1.3 has no renegotiation; use UpdateKeys for new keys")
+
 // beginRenegotiationLocked starts a renegotiation of ours, or returns the
 // one in progress. c.in is held.
 func (c *Conn) beginRenegotiationLocked() (*renegotiation, error) {
+	if c.p13 != nil {
+		return nil, errNoRenegotiation13
+	}
 	if c.in.err != nil {
 		return nil, c.in.err
 	}

@@ -76,6 +76,14 @@ func (c *Conn) Rehandshake(ctx context.Context) error {
 	return c.idleError(c.dc.Rehandshake(ctx))
 }
 
+// UpdateKeys sends a DTLS 1.3 KeyUpdate, as [dtls.Conn.UpdateKeys] does:
+// this side sends with new keys once the peer acknowledges it, and with
+// requestPeer the peer updates its own. It needs a DTLS 1.3 association
+// whose handshake completed.
+func (c *Conn) UpdateKeys(requestPeer bool) error {
+	return c.idleError(c.dc.UpdateKeys(requestPeer))
+}
+
 // handshakeError adds what the ICMP messages about the peer said to a
 // failed handshake's error.
 type handshakeError struct{ err, unreachable error }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
+	"sync"
 	"testing"
 
 	"github.com/pathdtls/pathdtls/dtls"
@@ -146,4 +148,118 @@ func checkState13(t *testing.T, st dtls.ConnectionState, suite uint16) {
 	if st.Version != dtls.VersionDTLS13 || st.CipherSuite != suite {
 		t.Fatalf("state: version %#x suite %#x, want DTLS 1.3 with %#x", st.Version, st.CipherSuite, suite)
 	}
+}
+
+// TestKeyUpdate13 updates keys mid-stream against pion/dtls v4, each side
+// starting and asking the other to follow (RFC 9147 §8): the stream goes
+// on under the new keys both ways.
+func TestKeyUpdate13(t *testing.T) {
+	checkGoroutines(t)
+	cert, pool := selfSigned(t)
+	t.Run("ours starts", func(t *testing.T) {
+		s := startPeer13Server(t, peer13Config{Certificate: &cert}, "echo: ")
+		cfg := &dtls.Config{MinVersion: dtls.VersionDTLS13, MaxVersion: dtls.VersionDTLS13, ServerName: serverName, RootCAs: pool}
+		log := new(eventLog)
+		cfg.Logger = slog.New(log)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		c, err := transport.Dial(ctx, "udp", s.Addr.String(), cfg)
+		if err != nil {
+			t.Fatalf("dial: %v (pion: %v)", err, s.Errs())
+		}
+		defer c.Close()
+		defer func() {
+			// Each of our updates, and each of pion's that answered it.
+			if sent, got := log.count("keys updated"), log.count("KeyUpdate received"); sent != 2 || got != 2 {
+				t.Errorf("%d updates of ours took effect, %d of pion's arrived; want 2 and 2", sent, got)
+			}
+		}()
+		for i := range 6 {
+			if i == 2 || i == 4 {
+				if err := c.UpdateKeys(true); err != nil {
+					t.Fatalf("UpdateKeys: %v", err)
+				}
+			}
+			line := []byte(fmt.Sprintf("line %d", i))
+			if _, err := c.Write(line); err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 2048)
+			n, err := c.Read(buf)
+			if want := append([]byte("echo: "), line...); err != nil || !bytes.Equal(buf[:n], want) {
+				t.Fatalf("read %q, %v; want %q (pion: %v)", buf[:n], err, want, s.Errs())
+			}
+		}
+	})
+	t.Run("pion starts", func(t *testing.T) {
+		cfg := our13(&cert)
+		log := new(eventLog)
+		cfg.Logger = slog.New(log)
+		l, err := transport.Listen("udp", "127.0.0.1:0", cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		defer func() {
+			if got, sent := log.count("KeyUpdate received"), log.count("keys updated"); got != 2 || sent != 2 {
+				t.Errorf("%d updates of pion's arrived, %d of ours answered them; want 2 and 2", got, sent)
+			}
+		}()
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			if c, err := l.AcceptContext(ctx); err == nil {
+				for echoOnce(c) == nil {
+				}
+				c.Close()
+			}
+		}()
+		pcfg := peer13Config{RootCAs: pool}
+		pc, err := dialPeer13(t, l.Addr().(*net.UDPAddr), pcfg)
+		if err != nil {
+			t.Fatalf("pion dial: %v", err)
+		}
+		defer pc.Close()
+		for i := range 6 {
+			if i == 2 || i == 4 {
+				ctx, cancel := context.WithTimeout(context.Background(), timeout)
+				err := pc.UpdateKeys(ctx, dtls4.KeyUpdateOptions{RequestPeerUpdate: true})
+				cancel()
+				if err != nil {
+					t.Fatalf("pion UpdateKeys: %v", err)
+				}
+			}
+			line := []byte(fmt.Sprintf("line %d", i))
+			got, err := peer13RoundTrip(pc, pcfg, line)
+			if err != nil || !bytes.Equal(got, line) {
+				t.Fatalf("echo %q, %v; want %q", got, err, line)
+			}
+		}
+	})
+}
+
+// eventLog is a slog.Handler that counts the events it receives by
+// message.
+type eventLog struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (l *eventLog) Enabled(context.Context, slog.Level) bool { return true }
+func (l *eventLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *eventLog) WithGroup(string) slog.Handler            { return l }
+func (l *eventLog) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counts == nil {
+		l.counts = map[string]int{}
+	}
+	l.counts[r.Message]++
+	return nil
+}
+
+func (l *eventLog) count(msg string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.counts[msg]
 }
