@@ -94,7 +94,7 @@ func (c *Cipher13) SealedLen(n, padding int) int {
 // MaxPlaintext (RFC 8446, Section 5.1); 0 if not even an empty record
 // fits. A caller that pads by p bytes asks for MaxPayload(space-p, cidLen).
 func (c *Cipher13) MaxPayload(space, cidLen int) int {
-	if space < HeaderLen13(cidLen)+snSampleLen {
+	if space < HeaderLen13(cidLen)+c.SealedLen(0, 0) {
 		return 0
 	}
 	return min(max(space-HeaderLen13(cidLen)-c.Overhead(0), 0), MaxPlaintext)
