@@ -112,6 +112,7 @@ func (c *Conn) handleDatagramLocked(b []byte) {
 		c.handleRecords(b)
 	}
 	c.advanceLocked()
+	c.scheduleACKLocked()
 }
 
 // advanceLocked gives the handshake the messages that are complete, in
@@ -318,6 +319,9 @@ func (c *Conn) armTimerLocked() {
 		return
 	}
 	at := hs.deadline
+	if due := c.in.acks.due; !due.IsZero() && (at.IsZero() || due.Before(at)) {
+		at = due
+	}
 	if hs.waiting {
 		if r := c.in.flightSentAt.Add(hs.timer.cur); at.IsZero() || r.Before(at) {
 			at = r
@@ -363,6 +367,7 @@ func (c *Conn) timerLocked(now time.Time) {
 		}
 		return
 	}
+	c.ackDueLocked(now)
 	if !hs.deadline.IsZero() && !now.Before(hs.deadline) {
 		if c.waitsForRenegotiation() {
 			c.renegotiationRefusedLocked()

@@ -146,13 +146,15 @@ func (c *Conn) sendFlightAt(size int) (int, error) {
 	for _, d := range dgrams {
 		b := (*bp)[:0]
 		first := RecordID{Epoch: d[0].Epoch, Seq: c.out.epochState(d[0].Epoch).seq}
+		noted := len(c.out.sent)
 		for _, r := range d {
-			c.out.noteSent(r.Epoch)
+			c.out.noteSent(r)
 			if b, err = c.out.appendRecord(b, record.ContentType(r.Type), r.Epoch, r.Payload); err != nil {
 				return 0, err
 			}
 		}
 		*bp = b
+		c.out.sizeSent(noted, len(b))
 		if err := c.link.WriteDatagram(b, first); err != nil {
 			return len(b), err
 		}

@@ -209,7 +209,9 @@ func (hs *hsBase) sendFlight(items []fragment.Out, awaitReply bool) error {
 		hs.answered()
 	}
 	c.out.flight, c.out.retransmits = items, 0
-	c.out.flightRecs = c.out.flightRecs[:0]
+	c.out.resetSent()
+	// Our flight answers the peer's, which it acknowledges (RFC 9147 §7).
+	c.in.acks.nums, c.in.acks.due = c.in.acks.nums[:0], time.Time{}
 	hs.waiting, hs.timeouts = awaitReply, 0
 	err := c.transmitFlightLocked()
 	c.armTimerLocked()

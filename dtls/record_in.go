@@ -49,6 +49,7 @@ type inHalf struct {
 	next13    *record.Cipher13
 	nextEpoch uint16
 	acks      ackState // DTLS 1.3 records to acknowledge (RFC 9147 §7)
+	note0     bool     // epoch 0's handshake records are acknowledged too (a client offering DTLS 1.3)
 	cid       []byte   // our connection ID, once one is negotiated (RFC 9146)
 	// newest is the epoch and sequence number of the newest record with
 	// our connection ID that authenticated; sawNewest says that the
@@ -213,6 +214,9 @@ func (c *Conn) handleRecord(h record.Header, frag, whole []byte, ch *record.CIDH
 	}
 	if es.window != nil {
 		es.window.Mark(h.Seq)
+	}
+	if c.in.note0 && h.Epoch == 0 && h.Type == record.Handshake {
+		c.in.acks.note(0, h.Seq) // a DTLS 1.3 client acknowledges the ServerHello too
 	}
 	c.noteNewest(h, ch)
 	c.authenticated(h, plain)

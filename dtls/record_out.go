@@ -35,7 +35,8 @@ type outHalf struct {
 	dataEpoch uint16
 
 	flight      []fragment.Out                    // the current or last flight, for retransmission
-	flightRecs  []RecordID                        // the records that carried it (DTLS 1.3's ACKs name them)
+	sent        []sentRecord                      // the records that carried it (DTLS 1.3's ACKs name them)
+	sentFrags   []sentFrag                        // the fragments they held
 	fit         func(epoch uint16, space int) int // maxPlaintext, made once for fragment.Packer
 	retransmits int
 	// ccsSent says that a flight carrying our ChangeCipherSpec into the

@@ -1,6 +1,7 @@
 package dtls
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -26,6 +27,7 @@ type ackState struct {
 	// sent again when the timer (ackTimer) runs out.
 	wait     bool
 	waits    int
+	due      time.Time // when the pending ACK of a partial flight goes out; zero for none
 	ackTimer retransmitTimer
 	onAcked  func() // run when the peer acknowledges the flight, if not nil
 }
@@ -52,7 +54,12 @@ func (c *Conn) sendACKLocked() {
 		return
 	}
 	a.last = record.AppendACK(a.last[:0], a.nums)
-	a.nums = a.nums[:0]
+	if c.in.hs == nil {
+		// After the handshake each ACK covers its messages; during it,
+		// every ACK names all the flight's records received, since an
+		// ACK may be lost (RFC 9147 §7.1).
+		a.nums = a.nums[:0]
+	}
 	c.resendACKLocked()
 }
 
@@ -86,11 +93,18 @@ func (c *Conn) handleACK(epoch uint16, b []byte) {
 	if c.config.logs(slog.LevelDebug) {
 		c.config.event(slog.LevelDebug, "ACK received", "received ACK of %d record(s)", slog.Int("records", len(nums)))
 	}
+	if hs := c.in.hs; hs != nil {
+		if hs.waiting {
+			c.handshakeACKLocked(nums)
+		}
+		return
+	}
 	a := &c.in.acks
 	c.out.Lock()
-	acked := a.wait && c.out.acknowledges(nums)
+	acked := a.wait && c.out.markAcked(nums)
 	if acked {
-		c.out.flight, c.out.flightRecs = nil, c.out.flightRecs[:0]
+		c.out.flight = nil
+		c.out.resetSent()
 	}
 	c.out.Unlock()
 	if !acked {
@@ -102,31 +116,6 @@ func (c *Conn) handleACK(epoch uint16, b []byte) {
 		f()
 	}
 	c.armTimerLocked()
-}
-
-// maxFlightRecords bounds the record numbers kept of the flight in
-// progress, over its transmissions.
-const maxFlightRecords = 256
-
-// noteSent remembers the number of a record of the flight in progress,
-// for its ACK to name. c.out is held.
-func (o *outHalf) noteSent(epoch uint16) {
-	if es := o.epochState(epoch); es != nil && len(o.flightRecs) < maxFlightRecords {
-		o.flightRecs = append(o.flightRecs, RecordID{Epoch: epoch, Seq: es.seq})
-	}
-}
-
-// acknowledges reports whether an ACK naming nums acknowledges a record of
-// the flight in progress. c.out is held.
-func (o *outHalf) acknowledges(nums []record.RecordNumber) bool {
-	for _, n := range nums {
-		for _, r := range o.flightRecs {
-			if uint64(r.Epoch) == n.Epoch && r.Seq == n.Seq {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // ackPostHandshake13Locked acknowledges the handshake records that came
@@ -166,7 +155,8 @@ func (c *Conn) ackTimeoutLocked(now time.Time) {
 		// acknowledged, a final flight as received.
 		a.wait = false
 		c.out.Lock()
-		c.out.flight, c.out.flightRecs = nil, c.out.flightRecs[:0]
+		c.out.flight = nil
+		c.out.resetSent()
 		c.out.Unlock()
 		if f := a.onAcked; f != nil {
 			a.onAcked = nil
@@ -176,4 +166,69 @@ func (c *Conn) ackTimeoutLocked(now time.Time) {
 	}
 	a.ackTimer.expired()
 	c.retransmitLocked("no ACK of the final flight")
+}
+
+// handshakeACKLocked takes an ACK of part of the flight in progress (RFC
+// 9147 §7.2): what it names is not sent again, and what it does not is sent
+// again now, rather than at the timer. When the records that got through
+// all came in datagrams smaller than every one that did not, the path is
+// taken to drop datagrams of that size, as a timeout would have said one
+// round trip later: the path's estimate backs off before the rest goes
+// again, fragmented smaller. c.in is held.
+func (c *Conn) handshakeACKLocked(nums []record.RecordNumber) {
+	c.out.Lock()
+	if !c.out.markAcked(nums) {
+		c.out.Unlock()
+		return
+	}
+	acked, lostMin, lostMax := c.out.ackSizes()
+	c.out.flight = c.out.unacked()
+	left := len(c.out.flight)
+	c.out.Unlock()
+	if acked > 0 {
+		c.link.FlightAnswered(acked)
+	}
+	if left == 0 || time.Since(c.in.flightSentAt) < minRetransmitGap {
+		return // all of it arrived: the peer's answer will come
+	}
+	why := "ACK: records lost"
+	if lostMin > acked {
+		c.link.FlightLost(lostMax)
+		why = fmt.Sprintf("ACK: no datagram over %d bytes got through", acked)
+	}
+	c.retransmitLocked(why)
+}
+
+// ackDelay is how long a partial flight waits before its records are
+// acknowledged: a quarter of the retransmission timer, as RFC 9147 §7.1
+// suggests, long enough for the rest of a flight sent at once to arrive.
+func (c *Conn) ackDelay() time.Duration {
+	if hs := c.in.hs; hs != nil {
+		return max(hs.timer.cur/4, 10*time.Millisecond)
+	}
+	return c.config.retransmitTimeout() / 4
+}
+
+// scheduleACKLocked arms the ACK of a partial flight of the peer's, during
+// a DTLS 1.3 handshake: a flight that completes before it goes out is
+// answered by our next flight instead (RFC 9147 §7.1). c.in is held.
+func (c *Conn) scheduleACKLocked() {
+	hs, a := c.in.hs, &c.in.acks
+	if hs == nil || hs.vers != VersionDTLS13 || len(a.nums) == 0 || !a.due.IsZero() {
+		return
+	}
+	a.due = time.Now().Add(c.ackDelay())
+	c.armTimerLocked()
+}
+
+// ackDueLocked sends the pending ACK once its time has come. c.in is held.
+func (c *Conn) ackDueLocked(now time.Time) {
+	a := &c.in.acks
+	if a.due.IsZero() || now.Before(a.due) {
+		return
+	}
+	a.due = time.Time{}
+	if c.in.hs != nil {
+		c.sendACKLocked()
+	}
 }

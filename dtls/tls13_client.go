@@ -78,6 +78,7 @@ func (hs *clientHandshake) offer13(ch *handshake.ClientHello) error {
 		ext.PSKBinders = [][]byte{make([]byte, 32)}
 	}
 	hs.c13 = c13
+	hs.c.in.note0 = true
 	return nil
 }
 
@@ -107,7 +108,7 @@ func (hs *clientHandshake) drop13() {
 	ext := &ch.Extensions
 	ext.SupportedVersions, ext.HasKeyShares, ext.KeyShares, ext.PSKModes = nil, false, nil, nil
 	ext.PSKIdentities, ext.PSKBinders = nil, nil
-	hs.c13 = nil
+	hs.c13, hs.c.in.note0 = nil, false
 }
 
 // bind13 writes the PSK binder into a marshalled ClientHello: the binders

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
@@ -70,6 +71,7 @@ func (hs *hsBase) finish13(s *suite13, write, read []byte) {
 	c := hs.c
 	c.p13 = &post13{suite: s, write: write, read: read, sendSeq: hs.sendSeq}
 	c.in.acks.nums = c.in.acks.nums[:0] // what is left is acknowledged by our last flight
+	c.in.acks.due, c.in.note0 = time.Time{}, false
 	c.out.Lock()
 	if hs.waiting {
 		hs.answered()

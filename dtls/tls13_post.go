@@ -59,7 +59,7 @@ func (c *Conn) updateKeysLocked(requestPeer bool) error {
 	c.out.Lock()
 	item := fragment.Out{Epoch: c.out.dataEpoch, Type: handshake.TypeKeyUpdate, Seq: p.sendSeq, Body: body}
 	c.out.flight, c.out.retransmits = []fragment.Out{item}, 0
-	c.out.flightRecs = c.out.flightRecs[:0]
+	c.out.resetSent()
 	err = c.transmitFlightLocked()
 	c.out.Unlock()
 	p.sendSeq++

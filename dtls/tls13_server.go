@@ -221,7 +221,12 @@ func (hs *serverHandshake) encryptedMessages13() ([]fragment.Out, error) {
 	if err != nil {
 		return nil, err
 	}
-	items := []fragment.Out{hs.message(2, handshake.TypeEncryptedExtensions, body)}
+	// The ServerHello goes alone, in a small datagram, before the rest:
+	// on a path that drops the large ones, the client still gets the keys
+	// to acknowledge what does arrive, which tells us the size at once.
+	eeOut := hs.message(2, handshake.TypeEncryptedExtensions, body)
+	eeOut.NewDatagram = true
+	items := []fragment.Out{eeOut}
 	if s13.psk != nil {
 		return items, nil
 	}

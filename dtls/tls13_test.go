@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/tls"
 	"fmt"
+	"net"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -135,4 +137,81 @@ func TestKeyUpdate13(t *testing.T) {
 			})
 		})
 	}
+}
+
+// dropConn drops the datagrams its drop function picks, by their order,
+// and notes when each was written.
+type dropConn struct {
+	net.Conn
+	mu      sync.Mutex
+	n       int
+	drop    func(n int) bool
+	sizes   []int
+	times   []time.Time
+	dropped []bool
+}
+
+func (d *dropConn) Write(b []byte) (int, error) {
+	d.mu.Lock()
+	d.n++
+	drop := d.drop(d.n)
+	d.sizes, d.times, d.dropped = append(d.sizes, len(b)), append(d.times, time.Now()), append(d.dropped, drop)
+	d.mu.Unlock()
+	if drop {
+		return len(b), nil
+	}
+	return d.Conn.Write(b)
+}
+
+// TestSelectiveRetransmission13 loses one datagram in the middle of the
+// server's flight: the client acknowledges what it got (RFC 9147 §7.1),
+// and the server sends again only what that ACK does not name, at once
+// rather than when its timer runs out.
+func TestSelectiveRetransmission13(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cc, sc := config13(false)
+		// A chain of several datagrams, which the client does not verify.
+		cert := getPKI().rsa
+		leaf := cert.Certificate[0]
+		cert.Certificate = [][]byte{leaf, leaf, leaf}
+		sc.Certificates = []tls.Certificate{cert}
+		cc.InsecureSkipVerify, cc.RootCAs = true, nil
+		imp := dgramtest.Impairment{Delay: 10 * time.Millisecond}
+		a, b := dgramtest.Pipe(imp, imp)
+		// Datagram 1 is the stateless HelloRetryRequest, 2 the ServerHello
+		// alone, 3 and on the rest of the flight: lose 4.
+		dc := &dropConn{Conn: b, drop: func(n int) bool { return n == 4 }}
+		client, server := Client(a, cc), Server(dc, sc)
+		defer client.Close()
+		defer server.Close()
+		done := make(chan error, 1)
+		go func() { done <- server.Handshake() }()
+		start := time.Now()
+		if err := client.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d >= time.Second {
+			t.Errorf("handshake took %v: the lost datagram waited for the timer", d)
+		}
+		dc.mu.Lock()
+		defer dc.mu.Unlock()
+		for i := range dc.sizes {
+			t.Logf("server datagram %d: %d bytes at %v, dropped %v", i+1, dc.sizes[i], dc.times[i].Sub(start), dc.dropped[i])
+		}
+		flight, again := 0, 0
+		for i := 1; i < len(dc.sizes); i++ {
+			switch {
+			case dc.times[i].Equal(dc.times[1]):
+				flight += dc.sizes[i]
+			case dc.sizes[i] > 100: // not an ACK
+				again += dc.sizes[i]
+			}
+		}
+		if again == 0 || again > dc.sizes[3]+100 {
+			t.Errorf("the server sent %d bytes again of a %d-byte flight whose lost datagram had %d", again, flight, dc.sizes[3])
+		}
+	})
 }

@@ -25,12 +25,19 @@ const (
 // Out is one item of an outgoing flight: a handshake message, or (CCS true) a
 // ChangeCipherSpec message (one byte, 1, in a record of type 20; RFC 5246,
 // Section 7.1). Type, Seq and Body are unused for a ChangeCipherSpec.
+//
+// From and To, when To is not 0, limit a message to the bytes [From, To)
+// of its body: what a retransmission still has to send of a message whose
+// other fragments the peer acknowledged (RFC 9147 §7). NewDatagram starts
+// the item in a datagram of its own.
 type Out struct {
-	Epoch uint16
-	CCS   bool
-	Type  handshake.Type
-	Seq   uint16
-	Body  []byte
+	Epoch       uint16
+	CCS         bool
+	NewDatagram bool
+	From, To    int
+	Type        handshake.Type
+	Seq         uint16
+	Body        []byte
 }
 
 // Record is one plaintext record chosen by Pack.
@@ -90,6 +97,9 @@ func (p *Packer) Pack(flight []Out, maxDatagram int, maxPlaintext func(epoch uin
 	p.reset(flight, maxDatagram, maxPlaintext)
 	for _, o := range flight {
 		var err error
+		if o.NewDatagram {
+			p.closeDatagram()
+		}
 		if o.CCS {
 			err = p.addCCS(o.Epoch)
 		} else {
@@ -137,8 +147,15 @@ func (p *Packer) addMessage(o Out) error {
 	if len(o.Body) > maxBodyLen {
 		return errBodyTooLong
 	}
-	for off := 0; ; {
-		left := len(o.Body) - off
+	end := len(o.Body)
+	if o.To != 0 {
+		end = o.To
+	}
+	if o.From < 0 || o.From > end || end > len(o.Body) {
+		return errors.New("dtls: flight item's range is outside its message")
+	}
+	for off := o.From; ; {
+		left := end - off
 		if err := p.reserve(o.Epoch, typeHandshake, handshake.HeaderLen+min(left, 1)); err != nil {
 			return err
 		}
@@ -152,8 +169,8 @@ func (p *Packer) addMessage(o Out) error {
 		}
 		p.payloads = h.Append(p.payloads)
 		p.payloads = append(p.payloads, o.Body[off:off+n]...)
-		if off+n == len(o.Body) {
-			if off > 0 {
+		if off+n == end {
+			if off > 0 || end < len(o.Body) {
 				// The last fragment of a split message ends its record:
 				// see Pack.
 				p.closeRecord()
