@@ -39,7 +39,8 @@ type Conn struct {
 	handshakeDone atomic.Bool
 	// state is set by each handshake that completes, under c.in's lock
 	// and stateMu; ConnectionState reads it under stateMu.
-	p13     *post13 // DTLS 1.3's state after its handshake, under c.in's lock
+	p13     *post13     // DTLS 1.3's state after its handshake, under c.in's lock
+	v13     atomic.Bool // the handshake chose DTLS 1.3
 	stateMu sync.Mutex
 	state   ConnectionState
 

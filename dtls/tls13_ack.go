@@ -30,6 +30,10 @@ type ackState struct {
 	due      time.Time // when the pending ACK of a partial flight goes out; zero for none
 	ackTimer retransmitTimer
 	onAcked  func() // run when the peer acknowledges the flight, if not nil
+	// probe is the record of the last path-MTU probe, whose ACK delivers
+	// probePayload to the probe handler (probe.go).
+	probe        RecordID
+	probePayload []byte
 }
 
 // note remembers a handshake record received, once.
@@ -100,6 +104,7 @@ func (c *Conn) handleACK(epoch uint16, b []byte) {
 		return
 	}
 	a := &c.in.acks
+	c.probeAcked(nums)
 	c.out.Lock()
 	acked := a.wait && c.out.markAcked(nums)
 	if acked {
@@ -150,7 +155,7 @@ func (c *Conn) ackTimeoutLocked(now time.Time) {
 		return
 	}
 	a.waits++
-	if a.waits > maxACKWaits {
+	if a.waits > maxACKWaits && a.onAcked == nil {
 		// The peer may have it all the same: a KeyUpdate is taken as
 		// acknowledged, a final flight as received.
 		a.wait = false
@@ -158,10 +163,6 @@ func (c *Conn) ackTimeoutLocked(now time.Time) {
 		c.out.flight = nil
 		c.out.resetSent()
 		c.out.Unlock()
-		if f := a.onAcked; f != nil {
-			a.onAcked = nil
-			f()
-		}
 		return
 	}
 	a.ackTimer.expired()

@@ -70,6 +70,7 @@ func (hs *hsBase) installKeys13(s *suite13, client, server []byte, epoch uint16,
 func (hs *hsBase) finish13(s *suite13, write, read []byte) {
 	c := hs.c
 	c.p13 = &post13{suite: s, write: write, read: read, sendSeq: hs.sendSeq}
+	c.v13.Store(true)
 	c.in.acks.nums = c.in.acks.nums[:0] // what is left is acknowledged by our last flight
 	c.in.acks.due, c.in.note0 = time.Time{}, false
 	c.out.Lock()
