@@ -100,6 +100,14 @@ func FuzzNewSessionTicket13(f *testing.F) {
 	f.Add(unhex(f, "00093a80 00000000 00 0001 aa 0008 002a 0004 00004000"))
 	f.Add(unhex(f, "00015180 01020304 00 0001 aa 000d 1234 0001 ff 002a 0004 00000400"))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		var m NewSessionTicket13
+		if m.Unmarshal(b) && m.Lifetime > MaxTicketLifetime {
+			// It parses, for the client to cap, and does not marshal.
+			if _, err := m.Marshal(); err == nil {
+				t.Fatalf("Marshal of lifetime %d succeeded", m.Lifetime)
+			}
+			return
+		}
 		checkStable(t, newNewSessionTicket13, b, false)
 	})
 }
