@@ -20,7 +20,7 @@
 // Random is HelloRetryRequestRandom is a HelloRetryRequest. The messages
 // whose layout TLS 1.3 changed have types of their own: EncryptedExtensions,
 // Certificate13, CertificateRequest13 and NewSessionTicket13, beside the new
-// KeyUpdate. CertificateVerify (with tls12 true) and Finished keep their
+// KeyUpdate, NewConnectionID and RequestConnectionID. CertificateVerify (with tls12 true) and Finished keep their
 // types. The TLS 1.3 extensions are fields of Extensions; the three whose
 // layout differs between messages (supported_versions, key_share,
 // pre_shared_key) are parsed in the form of the message that carries them,
