@@ -54,16 +54,17 @@ func helloExtensionsBlock(tb testing.TB, m captured) (extContext, []byte) {
 	return ctx, []byte(s)
 }
 
-// pionSession is the four plaintext messages of a captured session: the
+// pionSession is the plaintext messages of a captured session: the
 // ClientHello, the HelloRetryRequest carrying a cookie, the ClientHello
-// with the cookie, and the ServerHello.
+// with the cookie, and the ServerHello; or, from a server that skips the
+// cookie exchange, the ClientHello and the ServerHello.
 type pionSession struct {
 	name string
 	ch1  ClientHello
-	hrr  ServerHello
-	ch2  ClientHello
+	hrr  *ServerHello // nil without a cookie exchange
+	ch2  *ClientHello // the ClientHello the ServerHello answers: &ch1 without one
 	sh   ServerHello
-	raw  [4][]byte
+	raw  [][]byte
 }
 
 func loadPionSessions(t *testing.T) []pionSession {
@@ -74,13 +75,23 @@ func loadPionSessions(t *testing.T) []pionSession {
 	var sessions []pionSession
 	for _, f := range files {
 		msgs := loadCapture(t, filepath.Base(f))
-		if len(msgs) != 4 {
-			t.Fatalf("%s: %d messages, want 4", f, len(msgs))
-		}
 		ps := pionSession{name: filepath.Base(f)}
-		dst := []message{&ps.ch1, &ps.hrr, &ps.ch2, &ps.sh}
+		var dst []message
+		switch len(msgs) {
+		case 2:
+			ps.ch2 = &ps.ch1
+			dst = []message{&ps.ch1, &ps.sh}
+		case 4:
+			ps.hrr, ps.ch2 = new(ServerHello), new(ClientHello)
+			dst = []message{&ps.ch1, ps.hrr, ps.ch2, &ps.sh}
+		default:
+			t.Fatalf("%s: %d messages, want 2 or 4", f, len(msgs))
+		}
 		for i, m := range msgs {
-			ps.raw[i] = m.body
+			if want := []Type{TypeClientHello, TypeServerHello}[i%2]; m.typ != want {
+				t.Fatalf("%s: message %d is a %v, want a %v", f, i, m.typ, want)
+			}
+			ps.raw = append(ps.raw, m.body)
 			if !dst[i].Unmarshal(m.body) {
 				t.Fatalf("%s: message %d (%v) does not parse", f, i, m.typ)
 			}
@@ -93,7 +104,7 @@ func loadPionSessions(t *testing.T) []pionSession {
 func TestPionHellos13(t *testing.T) {
 	for _, ps := range loadPionSessions(t) {
 		t.Run(ps.name, func(t *testing.T) {
-			for _, ch := range []*ClientHello{&ps.ch1, &ps.ch2} {
+			for _, ch := range []*ClientHello{&ps.ch1, ps.ch2} {
 				if ch.Version != 0xfefd || len(ch.Cookie) != 0 || !slices.Equal(ch.CompressionMethods, []uint8{0}) {
 					t.Errorf("ClientHello legacy fields: version %#04x, cookie %x, compression %v", ch.Version, ch.Cookie, ch.CompressionMethods)
 				}
@@ -101,22 +112,19 @@ func TestPionHellos13(t *testing.T) {
 					t.Errorf("ClientHello without DTLS 1.3 in supported_versions, or without key_share: %+v", ch.Extensions)
 				}
 			}
-			if !ps.hrr.IsHelloRetryRequest() || ps.sh.IsHelloRetryRequest() {
-				t.Errorf("IsHelloRetryRequest: %v for the HelloRetryRequest, %v for the ServerHello", ps.hrr.IsHelloRetryRequest(), ps.sh.IsHelloRetryRequest())
-			}
-			for _, sh := range []*ServerHello{&ps.hrr, &ps.sh} {
-				if sh.Version != 0xfefd || sh.Extensions.SelectedVersion != 0xfefc || sh.CompressionMethod != 0 {
-					t.Errorf("ServerHello: version %#04x, selected_version %#04x", sh.Version, sh.Extensions.SelectedVersion)
-				}
-			}
-			if len(ps.hrr.Extensions.Cookie) == 0 || !bytes.Equal(ps.hrr.Extensions.Cookie, ps.ch2.Extensions.Cookie) {
-				t.Errorf("cookie %x in the HelloRetryRequest, %x in the second ClientHello", ps.hrr.Extensions.Cookie, ps.ch2.Extensions.Cookie)
+			if ps.sh.IsHelloRetryRequest() {
+				t.Errorf("IsHelloRetryRequest of the ServerHello = true")
 			}
 			if len(ps.ch1.Extensions.Cookie) != 0 {
 				t.Errorf("the first ClientHello has a cookie")
 			}
-			if g := ps.hrr.Extensions.HRRGroup; g != 0 && (len(ps.ch2.Extensions.KeyShares) != 1 || ps.ch2.Extensions.KeyShares[0].Group != g) {
-				t.Errorf("HelloRetryRequest asks for group %#04x; the second ClientHello shares %+v", g, ps.ch2.Extensions.KeyShares)
+			if ps.hrr != nil {
+				checkHelloRetryRequest(t, ps.hrr, ps.ch2)
+			}
+			for _, sh := range []*ServerHello{ps.hrr, &ps.sh} {
+				if sh != nil && (sh.Version != 0xfefd || sh.Extensions.SelectedVersion != 0xfefc || sh.CompressionMethod != 0) {
+					t.Errorf("ServerHello: version %#04x, selected_version %#04x", sh.Version, sh.Extensions.SelectedVersion)
+				}
 			}
 			share := ps.sh.Extensions.ServerShare
 			switch {
@@ -128,10 +136,25 @@ func TestPionHellos13(t *testing.T) {
 			case !slices.ContainsFunc(ps.ch2.Extensions.KeyShares, func(ks KeyShare) bool { return ks.Group == share.Group }):
 				t.Errorf("ServerHello share %+v is not of a group the ClientHello shared", share)
 			}
-			for i, fresh := range []func() message{newClientHello, newServerHello, newClientHello, newServerHello} {
-				checkStable(t, fresh, ps.raw[i], false)
+			for i, raw := range ps.raw {
+				checkStable(t, []func() message{newClientHello, newServerHello}[i%2], raw, false)
 			}
 		})
+	}
+}
+
+// checkHelloRetryRequest checks a captured HelloRetryRequest against the
+// ClientHello that answers it.
+func checkHelloRetryRequest(t *testing.T, hrr *ServerHello, ch2 *ClientHello) {
+	t.Helper()
+	if !hrr.IsHelloRetryRequest() {
+		t.Errorf("IsHelloRetryRequest of the HelloRetryRequest = false")
+	}
+	if len(hrr.Extensions.Cookie) == 0 || !bytes.Equal(hrr.Extensions.Cookie, ch2.Extensions.Cookie) {
+		t.Errorf("cookie %x in the HelloRetryRequest, %x in the second ClientHello", hrr.Extensions.Cookie, ch2.Extensions.Cookie)
+	}
+	if g := hrr.Extensions.HRRGroup; g != 0 && (len(ch2.Extensions.KeyShares) != 1 || ch2.Extensions.KeyShares[0].Group != g) {
+		t.Errorf("HelloRetryRequest asks for group %#04x; the second ClientHello shares %+v", g, ch2.Extensions.KeyShares)
 	}
 }
 
@@ -139,7 +162,7 @@ func TestPionHellos13(t *testing.T) {
 // asks for P-256 by a HelloRetryRequest's key_share.
 func TestPionHelloRetryRequestGroup(t *testing.T) {
 	for _, ps := range loadPionSessions(t) {
-		if ps.name == "pion-dtls13-ecdsa-aes128gcm-hrr-p256.txt" {
+		if ps.name == "pion-dtls13-ecdsa-aes128gcm-hrr-p256.txt" && ps.hrr != nil {
 			if ps.hrr.Extensions.HRRGroup != 0x0017 || ps.sh.Extensions.ServerShare.Group != 0x0017 {
 				t.Errorf("selected_group %#04x, server_share group %#04x; want secp256r1 (0x0017)", ps.hrr.Extensions.HRRGroup, ps.sh.Extensions.ServerShare.Group)
 			}
@@ -212,17 +235,20 @@ func TestPionPSKBinders(t *testing.T) {
 		if got := binder13(key, partial1); !hmac.Equal(got, ps.ch1.Extensions.PSKBinders[0]) {
 			t.Errorf("%s: first binder %x, want %x", ps.name, ps.ch1.Extensions.PSKBinders[0], got)
 		}
-		hash1 := sha256.Sum256(ch1)
-		prefix := append(tlsMessage(TypeMessageHash, hash1[:]), tlsMessage(TypeServerHello, ps.raw[1])...)
-		ch2 := tlsMessage(TypeClientHello, ps.raw[2])
-		partial2 := ch2[:len(ch2)-ps.ch2.Extensions.PSKBindersLen()]
-		want := binder13(key, append(bytes.Clone(prefix), partial2...))
-		if !hmac.Equal(want, ps.ch2.Extensions.PSKBinders[0]) {
-			t.Errorf("%s: second binder %x, want %x", ps.name, ps.ch2.Extensions.PSKBinders[0], want)
+		var prefix []byte // the transcript before the ClientHello the ServerHello answers
+		if ps.hrr != nil {
+			hash1 := sha256.Sum256(ch1)
+			prefix = append(tlsMessage(TypeMessageHash, hash1[:]), tlsMessage(TypeServerHello, ps.raw[1])...)
+			ch2 := tlsMessage(TypeClientHello, ps.raw[2])
+			partial2 := ch2[:len(ch2)-ps.ch2.Extensions.PSKBindersLen()]
+			want := binder13(key, append(bytes.Clone(prefix), partial2...))
+			if !hmac.Equal(want, ps.ch2.Extensions.PSKBinders[0]) {
+				t.Errorf("%s: second binder %x, want %x", ps.name, ps.ch2.Extensions.PSKBinders[0], want)
+			}
 		}
 
 		// The same, as a client built with this package computes it.
-		m := ps.ch2
+		m := *ps.ch2
 		m.Extensions.PSKBinders = [][]byte{make([]byte, 32)}
 		body, err := m.Marshal()
 		if err != nil {
