@@ -16,8 +16,10 @@ import (
 // where a digitally-signed element (RFC 5246, Section 4.7) is a
 // SignatureAndHashAlgorithm followed by signature<0..2^16-1>. In DTLS 1.0
 // (RFC 4346, Sections 4.7 and 7.4.8) only signature<0..2^16-1> is sent, and
-// SigAlg is not written, and left zero by Unmarshal. After Unmarshal,
-// Signature aliases the body that was parsed.
+// SigAlg is not written, and left zero by Unmarshal. TLS 1.3, and so DTLS
+// 1.3, keeps the DTLS 1.2 layout (RFC 8446, Section 4.4.3), SigAlg being a
+// SignatureScheme: it is read and written with tls12 true. After
+// Unmarshal, Signature aliases the body that was parsed.
 type CertificateVerify struct {
 	SigAlg    uint16 // SignatureAndHashAlgorithm; DTLS 1.2 only
 	Signature []byte // <0..2^16-1>

@@ -1,6 +1,8 @@
 package handshake
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -17,6 +19,17 @@ func TestCertificateVerifyVectors(t *testing.T) {
 		"0008 3006020101020102", // signature
 	), nil)
 	checkVector(t, atVersion{&CertificateVerify{SigAlg: 0x0804}, true}, newCV12, unhex(t, "0804 0000"), nil)
+}
+
+// TestCertificateVerify13 checks the TLS 1.3 CertificateVerify (RFC 8446,
+// Section 4.4.3), a SignatureScheme and signature<0..2^16-1>: the DTLS 1.2
+// layout.
+func TestCertificateVerify13(t *testing.T) {
+	sig := bytes.Repeat([]byte{0x5a}, 64)
+	checkVector(t, atVersion{&CertificateVerify{SigAlg: 0x0807, Signature: sig}, true}, newCV12, unhex(t,
+		"0807",                           // SignatureScheme: ed25519
+		"0040", strings.Repeat("5a", 64), // signature
+	), nil)
 }
 
 func TestCertificateVerifyErrors(t *testing.T) {

@@ -126,6 +126,7 @@ func FuzzClientHello(f *testing.F) {
 	addCaptured(f, TypeClientHello)
 	f.Add(unhex(f, append(clientHelloVectorHex, allExtensionsHex...)...))
 	f.Add(unhex(f, clientHelloVectorHex...))
+	f.Add(unhex(f, append(clientHello13Hex, clientExtensions13Hex...)...))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkStable(t, newClientHello, b, false)
 	})

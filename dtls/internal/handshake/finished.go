@@ -13,9 +13,10 @@ import (
 //	} Finished;
 //
 // verify_data has no length prefix: it is the whole body. Its length
-// depends on the cipher suite (12 bytes for every suite pathdtls supports),
-// so this type accepts any non-empty length and the handshake engine checks
-// the one it expects. After Unmarshal, VerifyData aliases the body that was
+// depends on the cipher suite (12 bytes for every DTLS 1.2 suite pathdtls
+// supports; in DTLS 1.3 the suite hash's length, 32 bytes for SHA-256 and
+// 48 for SHA-384, RFC 8446, Section 4.4.4), so this type accepts any
+// non-empty length and the handshake engine checks the one it expects. After Unmarshal, VerifyData aliases the body that was
 // parsed.
 type Finished struct {
 	VerifyData []byte

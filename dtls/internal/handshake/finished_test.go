@@ -11,7 +11,8 @@ func TestFinished(t *testing.T) {
 	for _, raw := range [][]byte{
 		unhex(t, "c31f420899b396c4442342be"), // 12 bytes, as in every suite pathdtls supports
 		{0x01},
-		bytes.Repeat([]byte{0xab}, 48),
+		bytes.Repeat([]byte{0xab}, 32), // DTLS 1.3 with SHA-256
+		bytes.Repeat([]byte{0xab}, 48), // DTLS 1.3 with SHA-384
 	} {
 		m := Finished{VerifyData: bytes.Clone(raw)}
 		out, err := m.Marshal()

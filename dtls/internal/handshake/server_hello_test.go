@@ -116,6 +116,8 @@ func FuzzServerHello(f *testing.F) {
 	addCaptured(f, TypeServerHello)
 	f.Add(unhex(f, append(serverHelloVectorHex, serverHelloExtensionsHex...)...))
 	f.Add(unhex(f, append(serverHelloVectorHex, serverHelloCIDHex...)...))
+	f.Add(unhex(f, helloRetryRequestHex...))
+	f.Add(unhex(f, serverHello13Hex...))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkStable(t, newServerHello, b, false)
 	})

@@ -168,13 +168,16 @@ func loadCapture(tb testing.TB, name string) []captured {
 	return msgs
 }
 
-// addCaptured seeds f with the body of every captured message of type typ.
+// addCaptured seeds f with the body of every captured message of type typ,
+// from the OpenSSL captures and the DTLS 1.3 ones.
 func addCaptured(f *testing.F, typ Type) {
+	var msgs []captured
 	for _, cf := range captureFiles {
-		for _, m := range loadCapture(f, cf.name) {
-			if m.typ == typ {
-				f.Add(m.body)
-			}
+		msgs = append(msgs, loadCapture(f, cf.name)...)
+	}
+	for _, m := range append(msgs, loadCaptures13(f)...) {
+		if m.typ == typ {
+			f.Add(m.body)
 		}
 	}
 }
