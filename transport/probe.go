@@ -93,9 +93,9 @@ func parseProbePayload(payload []byte) (uint64, bool) {
 // together do not probe together. The size the handshake proved is the
 // starting point (pmtu.Search.Start).
 func (p *path) startProbing(c *dtls.Conn, pc *pacer, delay time.Duration) {
-	if !c.HeartbeatAllowed() {
+	if !c.ProbeAllowed() {
 		if p.log.Enabled(slog.LevelInfo) {
-			p.log.Event(slog.LevelInfo, "no probing", "path MTU to %s: no probing, the peer does not accept heartbeats; ICMP and local errors only",
+			p.log.Event(slog.LevelInfo, "no probing", "path MTU to %s: no probing, the peer does not accept heartbeats (DTLS 1.2); ICMP and local errors only",
 				slog.Any("peer", p.peer()))
 		}
 		return
@@ -108,7 +108,7 @@ func (p *path) startProbing(c *dtls.Conn, pc *pacer, delay time.Duration) {
 	}
 	pr := &p.prober
 	*pr = prober{p: p, conn: c, timeout: p.search.ProbeTimeout(), pacer: pc}
-	c.SetHeartbeatHandler(pr.answered)
+	c.SetProbeHandler(pr.answered)
 	before := p.search.PMTU()
 	p.search.Start(now)
 	p.probe = pr
@@ -310,7 +310,7 @@ func (pr *prober) send(req inFlight) {
 	p := pr.p
 	pr.sent.Add(1)
 	payload := newProbePayload(req.id)
-	_, err := pr.conn.SendHeartbeat(payload[:], p.family.Payload(req.size))
+	_, err := pr.conn.SendProbe(payload[:], p.family.Payload(req.size))
 	if err == nil {
 		return
 	}

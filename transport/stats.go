@@ -19,8 +19,8 @@ type PathStats struct {
 	// flight (RFC 6347 §4.2.4). Flights sent again at once because the path
 	// shrank are not counted.
 	LostFlights uint64
-	// ProbesSent counts the heartbeat requests sent to probe the path,
-	// keepalives included; ProbesAcked those answered; ProbesLost those
+	// ProbesSent counts the probes sent (HeartbeatRequests in DTLS 1.2,
+	// padded KeyUpdates in DTLS 1.3), keepalives included; ProbesAcked those answered; ProbesLost those
 	// that went unanswered while the peer was sending; ProbesUnanswered the
 	// keepalives a silent peer did not answer, which change nothing.
 	ProbesSent, ProbesAcked, ProbesLost, ProbesUnanswered uint64

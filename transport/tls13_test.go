@@ -51,3 +51,42 @@ func TestBlackHole13(t *testing.T) {
 		})
 	}
 }
+
+// TestProbing13 finds the path MTU of a DTLS 1.3 association after its
+// handshake, where there are no heartbeats: through a path that silently
+// drops datagrams above 1400 bytes in both directions, the padded
+// KeyUpdates that the peer acknowledges take the client's estimate to
+// 1400 exactly, and the association goes on working (its keys updated by
+// the probes).
+func TestProbing13(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t)
+		tn.n.SetPath(tn.c4, tn.s4, memnet.PathConfig{MTU: 1400, BlackHole: true})
+		tn.n.SetPath(tn.s4, tn.c4, memnet.PathConfig{MTU: 1400, BlackHole: true})
+		cc, sc := configs(t, getPKI(t).ecdsa)
+		cc.MaxVersion, sc.MaxVersion = dtls.VersionDTLS13, dtls.VersionDTLS13
+		l := tn.listen(t, nil, sc, false)
+		accept(t, l)
+		c, err := tn.dial(nil, cc, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if c.ConnectionState().Version != dtls.VersionDTLS13 {
+			t.Fatal("not DTLS 1.3")
+		}
+		time.Sleep(2 * time.Minute)
+		st := c.PathStats()
+		if c.PathMTU() != 1400 || st.ProbesSent == 0 || st.ProbesAcked == 0 {
+			t.Errorf("path MTU %d, stats %+v: want 1400 found by acknowledged probes", c.PathMTU(), st)
+		}
+		msg := make([]byte, c.MaxPayload())
+		if _, err := c.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 2000)
+		if n, err := c.Read(buf); err != nil || n != len(msg) {
+			t.Fatalf("echo of a %d-byte record: %d, %v", len(msg), n, err)
+		}
+	})
+}
