@@ -3,6 +3,7 @@ package dtls
 import (
 	"errors"
 	"log/slog"
+	"slices"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
@@ -84,10 +85,12 @@ func (c *Conn) sendProbe13Locked(payload []byte, size int) (int, error) {
 	}
 	c.out.Lock()
 	defer c.out.Unlock()
-	if len(c.out.flight) != 1 || c.out.flight[0].Type != handshake.TypeKeyUpdate {
+	i := slices.IndexFunc(c.out.flight, func(o fragment.Out) bool { return o.Type == handshake.TypeKeyUpdate })
+	if i < 0 {
 		return 0, errors.New("dtls: internal error: no KeyUpdate to probe with")
 	}
-	ku := c.out.flight[0]
+	ku := c.out.flight[i]
+	ku.From, ku.To = 0, 0
 	msg := (&handshake.Header{Type: ku.Type, Length: uint32(len(ku.Body)), MessageSeq: ku.Seq, FragmentLength: uint32(len(ku.Body))}).Append(nil)
 	msg = append(msg, ku.Body...)
 	es := c.out.epochState(ku.Epoch)

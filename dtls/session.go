@@ -58,6 +58,9 @@ type ClientSessionState struct {
 	id     []byte // the session ID the server gave it, if any
 	ticket []byte // the session ticket the server gave it, if any (RFC 5077)
 	s      session
+	// ageAdd and lifetime are a DTLS 1.3 ticket's (RFC 8446 §4.6.1).
+	ageAdd   uint32
+	lifetime time.Duration
 }
 
 // A ClientSessionCache keeps the sessions a client may resume, by a key

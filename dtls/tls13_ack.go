@@ -108,8 +108,13 @@ func (c *Conn) handleACK(epoch uint16, b []byte) {
 	c.out.Lock()
 	acked := a.wait && c.out.markAcked(nums)
 	if acked {
-		c.out.flight = nil
-		c.out.resetSent()
+		// Done when no message of the flight is left unacknowledged.
+		if c.out.flight = c.out.unacked(); len(c.out.flight) == 0 {
+			c.out.flight = nil
+			c.out.resetSent()
+		} else {
+			acked = false
+		}
 	}
 	c.out.Unlock()
 	if !acked {

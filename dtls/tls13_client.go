@@ -2,6 +2,7 @@ package dtls
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/ecdh"
 	"crypto/hmac"
 	"crypto/tls"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
+	"github.com/pathdtls/pathdtls/dtls/internal/tls13"
 )
 
 // client13 is a client's DTLS 1.3 state (RFC 9147 §5, RFC 8446 §4), beside
@@ -30,6 +32,12 @@ type client13 struct {
 	chains [][]*x509.Certificate
 	// certReq is the server's CertificateRequest, if it sent one.
 	certReq *handshake.CertificateRequest13
+	// ticket is the session whose ticket the ClientHello offers, and
+	// pskHash the hash of the PSK offered (zero for SHA-256); resumed says
+	// that the server took the ticket.
+	ticket  *ClientSessionState
+	pskHash crypto.Hash
+	resumed bool
 }
 
 // pskModeDHE is psk_dhe_ke (RFC 8446 §4.2.9): a PSK with an (EC)DHE
@@ -42,6 +50,7 @@ const pskModeDHE = 1
 func (hs *clientHandshake) offer13(ch *handshake.ClientHello) error {
 	cfg := hs.c.config
 	c13 := &client13{}
+	hs.c13 = c13
 	ch.Version = VersionDTLS12
 	ext := &ch.Extensions
 	ext.SupportedVersions = []uint16{VersionDTLS13}
@@ -67,7 +76,14 @@ func (hs *clientHandshake) offer13(ch *handshake.ClientHello) error {
 		return err
 	}
 	ext.HasKeyShares, ext.KeyShares = true, []handshake.KeyShare{{Group: c13.group, Data: c13.key.PublicKey().Bytes()}}
-	if cfg.PSK != nil && len(cfg.PSKIdentity) > 0 {
+	if cfg.ClientSessionCache != nil && !cfg.SessionTicketsDisabled {
+		// Without psk_key_exchange_modes a server sends no tickets (RFC
+		// 8446 §4.2.9).
+		ext.PSKModes = []uint8{pskModeDHE}
+	}
+	if hs.offerTicket13(ext) {
+		// The session's PSK takes the place of an external one.
+	} else if cfg.PSK != nil && len(cfg.PSKIdentity) > 0 {
 		psk, err := cfg.PSK(nil)
 		if err != nil {
 			return err
@@ -77,7 +93,6 @@ func (hs *clientHandshake) offer13(ch *handshake.ClientHello) error {
 		ext.PSKIdentities = []handshake.PSKIdentity{{Identity: cfg.PSKIdentity}}
 		ext.PSKBinders = [][]byte{make([]byte, 32)}
 	}
-	hs.c13 = c13
 	hs.c.in.note0 = true
 	return nil
 }
@@ -120,24 +135,25 @@ func (hs *clientHandshake) bind13(body []byte) error {
 	if c13 == nil || c13.psk == nil {
 		return nil
 	}
+	h := c13.pskHashOf()
 	var k schedule13
-	if err := k.start(pskHash, c13.psk); err != nil {
+	if err := k.start(h, c13.psk); err != nil {
 		return err
 	}
-	n := pskHash.Size()
+	n := h.Size()
 	cut := len(body) - 2 - 1 - n
 	if cut < 0 {
 		return errors.New("dtls: internal error: ClientHello without room for its binder")
 	}
-	d := pskHash.New()
+	d := h.New()
 	if c13.sawHRR {
-		tr := transcript13{h: pskHash, hrr: true}
+		tr := transcript13{h: h, hrr: true}
 		tr.write(d, hs.transcript) // message_hash and HelloRetryRequest
 	}
 	hdr := []byte{byte(handshake.TypeClientHello), byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}
 	d.Write(hdr)
 	d.Write(body[:cut])
-	copy(body[cut+3:], finishedMAC(pskHash, k.binderKey(true), d.Sum(nil)))
+	copy(body[cut+3:], finishedMAC(h, k.binderKey(c13.ticket == nil), d.Sum(nil)))
 	return nil
 }
 
@@ -220,8 +236,9 @@ func (hs *clientHandshake) helloRetry13(sh *handshake.ServerHello) error {
 		return c.sendAlert(AlertIllegalParameter, errors.New("dtls: HelloRetryRequest that would change nothing"))
 	}
 	ext.Cookie = sh.Extensions.Cookie
-	if c13.psk != nil && s.hash != pskHash {
+	if c13.psk != nil && s.hash != c13.pskHashOf() {
 		ext.PSKModes, ext.PSKIdentities, ext.PSKBinders, c13.psk = nil, nil, nil, nil
+		hs.dropTicket13()
 	}
 	if c.config.logs(slog.LevelDebug) {
 		c.config.event(slog.LevelDebug, "HelloRetryRequest received", "received HelloRetryRequest for %s",
@@ -252,10 +269,15 @@ func (hs *clientHandshake) serverHello13(sh *handshake.ServerHello) error {
 	}
 	var psk []byte
 	if sh.Extensions.HasSelectedIdentity {
-		if c13.psk == nil || sh.Extensions.SelectedIdentity != 0 || s.hash != pskHash {
+		if c13.psk == nil || sh.Extensions.SelectedIdentity != 0 || s.hash != c13.pskHashOf() {
 			return c.sendAlert(AlertIllegalParameter, errors.New("dtls: server chose a PSK we did not offer"))
 		}
-		psk, c13.usePSK = c13.psk, true
+		psk, c13.usePSK, c13.resumed = c13.psk, true, c13.ticket != nil
+		if c13.resumed && c.config.logs(slog.LevelInfo) {
+			c.config.event(slog.LevelInfo, "session resumed", "resuming a session by %s", slog.String("by", "ticket"))
+		}
+	} else {
+		hs.dropTicket13()
 	}
 	shared, err := ecdheShared(c13.key, share.Data)
 	if err != nil {
@@ -386,7 +408,11 @@ func (hs *clientHandshake) complete13() error {
 		VerifiedChains:     c13.chains,
 		NegotiatedProtocol: hs.alpn,
 	}
-	if c13.usePSK {
+	switch {
+	case c13.resumed:
+		s := &c13.ticket.s
+		st.DidResume, st.PSKIdentity, st.PeerCertificates, st.VerifiedChains = true, s.identity, s.peerCerts, s.chains
+	case c13.usePSK:
 		st.PSKIdentity = c.config.PSKIdentity
 	}
 	if err := hs.verifyConnection(&st); err != nil {
@@ -394,7 +420,9 @@ func (hs *clientHandshake) complete13() error {
 	}
 	c.setState(st)
 	timer := hs.timer
+	res := tls13.DeriveSecret(c13.suite.hash, c13.k.main, "res master", c13.tr.sum(hs.transcript))
 	hs.finish13(c13.suite, c13.k.cAP, c13.k.sAP)
+	c.p13.resumption, c.p13.sessionKey = res, hs.sessionKey()
 	c.awaitACKLocked(timer, nil)
 	c.armTimerLocked()
 	return nil
@@ -411,4 +439,13 @@ func (hs *hsBase) checkFinished13(m fragment.Message, base []byte, tr *transcrip
 		return hs.c.sendAlert(AlertDecryptError, errBadFinished13)
 	}
 	return nil
+}
+
+// dropTicket13 forgets the session offered, which the server did not
+// resume: its ticket is of no more use.
+func (hs *clientHandshake) dropTicket13() {
+	if c13 := hs.c13; c13 != nil && c13.ticket != nil {
+		hs.c.config.ClientSessionCache.Put(hs.sessionKey(), nil)
+		c13.ticket = nil
+	}
 }

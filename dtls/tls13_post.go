@@ -20,6 +20,11 @@ type post13 struct {
 	// updating says that our KeyUpdate waits for its ACK: until then we
 	// send with the old keys, and send no other KeyUpdate (RFC 9147 §8).
 	updating bool
+	// resumption is a client's resumption master secret, from which a
+	// NewSessionTicket's PSK derives, and sessionKey its key in the
+	// session cache.
+	resumption []byte
+	sessionKey string
 	// requested says that the peer asked for an update while ours was
 	// waiting; it goes once that one is acknowledged.
 	requested bool
@@ -56,20 +61,11 @@ func (c *Conn) updateKeysLocked(requestPeer bool) error {
 		return err
 	}
 	p := c.p13
-	c.out.Lock()
-	item := fragment.Out{Epoch: c.out.dataEpoch, Type: handshake.TypeKeyUpdate, Seq: p.sendSeq, Body: body}
-	c.out.flight, c.out.retransmits = []fragment.Out{item}, 0
-	c.out.resetSent()
-	err = c.transmitFlightLocked()
-	c.out.Unlock()
-	p.sendSeq++
 	p.updating = true
 	if c.config.logs(slog.LevelDebug) {
 		c.config.event(slog.LevelDebug, "KeyUpdate sent", "sent KeyUpdate (update requested: %v)", slog.Bool("request_update", requestPeer))
 	}
-	c.awaitACKLocked(newRetransmitTimer(c.config.retransmitTimeout()), c.keyUpdateAcked)
-	c.armTimerLocked()
-	return err
+	return c.sendPostHandshakeLocked(handshake.TypeKeyUpdate, body, c.keyUpdateAcked)
 }
 
 // keyUpdateAcked moves our sending to the next epoch, now that the peer
@@ -108,7 +104,9 @@ func (c *Conn) postHandshake13Locked(m fragment.Message) {
 		var t handshake.NewSessionTicket13
 		if !t.Unmarshal(m.Body) {
 			c.failLocked(c.sendAlert(AlertDecodeError, errors.New("dtls: malformed NewSessionTicket")))
+			return
 		}
+		c.ticketReceived(&t)
 	default:
 		c.failLocked(c.sendAlert(AlertUnexpectedMessage, errors.New("dtls: unexpected "+m.Type.String()+" after the handshake")))
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/handshake"
+	"github.com/pathdtls/pathdtls/dtls/internal/tls13"
 )
 
 // server13 is a server's DTLS 1.3 state (RFC 9147 §5, RFC 8446 §4).
@@ -25,6 +26,7 @@ type server13 struct {
 	identity []byte
 	cert     *tls.Certificate
 	sigAlg   uint16
+	resumed  *sessionState // the session a ticket resumes, or nil
 }
 
 // answer13 answers a ClientHello that offers DTLS 1.3, which the cookie
@@ -89,25 +91,65 @@ func (hs *serverHandshake) continueAfterRetry13() error {
 // mode served. A wrong binder is fatal.
 func (hs *serverHandshake) acceptPSK13() error {
 	c, s13, ext := hs.c, hs.s13, &hs.ch.Extensions
-	if c.config.PSK == nil || len(ext.PSKIdentities) == 0 || !slices.Contains(ext.PSKModes, pskModeDHE) ||
-		s13.choice.suite.hash != pskHash {
+	if len(ext.PSKIdentities) == 0 || !slices.Contains(ext.PSKModes, pskModeDHE) {
 		return nil
 	}
 	id := ext.PSKIdentities[0].Identity
-	psk, err := c.config.PSK(id)
-	if err != nil || len(psk) == 0 {
+	h := s13.choice.suite.hash
+	psk, external := hs.ticketPSK13(id), false
+	if psk == nil {
+		if c.config.PSK == nil || h != pskHash {
+			return nil
+		}
+		if k, err := c.config.PSK(id); err == nil && len(k) > 0 {
+			psk, external = k, true
+		}
+	}
+	if psk == nil {
 		return nil // unknown identity: a certificate, if we have one
 	}
 	var k schedule13
-	if err := k.start(pskHash, psk); err != nil {
+	if err := k.start(h, psk); err != nil {
 		return err
 	}
-	want := finishedMAC(pskHash, k.binderKey(true), hs.binderHash13())
+	want := finishedMAC(h, k.binderKey(external), hs.binderHash13())
 	if len(ext.PSKBinders) == 0 || !hmac.Equal(ext.PSKBinders[0], want) {
 		return c.sendAlert(AlertDecryptError, errors.New("dtls: the client's PSK binder is wrong"))
 	}
-	s13.psk, s13.identity = psk, bytes.Clone(id)
+	s13.psk = psk
+	if external {
+		s13.identity, s13.resumed = bytes.Clone(id), nil
+	} else if c.config.logs(slog.LevelInfo) {
+		c.config.event(slog.LevelInfo, "session resumed", "resuming a session by %s", slog.String("by", "ticket"))
+	}
 	return nil
+}
+
+// ticketPSK13 returns the PSK of a DTLS 1.3 session that identity, a
+// ticket of ours, holds, if the session may be resumed with the suite
+// chosen: its hash is the PSK's (RFC 8446 §4.2.11), and it is not older
+// than its lifetime. The session is kept in s13.resumed.
+func (hs *serverHandshake) ticketPSK13(identity []byte) []byte {
+	c, s13 := hs.c, hs.s13
+	if c.config.SessionTicketsDisabled {
+		return nil
+	}
+	raw, _, err := c.config.openTicket(identity)
+	if err != nil {
+		return nil
+	}
+	st := new(sessionState)
+	if !st.unmarshal(raw) || st.vers != VersionDTLS13 {
+		return nil
+	}
+	s := suite13ByID(st.suite)
+	now, created := c.config.now(), st.createdTime()
+	if s == nil || s.hash != s13.choice.suite.hash || now.Before(created) ||
+		now.Sub(created) >= min(c.config.sessionLifetime(), maxTicketLifetime13) {
+		return nil
+	}
+	s13.resumed = st
+	return st.master[:s.hash.Size()]
 }
 
 // binderHash13 returns the hash a PSK binder covers: the transcript before
@@ -120,7 +162,7 @@ func (hs *serverHandshake) binderHash13() []byte {
 	for _, b := range hs.ch.Extensions.PSKBinders {
 		n += 1 + len(b)
 	}
-	d := pskHash.New()
+	d := s13.choice.suite.hash.New()
 	d.Write(s13.tr.prefix)
 	d.Write([]byte{byte(handshake.TypeClientHello), byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))})
 	d.Write(body[:max(len(body)-n, 0)])
@@ -275,10 +317,15 @@ func (hs *serverHandshake) clientFinished13(m fragment.Message) error {
 		PSKIdentity:        s13.identity,
 		NegotiatedProtocol: hs.alpn,
 	}
+	if r := s13.resumed; r != nil {
+		st.DidResume, st.PSKIdentity = true, r.identity
+	}
 	if err := hs.verifyConnection(&st); err != nil {
 		return err
 	}
 	c.setState(st)
+	res := tls13.DeriveSecret(s13.choice.suite.hash, s13.k.main, "res master", s13.tr.sum(hs.transcript))
 	hs.finish13(s13.choice.suite, s13.k.sAP, s13.k.cAP)
+	hs.issueTicket13(res)
 	return nil
 }

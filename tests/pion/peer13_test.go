@@ -44,6 +44,9 @@ type peer13Config struct {
 	CID []byte
 	// KeyLog receives NSS key log lines, if not nil.
 	KeyLog io.Writer
+	// Sessions, if not nil, keeps sessions for resumption (RFC 8446
+	// §2.2): a server issues tickets, a client offers them.
+	Sessions dtls4.SessionStore
 	// Timeout bounds a handshake and each read; 0 means 10 seconds.
 	Timeout time.Duration
 }
@@ -73,6 +76,9 @@ func (c peer13Config) options() []dtls4.Option {
 	}
 	if c.KeyLog != nil {
 		opts = append(opts, dtls4.WithKeyLogWriter(c.KeyLog))
+	}
+	if c.Sessions != nil {
+		opts = append(opts, dtls4.WithSessionStore(c.Sessions))
 	}
 	return opts
 }
