@@ -2,6 +2,7 @@ package dtls
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"io"
@@ -145,6 +146,10 @@ type ConnectionState struct {
 	// NegotiatedProtocol is the application protocol ALPN chose (RFC
 	// 7301), or "".
 	NegotiatedProtocol string
+	// CurveID is the group of the handshake's key exchange, such as
+	// tls.X25519 or tls.X25519MLKEM768 (DTLS 1.3 only); 0 without one (a
+	// PSK suite without ECDHE, a resumed DTLS 1.2 session).
+	CurveID tls.CurveID
 
 	ekm *exporter // for ExportKeyingMaterial; nil without the extended master secret
 }

@@ -431,6 +431,9 @@ func (hs *clientHandshake) complete() error {
 		NegotiatedProtocol:    hs.alpn,
 		ekm:                   hs.newExporter(hs.master, hs.hello.Random[:], hs.sh.Random[:], hs.ems),
 	}
+	if ske := hs.kx.ske; ske != nil && !hs.resumed {
+		st.CurveID = tls.CurveID(ske.Curve)
+	}
 	if err := hs.verifyConnection(&st); err != nil {
 		return err
 	}

@@ -434,6 +434,9 @@ func (hs *serverHandshake) complete() error {
 		NegotiatedProtocol:    hs.alpn,
 		ekm:                   hs.newExporter(hs.master, hs.ch.Random[:], hs.sh.Random[:], hs.ems),
 	}
+	if hs.resumed == nil && hs.ecdhKey != nil {
+		st.CurveID = hs.curve
+	}
 	if err := hs.verifyConnection(&st); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package dtls
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdh"
 	"crypto/hmac"
 	"crypto/tls"
 	"crypto/x509"
@@ -20,7 +19,7 @@ import (
 // the DTLS 1.2 state of the same handshake: the ClientHello offers both
 // until the ServerHello chooses.
 type client13 struct {
-	key    *ecdh.PrivateKey // our key share
+	key    *keyShare13 // our key share
 	group  uint16
 	psk    []byte // the external PSK offered, or nil (RFC 8446 §4.2.11)
 	suite  *suite13
@@ -67,7 +66,7 @@ func (hs *clientHandshake) offer13(ch *handshake.ClientHello) error {
 		ch.CipherSuites = nil
 	}
 	ch.CipherSuites = append(ids, ch.CipherSuites...)
-	ext.SupportedGroups = supportedGroups(cfg.curves())
+	ext.SupportedGroups = groups13(cfg.curves())
 	ext.SignatureAlgorithms = signatureAlgorithms
 	if len(ext.SupportedGroups) == 0 {
 		return errors.New("dtls: no supported group in Config.CurvePreferences for DTLS 1.3")
@@ -75,7 +74,7 @@ func (hs *clientHandshake) offer13(ch *handshake.ClientHello) error {
 	if err := c13.newKeyShare(hs, ext.SupportedGroups[0]); err != nil {
 		return err
 	}
-	ext.HasKeyShares, ext.KeyShares = true, []handshake.KeyShare{{Group: c13.group, Data: c13.key.PublicKey().Bytes()}}
+	ext.HasKeyShares, ext.KeyShares = true, []handshake.KeyShare{{Group: c13.group, Data: c13.key.public()}}
 	if cfg.ClientSessionCache != nil && !cfg.SessionTicketsDisabled {
 		// Without psk_key_exchange_modes a server sends no tickets (RFC
 		// 8446 §4.2.9).
@@ -99,11 +98,7 @@ func (hs *clientHandshake) offer13(ch *handshake.ClientHello) error {
 
 // newKeyShare makes our key for group.
 func (c13 *client13) newKeyShare(hs *clientHandshake, group uint16) error {
-	curve := curveFor(tls.CurveID(group))
-	if curve == nil {
-		return errors.New("dtls: unsupported group")
-	}
-	key, err := curve.GenerateKey(hs.c.config.rand())
+	key, err := newKeyShare13(group, hs.c.config.rand())
 	if err != nil {
 		return err
 	}
@@ -231,7 +226,7 @@ func (hs *clientHandshake) helloRetry13(sh *handshake.ServerHello) error {
 		if err := c13.newKeyShare(hs, g); err != nil {
 			return err
 		}
-		ext.HasKeyShares, ext.KeyShares = true, []handshake.KeyShare{{Group: g, Data: c13.key.PublicKey().Bytes()}}
+		ext.HasKeyShares, ext.KeyShares = true, []handshake.KeyShare{{Group: g, Data: c13.key.public()}}
 	} else if len(sh.Extensions.Cookie) == 0 {
 		return c.sendAlert(AlertIllegalParameter, errors.New("dtls: HelloRetryRequest that would change nothing"))
 	}
@@ -279,7 +274,7 @@ func (hs *clientHandshake) serverHello13(sh *handshake.ServerHello) error {
 	} else {
 		hs.dropTicket13()
 	}
-	shared, err := ecdheShared(c13.key, share.Data)
+	shared, err := c13.key.shared(share.Data)
 	if err != nil {
 		return c.sendAlert(AlertIllegalParameter, err)
 	}
@@ -407,6 +402,7 @@ func (hs *clientHandshake) complete13() error {
 		PeerCertificates:   c13.certs,
 		VerifiedChains:     c13.chains,
 		NegotiatedProtocol: hs.alpn,
+		CurveID:            tls.CurveID(c13.group),
 	}
 	switch {
 	case c13.resumed:

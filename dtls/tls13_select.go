@@ -39,16 +39,16 @@ func (c *Config) choose13(ch *handshake.ClientHello) (choice13, bool) {
 	if cs.suite == nil {
 		return cs, false
 	}
-	for _, id := range c.curves() {
+	for _, id := range c.serverGroups13() {
 		for _, ks := range ch.Extensions.KeyShares {
-			if ks.Group == uint16(id) && curveFor(id) != nil {
+			if ks.Group == uint16(id) && groupUsable13(id) {
 				cs.group, cs.share = ks.Group, ks.Data
 				return cs, true
 			}
 		}
 	}
-	for _, id := range c.curves() {
-		if curveFor(id) != nil && slices.Contains(ch.Extensions.SupportedGroups, uint16(id)) {
+	for _, id := range c.serverGroups13() {
+		if groupUsable13(id) && slices.Contains(ch.Extensions.SupportedGroups, uint16(id)) {
 			cs.group = uint16(id)
 			return cs, true
 		}
@@ -58,3 +58,15 @@ func (c *Config) choose13(ch *handshake.ClientHello) (choice13, bool) {
 
 // groupName names a group for the log.
 func groupName(g uint16) string { return tls.CurveID(g).String() }
+
+// serverGroups13 returns the groups a DTLS 1.3 server takes, in order:
+// Config.CurvePreferences, or by default X25519MLKEM768 before the curves
+// of DTLS 1.2. A server gives the hybrid to a client that sends its share,
+// at no cost in size; a client offers it only when configured to, since
+// its ClientHello no longer fits one datagram (tls13_groups.go).
+func (c *Config) serverGroups13() []tls.CurveID {
+	if c.CurvePreferences != nil {
+		return c.CurvePreferences
+	}
+	return append([]tls.CurveID{tls.X25519MLKEM768}, c.curves()...)
+}

@@ -3,7 +3,6 @@ package dtls
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdh"
 	"crypto/hmac"
 	"crypto/tls"
 	"errors"
@@ -21,7 +20,6 @@ type server13 struct {
 	choice   choice13
 	tr       transcript13
 	k        schedule13
-	key      *ecdh.PrivateKey
 	psk      []byte // the PSK the client's binder proved, or nil
 	identity []byte
 	cert     *tls.Certificate
@@ -230,11 +228,8 @@ func (hs *serverHandshake) sendServerFlight13() error {
 // serverHello13 builds our ServerHello and computes the shared secret.
 func (hs *serverHandshake) serverHello13() (body, shared []byte, err error) {
 	c, s13 := hs.c, hs.s13
-	curve := curveFor(tls.CurveID(s13.choice.group))
-	if s13.key, err = curve.GenerateKey(c.config.rand()); err != nil {
-		return nil, nil, err
-	}
-	if shared, err = ecdheShared(s13.key, s13.choice.share); err != nil {
+	var share []byte
+	if share, shared, err = serverShare13(s13.choice.group, s13.choice.share, c.config.rand()); err != nil {
 		return nil, nil, c.sendAlert(AlertIllegalParameter, err)
 	}
 	sh := &handshake.ServerHello{Version: VersionDTLS12, SessionID: hs.ch.SessionID, CipherSuite: s13.choice.suite.id}
@@ -243,7 +238,7 @@ func (hs *serverHandshake) serverHello13() (body, shared []byte, err error) {
 	}
 	ext := &sh.Extensions
 	ext.SelectedVersion = VersionDTLS13
-	ext.ServerShare = handshake.KeyShare{Group: s13.choice.group, Data: s13.key.PublicKey().Bytes()}
+	ext.ServerShare = handshake.KeyShare{Group: s13.choice.group, Data: share}
 	if s13.psk != nil {
 		ext.HasSelectedIdentity, ext.SelectedIdentity = true, 0
 	}
@@ -316,6 +311,7 @@ func (hs *serverHandshake) clientFinished13(m fragment.Message) error {
 		ServerName:         hs.ch.Extensions.ServerName,
 		PSKIdentity:        s13.identity,
 		NegotiatedProtocol: hs.alpn,
+		CurveID:            tls.CurveID(s13.choice.group),
 	}
 	if r := s13.resumed; r != nil {
 		st.DidResume, st.PSKIdentity = true, r.identity

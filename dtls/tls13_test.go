@@ -267,3 +267,34 @@ func TestResumption13(t *testing.T) {
 		}
 	}
 }
+
+// TestHybridGroup13 runs handshakes with X25519MLKEM768: the client's
+// ClientHello, whose key share alone is 1216 bytes, is fragmented, and the
+// server takes the hybrid share; a server that prefers it asks a client
+// that sent only X25519 for it (HelloRetryRequest).
+func TestHybridGroup13(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		client, server []tls.CurveID
+	}{
+		{"client sends the hybrid share", []tls.CurveID{tls.X25519MLKEM768, tls.X25519}, nil},
+		{"server asks for it", []tls.CurveID{tls.X25519, tls.X25519MLKEM768}, []tls.CurveID{tls.X25519MLKEM768}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cc, sc := config13(false)
+				cc.CurvePreferences, sc.CurvePreferences = tc.client, tc.server
+				client, server, cerr, serr := handshakePair(t, cc, sc, dgramtest.Impairment{}, dgramtest.Impairment{})
+				if cerr != nil || serr != nil {
+					t.Fatalf("handshake: client %v, server %v", cerr, serr)
+				}
+				for _, c := range []*Conn{client, server} {
+					if g := c.ConnectionState().CurveID; g != tls.X25519MLKEM768 {
+						t.Errorf("group %v, want X25519MLKEM768", g)
+					}
+				}
+				echo13(t, client, server)
+			})
+		})
+	}
+}

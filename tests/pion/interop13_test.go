@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 
@@ -37,12 +38,13 @@ type case13 struct {
 	pion  peer13Config
 	ours  func(*dtls.Config)
 	suite uint16
+	group tls.CurveID // the group both must agree on, if not 0
 }
 
 func interopCases13(t *testing.T) (tls.Certificate, []case13) {
 	cert, pool := selfSigned(t)
 	psk := &dtls4.PSK{Identity: pskIdentity13, Key: psk13}
-	return cert, []case13{
+	cases := []case13{
 		{"certificate", peer13Config{Certificate: &cert, RootCAs: pool}, nil, dtls.TLS_AES_128_GCM_SHA256},
 		{"AES-256-GCM P-384", peer13Config{Certificate: &cert, RootCAs: pool, Curves: []elliptic.Curve{elliptic.P384},
 			Suites: []ciphersuite.ID{ciphersuite.TLS_AES_256_GCM_SHA384}}, func(c *dtls.Config) {
@@ -53,7 +55,15 @@ func interopCases13(t *testing.T) (tls.Certificate, []case13) {
 		{"HelloRetryRequest for P-256", peer13Config{Certificate: &cert, RootCAs: pool, Curves: []elliptic.Curve{elliptic.P256}},
 			func(c *dtls.Config) { c.CurvePreferences = []tls.CurveID{tls.X25519, tls.CurveP256} }, dtls.TLS_AES_128_GCM_SHA256},
 		{"PSK", peer13Config{PSK: psk}, nil, dtls.TLS_AES_128_GCM_SHA256},
+		{"X25519MLKEM768", peer13Config{Certificate: &cert, RootCAs: pool, Curves: []elliptic.Curve{elliptic.X25519MLKEM768}},
+			func(c *dtls.Config) { c.CurvePreferences = []tls.CurveID{tls.X25519MLKEM768, tls.X25519} }, dtls.TLS_AES_128_GCM_SHA256},
 	}
+	for i := range cases {
+		if strings.HasPrefix(cases[i].name, "X25519MLKEM768") {
+			cases[i].group = tls.X25519MLKEM768
+		}
+	}
+	return cert, cases
 }
 
 // TestOurClient13 connects our DTLS 1.3 client to a pion/dtls v4 server
@@ -80,7 +90,7 @@ func TestOurClient13(t *testing.T) {
 				t.Fatalf("dial: %v (pion: %v)", err, s.Errs())
 			}
 			defer c.Close()
-			checkState13(t, c.ConnectionState(), tc.suite)
+			checkState13(t, c.ConnectionState(), tc.suite, tc.group)
 			for i := range 3 {
 				line := []byte(fmt.Sprintf("line %d of %s", i, tc.name))
 				if _, err := c.Write(line); err != nil {
@@ -138,15 +148,18 @@ func TestPionClient13(t *testing.T) {
 			if !ok {
 				t.Fatal("nothing accepted")
 			}
-			checkState13(t, st, tc.suite)
+			checkState13(t, st, tc.suite, tc.group)
 		})
 	}
 }
 
-func checkState13(t *testing.T, st dtls.ConnectionState, suite uint16) {
+func checkState13(t *testing.T, st dtls.ConnectionState, suite uint16, group tls.CurveID) {
 	t.Helper()
 	if st.Version != dtls.VersionDTLS13 || st.CipherSuite != suite {
 		t.Fatalf("state: version %#x suite %#x, want DTLS 1.3 with %#x", st.Version, st.CipherSuite, suite)
+	}
+	if group != 0 && st.CurveID != group {
+		t.Fatalf("group %v, want %v", st.CurveID, group)
 	}
 }
 
