@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"testing"
 
@@ -45,23 +44,18 @@ func interopCases13(t *testing.T) (tls.Certificate, []case13) {
 	cert, pool := selfSigned(t)
 	psk := &dtls4.PSK{Identity: pskIdentity13, Key: psk13}
 	cases := []case13{
-		{"certificate", peer13Config{Certificate: &cert, RootCAs: pool}, nil, dtls.TLS_AES_128_GCM_SHA256},
+		{"certificate", peer13Config{Certificate: &cert, RootCAs: pool}, nil, dtls.TLS_AES_128_GCM_SHA256, 0},
 		{"AES-256-GCM P-384", peer13Config{Certificate: &cert, RootCAs: pool, Curves: []elliptic.Curve{elliptic.P384},
 			Suites: []ciphersuite.ID{ciphersuite.TLS_AES_256_GCM_SHA384}}, func(c *dtls.Config) {
 			c.CurvePreferences = []tls.CurveID{tls.CurveP384}
-		}, dtls.TLS_AES_256_GCM_SHA384},
+		}, dtls.TLS_AES_256_GCM_SHA384, 0},
 		{"ChaCha20-Poly1305", peer13Config{Certificate: &cert, RootCAs: pool,
-			Suites: []ciphersuite.ID{ciphersuite.TLS_CHACHA20_POLY1305_SHA256}}, nil, dtls.TLS_CHACHA20_POLY1305_SHA256},
+			Suites: []ciphersuite.ID{ciphersuite.TLS_CHACHA20_POLY1305_SHA256}}, nil, dtls.TLS_CHACHA20_POLY1305_SHA256, 0},
 		{"HelloRetryRequest for P-256", peer13Config{Certificate: &cert, RootCAs: pool, Curves: []elliptic.Curve{elliptic.P256}},
-			func(c *dtls.Config) { c.CurvePreferences = []tls.CurveID{tls.X25519, tls.CurveP256} }, dtls.TLS_AES_128_GCM_SHA256},
-		{"PSK", peer13Config{PSK: psk}, nil, dtls.TLS_AES_128_GCM_SHA256},
+			func(c *dtls.Config) { c.CurvePreferences = []tls.CurveID{tls.X25519, tls.CurveP256} }, dtls.TLS_AES_128_GCM_SHA256, 0},
+		{"PSK", peer13Config{PSK: psk}, nil, dtls.TLS_AES_128_GCM_SHA256, 0},
 		{"X25519MLKEM768", peer13Config{Certificate: &cert, RootCAs: pool, Curves: []elliptic.Curve{elliptic.X25519MLKEM768}},
-			func(c *dtls.Config) { c.CurvePreferences = []tls.CurveID{tls.X25519MLKEM768, tls.X25519} }, dtls.TLS_AES_128_GCM_SHA256},
-	}
-	for i := range cases {
-		if strings.HasPrefix(cases[i].name, "X25519MLKEM768") {
-			cases[i].group = tls.X25519MLKEM768
-		}
+			func(c *dtls.Config) { c.CurvePreferences = []tls.CurveID{tls.X25519MLKEM768, tls.X25519} }, dtls.TLS_AES_128_GCM_SHA256, tls.X25519MLKEM768},
 	}
 	return cert, cases
 }
