@@ -112,9 +112,10 @@ func (hs *clientHandshake) takeConnectionID(sh *handshake.ServerHello) error {
 
 // answerConnectionID puts our connection_id extension in the ServerHello
 // if the client offered one, the Config turns connection IDs on, and the
-// version is DTLS 1.2, which RFC 9146 extends.
+// version is DTLS 1.2, which RFC 9146 extends, or DTLS 1.3 (RFC 9147 §9).
 func (hs *serverHandshake) answerConnectionID(sh *handshake.ServerHello) error {
-	if !hs.ch.Extensions.HasConnectionID || hs.c.config.ConnectionID == nil || hs.vers != VersionDTLS12 {
+	if !hs.ch.Extensions.HasConnectionID || hs.c.config.ConnectionID == nil ||
+		hs.vers != VersionDTLS12 && hs.vers != VersionDTLS13 {
 		return nil
 	}
 	own, err := hs.ownConnectionID()

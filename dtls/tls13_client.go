@@ -258,6 +258,9 @@ func (hs *clientHandshake) serverHello13(sh *handshake.ServerHello) error {
 	if err != nil {
 		return err
 	}
+	if err := hs.takeConnectionID(sh); err != nil {
+		return err
+	}
 	share := sh.Extensions.ServerShare
 	if share.Group != c13.group {
 		return c.sendAlert(AlertIllegalParameter, errors.New("dtls: server's key share is not for our group"))
@@ -403,6 +406,8 @@ func (hs *clientHandshake) complete13() error {
 		VerifiedChains:     c13.chains,
 		NegotiatedProtocol: hs.alpn,
 		CurveID:            tls.CurveID(c13.group),
+		ConnectionID:       hs.cid.ownIfOn(),
+		PeerConnectionID:   hs.cid.peerIfOn(),
 	}
 	switch {
 	case c13.resumed:

@@ -57,9 +57,17 @@ func (hs *hsBase) installKeys13(s *suite13, client, server []byte, epoch uint16,
 	if err != nil {
 		return err
 	}
+	var peer []byte
+	if hs.cid.on && len(hs.cid.peer) > 0 {
+		peer = hs.cid.peer // in every record of epoch 2 and after (RFC 9147 §9)
+	}
 	c.out.Lock()
-	c.out.nextEpoch13(w, epoch, nil)
+	c.out.nextEpoch13(w, epoch, peer)
 	c.out.Unlock()
+	c.in.nextCID = hs.cid.on && len(hs.cid.own) > 0
+	if c.in.nextCID {
+		c.in.cid = hs.cid.own
+	}
 	c.setReadCipher13(r, epoch, handshake)
 	return c.in.err
 }

@@ -52,6 +52,12 @@ func (c *Conn) setReadCipher13(ci *record.Cipher13, epoch uint16, handshake bool
 func (c *Conn) handleRecord13(d []byte) (rest []byte, ok bool) {
 	hdr, body, rest, err := record.ParseUnified(d, len(c.in.cid))
 	if err != nil {
+		// Before the keys, and the connection ID they come with, are
+		// known, a record with an ID cannot be framed: the rest of the
+		// datagram is held for them.
+		if d[0]&0x10 != 0 && len(c.in.cid) == 0 && c.in.hs != nil && c.in.next13 == nil && c.in.hold(d) {
+			return nil, true
+		}
 		return nil, false
 	}
 	whole := d[:len(d)-len(rest)]

@@ -242,6 +242,9 @@ func (hs *serverHandshake) serverHello13() (body, shared []byte, err error) {
 	if s13.psk != nil {
 		ext.HasSelectedIdentity, ext.SelectedIdentity = true, 0
 	}
+	if err := hs.answerConnectionID(sh); err != nil {
+		return nil, nil, err
+	}
 	body, err = sh.Marshal()
 	return body, shared, err
 }
@@ -312,6 +315,8 @@ func (hs *serverHandshake) clientFinished13(m fragment.Message) error {
 		PSKIdentity:        s13.identity,
 		NegotiatedProtocol: hs.alpn,
 		CurveID:            tls.CurveID(s13.choice.group),
+		ConnectionID:       hs.cid.ownIfOn(),
+		PeerConnectionID:   hs.cid.peerIfOn(),
 	}
 	if r := s13.resumed; r != nil {
 		st.DidResume, st.PSKIdentity = true, r.identity

@@ -67,11 +67,26 @@ func (t *cidTable) lookup(id []byte) *serverAssoc {
 // record of d carries, or nil if d starts with no such record.
 func (l *Listener) byConnectionID(d []byte) *serverAssoc {
 	n := l.cidLen
-	if n == 0 || len(d) < cidHeaderLen+n || d[0] != tls12CID {
+	switch {
+	case n == 0 || len(d) == 0:
 		return nil
+	case d[0] == tls12CID && len(d) >= cidHeaderLen+n:
+		return l.cids.lookup(d[cidHeaderLen : cidHeaderLen+n])
+	case d[0]&unifiedFixedMask == unifiedFixed && d[0]&unifiedCID != 0 && len(d) >= 1+n:
+		// A DTLS 1.3 record's unified header: the ID follows its first
+		// byte (RFC 9147 §4).
+		return l.cids.lookup(d[1 : 1+n])
 	}
-	return l.cids.lookup(d[cidHeaderLen : cidHeaderLen+n])
+	return nil
 }
+
+// The first byte of a DTLS 1.3 unified header, 001CSLEE (RFC 9147 §4):
+// its fixed bits, and the bit that says a connection ID follows.
+const (
+	unifiedFixedMask = 0xe0
+	unifiedFixed     = 0x20
+	unifiedCID       = 0x10
+)
 
 // deliverByConnectionID hands d, from from, to sa, found by its connection
 // ID: from the peer's address as any datagram; from another, as one that

@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -114,11 +115,19 @@ func (r *rebindConn) lastSent() []byte {
 // the middle of a stream: the listener finds its association by the
 // connection ID, moves it to the new address on the first authentic newer
 // record, and the data goes on both ways. A replayed or altered datagram
-// from an attacker's address does not move it.
+// from an attacker's address does not move it. DTLS 1.2 (RFC 9146) and
+// DTLS 1.3 (RFC 9147 §9, the ID in the unified header) alike.
 func TestConnectionIDRebinding(t *testing.T) {
+	for _, v := range []uint16{dtls.VersionDTLS12, dtls.VersionDTLS13} {
+		t.Run(fmt.Sprintf("%#x", v), func(t *testing.T) { testConnectionIDRebinding(t, v) })
+	}
+}
+
+func testConnectionIDRebinding(t *testing.T, v uint16) {
 	synctest.Test(t, func(t *testing.T) {
 		tn := newTestNet(t)
 		cc, sc := configs(t, getPKI(t).ecdsa)
+		cc.MaxVersion, sc.MaxVersion = v, v
 		cc.ConnectionID = &dtls.ConnectionIDConfig{Length: 0}
 		sc.ConnectionID = &dtls.ConnectionIDConfig{Length: 8}
 		l := tn.listen(t, nil, sc, false)
@@ -137,6 +146,9 @@ func TestConnectionIDRebinding(t *testing.T) {
 		defer c.Close()
 		if err := c.Handshake(); err != nil {
 			t.Fatal(err)
+		}
+		if st := c.ConnectionState(); st.Version != v || len(st.PeerConnectionID) != 8 {
+			t.Fatalf("version %#x, the server's ID %x", st.Version, st.PeerConnectionID)
 		}
 		s := <-accepted
 		roundTrip(t, c, "before")

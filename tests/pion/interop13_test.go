@@ -370,3 +370,66 @@ func TestResumption13(t *testing.T) {
 		}
 	})
 }
+
+// TestConnectionID13 negotiates connection IDs in DTLS 1.3 (RFC 9147 §9)
+// with pion/dtls v4 both ways: pion asks for 4-byte IDs, we for 8, and
+// the records of both carry them.
+func TestConnectionID13(t *testing.T) {
+	checkGoroutines(t)
+	cert, pool := selfSigned(t)
+	check := func(t *testing.T, st dtls.ConnectionState) {
+		t.Helper()
+		if st.Version != dtls.VersionDTLS13 || len(st.ConnectionID) != 8 || len(st.PeerConnectionID) != 4 {
+			t.Fatalf("version %#x, our ID %x, pion's %x", st.Version, st.ConnectionID, st.PeerConnectionID)
+		}
+	}
+	t.Run("our client", func(t *testing.T) {
+		s := startPeer13Server(t, peer13Config{Certificate: &cert, CID: []byte{4, 4, 4, 4}}, "echo: ")
+		cfg := &dtls.Config{MinVersion: dtls.VersionDTLS13, MaxVersion: dtls.VersionDTLS13, ServerName: serverName,
+			RootCAs: pool, ConnectionID: &dtls.ConnectionIDConfig{Length: 8}}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		c, err := transport.Dial(ctx, "udp", s.Addr.String(), cfg)
+		if err != nil {
+			t.Fatalf("dial: %v (pion: %v)", err, s.Errs())
+		}
+		defer c.Close()
+		check(t, c.ConnectionState())
+		for i := range 3 {
+			line := []byte(fmt.Sprintf("line %d", i))
+			c.Write(line)
+			buf := make([]byte, 2048)
+			n, err := c.Read(buf)
+			if want := append([]byte("echo: "), line...); err != nil || !bytes.Equal(buf[:n], want) {
+				t.Fatalf("read %q, %v; want %q", buf[:n], err, want)
+			}
+		}
+	})
+	t.Run("pion client", func(t *testing.T) {
+		cfg := our13(&cert)
+		cfg.ConnectionID = &dtls.ConnectionIDConfig{Length: 8}
+		l, err := transport.Listen("udp", "127.0.0.1:0", cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		states := make(chan dtls.ConnectionState, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			if c, err := l.AcceptContext(ctx); err == nil {
+				states <- c.ConnectionState()
+				for echoOnce(c) == nil {
+				}
+				c.Close()
+			}
+			close(states)
+		}()
+		pcfg := peer13Config{RootCAs: pool, CID: []byte{4, 4, 4, 4}}
+		got, _, err := peer13Echo(t, l.Addr().(*net.UDPAddr), pcfg, []byte("ping"))
+		if err != nil || string(got) != "ping" {
+			t.Fatalf("pion echo %q, %v", got, err)
+		}
+		check(t, <-states)
+	})
+}
