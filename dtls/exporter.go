@@ -1,12 +1,14 @@
 package dtls
 
 import (
+	"crypto"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/prf"
+	"github.com/pathdtls/pathdtls/dtls/internal/tls13"
 )
 
 // Keying material exporters (RFC 5705 §4): PRF(master_secret, label,
@@ -22,6 +24,10 @@ type exporter struct {
 	prf     prf.Func
 	master  [prf.MasterSecretLen]byte
 	randoms [64]byte // client_random + server_random
+	// hash and secret are DTLS 1.3's: its exporter_master_secret, from
+	// which RFC 8446 §7.5 derives the material instead.
+	hash   crypto.Hash
+	secret []byte
 }
 
 // newExporter returns the exporter of a handshake, or nil without the
@@ -39,9 +45,10 @@ func (hs *hsBase) newExporter(master, clientRandom, serverRandom []byte, ems boo
 }
 
 // ExportKeyingMaterial returns length bytes of keying material exported
-// from the association's master secret under label (RFC 5705 §4). A nil
-// context and an empty one differ: only a non-nil context enters the seed,
-// after its length. DTLS-SRTP uses SRTPKeyingMaterialLabel with a nil
+// from the association's master secret under label (RFC 5705 §4); in DTLS
+// 1.3, from its exporter master secret (RFC 8446 §7.5). Up to DTLS 1.2 a
+// nil context and an empty one differ: only a non-nil context enters the
+// seed, after its length; DTLS 1.3 makes no difference. DTLS-SRTP uses SRTPKeyingMaterialLabel with a nil
 // context and the length of SRTPProtectionProfile.KeyingMaterialLen. It
 // fails for the labels TLS reserves, and, as crypto/tls does, when the
 // handshake did not use the extended master secret (RFC 7627 §5.4).
@@ -61,6 +68,9 @@ func (cs *ConnectionState) ExportKeyingMaterial(label string, context []byte, le
 		if label == r {
 			return nil, fmt.Errorf("dtls: ExportKeyingMaterial label %q is reserved (RFC 5705 §4)", label)
 		}
+	}
+	if e.secret != nil {
+		return tls13.ExportKeyingMaterial(e.hash, e.secret, label, context, length)
 	}
 	seed := make([]byte, 0, 64+2+len(context))
 	seed = append(seed, e.randoms[:]...)

@@ -267,7 +267,7 @@ func (hs *clientHandshake) processServerHello(m fragment.Message) error {
 	if err := hs.takeConnectionID(sh); err != nil {
 		return err
 	}
-	if err := hs.takeSRTP(sh); err != nil {
+	if err := hs.takeSRTP(&sh.Extensions); err != nil {
 		return err
 	}
 	if err := hs.takeALPN(sh); err != nil {

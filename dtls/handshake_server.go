@@ -295,7 +295,7 @@ func (hs *serverHandshake) makeServerHello(sessionID []byte) error {
 		sh.Extensions.PointFormats = []uint8{0}
 	}
 	hs.sh = sh
-	hs.answerSRTP(sh)
+	hs.answerSRTP(&sh.Extensions)
 	hs.answerEncryptThenMAC(sh)
 	if err := hs.answerALPN(sh); err != nil {
 		return err

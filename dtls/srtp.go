@@ -84,10 +84,10 @@ func (hs *clientHandshake) offerSRTP(ext *handshake.Extensions) {
 	}
 }
 
-// takeSRTP checks the server's use_srtp (RFC 5764 §4.1.1): only in answer
+// takeSRTP checks the server's use_srtp (RFC 5764 §4.1.1; in DTLS 1.3
+// it comes in EncryptedExtensions, RFC 8446 §4.2): only in answer
 // to ours, one profile that we offered, and no other MKI than ours.
-func (hs *clientHandshake) takeSRTP(sh *handshake.ServerHello) error {
-	ext := &sh.Extensions
+func (hs *clientHandshake) takeSRTP(ext *handshake.Extensions) error {
 	if !ext.HasUseSRTP {
 		return nil
 	}
@@ -108,7 +108,7 @@ func (hs *clientHandshake) takeSRTP(sh *handshake.ServerHello) error {
 // answerSRTP puts use_srtp in the ServerHello: the first of the Config's
 // profiles that the client offers, with the client's MKI; none if no
 // profile is shared (RFC 5764 §4.1.1).
-func (hs *serverHandshake) answerSRTP(sh *handshake.ServerHello) {
+func (hs *serverHandshake) answerSRTP(out *handshake.Extensions) {
 	ext := &hs.ch.Extensions
 	if !ext.HasUseSRTP {
 		return
@@ -116,9 +116,9 @@ func (hs *serverHandshake) answerSRTP(sh *handshake.ServerHello) {
 	for _, p := range hs.c.config.SRTPProtectionProfiles {
 		if slices.Contains(ext.SRTPProfiles, uint16(p)) {
 			hs.srtp, hs.srtpMKI = p, bytes.Clone(ext.SRTPMKI)
-			sh.Extensions.HasUseSRTP = true
-			sh.Extensions.SRTPProfiles = []uint16{uint16(p)}
-			sh.Extensions.SRTPMKI = hs.srtpMKI
+			out.HasUseSRTP = true
+			out.SRTPProfiles = []uint16{uint16(p)}
+			out.SRTPMKI = hs.srtpMKI
 			return
 		}
 	}

@@ -317,6 +317,9 @@ func (hs *clientHandshake) encryptedExtensions13(m fragment.Message) error {
 		}
 		hs.alpn = p[0]
 	}
+	if err := hs.takeSRTP(&ee.Extensions); err != nil {
+		return err
+	}
 	hs.step = hs.serverCertificate13
 	if hs.c13.usePSK {
 		hs.step = hs.serverFinished13
@@ -408,6 +411,10 @@ func (hs *clientHandshake) complete13() error {
 		CurveID:            tls.CurveID(c13.group),
 		ConnectionID:       hs.cid.ownIfOn(),
 		PeerConnectionID:   hs.cid.peerIfOn(),
+
+		SRTPProtectionProfile: hs.srtp,
+		SRTPMKI:               hs.srtpMKI,
+		ekm:                   &exporter{hash: c13.suite.hash, secret: c13.k.exporter},
 	}
 	switch {
 	case c13.resumed:

@@ -257,6 +257,7 @@ func (hs *serverHandshake) encryptedMessages13() ([]fragment.Out, error) {
 	if err := hs.answerALPN13(&ee.Extensions); err != nil {
 		return nil, err
 	}
+	hs.answerSRTP(&ee.Extensions)
 	body, err := ee.Marshal()
 	if err != nil {
 		return nil, err
@@ -317,6 +318,10 @@ func (hs *serverHandshake) clientFinished13(m fragment.Message) error {
 		CurveID:            tls.CurveID(s13.choice.group),
 		ConnectionID:       hs.cid.ownIfOn(),
 		PeerConnectionID:   hs.cid.peerIfOn(),
+
+		SRTPProtectionProfile: hs.srtp,
+		SRTPMKI:               hs.srtpMKI,
+		ekm:                   &exporter{hash: s13.choice.suite.hash, secret: s13.k.exporter},
 	}
 	if r := s13.resumed; r != nil {
 		st.DidResume, st.PSKIdentity = true, r.identity

@@ -298,3 +298,32 @@ func TestHybridGroup13(t *testing.T) {
 		})
 	}
 }
+
+// TestSRTP13 negotiates DTLS-SRTP in DTLS 1.3, where use_srtp comes back
+// in EncryptedExtensions, and exports the same keying material on both
+// sides, from the exporter master secret (RFC 8446 §7.5).
+func TestSRTP13(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cc, sc := config13(false)
+		cc.SRTPProtectionProfiles = []SRTPProtectionProfile{SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80}
+		sc.SRTPProtectionProfiles = []SRTPProtectionProfile{SRTP_AES128_CM_HMAC_SHA1_80}
+		client, server, cerr, serr := handshakePair(t, cc, sc, dgramtest.Impairment{}, dgramtest.Impairment{})
+		if cerr != nil || serr != nil {
+			t.Fatalf("handshake: client %v, server %v", cerr, serr)
+		}
+		var km [2][]byte
+		for i, c := range []*Conn{client, server} {
+			st := c.ConnectionState()
+			if st.SRTPProtectionProfile != SRTP_AES128_CM_HMAC_SHA1_80 {
+				t.Fatalf("profile %v", st.SRTPProtectionProfile)
+			}
+			var err error
+			if km[i], err = st.ExportKeyingMaterial(SRTPKeyingMaterialLabel, nil, 60); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(km[0], km[1]) || len(km[0]) != 60 {
+			t.Fatalf("keying material differs: %x, %x", km[0], km[1])
+		}
+	})
+}

@@ -433,3 +433,43 @@ func TestConnectionID13(t *testing.T) {
 		check(t, <-states)
 	})
 }
+
+// TestSRTP13 negotiates DTLS-SRTP in DTLS 1.3 with a pion/dtls v4 server
+// and checks that both export the same keying material for SRTP (RFC 5764
+// §4.2, from the exporter of RFC 8446 §7.5).
+func TestSRTP13(t *testing.T) {
+	checkGoroutines(t)
+	cert, pool := selfSigned(t)
+	s := startPeer13Server(t, peer13Config{Certificate: &cert,
+		SRTP: []dtls4.SRTPProtectionProfile{dtls4.SRTP_AEAD_AES_128_GCM}}, "echo: ")
+	cfg := &dtls.Config{MinVersion: dtls.VersionDTLS13, MaxVersion: dtls.VersionDTLS13, ServerName: serverName, RootCAs: pool,
+		SRTPProtectionProfiles: []dtls.SRTPProtectionProfile{dtls.SRTP_AES128_CM_HMAC_SHA1_80, dtls.SRTP_AEAD_AES_128_GCM}}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	c, err := transport.Dial(ctx, "udp", s.Addr.String(), cfg)
+	if err != nil {
+		t.Fatalf("dial: %v (pion: %v)", err, s.Errs())
+	}
+	defer c.Close()
+	st := c.ConnectionState()
+	if st.SRTPProtectionProfile != dtls.SRTP_AEAD_AES_128_GCM {
+		t.Fatalf("profile %v", st.SRTPProtectionProfile)
+	}
+	ours, err := st.ExportKeyingMaterial(dtls.SRTPKeyingMaterialLabel, nil, 56)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps dtls4.State
+	select {
+	case ps = <-s.States:
+	case <-ctx.Done():
+		t.Fatal("no state from pion")
+	}
+	theirs, err := ps.ExportKeyingMaterial(dtls.SRTPKeyingMaterialLabel, nil, 56)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ours, theirs) {
+		t.Fatalf("keying material differs:\nours  %x\npion's %x", ours, theirs)
+	}
+}

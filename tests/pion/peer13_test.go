@@ -44,6 +44,8 @@ type peer13Config struct {
 	CID []byte
 	// KeyLog receives NSS key log lines, if not nil.
 	KeyLog io.Writer
+	// SRTP lists the DTLS-SRTP profiles (RFC 5764) offered or accepted.
+	SRTP []dtls4.SRTPProtectionProfile
 	// Sessions, if not nil, keeps sessions for resumption (RFC 8446
 	// §2.2): a server issues tickets, a client offers them.
 	Sessions dtls4.SessionStore
@@ -76,6 +78,9 @@ func (c peer13Config) options() []dtls4.Option {
 	}
 	if c.KeyLog != nil {
 		opts = append(opts, dtls4.WithKeyLogWriter(c.KeyLog))
+	}
+	if c.SRTP != nil {
+		opts = append(opts, dtls4.WithSRTPProtectionProfiles(c.SRTP...))
 	}
 	if c.Sessions != nil {
 		opts = append(opts, dtls4.WithSessionStore(c.Sessions))
