@@ -65,6 +65,35 @@ func ParseRecordID(b []byte) (RecordID, bool) {
 	return id, ok
 }
 
+// DatagramKey returns the key that names a datagram beginning with b in
+// a log of the datagrams sent, so that the quote of an ICMP message, which
+// begins the same way, finds the datagram it is about (RFC 8899 §4.6.1).
+// Up to DTLS 1.2 the key is the first record's epoch and sequence number,
+// as ParseRecordID reads them. A DTLS 1.3 record's sequence number is
+// encrypted (RFC 9147 §4.2.3); it is named instead by a hash of its first
+// 16 bytes, the header and the start of its ciphertext, which differ from
+// record to record and which only who saw the datagram knows. ok is false
+// if b is too short, or starts no DTLS record.
+func DatagramKey(b []byte) (key uint64, ok bool) {
+	if len(b) > 0 && b[0]&0xe0 == 0x20 {
+		if len(b) < datagramKeyLen13 {
+			return 0, false
+		}
+		h := uint64(14695981039346656037) // FNV-1a, inline: no allocation per datagram
+		for _, c := range b[:datagramKeyLen13] {
+			h = (h ^ uint64(c)) * 1099511628211
+		}
+		return h | 1<<63, true
+	}
+	id, ok := ParseRecordID(b)
+	return uint64(id.Epoch)<<48 | id.Seq&(1<<48-1), ok
+}
+
+// datagramKeyLen13 is how much of a DTLS 1.3 datagram names it: the
+// longest unified header without a connection ID is 5 bytes, and every
+// record's ciphertext has at least 16 (RFC 9147 §4.2.3).
+const datagramKeyLen13 = 16
+
 // A Link carries the datagrams of a Conn whose owner reads the socket, as
 // package transport does: the owner passes every datagram from the peer to
 // [Conn.HandleDatagram], and the Conn sends through the Link and runs its

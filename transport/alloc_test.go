@@ -36,6 +36,17 @@ func TestDataPathDoesNotAllocate(t *testing.T) {
 		cc.Logger, sc.Logger = logger, logger
 		checkDataPathAllocs(t, cc, sc)
 	})
+	for _, cid := range []bool{false, true} {
+		t.Run(fmt.Sprintf("DTLS 1.3, connection IDs %v", cid), func(t *testing.T) {
+			cc, sc := configs(t, getPKI(t).ecdsa)
+			cc.MaxVersion, sc.MaxVersion = dtls.VersionDTLS13, dtls.VersionDTLS13
+			if cid {
+				cc.ConnectionID = &dtls.ConnectionIDConfig{Length: 4}
+				sc.ConnectionID = &dtls.ConnectionIDConfig{Length: 8}
+			}
+			checkDataPathAllocs(t, cc, sc)
+		})
+	}
 }
 
 // checkDataPathAllocs checks that a record from a client of cc to a

@@ -70,7 +70,7 @@ func (a *assoc) RemoteAddr() net.Addr    { return net.UDPAddrFromAddrPort(a.peer
 // limit; one the socket could not send is reported as not sent, never as
 // sent.
 func (a *assoc) WriteDatagram(b []byte, first dtls.RecordID) error {
-	a.path.sending(first, len(b))
+	a.path.sending(b, first)
 	if err := a.sock.Send(b, a.peer()); err != nil {
 		return a.sendError(err, len(b))
 	}

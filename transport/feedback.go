@@ -31,10 +31,10 @@ func (p *path) icmp(ev icmp.Event) {
 func (p *path) tooBig(ev icmp.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	id, quoted := dtls.ParseRecordID(ev.Quote)
+	key, quoted := dtls.DatagramKey(ev.Quote)
 	size, found := 0, false
 	if quoted {
-		size, found = p.sent.Lookup(recordKey(id))
+		size, found = p.sent.Lookup(key)
 	}
 	if !found {
 		size = p.sent.Largest()

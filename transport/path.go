@@ -177,25 +177,33 @@ func (p *path) FlightAnswered(size int) {
 	p.noteLocked(before, "flight answered")
 }
 
-// sending records a datagram about to be sent, by its first record.
-func (p *path) sending(first dtls.RecordID, size int) {
+// sending records a datagram about to be sent, by its first record, or
+// in DTLS 1.3 by its first bytes (dtls.DatagramKey).
+func (p *path) sending(b []byte, first dtls.RecordID) {
+	key := recordKey(first)
+	if k, ok := dtls.DatagramKey(b); ok {
+		key = k
+	}
 	p.mu.Lock()
-	p.sent.Add(recordKey(first), size)
+	p.sent.Add(key, len(b))
 	p.mu.Unlock()
 }
 
-// sendingBatch records datagrams about to be sent, each by its first
-// record.
+// sendingBatch records datagrams about to be sent, as sending does.
 func (p *path) sendingBatch(ds [][]byte, firsts []dtls.RecordID) {
 	p.mu.Lock()
 	for i, d := range ds {
-		p.sent.Add(recordKey(firsts[i]), len(d))
+		key := recordKey(firsts[i])
+		if k, ok := dtls.DatagramKey(d); ok {
+			key = k
+		}
+		p.sent.Add(key, len(d))
 	}
 	p.mu.Unlock()
 }
 
 // recordKey is the sent log's key of a record: its epoch and 48-bit
-// sequence number.
+// sequence number, which dtls.DatagramKey also gives for its header.
 func recordKey(id dtls.RecordID) uint64 { return uint64(id.Epoch)<<48 | id.Seq&(1<<48-1) }
 
 // tickLocked runs the estimate's timers: after the raise timer, what ICMP
