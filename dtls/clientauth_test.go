@@ -22,7 +22,7 @@ func TestClientAuth(t *testing.T) {
 		{"request only", tls.RequestClientCert, &p.ecdsa, 0},
 	}
 	for _, tt := range tests {
-		for _, v := range []uint16{VersionDTLS10, VersionDTLS12} {
+		for _, v := range []uint16{VersionDTLS10, VersionDTLS12, VersionDTLS13} {
 			t.Run(tt.name+"/"+versionName(v), func(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					cc, sc := suiteConfigs(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, v)
@@ -39,6 +39,9 @@ func TestClientAuth(t *testing.T) {
 					}
 					if cerr != nil || serr != nil {
 						t.Fatalf("handshake: %v / %v", cerr, serr)
+					}
+					if st := server.ConnectionState(); st.Version != v {
+						t.Fatalf("version %#x, want %#x", st.Version, v)
 					}
 					got := server.ConnectionState().PeerCertificates
 					if (tt.clientCert != nil) != (len(got) > 0) {

@@ -68,7 +68,12 @@ func (hs *serverHandshake) clientHelloDatagram(d []byte) error {
 	v := hs.gate.Check(d, addrPortOf(c.link.RemoteAddr()))
 	reply, ok := v.Reply, v.Accept
 	if reply != nil {
-		if c.config.logs(slog.LevelDebug) {
+		switch {
+		case !c.config.logs(slog.LevelDebug):
+		case v.Retry:
+			c.config.event(slog.LevelDebug, "HelloRetryRequest sent", "sent HelloRetryRequest with a cookie (%d bytes)",
+				slog.Int("size", len(reply)))
+		default:
 			c.config.event(slog.LevelDebug, "HelloVerifyRequest sent", "sent HelloVerifyRequest (%d bytes)",
 				slog.Int("size", len(reply)))
 		}
@@ -124,7 +129,7 @@ func (hs *serverHandshake) acceptClientHello(p *parsedHello) error {
 // flight 4.
 func (hs *serverHandshake) answerClientHello() error {
 	c := hs.c
-	if c.config.offers13(hs.ch) && !hs.renegotiating() && !hs.wantsClientCert() {
+	if c.config.offers13(hs.ch) && !hs.renegotiating() {
 		return hs.answer13()
 	}
 	if err := hs.negotiate(); err != nil {

@@ -70,8 +70,11 @@ func NewHelloGate(config *Config, slots int) *HelloGate {
 
 // A Verdict is what a HelloGate says of a datagram.
 type Verdict struct {
-	// Reply is a HelloVerifyRequest datagram to send back, or nil.
+	// Reply is a HelloVerifyRequest datagram to send back, or nil; or,
+	// with Retry set, a HelloRetryRequest carrying a cookie, which is how a
+	// DTLS 1.3 server asks for one (RFC 9147 §5.1).
 	Reply []byte
+	Retry bool
 	// Accept says the datagram completed a ClientHello with a valid
 	// cookie (or any ClientHello when Config.InsecureNoCookie is set): give
 	// Hello to the new association first.
@@ -113,6 +116,7 @@ func (g *HelloGate) Check(datagram []byte, remote netip.AddrPort) Verdict {
 	}
 	reply, accept := g.config.verifyHello(p, remote)
 	v := Verdict{Reply: reply, Accept: accept, Random: p.ch.Random}
+	v.Retry = len(reply) > record.HeaderLen && handshake.Type(reply[record.HeaderLen]) == handshake.TypeServerHello
 	if accept {
 		v.Hello, v.hello = hello, p
 	}

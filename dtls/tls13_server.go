@@ -29,9 +29,8 @@ type server13 struct {
 
 // answer13 answers a ClientHello that offers DTLS 1.3, which the cookie
 // exchange accepted: ServerHello in epoch 0, then EncryptedExtensions,
-// Certificate, CertificateVerify and Finished in epoch 2, one flight (RFC
-// 8446 §2). Client certificates are not asked for in DTLS 1.3 yet: a
-// Config that wants them negotiates DTLS 1.2.
+// CertificateRequest if we ask for one, Certificate, CertificateVerify and
+// Finished in epoch 2, one flight (RFC 8446 §2).
 func (hs *serverHandshake) answer13() error {
 	c, ch := hs.c, hs.ch
 	if len(ch.Cookie) != 0 || !bytes.Equal(ch.CompressionMethods, []byte{0}) {
@@ -222,6 +221,10 @@ func (hs *serverHandshake) sendServerFlight13() error {
 	hs.logAppKeys13(hs.ch.Random[:], &s13.k)
 	c.in.reasm.SetLimits(smallLimits)
 	hs.step = hs.clientFinished13
+	if hs.wantsClientCert13() {
+		c.in.reasm.SetLimits(clientCertLimits)
+		hs.step = hs.clientCertificate13
+	}
 	return hs.sendFlight(items, true)
 }
 
@@ -271,6 +274,13 @@ func (hs *serverHandshake) encryptedMessages13() ([]fragment.Out, error) {
 	if s13.psk != nil {
 		return items, nil
 	}
+	if hs.wantsClientCert13() {
+		cr, err := hs.certificateRequest13()
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, cr)
+	}
 	if body, err = certificate13(s13.cert.Certificate); err != nil {
 		return nil, err
 	}
@@ -315,6 +325,8 @@ func (hs *serverHandshake) clientFinished13(m fragment.Message) error {
 		ServerName:         hs.ch.Extensions.ServerName,
 		PSKIdentity:        s13.identity,
 		NegotiatedProtocol: hs.alpn,
+		PeerCertificates:   hs.peerCerts,
+		VerifiedChains:     hs.chains,
 		CurveID:            tls.CurveID(s13.choice.group),
 		ConnectionID:       hs.cid.ownIfOn(),
 		PeerConnectionID:   hs.cid.peerIfOn(),

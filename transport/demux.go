@@ -174,7 +174,12 @@ func (s *shard) answer(v dtls.Verdict, from netip.AddrPort, old *serverAssoc) {
 		// Best effort: a lost HelloVerifyRequest is covered by the
 		// client's retransmission timer.
 		_ = s.sock.Send(v.Reply, from)
-		if log := l.events(); log.Enabled(slog.LevelDebug) {
+		switch log := l.events(); {
+		case !log.Enabled(slog.LevelDebug):
+		case v.Retry:
+			log.Event(slog.LevelDebug, "HelloRetryRequest sent", "sent HelloRetryRequest with a cookie (%d bytes) to %s",
+				slog.Int("size", len(v.Reply)), slog.Any("peer", from))
+		default:
 			log.Event(slog.LevelDebug, "HelloVerifyRequest sent", "sent HelloVerifyRequest (%d bytes) to %s",
 				slog.Int("size", len(v.Reply)), slog.Any("peer", from))
 		}

@@ -473,3 +473,39 @@ func TestSRTP13(t *testing.T) {
 		t.Fatalf("keying material differs:\nours  %x\npion's %x", ours, theirs)
 	}
 }
+
+// TestClientAuth13 has our DTLS 1.3 server ask a pion/dtls v4 client for
+// its certificate (RFC 8446 §4.3.2), and check its CertificateVerify.
+func TestClientAuth13(t *testing.T) {
+	checkGoroutines(t)
+	cert, pool := selfSigned(t)
+	cfg := our13(&cert)
+	// Any certificate: the test's self-signed one is no client certificate
+	// by its key usage, but its signature over the transcript is checked.
+	cfg.ClientAuth = tls.RequireAnyClientCert
+	l, err := transport.Listen("udp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	states := make(chan dtls.ConnectionState, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		if c, err := l.AcceptContext(ctx); err == nil {
+			states <- c.ConnectionState()
+			for echoOnce(c) == nil {
+			}
+			c.Close()
+		}
+		close(states)
+	}()
+	pcfg := peer13Config{RootCAs: pool, Certificate: &cert}
+	got, _, err := peer13Echo(t, l.Addr().(*net.UDPAddr), pcfg, []byte("ping"))
+	if err != nil || string(got) != "ping" {
+		t.Fatalf("pion echo %q, %v", got, err)
+	}
+	if st := <-states; len(st.PeerCertificates) != 1 {
+		t.Fatalf("our server has %d client certificates", len(st.PeerCertificates))
+	}
+}

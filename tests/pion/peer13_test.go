@@ -22,7 +22,8 @@ import (
 // DTLS 1.3 (RFC 9147) only. The zero value is not enough: a server needs
 // Certificate or PSK, a client RootCAs (or InsecureSkipVerify) or PSK.
 type peer13Config struct {
-	// Certificate is the server's certificate chain and key.
+	// Certificate is the server's certificate chain and key, or the
+	// client's, for a server that asks for one.
 	Certificate *tls.Certificate
 	// RootCAs is what the client trusts; it checks the name serverName.
 	RootCAs *x509.CertPool
@@ -124,6 +125,9 @@ func (c peer13Config) clientOptions() []dtls4.ClientOption {
 	if c.PSK != nil {
 		psk := *c.PSK
 		opts = append(opts, dtls4.WithPSK(func() ([]dtls4.PSK, error) { return []dtls4.PSK{psk}, nil }, nil))
+	}
+	if c.Certificate != nil {
+		opts = append(opts, dtls4.WithCertificates(*c.Certificate)) // for a server that asks
 	}
 	return opts
 }
