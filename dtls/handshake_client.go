@@ -208,6 +208,12 @@ func (hs *clientHandshake) helloVerifyRequest(body []byte) bool {
 		return false
 	}
 	hs.hvrs++
+	if hs.c.config.minVersion() == VersionDTLS13 {
+		// Only a server of an earlier version asks so (RFC 9147 §5.1).
+		hs.c.failLocked(hs.c.sendAlert(AlertProtocolVersion,
+			errors.New("dtls: the server speaks DTLS 1.2 or earlier (it sent a HelloVerifyRequest), and Config requires DTLS 1.3")))
+		return true
+	}
 	hs.drop13()
 	hs.hello.Cookie = hvr.Cookie
 	if hs.c.config.logs(slog.LevelDebug) {

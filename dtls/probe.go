@@ -79,7 +79,8 @@ func (c *Conn) sendProbe13Locked(payload []byte, size int) (int, error) {
 	}
 	p, a := c.p13, &c.in.acks
 	if !p.updating {
-		if err := c.updateKeysLocked(false); err != nil {
+		// A new KeyUpdate, whose first transmission is the probe.
+		if err := c.keyUpdateLocked(false, false); err != nil {
 			return 0, err
 		}
 	}

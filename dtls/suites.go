@@ -151,12 +151,20 @@ func CipherSuiteName(id uint16) string {
 	if s := suiteByID(id); s != nil {
 		return s.name
 	}
+	if s := suite13ByID(id); s != nil {
+		return s.name
+	}
 	return "0x" + strconv.FormatUint(uint64(id), 16)
 }
 
 // CipherSuiteByName returns the ID of a supported suite from its IANA name.
 func CipherSuiteByName(name string) (uint16, bool) {
 	for _, s := range cipherSuites {
+		if s.name == name {
+			return s.id, true
+		}
+	}
+	for _, s := range suites13 {
 		if s.name == name {
 			return s.id, true
 		}

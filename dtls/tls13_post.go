@@ -48,6 +48,12 @@ func (c *Conn) UpdateKeys(requestPeer bool) error {
 }
 
 func (c *Conn) updateKeysLocked(requestPeer bool) error {
+	return c.keyUpdateLocked(requestPeer, true)
+}
+
+// keyUpdateLocked sends a KeyUpdate, or (without transmit) puts it in the
+// flight for a probe to send. c.in is held.
+func (c *Conn) keyUpdateLocked(requestPeer, transmit bool) error {
 	switch {
 	case c.in.err != nil:
 		return c.in.err
@@ -65,7 +71,7 @@ func (c *Conn) updateKeysLocked(requestPeer bool) error {
 	if c.config.logs(slog.LevelDebug) {
 		c.config.event(slog.LevelDebug, "KeyUpdate sent", "sent KeyUpdate (update requested: %v)", slog.Bool("request_update", requestPeer))
 	}
-	return c.sendPostHandshakeLocked(handshake.TypeKeyUpdate, body, c.keyUpdateAcked)
+	return c.postHandshakeLocked(handshake.TypeKeyUpdate, body, c.keyUpdateAcked, transmit)
 }
 
 // keyUpdateAcked moves our sending to the next epoch, now that the peer

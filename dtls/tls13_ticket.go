@@ -72,6 +72,13 @@ func (hs *serverHandshake) issueTicket13(res []byte) {
 // if not nil, runs then. One sent while another waits joins its flight.
 // c.in is held.
 func (c *Conn) sendPostHandshakeLocked(typ handshake.Type, body []byte, onAcked func()) error {
+	return c.postHandshakeLocked(typ, body, onAcked, true)
+}
+
+// postHandshakeLocked is sendPostHandshakeLocked; without transmit, the
+// message only joins the flight, for the caller to send its own way (a
+// probe, padded). c.in is held.
+func (c *Conn) postHandshakeLocked(typ handshake.Type, body []byte, onAcked func(), transmit bool) error {
 	p, a := c.p13, &c.in.acks
 	c.out.Lock()
 	item := fragment.Out{Epoch: c.out.dataEpoch, Type: typ, Seq: p.sendSeq, Body: body}
@@ -82,7 +89,12 @@ func (c *Conn) sendPostHandshakeLocked(typ handshake.Type, body []byte, onAcked 
 		c.out.flight, c.out.retransmits = []fragment.Out{item}, 0
 		c.out.resetSent()
 	}
-	err := c.transmitFlightLocked()
+	var err error
+	if transmit {
+		err = c.transmitFlightLocked()
+	} else {
+		c.in.flightSentAt = time.Now() // the ACK timer runs from the caller's send
+	}
 	c.out.Unlock()
 	if !a.wait {
 		c.awaitACKLocked(newRetransmitTimer(c.config.retransmitTimeout()), onAcked)

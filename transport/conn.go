@@ -171,9 +171,10 @@ func (c *Conn) Stats() dtls.Stats { return c.dc.Stats() }
 // reach the transport.
 func (c *Conn) Capabilities() platform.Capabilities { return c.caps }
 
-// Probing reports whether the association probes its path with
-// heartbeats: true once the handshake completed with a peer that accepts
-// heartbeat requests, unless probing was disabled or the size is fixed.
+// Probing reports whether the association probes its path: true once
+// the handshake completed, in DTLS 1.3 (padded KeyUpdates, which the peer
+// acknowledges) or with a DTLS 1.2 peer that accepts heartbeat requests
+// (RFC 6520), unless probing was disabled or the size is fixed.
 // When it is false, the path MTU follows ICMP messages and local errors
 // only.
 func (c *Conn) Probing() bool {

@@ -70,6 +70,8 @@ func VersionName(v uint16) string {
 		return "DTLSv1.0"
 	case dtls.VersionDTLS12:
 		return "DTLSv1.2"
+	case dtls.VersionDTLS13:
+		return "DTLSv1.3"
 	}
 	return fmt.Sprintf("0x%04x", v)
 }
