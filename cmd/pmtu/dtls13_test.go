@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"net"
 	"net/netip"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/testenv"
 )
 
 // The tests of probe -dtls with DTLS 1.3 (RFC 9147), where a probe is a
@@ -96,7 +100,7 @@ func TestProbeDTLSVersionRefused(t *testing.T) {
 	server := startDTLSServer(t, "127.0.0.1", dtls.VersionDTLS13, true)
 	code, r, stderr := runDTLSJSON(t, "-dtls1_2", "-psk", testPSKHex, "-deadline", "5s", server.String())
 	want := "DTLS handshake failed: "
-	hint := "the server refused the version -dtls1_2 asks for: without it DTLS 1.3 is offered too"
+	hint := "the server refused the version -dtls1_2 asks for: drop -dtls1_2 to offer DTLS 1.3 too"
 	if code != exitFail || !strings.Contains(stderr, want) || !strings.Contains(stderr, hint) || !strings.Contains(r.Error, hint) {
 		t.Errorf("exit status %d, stderr %q; want 1, %q and %q", code, stderr, want, hint)
 	}
@@ -194,4 +198,87 @@ func startBlackHole(t *testing.T, server netip.AddrPort, mtu int) netip.AddrPort
 		wg.Wait()
 	})
 	return front.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// TestProbeDTLSNoHeartbeat runs probe -dtls against openssl s_server, an
+// interop peer that speaks DTLS 1.2 at most and does not accept heartbeat
+// requests: DTLS 1.3 is offered but not chosen, so the path cannot be
+// probed, and the message says why and what would help.
+func TestProbeDTLSNoHeartbeat(t *testing.T) {
+	server := startOpenSSLServer(t)
+	tests := []struct {
+		name string
+		args []string
+		hint string
+	}{
+		{"default", nil, "the server does not speak DTLS 1.3, whose probes (KeyUpdates) need no heartbeats"},
+		{"dtls1_2", []string{"-dtls1_2"}, "drop -dtls1_2 to offer DTLS 1.3, whose probes (KeyUpdates) need no heartbeats"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(tt.args, "-psk", testPSKHex, "-deadline", "10s", server.String())
+			code, r, stderr := runDTLSJSON(t, args...)
+			for _, want := range []string{errNoHeartbeat.Error(), tt.hint, "; the path MTU after the handshake is "} {
+				if code != exitFail || !strings.Contains(stderr, want) || !strings.Contains(r.Error, want) {
+					t.Errorf("exit status %d, stderr %q; want 1 and %q", code, stderr, want)
+				}
+			}
+			if strings.Count(stderr, "\n") != 1 {
+				t.Errorf("stderr %q; want one line", stderr)
+			}
+			if r.Version != "DTLSv1.2" || r.ProbeMethod != "" || r.ProbeCount != 0 || r.PathMTU != 0 {
+				t.Errorf("%+v; want DTLSv1.2, no probe method, no probes and no path MTU", r)
+			}
+		})
+	}
+}
+
+// startOpenSSLServer runs "openssl s_server" for DTLS 1.2 with testPSK on
+// a loopback port until the test ends, and returns its address. It serves
+// one association after another; it ends when its standard input closes.
+func startOpenSSLServer(t *testing.T) netip.AddrPort {
+	t.Helper()
+	path := testenv.LookPath(t, "openssl")
+	addr := closedPort(t, "127.0.0.1")
+	cmd := exec.Command(path, "s_server", "-dtls1_2", "-accept", addr.String(), "-nocert",
+		"-psk", testPSKHex, "-psk_identity", defaultPSKIdentity)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		_ = cmd.Process.Kill() // it may have gone already
+		_ = cmd.Wait()
+	})
+	ready := make(chan bool, 1)
+	go func() {
+		s := bufio.NewScanner(stdout)
+		said := false
+		for s.Scan() {
+			if !said && s.Text() == "ACCEPT" {
+				said = true
+				ready <- true
+			}
+		}
+		if !said {
+			ready <- false
+		}
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatal("openssl s_server exited before it listened")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("openssl s_server did not listen within 10s")
+	}
+	return addr
 }

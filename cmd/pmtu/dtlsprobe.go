@@ -32,7 +32,7 @@ const searchPoll = 10 * time.Millisecond
 // and 1.0 the probes are heartbeat requests, which a server may refuse
 // (RFC 6520 §2). It never applies to DTLS 1.3, whose probes are KeyUpdates
 // that every server acknowledges (RFC 9147 §8).
-var errNoHeartbeat = errors.New("in-band probing is impossible with this server in DTLS 1.2 or 1.0: it does not accept heartbeat requests (RFC 6520), which carry the probes before DTLS 1.3")
+var errNoHeartbeat = errors.New("in-band probing is impossible with this server over DTLS 1.2 or 1.0: it does not accept heartbeat requests (RFC 6520)")
 
 // How probes were carried, as the result's ProbeMethod says.
 const (
@@ -112,9 +112,9 @@ func notProbing(conn *transport.Conn, o *dtlsOptions) error {
 	case conn.ConnectionState().Version == dtls.VersionDTLS13:
 		return fmt.Errorf("the transport did not probe the DTLS 1.3 association; the path MTU after the handshake is %d (%s)", conn.PathMTU(), handshakeSource(s))
 	}
-	hint := "the server did not choose DTLS 1.3, which needs no heartbeats"
+	hint := "the server does not speak DTLS 1.3, whose probes (KeyUpdates) need no heartbeats"
 	if flag := o.without13(); flag != "" {
-		hint = "without " + flag + " DTLS 1.3 is offered too, which needs no heartbeats"
+		hint = "drop " + flag + " to offer DTLS 1.3, whose probes (KeyUpdates) need no heartbeats"
 	}
 	return fmt.Errorf("%w; %s; the path MTU after the handshake is %d (%s)", errNoHeartbeat, hint, conn.PathMTU(), handshakeSource(s))
 }
@@ -135,7 +135,7 @@ func versionHint(err error, o *dtlsOptions) string {
 	if flag == "" || !errors.Is(err, dtls.AlertProtocolVersion) {
 		return ""
 	}
-	return "; the server refused the version " + flag + " asks for: without it DTLS 1.3 is offered too"
+	return "; the server refused the version " + flag + " asks for: drop " + flag + " to offer DTLS 1.3 too"
 }
 
 // firstAttempt bounds the first handshake with the server. The transport
