@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"strings"
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/internal/cliconfig"
@@ -25,7 +26,9 @@ const defaultPSKIdentity = "Client_identity"
 // OpenSSL's s_client.
 type dtlsOptions struct {
 	enabled     bool // -dtls
-	dtls1       bool
+	dtls1       bool // DTLS 1.0 only
+	dtls12      bool // DTLS 1.2 only
+	dtls13      bool // DTLS 1.3 only
 	certFile    string
 	keyFile     string
 	caFile      string
@@ -37,21 +40,26 @@ type dtlsOptions struct {
 
 // register defines the flags on fs.
 func (o *dtlsOptions) register(fs *flag.FlagSet) {
-	fs.BoolVar(&o.enabled, "dtls", false, "HOST runs a DTLS server on PORT (default 4433) that accepts heartbeat requests (RFC 6520): probe with padded heartbeats after a handshake")
-	fs.BoolVar(&o.dtls1, "dtls1", false, "with -dtls, use DTLS 1.0 (RFC 4347; deprecated by RFC 8996) instead of DTLS 1.2")
+	fs.BoolVar(&o.enabled, "dtls", false, "HOST runs a DTLS server on PORT (default 4433): after a handshake, probe with padded KeyUpdates in DTLS 1.3 (RFC 9147), or with padded heartbeats in DTLS 1.2, which the server must accept (RFC 6520); DTLS 1.3 and 1.2 are offered, 1.3 preferred")
+	fs.BoolVar(&o.dtls1, "dtls1", false, "with -dtls, use DTLS 1.0 only (RFC 4347; deprecated by RFC 8996)")
+	fs.BoolVar(&o.dtls12, "dtls1_2", false, "with -dtls, use DTLS 1.2 only (RFC 6347)")
+	fs.BoolVar(&o.dtls13, "dtls1_3", false, "with -dtls, use DTLS 1.3 only (RFC 9147)")
 	fs.StringVar(&o.certFile, "cert", "", "with -dtls, client certificate chain `FILE` (PEM, leaf first)")
 	fs.StringVar(&o.keyFile, "key", "", "with -dtls, private key `FILE` (PEM); default: the -cert file")
 	fs.StringVar(&o.caFile, "CAfile", "", "with -dtls, `FILE` of trusted CA certificates (PEM); default: the system roots")
 	fs.BoolVar(&o.insecure, "insecure", false, "with -dtls, do not verify the server's certificate")
 	fs.StringVar(&o.serverName, "servername", "", "with -dtls, `NAME` to verify the server's certificate against and send in server_name; default: HOST")
-	fs.StringVar(&o.pskHex, "psk", "", "with -dtls, pre-shared key in `HEX` (RFC 4279)")
+	fs.StringVar(&o.pskHex, "psk", "", "with -dtls, pre-shared key in `HEX` (RFC 4279; in DTLS 1.3 an external PSK with an ECDHE exchange, RFC 8446 section 4.2.9)")
 	fs.StringVar(&o.pskIdentity, "psk_identity", "", "with -dtls, PSK identity `ID` to send; default: "+defaultPSKIdentity)
 }
 
 // check reports a usage error in the DTLS flags: one given without -dtls,
-// or a -psk that is not hex.
+// two version flags, or a -psk that is not hex.
 func (o *dtlsOptions) check() error {
 	if o.enabled {
+		if err := o.checkVersions(); err != nil {
+			return err
+		}
 		_, err := cliconfig.PSK(o.pskHex)
 		return err
 	}
@@ -60,6 +68,8 @@ func (o *dtlsOptions) check() error {
 		on   bool
 	}{
 		{"-dtls1", o.dtls1},
+		{"-dtls1_2", o.dtls12},
+		{"-dtls1_3", o.dtls13},
 		{"-cert", o.certFile != ""},
 		{"-key", o.keyFile != ""},
 		{"-CAfile", o.caFile != ""},
@@ -76,6 +86,60 @@ func (o *dtlsOptions) check() error {
 	return nil
 }
 
+// A versionFlag is a flag that selects one protocol version.
+type versionFlag struct {
+	name string
+	on   bool
+	v    uint16
+}
+
+// versionFlags returns the version flags, oldest first.
+func (o *dtlsOptions) versionFlags() []versionFlag {
+	return []versionFlag{
+		{"-dtls1", o.dtls1, dtls.VersionDTLS10},
+		{"-dtls1_2", o.dtls12, dtls.VersionDTLS12},
+		{"-dtls1_3", o.dtls13, dtls.VersionDTLS13},
+	}
+}
+
+// checkVersions reports two version flags given together.
+func (o *dtlsOptions) checkVersions() error {
+	var given []string
+	for _, f := range o.versionFlags() {
+		if f.on {
+			given = append(given, f.name)
+		}
+	}
+	if len(given) > 1 {
+		return fmt.Errorf("%s are mutually exclusive", strings.Join(given, " and "))
+	}
+	return nil
+}
+
+// versions returns the range of versions to offer: the one a version flag
+// selects, or else DTLS 1.2 and 1.3, so that a server that speaks DTLS 1.3
+// is probed with KeyUpdates, which need nothing of it, and one that speaks
+// only DTLS 1.2 with heartbeats.
+func (o *dtlsOptions) versions() (minVersion, maxVersion uint16) {
+	for _, f := range o.versionFlags() {
+		if f.on {
+			return f.v, f.v
+		}
+	}
+	return dtls.VersionDTLS12, dtls.VersionDTLS13
+}
+
+// without13 returns the version flag that rules DTLS 1.3 out, or "" if
+// none does.
+func (o *dtlsOptions) without13() string {
+	for _, f := range o.versionFlags() {
+		if f.on && f.v != dtls.VersionDTLS13 {
+			return f.name
+		}
+	}
+	return ""
+}
+
 // config builds the client's dtls.Config for a server named host on the
 // command line. log, if not nil, receives the handshake and path-MTU
 // events.
@@ -83,13 +147,9 @@ func (o *dtlsOptions) config(host string, log *slog.Logger) (*dtls.Config, error
 	c := &dtls.Config{
 		ServerName:         o.serverName,
 		InsecureSkipVerify: o.insecure,
-		MinVersion:         dtls.VersionDTLS12,
-		MaxVersion:         dtls.VersionDTLS12,
 		Logger:             log,
 	}
-	if o.dtls1 {
-		c.MinVersion, c.MaxVersion = dtls.VersionDTLS10, dtls.VersionDTLS10
-	}
+	c.MinVersion, c.MaxVersion = o.versions()
 	if c.ServerName == "" {
 		c.ServerName = host
 		if a, err := netip.ParseAddr(host); err == nil {

@@ -28,13 +28,29 @@ const modeDTLS = "dtls"
 // of size, when its last probe is lost.
 const searchPoll = 10 * time.Millisecond
 
-// errNoHeartbeat says that the server cannot answer probes.
-var errNoHeartbeat = errors.New("in-band probing is impossible with this server: it does not accept heartbeat requests (RFC 6520)")
+// errNoHeartbeat says that the server cannot answer probes: in DTLS 1.2
+// and 1.0 the probes are heartbeat requests, which a server may refuse
+// (RFC 6520 §2). It never applies to DTLS 1.3, whose probes are KeyUpdates
+// that every server acknowledges (RFC 9147 §8).
+var errNoHeartbeat = errors.New("in-band probing is impossible with this server over DTLS 1.2 or 1.0: it does not accept heartbeat requests (RFC 6520)")
+
+// How probes were carried, as the result's ProbeMethod says.
+const (
+	// probeHeartbeat is a HeartbeatRequest padded to the size under test,
+	// which the server answers (DTLS 1.2 and 1.0; RFC 6520, RFC 8899
+	// §6.2.1).
+	probeHeartbeat = "heartbeat"
+	// probeKeyUpdate is a record carrying a KeyUpdate, padded to the size
+	// under test (RFC 8446 §5.4), which the server's ACK names (DTLS 1.3;
+	// RFC 9147 §7 and §8).
+	probeKeyUpdate = "keyupdate"
+)
 
 // probeDTLS finds the path MTU to a DTLS server at host and port: it runs
-// a handshake, and then waits while the transport searches the path with
-// padded heartbeat requests (RFC 8899 §6.2.1). Nothing reads the
-// association: the transport's engine processes the heartbeat responses
+// a handshake, and then waits while the transport searches the path (RFC
+// 8899 §6.2) with padded KeyUpdates in DTLS 1.3 or padded heartbeat
+// requests in DTLS 1.2 and 1.0. Nothing reads the association: the
+// transport's engine processes the server's ACKs and heartbeat responses
 // as they arrive, whether or not the application reads. It returns an
 // error if the search could not start, and otherwise a result, which says
 // whether it succeeded.
@@ -70,16 +86,56 @@ func probeDTLS(ctx context.Context, o *probeOptions, host, port string, e *env) 
 		return nil, fmt.Errorf("DTLS handshake failed: %w", err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("DTLS handshake failed: %w", contextError(ctx, err, o))
+		return nil, fmt.Errorf("DTLS handshake failed: %w%s", contextError(ctx, err, o), versionHint(err, &o.tls))
 	}
 	if conn.Probing() {
 		err = awaitSearch(ctx, conn)
 	} else {
-		err = fmt.Errorf("%w; the path MTU after the handshake is %d (%s)", errNoHeartbeat, conn.PathMTU(), handshakeSource(conn.PathStats()))
+		err = notProbing(conn, &o.tls)
 	}
 	res := dtlsResult(conn, remote, time.Since(start), contextError(ctx, err, o))
 	conn.Close() // sends close_notify
 	return res, nil
+}
+
+// notProbing says why conn, whose handshake completed, does not probe.
+// The transport starts probing at the end of the handshake if the engine
+// allows it (dtls.Conn.ProbeAllowed): always in DTLS 1.3, and in DTLS 1.2
+// and 1.0 only if the server accepts heartbeat requests. A search that
+// started shows in PathStats (probed); one that did not, in DTLS 1.2 or
+// 1.0, means that the server refused heartbeats.
+func notProbing(conn *transport.Conn, o *dtlsOptions) error {
+	s := conn.PathStats()
+	switch {
+	case probed(s):
+		return errors.New("the association ended before the search completed")
+	case conn.ConnectionState().Version == dtls.VersionDTLS13:
+		return fmt.Errorf("the transport did not probe the DTLS 1.3 association; the path MTU after the handshake is %d (%s)", conn.PathMTU(), handshakeSource(s))
+	}
+	hint := "the server does not speak DTLS 1.3, whose probes (KeyUpdates) need no heartbeats"
+	if flag := o.without13(); flag != "" {
+		hint = "drop " + flag + " to offer DTLS 1.3, whose probes (KeyUpdates) need no heartbeats"
+	}
+	return fmt.Errorf("%w; %s; the path MTU after the handshake is %d (%s)", errNoHeartbeat, hint, conn.PathMTU(), handshakeSource(s))
+}
+
+// probed reports whether the transport started probing, by the path's
+// stats s: the search left its initial state, pmtu.Disabled, or probes
+// were sent (a search that lost every probe, even the smallest, is
+// pmtu.Disabled again).
+func probed(s transport.PathStats) bool {
+	return s.ProbesSent > 0 || s.Search != pmtu.Disabled
+}
+
+// versionHint returns a hint to add to the handshake's error err: a server
+// that refused the only version offered, by a version flag that ruled DTLS
+// 1.3 out, may speak DTLS 1.3 only.
+func versionHint(err error, o *dtlsOptions) string {
+	flag := o.without13()
+	if flag == "" || !errors.Is(err, dtls.AlertProtocolVersion) {
+		return ""
+	}
+	return "; the server refused the version " + flag + " asks for: drop " + flag + " to offer DTLS 1.3 too"
 }
 
 // firstAttempt bounds the first handshake with the server. The transport
@@ -209,14 +265,20 @@ func dtlsResult(conn *transport.Conn, remote netip.AddrPort, d time.Duration, er
 		ProbesLost:   int(s.ProbesLost),
 		ICMPSeen:     s.ICMPAccepted > 0,
 		ICMPRejected: s.ICMPRejected,
-		Version:      cliconfig.VersionName(st.Version),
-		CipherSuite:  dtls.CipherSuiteName(st.CipherSuite),
+		Version:      versionName(st.Version),
+		CipherSuite:  suiteName(st.CipherSuite),
 		Probes:       []probeJSON{},
 		duration:     d,
 	}
 	r.DurationMS = ms(r.duration)
 	if conn.Capabilities().RecvErr {
 		r.ICMPSource = sourceErrQueue
+	}
+	if probed(s) {
+		r.ProbeMethod = probeHeartbeat
+		if st.Version == dtls.VersionDTLS13 {
+			r.ProbeMethod = probeKeyUpdate
+		}
 	}
 	if err != nil {
 		r.Error = oneLine(err)
@@ -226,6 +288,32 @@ func dtlsResult(conn *transport.Conn, remote netip.AddrPort, d time.Duration, er
 	r.MaxUDPPayload = pmtu.FamilyOf(remote.Addr()).Payload(pmtu.MTU(r.PathMTU))
 	r.MaxDTLSPayload = conn.MaxPayload()
 	return r
+}
+
+// versionName names a protocol version as the tools print it.
+func versionName(v uint16) string {
+	if v == dtls.VersionDTLS13 {
+		return "DTLSv1.3" // cliconfig.VersionName does not know it yet
+	}
+	return cliconfig.VersionName(v)
+}
+
+// suites13 names the DTLS 1.3 cipher suites (RFC 8446 §B.4), which
+// dtls.CipherSuiteName does not know yet.
+var suites13 = map[uint16]string{
+	dtls.TLS_AES_128_GCM_SHA256:       "TLS_AES_128_GCM_SHA256",
+	dtls.TLS_AES_256_GCM_SHA384:       "TLS_AES_256_GCM_SHA384",
+	dtls.TLS_CHACHA20_POLY1305_SHA256: "TLS_CHACHA20_POLY1305_SHA256",
+	dtls.TLS_AES_128_CCM_SHA256:       "TLS_AES_128_CCM_SHA256",
+	dtls.TLS_AES_128_CCM_8_SHA256:     "TLS_AES_128_CCM_8_SHA256",
+}
+
+// suiteName names a cipher suite by its IANA name.
+func suiteName(id uint16) string {
+	if name, ok := suites13[id]; ok {
+		return name
+	}
+	return dtls.CipherSuiteName(id)
 }
 
 // tracer is the slog.Handler of -v: it writes the events of the handshake

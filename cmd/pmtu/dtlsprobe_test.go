@@ -25,14 +25,20 @@ var (
 )
 
 // startDTLSServer runs a DTLS server with testPSK on addr until the test
-// ends. Each association is read until it ends, as an application does,
-// so that the server answers heartbeats.
-func startDTLSServer(t *testing.T, addr string) netip.AddrPort {
+// ends, speaking the versions from DTLS 1.0 up to maxVersion, or only DTLS
+// 1.3 if maxVersion is dtls.VersionDTLS13 and only13 is set. Each
+// association is read until it ends, as an application does; the engine
+// answers heartbeats and acknowledges KeyUpdates without the reads.
+func startDTLSServer(t *testing.T, addr string, maxVersion uint16, only13 bool) netip.AddrPort {
 	t.Helper()
 	config := &dtls.Config{
 		PSK:             func([]byte) ([]byte, error) { return testPSK, nil },
 		PSKIdentityHint: []byte("test hint"),
 		MinVersion:      dtls.VersionDTLS10,
+		MaxVersion:      maxVersion,
+	}
+	if only13 {
+		config.MinVersion = dtls.VersionDTLS13
 	}
 	l, err := transport.Listen("udp", net.JoinHostPort(addr, "0"), config)
 	if err != nil {
@@ -65,7 +71,7 @@ func startDTLSServer(t *testing.T, addr string) netip.AddrPort {
 }
 
 func TestProbeDTLSLoopback(t *testing.T) {
-	server := startDTLSServer(t, "127.0.0.1")
+	server := startDTLSServer(t, "127.0.0.1", dtls.VersionDTLS12, false)
 	t.Run("json", func(t *testing.T) {
 		code, stdout, stderr := runCmd("probe", "-dtls", "-psk", testPSKHex, "-max", "1500", "-json", server.String())
 		var r result
@@ -82,15 +88,17 @@ func TestProbeDTLSLoopback(t *testing.T) {
 		if r.ProbeCount == 0 || r.ProbesAcked == 0 || r.ProbeCount < r.ProbesAcked+r.ProbesLost || r.ICMPSeen {
 			t.Errorf("probes %d, acknowledged %d, lost %d, ICMP seen %v; want probes acknowledged, no ICMP", r.ProbeCount, r.ProbesAcked, r.ProbesLost, r.ICMPSeen)
 		}
-		if r.Version != "DTLSv1.2" || !strings.Contains(r.CipherSuite, "PSK") || r.Probes == nil {
-			t.Errorf("version %q, suite %q, probes %v; want DTLSv1.2, a PSK suite and an empty list", r.Version, r.CipherSuite, r.Probes)
+		// DTLS 1.3 is offered too, but this server speaks 1.2 at most.
+		if r.Version != "DTLSv1.2" || !strings.Contains(r.CipherSuite, "PSK") || r.ProbeMethod != probeHeartbeat || r.Probes == nil {
+			t.Errorf("version %q, suite %q, probe method %q, probes %v; want DTLSv1.2, a PSK suite, heartbeats and an empty list",
+				r.Version, r.CipherSuite, r.ProbeMethod, r.Probes)
 		}
 	})
 	t.Run("text", func(t *testing.T) {
 		code, stdout, stderr := runCmd("probe", "-dtls", "-dtls1", "-psk", testPSKHex, "-max", "1400", "-v", server.String())
 		want := server.String() + ": path MTU 1400, largest UDP payload 1372, largest DTLS payload "
 		if code != exitOK || !strings.HasPrefix(stdout, want) || !strings.Contains(stdout, "(DTLSv1.0, ") ||
-			!strings.HasSuffix(stdout, "; no ICMP too-big seen\n") {
+			!strings.Contains(stdout, " probes by heartbeat in ") || !strings.HasSuffix(stdout, "; no ICMP too-big seen\n") {
 			t.Errorf("exit status %d, stdout %q; want 0 and %q...", code, stdout, want)
 		}
 		if !strings.Contains(stderr, "probe acknowledged peer="+server.String()) {
@@ -100,7 +108,7 @@ func TestProbeDTLSLoopback(t *testing.T) {
 }
 
 func TestProbeDTLSFailures(t *testing.T) {
-	server := startDTLSServer(t, "127.0.0.1")
+	server := startDTLSServer(t, "127.0.0.1", dtls.VersionDTLS12, false)
 	closed := closedPort(t, "127.0.0.1")
 	silent := silentPort(t, "127.0.0.1")
 	tests := []struct {
@@ -166,7 +174,15 @@ func TestDTLSOptionsCheck(t *testing.T) {
 		{[]string{"-dtls", "-dtls1", "-psk", "00", "-psk_identity", "me", "-insecure", "-servername", "x", "-max", "1400", "-timeout", "2s"}, ""},
 		{[]string{"-psk", "00"}, "-psk needs -dtls"},
 		{[]string{"-psk_identity", "me"}, "-psk_identity needs -dtls"},
+		{[]string{"-dtls", "-dtls1_3"}, ""},
+		{[]string{"-dtls", "-dtls1_2"}, ""},
 		{[]string{"-dtls1"}, "-dtls1 needs -dtls"},
+		{[]string{"-dtls1_2"}, "-dtls1_2 needs -dtls"},
+		{[]string{"-dtls1_3"}, "-dtls1_3 needs -dtls"},
+		{[]string{"-dtls", "-dtls1", "-dtls1_2"}, "-dtls1 and -dtls1_2 are mutually exclusive"},
+		{[]string{"-dtls", "-dtls1_2", "-dtls1_3"}, "-dtls1_2 and -dtls1_3 are mutually exclusive"},
+		{[]string{"-dtls", "-dtls1_3", "-dtls1"}, "-dtls1 and -dtls1_3 are mutually exclusive"},
+		{[]string{"-dtls", "-dtls1", "-dtls1_2", "-dtls1_3"}, "-dtls1 and -dtls1_2 and -dtls1_3 are mutually exclusive"},
 		{[]string{"-CAfile", "ca.pem"}, "-CAfile needs -dtls"},
 		{[]string{"-insecure"}, "-insecure needs -dtls"},
 		{[]string{"-dtls", "-psk", "0g"}, "not a non-empty hex string"},
@@ -197,7 +213,13 @@ func TestDTLSOptionsConfig(t *testing.T) {
 		errMsg string // in the error; "" for none
 	}{
 		{name: "defaults", host: "example.com", check: func(c *dtls.Config) bool {
-			return c.ServerName == "example.com" && c.MinVersion == dtls.VersionDTLS12 && c.MaxVersion == dtls.VersionDTLS12 && c.PSK == nil
+			return c.ServerName == "example.com" && c.MinVersion == dtls.VersionDTLS12 && c.MaxVersion == dtls.VersionDTLS13 && c.PSK == nil
+		}},
+		{name: "dtls1_2", o: dtlsOptions{dtls12: true}, check: func(c *dtls.Config) bool {
+			return c.MinVersion == dtls.VersionDTLS12 && c.MaxVersion == dtls.VersionDTLS12
+		}},
+		{name: "dtls1_3", o: dtlsOptions{dtls13: true}, check: func(c *dtls.Config) bool {
+			return c.MinVersion == dtls.VersionDTLS13 && c.MaxVersion == dtls.VersionDTLS13
 		}},
 		{name: "IPv6 with zone", host: "fe80::1%eth0", check: func(c *dtls.Config) bool { return c.ServerName == "fe80::1" }},
 		{name: "servername", o: dtlsOptions{serverName: "name"}, host: "198.18.1.2", check: func(c *dtls.Config) bool { return c.ServerName == "name" }},

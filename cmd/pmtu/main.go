@@ -30,13 +30,18 @@
 // is unreachable or never answered, or this system cannot set the Don't
 // Fragment bit) and 2 for a usage error.
 //
-// Probe -dtls finds the path MTU to a DTLS server instead (RFC 6347, or
-// RFC 4347 with -dtls1): after a handshake, package transport probes the
-// path with padded heartbeat requests (RFC 6520; RFC 8899 section 6.2.1),
-// which the server answers in-band, and the result adds the largest DTLS
-// application payload. A server that does not accept heartbeat requests
-// cannot be probed: the command then fails, giving the path MTU learned
-// during the handshake.
+// Probe -dtls finds the path MTU to a DTLS server instead, offering DTLS
+// 1.3 (RFC 9147) and 1.2 (RFC 6347), or one of them or DTLS 1.0 (RFC
+// 4347) with -dtls1_3, -dtls1_2 or -dtls1: after a handshake, package
+// transport probes the path in-band (RFC 8899 section 6.2). In DTLS 1.3 a
+// probe is a KeyUpdate padded to the size under test (RFC 8446 section
+// 5.4), whose record the server's ACK names (RFC 9147 sections 7 and 8); in
+// DTLS 1.2 and 1.0 it is a padded heartbeat request (RFC 6520; RFC 8899
+// section 6.2.1), which the server answers. The result adds the version,
+// what carried the probes and the largest DTLS application payload. A
+// DTLS 1.2 or 1.0 server that does not accept heartbeat requests cannot
+// be probed: the command then fails, giving the path MTU learned during
+// the handshake.
 //
 // Echo runs a UDP echo service (RFC 862) for probe -echo to use.
 package main

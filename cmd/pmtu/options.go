@@ -36,13 +36,17 @@ size it names then confirms; a probe without an answer is lost, so the
 search also works where routers send no ICMP at all.
 
 With -dtls, HOST runs a DTLS server on PORT (default 4433): after a
-handshake, the probes are padded heartbeat requests (RFC 6520, RFC 8899
-section 6.2.1) and the server's responses show which sizes arrive, so no
-ICMP is needed. The server must accept heartbeat requests; -timeout is how
-long a probe may go unanswered (default 1s), and -v traces the handshake
-and every probe. The result adds the largest DTLS application payload. A
-port where nothing listens, whose host answers with an ICMP port
-unreachable, ends the search within 2s.
+handshake, the transport probes the path in-band (RFC 8899 section 6.2)
+and the server's answers show which sizes arrive, so no ICMP is needed.
+DTLS 1.3 and 1.2 are offered, 1.3 preferred; -dtls1_3, -dtls1_2 or -dtls1
+asks for one version only. In DTLS 1.3 (RFC 9147) a probe is a KeyUpdate
+padded to the size under test, which every server acknowledges; in DTLS
+1.2 and 1.0 it is a padded heartbeat request (RFC 6520), which the server
+must accept. -timeout is how long a probe may go unanswered (default 1s),
+and -v traces the handshake and every probe. The result adds the
+version, what carried the probes and the largest DTLS application
+payload. A port where nothing listens, whose host answers with an ICMP
+port unreachable, ends the search within 2s.
 
 Sizes are IP packet sizes, headers included: the largest UDP payload is
 the path MTU less 28 bytes for IPv4 and 48 for IPv6.
@@ -170,7 +174,8 @@ func (o *probeOptions) checkFamily(addr netip.Addr) error {
 
 // checkDTLS reports the flags that do not apply with -dtls, where the
 // transport sends the probes: the smallest size and MAX_PROBES are its
-// own, and the server's heartbeat responses are the answers.
+// own, and the server's ACKs (DTLS 1.3) or heartbeat responses (DTLS 1.2)
+// are the answers.
 func (o *probeOptions) checkDTLS() error {
 	switch {
 	case o.echo:

@@ -13,7 +13,8 @@ type result struct {
 	Target  string `json:"target"`
 	Address string `json:"address"`
 	// Mode is "closed-port", "echo" or "dtls": what showed that a probe
-	// arrived (with "dtls", the server's HeartbeatResponse).
+	// arrived (with "dtls", the server's HeartbeatResponse, or in DTLS
+	// 1.3 its ACK; see ProbeMethod).
 	Mode string `json:"mode"`
 	// ICMPSource is where ICMP errors were read: "errqueue", "raw" or
 	// "none".
@@ -30,6 +31,12 @@ type result struct {
 	// negotiated.
 	Version     string `json:"version,omitempty"`
 	CipherSuite string `json:"cipher_suite,omitempty"`
+	// ProbeMethod is, in mode "dtls", what carried the probes:
+	// "heartbeat", padded HeartbeatRequests that the server answers (DTLS
+	// 1.2 and 1.0, RFC 6520, RFC 8899 section 6.2.1), or "keyupdate",
+	// padded KeyUpdates that the server acknowledges (DTLS 1.3, RFC 9147
+	// sections 7 and 8). It is empty when the transport did not probe.
+	ProbeMethod string `json:"probe_method,omitempty"`
 	// ProbeCount is the number of probes sent, and DurationMS the time
 	// the search took, in milliseconds.
 	ProbeCount int     `json:"probe_count"`
@@ -127,7 +134,7 @@ func (r *result) writeJSON(w io.Writer) error {
 // payload, the probes, the time, and whether ICMP was seen; or why the
 // search failed.
 func (r *result) summary() string {
-	took := fmt.Sprintf("%d %s in %v", r.ProbeCount, plural(r.ProbeCount, "probe"), roundDuration(r.duration))
+	took := r.took()
 	if r.Error != "" {
 		return fmt.Sprintf("%s: %s (%s)", r.Address, r.Error, took)
 	}
@@ -152,7 +159,7 @@ func plural(n int, word string) string {
 
 // dtlsSummary is summary in mode "dtls": the DTLS payload and the
 // negotiated protocol join the sizes, the probes acknowledged and lost
-// join their count, and the ICMP messages are counted, since the
+// join their count and what carried them, and the ICMP messages are counted, since the
 // transport keeps no copy.
 func (r *result) dtlsSummary(took string) string {
 	icmp := "no ICMP too-big seen"
@@ -161,4 +168,18 @@ func (r *result) dtlsSummary(took string) string {
 	}
 	return fmt.Sprintf("%s: path MTU %d, largest UDP payload %d, largest DTLS payload %d (%s, %s); %s (%d acknowledged, %d lost); %s",
 		r.Address, r.PathMTU, r.MaxUDPPayload, r.MaxDTLSPayload, r.Version, r.CipherSuite, took, r.ProbesAcked, r.ProbesLost, icmp)
+}
+
+// took returns the count of probes and the time they took, with what
+// carried them in mode "dtls": "12 probes by KeyUpdate (DTLS 1.3) in
+// 1.5s".
+func (r *result) took() string {
+	by := ""
+	switch r.ProbeMethod {
+	case probeHeartbeat:
+		by = " by heartbeat"
+	case probeKeyUpdate:
+		by = " by KeyUpdate (DTLS 1.3)"
+	}
+	return fmt.Sprintf("%d %s%s in %v", r.ProbeCount, plural(r.ProbeCount, "probe"), by, roundDuration(r.duration))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pathdtls/pathdtls/pmtu"
 )
@@ -85,6 +86,43 @@ func TestRoundDuration(t *testing.T) {
 	for _, tt := range tests {
 		if got := roundDuration(mustDuration(t, tt.in)).String(); got != tt.want {
 			t.Errorf("roundDuration(%s) = %s; want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestResultDTLS checks what mode "dtls" adds: the version, the suite and
+// what carried the probes, in the summary and in the JSON object, where
+// the fields of every mode keep their names.
+func TestResultDTLS(t *testing.T) {
+	tests := []struct {
+		version, suite, method string
+		summary, json          string
+	}{
+		{"DTLSv1.3", "TLS_AES_128_GCM_SHA256", probeKeyUpdate,
+			"(DTLSv1.3, TLS_AES_128_GCM_SHA256); 9 probes by KeyUpdate (DTLS 1.3) in 1.5s (3 acknowledged, 6 lost); no ICMP too-big seen",
+			`"version":"DTLSv1.3","cipher_suite":"TLS_AES_128_GCM_SHA256","probe_method":"keyupdate","probe_count":9,`},
+		{"DTLSv1.2", "TLS_PSK_WITH_AES_128_GCM_SHA256", probeHeartbeat,
+			"(DTLSv1.2, TLS_PSK_WITH_AES_128_GCM_SHA256); 9 probes by heartbeat in 1.5s (3 acknowledged, 6 lost); no ICMP too-big seen",
+			`"version":"DTLSv1.2","cipher_suite":"TLS_PSK_WITH_AES_128_GCM_SHA256","probe_method":"heartbeat","probe_count":9,`},
+	}
+	for _, tt := range tests {
+		r := &result{
+			Target: "host", Address: "198.18.1.2:4433", Mode: modeDTLS, ICMPSource: sourceErrQueue,
+			PathMTU: 1400, MaxUDPPayload: 1372, MaxDTLSPayload: 1350, Version: tt.version, CipherSuite: tt.suite,
+			ProbeMethod: tt.method, ProbeCount: 9, ProbesAcked: 3, ProbesLost: 6, Probes: []probeJSON{},
+			duration: 1500 * time.Millisecond,
+		}
+		want := "198.18.1.2:4433: path MTU 1400, largest UDP payload 1372, largest DTLS payload 1350 " + tt.summary
+		if got := r.summary(); got != want {
+			t.Errorf("summary:\n%s\nwant:\n%s", got, want)
+		}
+		var b bytes.Buffer
+		if err := r.writeJSON(&b); err != nil {
+			t.Fatal(err)
+		}
+		prefix := `{"target":"host","address":"198.18.1.2:4433","mode":"dtls","icmp_source":"errqueue","path_mtu":1400,"max_udp_payload":1372,"max_dtls_payload":1350,`
+		if got := b.String(); !strings.HasPrefix(got, prefix+tt.json) {
+			t.Errorf("JSON:\n%s\nwant it to start:\n%s", got, prefix+tt.json)
 		}
 	}
 }
