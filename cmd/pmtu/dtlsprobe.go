@@ -265,8 +265,8 @@ func dtlsResult(conn *transport.Conn, remote netip.AddrPort, d time.Duration, er
 		ProbesLost:   int(s.ProbesLost),
 		ICMPSeen:     s.ICMPAccepted > 0,
 		ICMPRejected: s.ICMPRejected,
-		Version:      versionName(st.Version),
-		CipherSuite:  suiteName(st.CipherSuite),
+		Version:      cliconfig.VersionName(st.Version),
+		CipherSuite:  dtls.CipherSuiteName(st.CipherSuite),
 		Probes:       []probeJSON{},
 		duration:     d,
 	}
@@ -288,32 +288,6 @@ func dtlsResult(conn *transport.Conn, remote netip.AddrPort, d time.Duration, er
 	r.MaxUDPPayload = pmtu.FamilyOf(remote.Addr()).Payload(pmtu.MTU(r.PathMTU))
 	r.MaxDTLSPayload = conn.MaxPayload()
 	return r
-}
-
-// versionName names a protocol version as the tools print it.
-func versionName(v uint16) string {
-	if v == dtls.VersionDTLS13 {
-		return "DTLSv1.3" // cliconfig.VersionName does not know it yet
-	}
-	return cliconfig.VersionName(v)
-}
-
-// suites13 names the DTLS 1.3 cipher suites (RFC 8446 §B.4), which
-// dtls.CipherSuiteName does not know yet.
-var suites13 = map[uint16]string{
-	dtls.TLS_AES_128_GCM_SHA256:       "TLS_AES_128_GCM_SHA256",
-	dtls.TLS_AES_256_GCM_SHA384:       "TLS_AES_256_GCM_SHA384",
-	dtls.TLS_CHACHA20_POLY1305_SHA256: "TLS_CHACHA20_POLY1305_SHA256",
-	dtls.TLS_AES_128_CCM_SHA256:       "TLS_AES_128_CCM_SHA256",
-	dtls.TLS_AES_128_CCM_8_SHA256:     "TLS_AES_128_CCM_8_SHA256",
-}
-
-// suiteName names a cipher suite by its IANA name.
-func suiteName(id uint16) string {
-	if name, ok := suites13[id]; ok {
-		return name
-	}
-	return dtls.CipherSuiteName(id)
 }
 
 // tracer is the slog.Handler of -v: it writes the events of the handshake
