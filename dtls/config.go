@@ -372,7 +372,7 @@ func (c *Config) check() error {
 		return fmt.Errorf("dtls: Config.SRTPMKI is %d bytes long, want at most 255 (RFC 5764 §4.1.1)", len(c.SRTPMKI))
 	}
 	for _, id := range c.CipherSuites {
-		if suiteByID(id) == nil {
+		if suiteByID(id) == nil && suite13ByID(id) == nil {
 			return fmt.Errorf("dtls: unsupported cipher suite %s in Config", CipherSuiteName(id))
 		}
 	}
@@ -391,8 +391,12 @@ func (c *Config) CheckServer() error {
 	if err := c.check(); err != nil {
 		return err
 	}
+	if c.supportsVersion(VersionDTLS13) && (c.PSK != nil || len(c.Certificates) > 0 || c.GetCertificate != nil || c.GetConfigForClient != nil) {
+		return nil // DTLS 1.3's suites work with either
+	}
 	for _, id := range c.suites() {
 		switch s := suiteByID(id); {
+		case s == nil: // a DTLS 1.3 suite, with DTLS 1.3 off
 		case s.psk() && c.PSK != nil:
 			return nil
 		case !s.psk():

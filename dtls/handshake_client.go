@@ -67,7 +67,6 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	if ch.Version == VersionDTLS13 {
 		ch.Version = VersionDTLS12 // legacy_version (RFC 9147 §5.3)
 	}
-	only13 := cfg.minVersion() == VersionDTLS13
 	if hs.renegotiating() {
 		ch.Version = hs.c.state.Version
 	}
@@ -93,7 +92,7 @@ func (hs *clientHandshake) makeHello() (*handshake.ClientHello, error) {
 	if certs && noName && (!pskOnly || len(ch.CipherSuites) == 0) {
 		return nil, errNoServerName
 	}
-	if len(ch.CipherSuites) == 0 && !only13 {
+	if len(ch.CipherSuites) == 0 && !cfg.supportsVersion(VersionDTLS13) {
 		return nil, errors.New("dtls: no usable cipher suite in Config")
 	}
 	ext := &ch.Extensions
@@ -214,7 +213,6 @@ func (hs *clientHandshake) helloVerifyRequest(body []byte) bool {
 			errors.New("dtls: the server speaks DTLS 1.2 or earlier (it sent a HelloVerifyRequest), and Config requires DTLS 1.3")))
 		return true
 	}
-	hs.drop13()
 	hs.hello.Cookie = hvr.Cookie
 	if hs.c.config.logs(slog.LevelDebug) {
 		hs.c.config.event(slog.LevelDebug, "HelloVerifyRequest received", "received HelloVerifyRequest with a %d-byte cookie",

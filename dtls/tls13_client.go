@@ -106,9 +106,10 @@ func (c13 *client13) newKeyShare(hs *clientHandshake, group uint16) error {
 	return nil
 }
 
-// drop13 takes DTLS 1.3 out of the ClientHello, for a server that answered
-// it with a HelloVerifyRequest: a DTLS 1.2 server, since a DTLS 1.3
-// ClientHello carries no legacy cookie (RFC 9147 §5.3).
+// drop13 forgets DTLS 1.3, which a server of an earlier version did not
+// choose: what the ClientHello offered of it is left out of the checks of
+// that server's answer. A HelloVerifyRequest leaves the ClientHello as it
+// was, but for the cookie, as RFC 6347 §4.2.1 asks.
 func (hs *clientHandshake) drop13() {
 	if hs.c13 == nil {
 		return

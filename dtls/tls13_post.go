@@ -26,8 +26,9 @@ type post13 struct {
 	resumption []byte
 	sessionKey string
 	// requested says that the peer asked for an update while ours was
-	// waiting; it goes once that one is acknowledged.
-	requested bool
+	// waiting, and queued that we were asked to request one of the peer:
+	// the next KeyUpdate goes once that one is acknowledged.
+	requested, queued bool
 }
 
 // errNot13 is the error of UpdateKeys on an association that is not DTLS
@@ -37,8 +38,10 @@ var errNot13 = errors.New("dtls: KeyUpdate needs a completed DTLS 1.3 handshake"
 // UpdateKeys sends a KeyUpdate (RFC 8446 §4.6.3, RFC 9147 §8): once the
 // peer acknowledges it, this side sends with keys of a new epoch; with
 // requestPeer, the peer updates its own in turn. It returns once the
-// message is sent, and does nothing if an update is already on its way.
-// It needs a completed DTLS 1.3 handshake.
+// message is sent. While an update of ours waits for its ACK, there is no
+// other: a request of the peer's update then goes in the next, sent as
+// soon as that one is acknowledged. It needs a completed DTLS 1.3
+// handshake.
 func (c *Conn) UpdateKeys(requestPeer bool) error {
 	c.in.Lock()
 	err := c.updateKeysLocked(requestPeer)
@@ -60,6 +63,9 @@ func (c *Conn) keyUpdateLocked(requestPeer, transmit bool) error {
 	case c.p13 == nil || c.in.hs != nil:
 		return errNot13
 	case c.p13.updating:
+		// One KeyUpdate at a time (RFC 9147 §8): a request for the peer to
+		// update goes in the next, sent once this one is acknowledged.
+		c.p13.queued = c.p13.queued || requestPeer
 		return nil
 	}
 	body, err := (&handshake.KeyUpdate{RequestUpdate: requestPeer}).Marshal()
@@ -93,9 +99,10 @@ func (c *Conn) keyUpdateAcked() {
 	if c.config.logs(slog.LevelDebug) {
 		c.config.event(slog.LevelDebug, "keys updated", "sending in epoch %d", slog.Int("epoch", int(epoch)))
 	}
-	if p.requested {
-		p.requested = false
-		_ = c.updateKeysLocked(false)
+	if p.requested || p.queued {
+		request := p.queued
+		p.requested, p.queued = false, false
+		_ = c.updateKeysLocked(request)
 	}
 }
 
