@@ -52,6 +52,8 @@ type wolf13Case struct {
 	// mtu, if not zero, is the link MTU both sides size their datagrams
 	// for; the test then relays every datagram and checks its size.
 	mtu int
+	// noTickets makes the wolfSSL server send no NewSessionTicket.
+	noTickets bool
 	// clientCert makes our client present chain and the wolfSSL server
 	// require it.
 	clientCert bool
@@ -104,7 +106,7 @@ var wolfSSLVersionNames = map[peer.Version]string{peer.DTLS12: "DTLSv1.2", peer.
 
 // peerOptions returns the wolfSSL program's options for c.
 func (c wolf13Case) peerOptions() peer.Options {
-	opts := peer.Options{Version: c.wantVersion(), Suite: c.suite, Chain: c.chain, MTU: c.mtu, Args: c.args}
+	opts := peer.Options{Version: c.wantVersion(), Suite: c.suite, Chain: c.chain, MTU: c.mtu, Args: c.args, NoTickets: c.noTickets}
 	if c.psk {
 		opts.PSK = &peer.WolfSSLPSK13
 	}
