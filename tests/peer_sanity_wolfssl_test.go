@@ -225,20 +225,31 @@ var helloRetryRequestRandom = []byte{
 // handshake record holding the start of a ServerHello whose Random marks
 // it as a HelloRetryRequest.
 func (h *helloTap) sawHelloRetryRequest() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, d := range h.toClient {
-		if datagramHasHelloRetryRequest(d) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(h.serverHelloRandoms(), func(r []byte) bool {
+		return bytes.Equal(r, helloRetryRequestRandom)
+	})
 }
 
-// datagramHasHelloRetryRequest reads the DTLSPlaintext records at the
-// start of d (RFC 9147, Section 4) and stops at the first record that is
-// not one, such as a DTLSCiphertext with its unified header.
-func datagramHasHelloRetryRequest(d []byte) bool {
+// serverHelloRandoms returns the Random of every ServerHello, or
+// HelloRetryRequest, that the server sent in a datagram that starts with
+// it, retransmissions included.
+func (h *helloTap) serverHelloRandoms() [][]byte {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var randoms [][]byte
+	for _, d := range h.toClient {
+		if r, ok := datagramServerHelloRandom(d); ok {
+			randoms = append(randoms, r)
+		}
+	}
+	return randoms
+}
+
+// datagramServerHelloRandom reads the DTLSPlaintext records at the start
+// of d (RFC 9147, Section 4) and returns the Random of the first that holds
+// the start of a ServerHello. It stops at the first record that is not a
+// DTLSPlaintext, such as a DTLSCiphertext with its unified header.
+func datagramServerHelloRandom(d []byte) ([]byte, bool) {
 	const handshake, serverHello = 22, 2
 	s := cryptobyte.String(d)
 	for !s.Empty() {
@@ -247,11 +258,11 @@ func datagramHasHelloRetryRequest(d []byte) bool {
 		var seq uint64
 		var fragment cryptobyte.String
 		if !s.ReadUint8(&typ) || typ&0xe0 == 0x20 { // a unified header
-			return false
+			return nil, false
 		}
 		if !s.ReadUint16(&version) || !s.ReadUint16(&epoch) ||
 			!s.ReadUint48(&seq) || !s.ReadUint16LengthPrefixed(&fragment) {
-			return false
+			return nil, false
 		}
 		if typ != handshake || epoch != 0 {
 			continue
@@ -263,12 +274,11 @@ func datagramHasHelloRetryRequest(d []byte) bool {
 		if fragment.ReadUint8(&msgType) && fragment.ReadUint24(&length) && fragment.ReadUint16(&msgSeq) &&
 			fragment.ReadUint24(&offset) && fragment.ReadUint24(&fragLength) &&
 			msgType == serverHello && offset == 0 &&
-			fragment.ReadUint16(&legacyVersion) && fragment.ReadBytes(&random, 32) &&
-			bytes.Equal(random, helloRetryRequestRandom) {
-			return true
+			fragment.ReadUint16(&legacyVersion) && fragment.ReadBytes(&random, 32) {
+			return bytes.Clone(random), true
 		}
 	}
-	return false
+	return nil, false
 }
 
 // TestPeerSanityWolfSSLMTU checks that Options.MTU means the link MTU for

@@ -110,6 +110,10 @@ const (
 	// exchange, answering a ClientHello that has an acceptable key share
 	// with a ServerHello.
 	WolfSSLServerNoCookie = "-Jn"
+	// WolfSSLServerVerifyClient makes the server ask for a client
+	// certificate, verify it against Options.Chain's root (-A) and fail
+	// the handshake without one (-F): [Wolf.Server] then leaves out -d.
+	WolfSSLServerVerifyClient = "-F"
 )
 
 // WolfSSLPSK is the pre-shared key built into the wolfSSL programs for DTLS
@@ -164,7 +168,8 @@ func WolfSSL(t testing.TB) *Wolf {
 // is bound. Options.Accept is the number of connections it serves, one by
 // default, without limit if negative. It needs Options.Chain or
 // Options.PSK: its own test certificates have expired. It does not ask for
-// a client certificate (-d).
+// a client certificate (-d) unless Options.Args has
+// [WolfSSLServerVerifyClient].
 func (w *Wolf) Server(t testing.TB, opts Options) *Peer {
 	t.Helper()
 	opts, err := opts.resolveWolfSSL(true)
@@ -276,7 +281,9 @@ func wolfSSLServerArgs(o Options) []string {
 	case o.PSK != nil:
 		args = append(args, "-s")
 	}
-	args = append(args, "-d")
+	if !slices.Contains(o.Args, WolfSSLServerVerifyClient) {
+		args = append(args, "-d")
+	}
 	if o.NoTickets {
 		args = append(args, "-T", "a") // neither DTLS 1.2 nor 1.3 tickets
 	}
