@@ -62,27 +62,12 @@ type wolf13Case struct {
 	skip string
 }
 
-// suite13IDs are the DTLS 1.3 suites by IANA name: dtls.CipherSuiteByName
-// and dtls.CipherSuiteName know only those of DTLS 1.0 and 1.2.
-var suite13IDs = map[string]uint16{
-	"TLS_AES_128_GCM_SHA256":       dtls.TLS_AES_128_GCM_SHA256,
-	"TLS_AES_256_GCM_SHA384":       dtls.TLS_AES_256_GCM_SHA384,
-	"TLS_CHACHA20_POLY1305_SHA256": dtls.TLS_CHACHA20_POLY1305_SHA256,
-	"TLS_AES_128_CCM_SHA256":       dtls.TLS_AES_128_CCM_SHA256,
-	"TLS_AES_128_CCM_8_SHA256":     dtls.TLS_AES_128_CCM_8_SHA256,
-}
-
 // ourSuites13 are the DTLS 1.3 suites a Config without CipherSuites
 // offers and accepts.
 var ourSuites13 = []string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}
 
 // suiteID returns the ID of the suite named name, of any version.
-func suiteID(name string) (uint16, bool) {
-	if id, ok := suite13IDs[name]; ok {
-		return id, true
-	}
-	return dtls.CipherSuiteByName(name)
-}
+func suiteID(name string) (uint16, bool) { return dtls.CipherSuiteByName(name) }
 
 // wantSuite is the suite a case must negotiate.
 func (c wolf13Case) wantSuite() string {

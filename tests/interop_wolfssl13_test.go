@@ -2,7 +2,6 @@ package tests
 
 import (
 	"crypto/tls"
-	"slices"
 	"testing"
 
 	"github.com/pathdtls/pathdtls/dtls"
@@ -57,7 +56,7 @@ func wolf13Matrix(chains wolf13Chains) []wolf13Case {
 	}
 	// The default suite named in CipherSuites.
 	return append(cases, wolf13Case{name: "ECDSA/CipherSuites", chain: chains.ecdsa, hrr: true,
-		ours: func(c *dtls.Config) { c.CipherSuites = []uint16{dtls.TLS_AES_128_GCM_SHA256} }, skip: knownSuites13})
+		ours: func(c *dtls.Config) { c.CipherSuites = []uint16{dtls.TLS_AES_128_GCM_SHA256} }})
 }
 
 // peerChaCha13 is why the ChaCha20-Poly1305 cases are skipped: a bug of
@@ -72,22 +71,13 @@ func wolf13Matrix(chains wolf13Chains) []wolf13Case {
 // open the other's records.
 const peerChaCha13 = "wolfSSL 5.5.4 reads the ChaCha20 counter of the DTLS 1.3 record number mask big-endian"
 
-// knownSuites13 is why the cases that name a DTLS 1.3 suite in our
-// Config.CipherSuites are skipped.
-const knownSuites13 = "known: Config.check refuses every DTLS 1.3 suite in CipherSuites " +
-	"(\"dtls: unsupported cipher suite 0x1301 in Config\" from Dial and Listen): it looks them up in the DTLS 1.2 table"
-
 // skipSuite13 returns why a suite's cases are skipped: ChaCha20-Poly1305
-// for wolfSSL's bug; a suite that our Config offers only if CipherSuites
-// names it, for ours.
+// for wolfSSL's bug.
 func skipSuite13(suite string) string {
-	switch {
-	case suite == "TLS_CHACHA20_POLY1305_SHA256":
+	if suite == "TLS_CHACHA20_POLY1305_SHA256" {
 		return peerChaCha13
-	case slices.Contains(ourSuites13, suite):
-		return ""
 	}
-	return knownSuites13
+	return ""
 }
 
 // TestInteropWolfSSL13Client runs our DTLS 1.3 client against the wolfSSL
@@ -148,12 +138,25 @@ func TestInteropWolfSSL13Server(t *testing.T) {
 		}, hrr: true},
 	)
 	for _, c := range cases {
+		if c.suite == "TLS_AES_128_CCM_8_SHA256" && c.skip == "" {
+			c.skip = peerShortCCM8
+		}
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			testOurServer13(t, w, c)
 		})
 	}
 }
+
+// peerShortCCM8 is why our server's CCM_8 cases are skipped: the wolfSSL
+// client's close_notify under TLS_AES_128_CCM_8_SHA256 is an 11-byte
+// ciphertext (2 bytes of alert, the content type, an 8-byte tag), which
+// wolfSSL 5.5.4 does not pad to the 16 bytes that record number
+// encryption samples; RFC 9147, Section 4.2.3, has senders pad and
+// receivers reject shorter records, so the close never arrives (the data
+// before it, longer, does). Our client role is not affected: the wolfSSL
+// server sends no close_notify that the test waits for.
+const peerShortCCM8 = "wolfSSL 5.5.4 sends its CCM_8 close_notify as an 11-byte ciphertext, unpadded (RFC 9147 §4.2.3 wants 16)"
 
 // testOurClient13 runs our client against the wolfSSL server for c, and
 // returns the tap that saw what the server sent.
@@ -283,24 +286,6 @@ func TestInteropWolfSSL13SmallDatagrams(t *testing.T) {
 	})
 }
 
-// knownHelloChange is why our client's fallback to a DTLS 1.2 server is
-// skipped: answering the HelloVerifyRequest, our client drops its DTLS 1.3
-// suites from the ClientHello (199 bytes against 224), where RFC 6347,
-// Section 4.2.1, wants the same cipher_suites; the wolfSSL 1.2 server's
-// cookie covers them, so it sends a second HelloVerifyRequest, and then
-// stays silent to the third ClientHello until our handshake times out.
-const knownHelloChange = "known: our client changes cipher_suites in the ClientHello that answers a HelloVerifyRequest " +
-	"(drop13); the wolfSSL 1.2 server sends a new cookie, then no ServerHello"
-
-// knownClientAuthPanic is why the fallback of a server with ClientAuth is
-// skipped: the first ClientHello that offers DTLS 1.3 makes our server
-// panic with a nil pointer dereference in the listener's goroutine,
-// which ends the process: answerClientHello (handshake_server.go:127)
-// calls wantsClientCert, which calls hs.suite.psk() before a suite is
-// chosen (handshake_server_auth.go:20, ecdhe_psk.go:22).
-const knownClientAuthPanic = "known: a server Config with ClientAuth and MaxVersion DTLS 1.3 panics " +
-	"(nil hs.suite in wantsClientCert) on a ClientHello that offers DTLS 1.3"
-
 // TestInteropWolfSSL13Fallback checks DTLS 1.2 between a side that speaks
 // DTLS 1.3 and one that does not: our client, offering 1.3 and 1.2,
 // against a wolfSSL server of 1.2 only, which answers with a
@@ -317,8 +302,7 @@ func TestInteropWolfSSL13Fallback(t *testing.T) {
 	both := func(c *dtls.Config) { c.MinVersion, c.MaxVersion = dtls.VersionDTLS12, dtls.VersionDTLS13 }
 	t.Run("client/DTLS1.2-server", func(t *testing.T) {
 		t.Parallel()
-		testOurClient13(t, w, wolf13Case{name: "fallback", chain: chain, version: peer.DTLS12, suite: suite12, ours: both,
-			skip: knownHelloChange})
+		testOurClient13(t, w, wolf13Case{name: "fallback", chain: chain, version: peer.DTLS12, suite: suite12, ours: both})
 	})
 	t.Run("server/DTLS1.2-client", func(t *testing.T) {
 		t.Parallel()
@@ -336,11 +320,10 @@ func TestInteropWolfSSL13Fallback(t *testing.T) {
 	})
 	t.Run("server/ClientAuth/DTLS1.3-1.2-client", func(t *testing.T) {
 		t.Parallel()
-		// A Config with ClientAuth negotiates DTLS 1.2, and the client
-		// offered 1.3: it must not see the sentinel, or it aborts.
+		// A Config with ClientAuth asks for the client's certificate in
+		// DTLS 1.3 too: no fallback, no sentinel.
 		auth := func(c *dtls.Config) { both(c); c.ClientAuth = tls.RequestClientCert }
-		tap := testOurServer13(t, w, wolf13Case{name: "auth", chain: chain, version: peer.DTLS12, suite: suite12,
-			args: downgrade, ours: auth, skip: knownClientAuthPanic})
+		tap := testOurServer13(t, w, wolf13Case{name: "auth", chain: chain, args: downgrade, ours: auth, hrr: true})
 		if sentDowngradeSentinel(tap) {
 			t.Errorf("our server sent the downgrade sentinel to a client that offered DTLS 1.3")
 		}
