@@ -206,7 +206,7 @@ func TestDemo(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("demo exited %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"DTLSv1.2", "DTLSv1.0", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+	for _, want := range []string{"DTLSv1.3", "DTLSv1.2", "DTLSv1.0", `echoed "datagram 3 over DTLSv1.3"`, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
 		"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", `echoed "datagram 3 over DTLSv1.0"`, "MaxPayload"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
@@ -232,7 +232,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"client", "-h"}, 0, "-dtls1_2"},
 		{[]string{"client", "--help"}, 0, "-CAfile"},
 		{[]string{"server", "-h"}, 0, "-psk_hint"},
-		{[]string{"demo", "-h"}, 0, "DTLS 1.2"},
+		{[]string{"demo", "-h"}, 0, "DTLS 1.3, then 1.2, then 1.0"},
 		{[]string{"client"}, 2, "HOST:PORT"},
 		{[]string{"client", "-nosuchflag", "x:1"}, 2, "nosuchflag"},
 		{[]string{"client", "-cipher", "TLS_RSA_WITH_RC4_128_SHA", "x:1"}, 2, `unknown cipher suite "TLS_RSA_WITH_RC4_128_SHA"`},

@@ -18,8 +18,8 @@ import (
 const demoUsage = `Usage: dtls demo [-v]
 
 Runs a DTLS server and client in one process over the loopback interface with
-a freshly generated ECDSA certificate, first with DTLS 1.2 and then with DTLS
-1.0, and prints what happened.
+a freshly generated ECDSA certificate, with DTLS 1.3, then 1.2, then 1.0, and
+prints what happened.
 
 Flags:
 `
@@ -37,7 +37,7 @@ func runDemo(args []string, e *env) int {
 		return 1
 	}
 	e.stdout.printf("pathdtls demo: a server and a client on the loopback interface, ECDSA P-256 certificate for localhost\n")
-	for _, v := range []uint16{dtls.VersionDTLS12, dtls.VersionDTLS10} {
+	for _, v := range []uint16{dtls.VersionDTLS13, dtls.VersionDTLS12, dtls.VersionDTLS10} {
 		server := &dtls.Config{Certificates: []tls.Certificate{cert}, MinVersion: v, MaxVersion: v}
 		client := &dtls.Config{RootCAs: roots, ServerName: "localhost", MinVersion: v, MaxVersion: v}
 		if *verbose {

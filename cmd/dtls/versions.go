@@ -167,5 +167,9 @@ func (o *options) suites(c *dtls.Config) error {
 	case !has12:
 		c.MinVersion = dtls.VersionDTLS13
 	}
+	// The Config gets only the suites of the versions it offers.
+	c.CipherSuites = slices.DeleteFunc(c.CipherSuites, func(id uint16) bool {
+		return is13Suite(id) && c.MaxVersion != dtls.VersionDTLS13 || !is13Suite(id) && c.MinVersion == dtls.VersionDTLS13
+	})
 	return nil
 }
