@@ -44,10 +44,12 @@ output with -echo=false. It reports on standard error:
 	                                    after the peer's close_notify, and
 	                                    "server shutting down" for those
 	                                    the server ends as it exits
-DTLS 1.3 and 1.2 are accepted by default, 1.3 preferred; -dtls1_3, -dtls1_2
-and -dtls1 accept one version only. It runs until interrupted, or until -naccept associations have ended (an
+It runs until interrupted, or until -naccept associations have ended (an
 association ends with the peer's close_notify, an error, a failed handshake,
 or -idle seconds without a datagram from the peer).
+
+DTLS 1.3 and 1.2 are accepted by default, 1.3 preferred; -dtls1_3, -dtls1_2
+and -dtls1 accept one version only.
 
 Flags:
 `
