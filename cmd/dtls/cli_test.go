@@ -17,6 +17,9 @@ import (
 const (
 	pskHex = "00112233445566778899aabbccddeeff"
 	pskID  = "test-client"
+	// default13 matches the DTLS 1.3 suite two default sides choose: AES-GCM,
+	// or ChaCha20-Poly1305 on a CPU without AES instructions.
+	default13 = "TLS_(AES_128_GCM_SHA256|CHACHA20_POLY1305_SHA256)"
 )
 
 func TestEcho(t *testing.T) {
@@ -30,13 +33,20 @@ func TestEcho(t *testing.T) {
 		server, client []string
 		version, suite string
 	}{
-		{"DTLS1.2/ECDSA", certArgs, caArgs, "DTLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
+		// A default client and a -dtls1_2 server settle on DTLS 1.2.
+		{"DTLS1.2/ECDSA", append([]string{"-dtls1_2"}, certArgs...), caArgs, "DTLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
+		{"DTLS1.3/ECDSA", append([]string{"-dtls1_3"}, certArgs...), append([]string{"-dtls1_3"}, caArgs...), "DTLSv1.3", default13},
+		{"DTLS1.3/PSK", append([]string{"-dtls1_3"}, pskServer...), append([]string{"-dtls1_3"}, pskClient...), "DTLSv1.3", default13},
+		// By default both sides offer DTLS 1.3 and 1.2, and use 1.3.
+		{"default/ECDSA", certArgs, caArgs, "DTLSv1.3", default13},
+		{"default/PSK", pskServer, pskClient, "DTLSv1.3", default13},
 		{"DTLS1.0/ECDSA", append([]string{"-dtls1"}, certArgs...), append([]string{"-dtls1"}, caArgs...),
 			"DTLSv1.0", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"},
 		{"DTLS1.2/PSK", append([]string{"-dtls1_2"}, pskServer...), append([]string{"-dtls1_2"}, pskClient...),
 			"DTLSv1.2", "TLS_PSK_WITH_AES_128_GCM_SHA256"},
 		{"DTLS1.0/PSK", append([]string{"-dtls1"}, pskServer...), append([]string{"-dtls1"}, pskClient...),
 			"DTLSv1.0", "TLS_PSK_WITH_AES_128_CBC_SHA"},
+		// A -cipher list of DTLS 1.2 suites only leaves DTLS 1.3 out.
 		{"DTLS1.2/-cipher", certArgs, append([]string{"-cipher", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"}, caArgs...),
 			"DTLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"},
 	}
@@ -90,7 +100,7 @@ func TestServerPrints(t *testing.T) {
 func TestVerbose(t *testing.T) {
 	f := writePKI(t)
 	srv := startServer(t, "-naccept", "1", "-v", "-cert", f.cert, "-key", f.key)
-	c := clientLines(t, []string{"-v", "-CAfile", f.ca, "-servername", "localhost", "127.0.0.1:" + srv.port}, []string{"hi"}, 1)
+	c := clientLines(t, []string{"-dtls1_2", "-v", "-CAfile", f.ca, "-servername", "localhost", "127.0.0.1:" + srv.port}, []string{"hi"}, 1)
 	s := srv.wait(t)
 	const suite = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
 	for _, want := range []string{"trace: flight sent flight=[ClientHello] ", "trace: HelloVerifyRequest received cookie_len=",
@@ -155,7 +165,7 @@ var datagramSizes = regexp.MustCompile(`(\d+) bytes[ )]|max_size=(\d+)`)
 // within 300-28 bytes of UDP payload, fragmenting the certificate chain.
 func TestMTU(t *testing.T) {
 	f := writePKI(t)
-	srv := startServer(t, "-naccept", "1", "-v", "-mtu", "300", "-cert", f.cert, "-key", f.key)
+	srv := startServer(t, "-naccept", "1", "-v", "-mtu", "300", "-dtls1_2", "-cert", f.cert, "-key", f.key)
 	c := clientLines(t, []string{"-v", "-mtu", "300", "-CAfile", f.ca, "127.0.0.1:" + srv.port}, []string{"small"}, 1)
 	s := srv.wait(t)
 	if c.code != 0 || c.stdout != "small\n" {
@@ -196,7 +206,7 @@ func TestDemo(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("demo exited %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"DTLSv1.2", "DTLSv1.0", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+	for _, want := range []string{"DTLSv1.3", "DTLSv1.2", "DTLSv1.0", `echoed "datagram 3 over DTLSv1.3"`, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
 		"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", `echoed "datagram 3 over DTLSv1.0"`, "MaxPayload"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
@@ -222,11 +232,25 @@ func TestUsage(t *testing.T) {
 		{[]string{"client", "-h"}, 0, "-dtls1_2"},
 		{[]string{"client", "--help"}, 0, "-CAfile"},
 		{[]string{"server", "-h"}, 0, "-psk_hint"},
-		{[]string{"demo", "-h"}, 0, "DTLS 1.2"},
+		{[]string{"demo", "-h"}, 0, "DTLS 1.3, then 1.2, then 1.0"},
 		{[]string{"client"}, 2, "HOST:PORT"},
 		{[]string{"client", "-nosuchflag", "x:1"}, 2, "nosuchflag"},
 		{[]string{"client", "-cipher", "TLS_RSA_WITH_RC4_128_SHA", "x:1"}, 2, `unknown cipher suite "TLS_RSA_WITH_RC4_128_SHA"`},
-		{[]string{"client", "-dtls1", "-dtls1_2", "x:1"}, 2, "mutually exclusive"},
+		{[]string{"client", "-dtls1", "-dtls1_2", "x:1"}, 2, "-dtls1 and -dtls1_2 are mutually exclusive"},
+		{[]string{"client", "-dtls1_3", "-dtls1_2", "x:1"}, 2, "dtls client: -dtls1_2 and -dtls1_3 are mutually exclusive"},
+		{[]string{"server", "-dtls1", "-dtls1_2", "-dtls1_3", "-psk", "01", ":0"}, 2, "-dtls1, -dtls1_2 and -dtls1_3 are mutually exclusive"},
+		{[]string{"client", "-h"}, 0, "-dtls1_3"},
+		{[]string{"server", "-h"}, 0, "-keyupdate N"},
+		{[]string{"client", "-cipher", "TLS_AES_128_GCM_SHA256,TLS_AES_512_GCM", "x:1"}, 2, `unknown cipher suite "TLS_AES_512_GCM"; supported: TLS_AES_128_GCM_SHA256,`},
+		{[]string{"client", "-dtls1_3", "-cipher", "TLS_PSK_WITH_AES_128_GCM_SHA256", "x:1"}, 2, "-dtls1_3 and -cipher: the list names no DTLS 1.3 suite"},
+		{[]string{"client", "-dtls1_2", "-cipher", "TLS_AES_128_GCM_SHA256", "x:1"}, 2, "-cipher names only DTLS 1.3 suites, but DTLS 1.3 is not offered"},
+		{[]string{"client", "-use_srtp", "SRTP_AEAD_AES_128_GCM", "-cipher", "TLS_AES_128_GCM_SHA256", "x:1"}, 2, "-cipher names only DTLS 1.3 suites"},
+		{[]string{"server", "-dtls1_3", "-cid", "8", "-psk", "01", ":0"}, 2, "dtls server: -cid needs DTLS 1.2"},
+		{[]string{"client", "-dtls1_3", "-reconnect", "-psk", "01", "x:1"}, 2, "-reconnect needs DTLS 1.2"},
+		{[]string{"client", "-keyupdate", "-1", "-psk", "01", "x:1"}, 2, "dtls client: -keyupdate -1s is negative"},
+		{[]string{"server", "-keyupdate", "-0.5", "-psk", "01", ":0"}, 2, "dtls server: -keyupdate -500ms is negative"},
+		{[]string{"client", "-keyupdate", "x", "-psk", "01", "x:1"}, 2, `invalid value "x" for flag -keyupdate: want a number of seconds`},
+		{[]string{"client", "-keyupdate", "NaN", "-psk", "01", "x:1"}, 2, `invalid value "NaN" for flag -keyupdate: out of range`},
 		{[]string{"client", "-psk", "xyz", "x:1"}, 2, "hex"},
 		{[]string{"client", "-mtu", "50", "127.0.0.1:9"}, 2, "-mtu 50 is outside [92, 65535]"},
 		{[]string{"client", "-mtu", "70000", "127.0.0.1:9"}, 2, "-mtu 70000 is outside"},
@@ -294,7 +318,7 @@ func TestRenegotiate(t *testing.T) {
 	f := writePKI(t)
 	for _, allow := range []bool{true, false} {
 		t.Run(fmt.Sprintf("allow=%v", allow), func(t *testing.T) {
-			srv := startServer(t, "-naccept", "1", "-renegotiate", "200ms", "-cert", f.cert, "-key", f.key)
+			srv := startServer(t, "-naccept", "1", "-dtls1_2", "-renegotiate", "200ms", "-cert", f.cert, "-key", f.key)
 			args := []string{"-CAfile", f.ca, "-v", "-wait", "700ms", "127.0.0.1:" + srv.port}
 			if allow {
 				args = append([]string{"-renegotiate"}, args...)

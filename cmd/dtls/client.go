@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
-	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"github.com/pathdtls/pathdtls/transport"
 )
 
@@ -26,6 +25,11 @@ server resumed it: RECONNECT <server> resumed, or new. With -alpn,
 -use_srtp and -keymatexport it says what was negotiated on standard
 error: ALPN <protocol>, SRTP <profile>, KEYMAT <label> <length> <hex>,
 the last followed by the block openssl s_client prints for -keymatexport.
+With -keyupdate it sends a DTLS 1.3 KeyUpdate every N seconds and says
+KEYUPDATE <server> after each, or once why it cannot.
+
+DTLS 1.3 and 1.2 are offered by default, 1.3 preferred; -dtls1_3,
+-dtls1_2 and -dtls1 offer one version only.
 
 Flags:
 `
@@ -36,7 +40,6 @@ func runClient(args []string, e *env) int {
 	var o options
 	o.register(fs, roleClient)
 	wait := fs.Duration("wait", time.Second, "how long to wait for replies after the end of input")
-	reconnect := fs.Bool("reconnect", false, "complete a handshake, close, and connect again resuming the session")
 	if code, ok := parseFlags(fs, args, clientUsage, e); !ok {
 		return code
 	}
@@ -58,7 +61,7 @@ func runClient(args []string, e *env) int {
 	defer cancel()
 	// -mtu fixes the size: the cap follows it up, as -mtu promises.
 	d := transport.Dialer{MTU: o.mtu, MaxMTU: max(o.mtu, transport.DefaultMaxMTU)}
-	if *reconnect {
+	if o.reconnect {
 		config.ClientSessionCache = dtls.NewLRUClientSessionCache(1)
 		first, ok := dial(ctx, &d, address, config, o.verbose, e)
 		if !ok {
@@ -72,7 +75,9 @@ func runClient(args []string, e *env) int {
 	}
 	defer conn.Close()
 	o.reportSession(e, "", conn.ConnectionState())
-	if *reconnect {
+	ku := startKeyUpdates(conn, time.Duration(o.keyUpdate), e)
+	defer ku.halt() // before the Close above
+	if o.reconnect {
 		how := "new"
 		if conn.ConnectionState().DidResume {
 			how = "resumed"
@@ -97,7 +102,7 @@ func dial(ctx context.Context, d *transport.Dialer, address string, config *dtls
 			resumed = " resumed"
 		}
 		e.stderr.printf("CONNECTED %s %s %s maxpayload %d%s\n", conn.RemoteAddr(),
-			cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite), conn.MaxPayload(), resumed)
+			versionName(st.Version), suiteName(st.CipherSuite), conn.MaxPayload(), resumed)
 	}
 	return conn, true
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
-	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"github.com/pathdtls/pathdtls/internal/testpki"
 	"github.com/pathdtls/pathdtls/pmtu"
 	"github.com/pathdtls/pathdtls/transport"
@@ -19,8 +18,8 @@ import (
 const demoUsage = `Usage: dtls demo [-v]
 
 Runs a DTLS server and client in one process over the loopback interface with
-a freshly generated ECDSA certificate, first with DTLS 1.2 and then with DTLS
-1.0, and prints what happened.
+a freshly generated ECDSA certificate, with DTLS 1.3, then 1.2, then 1.0, and
+prints what happened.
 
 Flags:
 `
@@ -38,7 +37,7 @@ func runDemo(args []string, e *env) int {
 		return 1
 	}
 	e.stdout.printf("pathdtls demo: a server and a client on the loopback interface, ECDSA P-256 certificate for localhost\n")
-	for _, v := range []uint16{dtls.VersionDTLS12, dtls.VersionDTLS10} {
+	for _, v := range []uint16{dtls.VersionDTLS13, dtls.VersionDTLS12, dtls.VersionDTLS10} {
 		server := &dtls.Config{Certificates: []tls.Certificate{cert}, MinVersion: v, MaxVersion: v}
 		client := &dtls.Config{RootCAs: roots, ServerName: "localhost", MinVersion: v, MaxVersion: v}
 		if *verbose {
@@ -46,7 +45,7 @@ func runDemo(args []string, e *env) int {
 			client.Logger = traceLogger(e.stderr, "client")
 		}
 		if err := demoOnce(server, client, e.stdout); err != nil {
-			e.stderr.printf("dtls demo: %s: %s\n", cliconfig.VersionName(v), oneLine(err))
+			e.stderr.printf("dtls demo: %s: %s\n", versionName(v), oneLine(err))
 			return 1
 		}
 	}
@@ -76,11 +75,11 @@ func demoOnce(server, client *dtls.Config, out *lines) error {
 	}
 	defer c.Close()
 	st := c.ConnectionState()
-	out.printf("\n%s with %s: %s, handshake in %v, %d retransmissions\n", cliconfig.VersionName(st.Version),
-		l.Addr(), dtls.CipherSuiteName(st.CipherSuite), time.Since(start).Round(time.Millisecond), c.Stats().Retransmissions)
+	out.printf("\n%s with %s: %s, handshake in %v, %d retransmissions\n", versionName(st.Version),
+		l.Addr(), suiteName(st.CipherSuite), time.Since(start).Round(time.Millisecond), c.Stats().Retransmissions)
 	demoPath(c, "after the handshake", out)
 	for i := 1; i <= 3; i++ {
-		if err := demoEcho(c, fmt.Sprintf("datagram %d over %s", i, cliconfig.VersionName(st.Version)), out); err != nil {
+		if err := demoEcho(c, fmt.Sprintf("datagram %d over %s", i, versionName(st.Version)), out); err != nil {
 			return err
 		}
 	}

@@ -1,5 +1,5 @@
-// Command dtls is a DTLS 1.0 and 1.2 client and server for trying things
-// out, in the manner of openssl s_client and s_server.
+// Command dtls is a DTLS 1.3, 1.2 and 1.0 client and server for trying
+// things out, in the manner of openssl s_client and s_server.
 //
 //	dtls client [flags] HOST:PORT
 //	dtls server [flags] [HOST]:PORT
@@ -11,11 +11,13 @@
 // accepts associations on one UDP socket (both IPv4 and IPv6 when HOST is
 // empty or "::") and echoes each datagram back, or prints it with
 // -echo=false. The demo runs a server and a client in one process over the
-// loopback interface, first with DTLS 1.2 and then with DTLS 1.0.
+// loopback interface, with DTLS 1.3, 1.2 and 1.0 in turn.
 //
-// Flags follow OpenSSL's names (-dtls1, -dtls1_2, -cipher, -cert, -key,
-// -CAfile, -psk, -psk_identity, -psk_hint, -mtu, ...) and may be written
-// with one dash or two. Run "dtls client -h" or "dtls server -h" for the
+// Both offer DTLS 1.3 and 1.2 by default, and use 1.3 when the peer
+// speaks it (RFC 9147); -dtls1_3, -dtls1_2 and -dtls1 choose one version.
+// Flags follow OpenSSL's names (-dtls1, -dtls1_2, -dtls1_3, -cipher,
+// -cert, -key, -CAfile, -psk, -psk_identity, -psk_hint, -mtu, -keyupdate,
+// ...) and may be written with one dash or two. Run "dtls client -h" or "dtls server -h" for the
 // list.
 package main
 
@@ -44,7 +46,7 @@ const usage = `Usage:
   dtls client [flags] HOST:PORT    handshake, send each line of standard input as
                                    a datagram, print each datagram received
   dtls server [flags] [HOST]:PORT  accept associations; echo or print datagrams
-  dtls demo [-v]                   a loopback server and client, DTLS 1.2 then 1.0
+  dtls demo [-v]                   a loopback server and client, DTLS 1.3, 1.2, 1.0
   dtls version                     the version of dtls and of Go
 
 Run "dtls client -h" or "dtls server -h" for the flags of one; "dtls -h"

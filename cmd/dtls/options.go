@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
@@ -30,6 +29,7 @@ const defaultPSKIdentity = "Client_identity"
 // OpenSSL's s_client and s_server.
 type options struct {
 	dtls1, dtls12  bool
+	dtls13         bool
 	cipher         string
 	certFile       string
 	keyFile        string
@@ -45,7 +45,9 @@ type options struct {
 	noCookie       bool
 	noTicket       bool
 	renegAllow     bool          // client: accept the server's renegotiations
+	reconnect      bool          // client: connect again, resuming the session
 	renegEvery     time.Duration // server: ask for one this often
+	keyUpdate      seconds       // send a KeyUpdate this often; 0: never
 	cid            int           // length of the connection IDs to ask for; -1: none
 	alpn           string        // ALPN protocols, comma-separated
 	srtp           string        // SRTP profiles, colon-separated
@@ -59,8 +61,10 @@ type options struct {
 // register defines the flags of role on fs.
 func (o *options) register(fs *flag.FlagSet, r role) {
 	fs.BoolVar(&o.dtls1, "dtls1", false, "use DTLS 1.0 only (RFC 4347; deprecated by RFC 8996)")
-	fs.BoolVar(&o.dtls12, "dtls1_2", false, "use DTLS 1.2 only (RFC 6347; the default)")
-	fs.StringVar(&o.cipher, "cipher", "", "comma-separated `LIST` of IANA cipher suite names, in order of preference")
+	fs.BoolVar(&o.dtls12, "dtls1_2", false, "use DTLS 1.2 only (RFC 6347); by default DTLS 1.3 and 1.2 are offered, and 1.3 is used when the peer speaks it")
+	fs.BoolVar(&o.dtls13, "dtls1_3", false, "use DTLS 1.3 only (RFC 9147)")
+	fs.StringVar(&o.cipher, "cipher", "", "comma-separated `LIST` of IANA cipher suite names, in order of preference, of DTLS 1.3 (TLS_AES_128_GCM_SHA256, ...) and of DTLS 1.2 (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, ...); a version none of whose suites is listed is not offered")
+	fs.Var(&o.keyUpdate, "keyupdate", "after the handshake, send a DTLS 1.3 KeyUpdate that asks the peer to update its keys too (RFC 9147 §8) every `N` seconds (or a duration such as 500ms); 0: never")
 	fs.StringVar(&o.certFile, "cert", "", "certificate chain `FILE` (PEM, leaf first)")
 	fs.StringVar(&o.keyFile, "key", "", "private key `FILE` (PEM); default: the -cert file")
 	fs.StringVar(&o.pskHex, "psk", "", "pre-shared key in `HEX` (RFC 4279)")
@@ -69,23 +73,24 @@ func (o *options) register(fs *flag.FlagSet, r role) {
 	fs.BoolVar(&o.verbose, "v", false, "trace the handshake on standard error")
 	fs.BoolVar(&o.noTicket, "no_ticket", false, "do not use session tickets (RFC 5077): sessions are resumed by session ID only")
 	fs.StringVar(&o.alpn, "alpn", "", "offer (client) or accept (server) the application protocols of comma-separated `LIST` (ALPN, RFC 7301), in order of preference")
-	fs.StringVar(&o.srtp, "use_srtp", "", "negotiate DTLS-SRTP (RFC 5764) with the colon-separated `PROFILES` (SRTP_AES128_CM_SHA1_80, SRTP_AES128_CM_SHA1_32, SRTP_AEAD_AES_128_GCM, SRTP_AEAD_AES_256_GCM)")
-	fs.StringVar(&o.keymatLabel, "keymatexport", "", "after each handshake, print keying material exported with `LABEL` (RFC 5705), such as EXTRACTOR-dtls_srtp")
+	fs.StringVar(&o.srtp, "use_srtp", "", "negotiate DTLS-SRTP (RFC 5764) with the colon-separated `PROFILES` (SRTP_AES128_CM_SHA1_80, SRTP_AES128_CM_SHA1_32, SRTP_AEAD_AES_128_GCM, SRTP_AEAD_AES_256_GCM); DTLS 1.2: without a version flag, DTLS 1.3 is not offered")
+	fs.StringVar(&o.keymatLabel, "keymatexport", "", "after each handshake, print keying material exported with `LABEL` (RFC 5705), such as EXTRACTOR-dtls_srtp (DTLS 1.2: without a version flag, DTLS 1.3 is not offered)")
 	fs.IntVar(&o.keymatLen, "keymatexportlen", 0, "length in bytes of the material -keymatexport prints (`N`, 60 for SRTP_AES128_CM_SHA1_80)")
 	fs.StringVar(&o.keylogFile, "keylogfile", "", "append each handshake's master secret to `FILE` in the NSS key log format, for Wireshark (debugging only)")
-	fs.IntVar(&o.cid, "cid", -1, "use connection IDs (RFC 9146), asking the peer to send IDs of `N` bytes (0: none, while sending the peer's); -1: off")
+	fs.IntVar(&o.cid, "cid", -1, "use connection IDs (RFC 9146), asking the peer to send IDs of `N` bytes (0: none, while sending the peer's); -1: off. DTLS 1.2: without a version flag, DTLS 1.3 is not offered")
 	switch r {
 	case roleClient:
 		fs.StringVar(&o.caFile, "CAfile", "", "`FILE` of trusted CA certificates (PEM); default: the system roots")
 		fs.BoolVar(&o.insecure, "insecure", false, "do not verify the server's certificate")
 		fs.StringVar(&o.serverName, "servername", "", "`NAME` to verify the server's certificate against and send in server_name; default: the host in HOST:PORT")
 		fs.StringVar(&o.pskIdentity, "psk_identity", defaultPSKIdentity, "PSK identity `ID` to send")
+		fs.BoolVar(&o.reconnect, "reconnect", false, "complete a handshake, close, and connect again resuming the session (DTLS 1.2: without a version flag, DTLS 1.3 is not offered)")
 		fs.BoolVar(&o.renegAllow, "renegotiate", false, "accept the server's requests to renegotiate (secure renegotiation, RFC 5746); default: refuse them")
 	case roleServer:
 		fs.StringVar(&o.pskIdentity, "psk_identity", "", "accept only the PSK identity `ID`; default: any")
 		fs.StringVar(&o.pskHint, "psk_hint", "", "PSK identity `HINT` to send")
 		fs.DurationVar(&o.renegEvery, "renegotiate", 0, "ask each client to renegotiate (RFC 5746) this `LONG` after its handshake, and again as often, and accept the clients' own renegotiations; 0: never, and refuse them")
-		fs.BoolVar(&o.noCookie, "no_cookie", false, "skip the HelloVerifyRequest cookie exchange (RFC 6347 §4.2.1); allows amplification")
+		fs.BoolVar(&o.noCookie, "no_cookie", false, "skip the cookie exchange, a HelloVerifyRequest in DTLS 1.2 (RFC 6347 §4.2.1), a HelloRetryRequest in DTLS 1.3 (RFC 9147 §5.1); allows amplification")
 		fs.StringVar(&o.caFile, "CAfile", "", "`FILE` of CA certificates (PEM) that client certificates are verified against; default: the system roots")
 		fs.IntVar(&o.verify, "verify", 0, "ask for a client certificate and verify it if one is sent (the `DEPTH` is accepted for OpenSSL compatibility; any depth is verified)")
 		fs.IntVar(&o.verifyRequired, "Verify", 0, "require a verified client certificate (`DEPTH` as for -verify)")
@@ -120,6 +125,9 @@ func (o *options) config(r role, log *slog.Logger) (*dtls.Config, error) {
 	if o.renegEvery < 0 {
 		return nil, fmt.Errorf("-renegotiate %v is negative: give how often to renegotiate, or 0 for never", o.renegEvery)
 	}
+	if o.keyUpdate < 0 {
+		return nil, fmt.Errorf("-keyupdate %v is negative: give how often to update the keys, in seconds, or 0 for never", time.Duration(o.keyUpdate))
+	}
 	if o.renegAllow || o.renegEvery > 0 {
 		c.Renegotiation = dtls.RenegotiateFreely
 	}
@@ -151,41 +159,6 @@ func (o *options) config(r role, log *slog.Logger) (*dtls.Config, error) {
 		return nil, errors.New("a server needs -cert (and -key) or -psk")
 	}
 	return c, nil
-}
-
-func (o *options) versions(c *dtls.Config) error {
-	switch {
-	case o.dtls1 && o.dtls12:
-		return errors.New("-dtls1 and -dtls1_2 are mutually exclusive")
-	case o.dtls1:
-		c.MinVersion, c.MaxVersion = dtls.VersionDTLS10, dtls.VersionDTLS10
-	default:
-		c.MinVersion, c.MaxVersion = dtls.VersionDTLS12, dtls.VersionDTLS12
-	}
-	return nil
-}
-
-func (o *options) suites(c *dtls.Config) error {
-	if o.cipher == "" {
-		return nil
-	}
-	for name := range strings.SplitSeq(o.cipher, ",") {
-		name = strings.TrimSpace(name)
-		id, ok := dtls.CipherSuiteByName(name)
-		if !ok {
-			return fmt.Errorf("unknown cipher suite %q; supported: %s", name, supportedSuites())
-		}
-		c.CipherSuites = append(c.CipherSuites, id)
-	}
-	return nil
-}
-
-func supportedSuites() string {
-	var names []string
-	for _, id := range dtls.CipherSuites() {
-		names = append(names, dtls.CipherSuiteName(id))
-	}
-	return strings.Join(names, ",")
 }
 
 // certificates loads -cert, -key and -CAfile into c, and sets the

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
-	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"github.com/pathdtls/pathdtls/transport"
 )
 
@@ -35,7 +34,11 @@ output with -echo=false. It reports on standard error:
 	RENEGOTIATE <peer> <version> <suite> | <reason>
 	                                    after each renegotiation that
 	                                    -renegotiate asks for, or why it
-	                                    did not happen
+	                                    did not happen (DTLS 1.2 and 1.0)
+	KEYUPDATE <peer> sent, update requested | <reason>
+	                                    after each DTLS 1.3 KeyUpdate that
+	                                    -keyupdate sends, or why it
+	                                    cannot
 	FAIL <peer> <reason>                for each failed handshake
 	CLOSE <peer> [<reason>]             when an association ends; no reason
 	                                    after the peer's close_notify, and
@@ -44,6 +47,9 @@ output with -echo=false. It reports on standard error:
 It runs until interrupted, or until -naccept associations have ended (an
 association ends with the peer's close_notify, an error, a failed handshake,
 or -idle seconds without a datagram from the peer).
+
+DTLS 1.3 and 1.2 are accepted by default, 1.3 preferred; -dtls1_3, -dtls1_2
+and -dtls1 accept one version only.
 
 Flags:
 `
@@ -172,13 +178,18 @@ func (s *server) serve(c *transport.Conn) {
 	if st.DidResume {
 		resumed = " resumed"
 	}
-	s.e.stderr.printf("ACCEPT %s %s %s%s\n", peer, cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite), resumed)
+	s.e.stderr.printf("ACCEPT %s %s %s%s\n", peer, versionName(st.Version), suiteName(st.CipherSuite), resumed)
 	s.o.reportSession(s.e, peer.String()+" ", st)
-	if s.renegotiate > 0 {
+	switch {
+	case s.renegotiate > 0 && st.Version == dtls.VersionDTLS13:
+		s.e.stderr.printf("RENEGOTIATE %s not asked: DTLS 1.3 has no renegotiation (-keyupdate gives new keys)\n", peer)
+	case s.renegotiate > 0:
 		stop := make(chan struct{})
 		defer close(stop)
 		s.wg.Go(func() { s.renegotiateEvery(c, stop) })
 	}
+	ku := startKeyUpdates(c, time.Duration(s.o.keyUpdate), s.e)
+	defer ku.halt() // before the Close above
 	buf := make([]byte, 1<<16)
 	for {
 		n, err := c.Read(buf)
@@ -226,7 +237,7 @@ func (s *server) renegotiateEvery(c *transport.Conn, stop <-chan struct{}) {
 			}
 		default:
 			st := c.ConnectionState()
-			s.e.stderr.printf("RENEGOTIATE %s %s %s\n", c.RemoteAddr(), cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite))
+			s.e.stderr.printf("RENEGOTIATE %s %s %s\n", c.RemoteAddr(), versionName(st.Version), suiteName(st.CipherSuite))
 		}
 	}
 }
