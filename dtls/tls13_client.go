@@ -236,9 +236,14 @@ func (hs *clientHandshake) helloRetry13(sh *handshake.ServerHello) error {
 		ext.PSKModes, ext.PSKIdentities, ext.PSKBinders, c13.psk = nil, nil, nil, nil
 		hs.dropTicket13()
 	}
-	if c.config.logs(slog.LevelDebug) {
-		c.config.event(slog.LevelDebug, "HelloRetryRequest received", "received HelloRetryRequest for %s",
-			slog.String("suite", s.name), slog.String("group", groupName(sh.Extensions.HRRGroup)))
+	switch g := sh.Extensions.HRRGroup; {
+	case !c.config.logs(slog.LevelDebug):
+	case g == 0:
+		c.config.event(slog.LevelDebug, "HelloRetryRequest received", "received HelloRetryRequest for %s with a cookie",
+			slog.String("suite", s.name))
+	default:
+		c.config.event(slog.LevelDebug, "HelloRetryRequest received", "received HelloRetryRequest for %s asking for %s",
+			slog.String("suite", s.name), slog.String("group", groupName(g)))
 	}
 	body, err := hs.hello.Marshal()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -98,9 +99,12 @@ func (hs *hsBase) finish13(s *suite13, write, read []byte) {
 	}
 	c.in.early = nil
 	if c.config.logs(slog.LevelInfo) {
-		st := c.state
 		c.config.event(slog.LevelInfo, "handshake complete", "handshake complete: %s, %s",
-			slog.String("version", versionName(VersionDTLS13)), slog.String("suite", suite13ByID(st.CipherSuite).name))
+			slog.String("version", versionName(VersionDTLS13)), slog.String("suite", s.name))
+	}
+	if hs.cid.on && c.config.logs(slog.LevelDebug) {
+		c.config.event(slog.LevelDebug, "connection ID negotiated", "connection IDs (RFC 9146): %s in the records we receive, %s in those we send",
+			slog.String("own", hex.EncodeToString(hs.cid.own)), slog.String("peer", hex.EncodeToString(hs.cid.peer)))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"github.com/pathdtls/pathdtls/transport"
 )
 
@@ -62,10 +63,19 @@ func runClient(args []string, e *env) int {
 	// -mtu fixes the size: the cap follows it up, as -mtu promises.
 	d := transport.Dialer{MTU: o.mtu, MaxMTU: max(o.mtu, transport.DefaultMaxMTU)}
 	if o.reconnect {
-		config.ClientSessionCache = dtls.NewLRUClientSessionCache(1)
+		cache := &notifyingCache{ClientSessionCache: dtls.NewLRUClientSessionCache(1), put: make(chan struct{}, 1)}
+		config.ClientSessionCache = cache
 		first, ok := dial(ctx, &d, address, config, o.verbose, e)
 		if !ok {
 			return 1
+		}
+		if first.ConnectionState().Version == dtls.VersionDTLS13 {
+			// The ticket of DTLS 1.3 comes after the handshake (RFC 8446
+			// §4.6.1): wait for it a moment.
+			select {
+			case <-cache.put:
+			case <-time.After(ticketWait):
+			}
 		}
 		first.Close()
 	}
@@ -102,7 +112,7 @@ func dial(ctx context.Context, d *transport.Dialer, address string, config *dtls
 			resumed = " resumed"
 		}
 		e.stderr.printf("CONNECTED %s %s %s maxpayload %d%s\n", conn.RemoteAddr(),
-			versionName(st.Version), suiteName(st.CipherSuite), conn.MaxPayload(), resumed)
+			cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite), conn.MaxPayload(), resumed)
 	}
 	return conn, true
 }
@@ -202,4 +212,25 @@ func parseFlags(fs *flag.FlagSet, args []string, usage string, e *env) (code int
 		return 2, false
 	}
 	return 0, true
+}
+
+// ticketWait is how long -reconnect waits for a DTLS 1.3 server's ticket
+// before it reconnects without one.
+const ticketWait = time.Second
+
+// notifyingCache is a ClientSessionCache that says when a session is put
+// in it.
+type notifyingCache struct {
+	dtls.ClientSessionCache
+	put chan struct{}
+}
+
+func (c *notifyingCache) Put(key string, st *dtls.ClientSessionState) {
+	c.ClientSessionCache.Put(key, st)
+	if st != nil {
+		select {
+		case c.put <- struct{}{}:
+		default:
+		}
+	}
 }

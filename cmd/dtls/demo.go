@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"github.com/pathdtls/pathdtls/internal/testpki"
 	"github.com/pathdtls/pathdtls/pmtu"
 	"github.com/pathdtls/pathdtls/transport"
@@ -45,7 +46,7 @@ func runDemo(args []string, e *env) int {
 			client.Logger = traceLogger(e.stderr, "client")
 		}
 		if err := demoOnce(server, client, e.stdout); err != nil {
-			e.stderr.printf("dtls demo: %s: %s\n", versionName(v), oneLine(err))
+			e.stderr.printf("dtls demo: %s: %s\n", cliconfig.VersionName(v), oneLine(err))
 			return 1
 		}
 	}
@@ -75,11 +76,11 @@ func demoOnce(server, client *dtls.Config, out *lines) error {
 	}
 	defer c.Close()
 	st := c.ConnectionState()
-	out.printf("\n%s with %s: %s, handshake in %v, %d retransmissions\n", versionName(st.Version),
-		l.Addr(), suiteName(st.CipherSuite), time.Since(start).Round(time.Millisecond), c.Stats().Retransmissions)
+	out.printf("\n%s with %s: %s, handshake in %v, %d retransmissions\n", cliconfig.VersionName(st.Version),
+		l.Addr(), dtls.CipherSuiteName(st.CipherSuite), time.Since(start).Round(time.Millisecond), c.Stats().Retransmissions)
 	demoPath(c, "after the handshake", out)
 	for i := 1; i <= 3; i++ {
-		if err := demoEcho(c, fmt.Sprintf("datagram %d over %s", i, versionName(st.Version)), out); err != nil {
+		if err := demoEcho(c, fmt.Sprintf("datagram %d over %s", i, cliconfig.VersionName(st.Version)), out); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"github.com/pathdtls/pathdtls/transport"
 )
 
@@ -58,7 +59,7 @@ func startKeyUpdates(c *transport.Conn, every time.Duration, e *env) *keyUpdater
 		return k
 	}
 	if v := c.ConnectionState().Version; v != dtls.VersionDTLS13 {
-		e.stderr.printf("KEYUPDATE %s not sent: KeyUpdate needs DTLS 1.3, and this association is %s\n", c.RemoteAddr(), versionName(v))
+		e.stderr.printf("KEYUPDATE %s not sent: KeyUpdate needs DTLS 1.3, and this association is %s\n", c.RemoteAddr(), cliconfig.VersionName(v))
 		return k
 	}
 	k.wg.Go(func() { k.run(c) })

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"github.com/pathdtls/pathdtls/transport"
 )
 
@@ -178,7 +179,7 @@ func (s *server) serve(c *transport.Conn) {
 	if st.DidResume {
 		resumed = " resumed"
 	}
-	s.e.stderr.printf("ACCEPT %s %s %s%s\n", peer, versionName(st.Version), suiteName(st.CipherSuite), resumed)
+	s.e.stderr.printf("ACCEPT %s %s %s%s\n", peer, cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite), resumed)
 	s.o.reportSession(s.e, peer.String()+" ", st)
 	switch {
 	case s.renegotiate > 0 && st.Version == dtls.VersionDTLS13:
@@ -237,7 +238,7 @@ func (s *server) renegotiateEvery(c *transport.Conn, stop <-chan struct{}) {
 			}
 		default:
 			st := c.ConnectionState()
-			s.e.stderr.printf("RENEGOTIATE %s %s %s\n", c.RemoteAddr(), versionName(st.Version), suiteName(st.CipherSuite))
+			s.e.stderr.printf("RENEGOTIATE %s %s %s\n", c.RemoteAddr(), cliconfig.VersionName(st.Version), dtls.CipherSuiteName(st.CipherSuite))
 		}
 	}
 }

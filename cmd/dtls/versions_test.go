@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 )
 
-// TestVersionRange checks the versions and suites that the version flags,
-// -cipher and the flags that need DTLS 1.2 give a Config.
+// TestVersionRange checks the versions and suites that the version flags
+// and -cipher give a Config.
 func TestVersionRange(t *testing.T) {
 	const (
 		v10, v12, v13 = dtls.VersionDTLS10, dtls.VersionDTLS12, dtls.VersionDTLS13
@@ -31,11 +32,13 @@ func TestVersionRange(t *testing.T) {
 		// The suites of a version not offered are left out.
 		{[]string{"-dtls1_3", "-cipher", "TLS_PSK_WITH_AES_128_CCM_8,TLS_AES_128_CCM_8_SHA256"}, v13, v13, []uint16{dtls.TLS_AES_128_CCM_8_SHA256}},
 		{[]string{"-dtls1", "-cipher", "TLS_PSK_WITH_AES_128_CBC_SHA,TLS_AES_128_GCM_SHA256"}, v10, v10, []uint16{0x8c}},
-		{[]string{"-cid", "8", "-cipher", "TLS_AES_128_GCM_SHA256,TLS_PSK_WITH_AES_128_CCM_8"}, v12, v12, []uint16{0xc0a8}},
-		{[]string{"-cid", "0"}, v12, v12, nil},
-		{[]string{"-use_srtp", "SRTP_AEAD_AES_128_GCM"}, v12, v12, nil},
-		{[]string{"-keymatexport", "EXPERIMENTAL-x", "-keymatexportlen", "8"}, v12, v12, nil},
-		{[]string{"-reconnect"}, v12, v12, nil},
+		// Connection IDs, DTLS-SRTP, the exporter and resumption work in
+		// both versions: they leave the range as it is.
+		{[]string{"-cid", "8", "-cipher", "TLS_AES_128_GCM_SHA256,TLS_PSK_WITH_AES_128_CCM_8"}, v12, v13, []uint16{dtls.TLS_AES_128_GCM_SHA256, 0xc0a8}},
+		{[]string{"-cid", "0"}, v12, v13, nil},
+		{[]string{"-use_srtp", "SRTP_AEAD_AES_128_GCM"}, v12, v13, nil},
+		{[]string{"-keymatexport", "EXPERIMENTAL-x", "-keymatexportlen", "8"}, v12, v13, nil},
+		{[]string{"-reconnect"}, v12, v13, nil},
 		{[]string{"-dtls1", "-reconnect"}, v10, v10, nil},
 	}
 	for _, tt := range tests {
@@ -45,8 +48,8 @@ func TestVersionRange(t *testing.T) {
 			continue
 		}
 		if c.MinVersion != tt.min || c.MaxVersion != tt.max || !slices.Equal(c.CipherSuites, tt.suites) {
-			t.Errorf("%q: versions %s to %s, suites %x; want %s to %s, %x", tt.args, versionName(c.MinVersion),
-				versionName(c.MaxVersion), c.CipherSuites, versionName(tt.min), versionName(tt.max), tt.suites)
+			t.Errorf("%q: versions %s to %s, suites %x; want %s to %s, %x", tt.args, cliconfig.VersionName(c.MinVersion),
+				cliconfig.VersionName(c.MaxVersion), c.CipherSuites, cliconfig.VersionName(tt.min), cliconfig.VersionName(tt.max), tt.suites)
 		}
 	}
 }
