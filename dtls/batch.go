@@ -36,6 +36,9 @@ func (c *Conn) WriteBatch(bufs [][]byte) (int, error) {
 	if _, passed := c.writeDeadline.Wait(); passed {
 		return 0, errDeadline("write")
 	}
+	if c.out.wantUpdate.Load() {
+		_ = c.UpdateKeys(false) // the keys' limit is near (RFC 9147 §4.5.3)
+	}
 	c.out.Lock()
 	defer c.out.Unlock()
 	max := c.out.maxPlaintext(c.out.dataEpoch, c.link.MaxDatagramSize())

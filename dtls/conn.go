@@ -228,6 +228,9 @@ func (c *Conn) Write(b []byte) (int, error) {
 	if _, passed := c.writeDeadline.Wait(); passed {
 		return 0, errDeadline("write")
 	}
+	if c.out.wantUpdate.Load() {
+		_ = c.UpdateKeys(false) // the keys' limit is near (RFC 9147 §4.5.3)
+	}
 	c.out.Lock()
 	defer c.out.Unlock()
 	if max := c.out.maxPlaintext(c.out.dataEpoch, c.link.MaxDatagramSize()); len(b) > max {

@@ -49,6 +49,7 @@ type inHalf struct {
 	next13    *record.Cipher13
 	nextEpoch uint16
 	acks      ackState // DTLS 1.3 records to acknowledge (RFC 9147 §7)
+	resync    []byte   // a copy of a record being tried again (tls13_limits.go)
 	note0     bool     // epoch 0's handshake records are acknowledged too (a client offering DTLS 1.3)
 	cid       []byte   // our connection ID, once one is negotiated (RFC 9146)
 	// newest is the epoch and sequence number of the newest record with

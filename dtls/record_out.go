@@ -3,6 +3,7 @@ package dtls
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/fragment"
 	"github.com/pathdtls/pathdtls/dtls/internal/record"
@@ -45,6 +46,9 @@ type outHalf struct {
 	// closeSent: our close_notify went out, in answer to the peer's or
 	// from Close; it goes once.
 	closeSent bool
+	// wantUpdate says that the current DTLS 1.3 epoch has sent as many
+	// records as its keys should, and a KeyUpdate is due.
+	wantUpdate atomic.Bool
 }
 
 func (o *outHalf) init() {
@@ -133,6 +137,9 @@ func (o *outHalf) appendRecord(dst []byte, typ record.ContentType, epoch uint16,
 	seq := es.seq
 	es.seq++
 	if es.c13 != nil {
+		if seq >= updateAfterRecords && es == o.cur {
+			o.wantUpdate.Store(true) // the next Write sends a KeyUpdate (tls13_limits.go)
+		}
 		return es.c13.AppendRecord(dst, uint64(epoch), seq, es.cid, typ, payload, 0), nil
 	}
 	if es.cid != nil {

@@ -29,6 +29,10 @@ type post13 struct {
 	// waiting, and queued that we were asked to request one of the peer:
 	// the next KeyUpdate goes once that one is acknowledged.
 	requested, queued bool
+	// failed counts the records of the peer's current epoch that failed
+	// to authenticate, and badRun those in a row (tls13_limits.go).
+	failed uint64
+	badRun int
 }
 
 // errNot13 is the error of UpdateKeys on an association that is not DTLS

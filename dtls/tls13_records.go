@@ -77,10 +77,25 @@ func (c *Conn) handleRecord13(d []byte) (rest []byte, ok bool) {
 	if es.window != nil {
 		expected = es.window.Next()
 	}
-	typ, plain, seq, err := es.c13.Open(hdr, body, uint64(es.epoch), expected)
+	var (
+		typ   record.ContentType
+		plain []byte
+		seq   uint64
+	)
+	// The peer's newest epoch is the one whose records the resync tries
+	// (tls13_limits.go); its failures count toward the limits.
+	newest := es == c.in.cur && c.in.next13 == nil || next
+	if p := c.p13; p != nil && newest && p.badRun >= resyncAfter {
+		typ, plain, seq, err = c.openResync13(es, whole, expected)
+	} else {
+		typ, plain, seq, err = es.c13.Open(hdr, body, uint64(es.epoch), expected)
+	}
 	if err != nil {
-		c.badRecord13(es.epoch, err)
+		c.badRecord13(es.epoch, newest, err)
 		return rest, true
+	}
+	if p := c.p13; p != nil && newest {
+		p.badRun = 0
 	}
 	if es.window != nil && !es.window.Check(seq) {
 		c.stats.replayed.Add(1)
@@ -91,6 +106,7 @@ func (c *Conn) handleRecord13(d []byte) (rest []byte, ok bool) {
 		w.Init(c.in.window)
 		es.window = w
 		c.in.advance13(es)
+		c.newPeerEpoch13()
 	}
 	es.window.Mark(seq)
 	h := record.Header{Type: typ, Version: VersionDTLS12, Epoch: es.epoch, Seq: seq}
@@ -108,6 +124,14 @@ func (in *inHalf) advance13(es *epochIn) {
 	in.next13, in.nextEpoch = nil, 0
 }
 
+// newPeerEpoch13 resets what the limits count of the peer's epoch, once
+// its next is in use. c.in is held.
+func (c *Conn) newPeerEpoch13() {
+	if p := c.p13; p != nil {
+		p.failed, p.badRun = 0, 0
+	}
+}
+
 // noteNewest13 is noteNewest for a record with a unified header.
 func (c *Conn) noteNewest13(h record.Header, cid bool) {
 	if !cid {
@@ -118,7 +142,7 @@ func (c *Conn) noteNewest13(h record.Header, cid bool) {
 
 // badRecord13 counts a record that failed authentication, or ends the
 // association for an authentic one without a content type (RFC 8446 §5.4).
-func (c *Conn) badRecord13(epoch uint16, err error) {
+func (c *Conn) badRecord13(epoch uint16, newest bool, err error) {
 	switch err {
 	case record.ErrNoContentType:
 		c.failLocked(c.sendAlert(AlertUnexpectedMessage, err))
@@ -126,6 +150,10 @@ func (c *Conn) badRecord13(epoch uint16, err error) {
 	case record.ErrRecordOverflow:
 		c.failLocked(c.sendAlert(AlertRecordOverflow, err))
 		return
+	}
+	if p := c.p13; p != nil && newest {
+		p.badRun++
+		c.authFailed13()
 	}
 	c.badRecord(record.Header{Epoch: epoch})
 }
@@ -137,4 +165,5 @@ func (o *outHalf) nextEpoch13(ci *record.Cipher13, epoch uint16, cid []byte) {
 	o.prev = o.cur
 	o.cur = &epochOut{epoch: epoch, c13: ci, cid: cid}
 	o.ccsSent = true // DTLS 1.3 has no ChangeCipherSpec: the epoch is readable at once
+	o.wantUpdate.Store(false)
 }

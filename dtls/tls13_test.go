@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -324,6 +325,74 @@ func TestSRTP13(t *testing.T) {
 		}
 		if !bytes.Equal(km[0], km[1]) || len(km[0]) != 60 {
 			t.Fatalf("keying material differs: %x, %x", km[0], km[1])
+		}
+	})
+}
+
+// TestSequenceResync13 loses 100000 records in a row, more than half the
+// 16-bit sequence number field of the unified header (RFC 9147 §4.2.2):
+// the receiver, whose reconstruction from the low bits now guesses a wrap
+// too early, finds the records again after a few failures, instead of
+// failing every record after.
+func TestSequenceResync13(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cc, sc := config13(true)
+		client, server, cerr, serr := handshakePair(t, cc, sc, dgramtest.Impairment{}, dgramtest.Impairment{})
+		if cerr != nil || serr != nil {
+			t.Fatalf("handshake: client %v, server %v", cerr, serr)
+		}
+		client.out.Lock()
+		client.out.cur.seq += 100000 // as if so many records were lost
+		client.out.Unlock()
+		got := make(chan string, 64)
+		go func() {
+			buf := make([]byte, 100)
+			for {
+				n, err := server.Read(buf)
+				if err != nil {
+					close(got)
+					return
+				}
+				got <- string(buf[:n])
+			}
+		}()
+		for i := range 20 {
+			if _, err := client.Write([]byte(fmt.Sprintf("record %d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(time.Second)
+		if n := len(got); n < 20-resyncAfter {
+			t.Fatalf("%d of 20 records arrived after the loss (stats %+v)", n, server.Stats())
+		}
+	})
+}
+
+// TestIntegrityLimit13 sends forged records under CCM_8, whose integrity
+// limit is 2^7 (RFC 9147 §4.5.3): at half of it the receiver asks for new
+// keys, which the sender's KeyUpdate gives, and the count starts over.
+func TestIntegrityLimit13(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cc, sc := config13(true)
+		cc.CipherSuites = []uint16{TLS_AES_128_CCM_8_SHA256}
+		sc.CipherSuites = cc.CipherSuites
+		client, server, cerr, serr := handshakePair(t, cc, sc, dgramtest.Impairment{}, dgramtest.Impairment{})
+		if cerr != nil || serr != nil {
+			t.Fatalf("handshake: client %v, server %v", cerr, serr)
+		}
+		echo13(t, client, server) // the server reads the client's epoch 3
+		forged := []byte{0x2b, 0x00, 0x00, 0x00, 0x20}
+		forged = append(forged, make([]byte, 32)...)
+		for range 70 {
+			server.HandleDatagram(slices.Clone(forged))
+		}
+		time.Sleep(time.Second)
+		echo13(t, client, server)
+		server.in.Lock()
+		epoch, failed := server.in.cur.epoch, server.p13.failed
+		server.in.Unlock()
+		if epoch != 4 || failed != 0 {
+			t.Fatalf("the server reads epoch %d, %d failures counted, after 70 forgeries; want epoch 4 and 0: the client should have updated its keys", epoch, failed)
 		}
 	})
 }
