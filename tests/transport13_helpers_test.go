@@ -5,6 +5,7 @@ package tests
 import (
 	"crypto/tls"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,6 +112,19 @@ func checkNoFragments(t *testing.T, tp *netns.Topology, before fragCounters) (re
 		t.Errorf("the namespaces made %d IP fragments", n)
 	}
 	return after.fails - before.fails
+}
+
+// matching returns the number of lines of tr that contain substr.
+func (tr *timerTrace) matching(substr string) int {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	n := 0
+	for _, l := range tr.lines {
+		if strings.Contains(l, substr) {
+			n++
+		}
+	}
+	return n
 }
 
 // median returns the median of ds, which it sorts.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/pmtu"
 	"github.com/pathdtls/pathdtls/tests/internal/netns"
 	"github.com/pathdtls/pathdtls/tests/internal/peer"
 	"github.com/pathdtls/pathdtls/transport"
@@ -188,6 +189,12 @@ func blackHoleHandshake(t *testing.T, network string, c pmtuCase, v uint16, chai
 	if s.ICMPAccepted != 0 {
 		t.Errorf("the %s accepted %d ICMP messages through a black hole", who, s.ICMPAccepted)
 	}
+	if v == dtls.VersionDTLS13 {
+		// The ACK, not the timer, sends the flight again, smaller.
+		if n, m := tr.count(), tr.matching("retransmitting (ACK: no datagram over"); n != 0 || m == 0 {
+			t.Errorf("the %s's trace has %d timer expiries and %d retransmissions for an ACK of small datagrams only; want 0 and at least 1", who, n, m)
+		}
+	}
 	if mtu := learner.PathMTU(); mtu > 1280 {
 		t.Errorf("the %s's path MTU is %d; want at most 1280", who, mtu)
 	}
@@ -197,14 +204,17 @@ func blackHoleHandshake(t *testing.T, network string, c pmtuCase, v uint16, chai
 	return p.elapsed
 }
 
-// TestTransportProbe13 runs DTLS 1.3 handshakes through the router turned
-// into a black hole in front of a 1400-byte or a 1280-byte link, so that
-// they complete below the bottleneck, and checks that post-handshake
-// probing, with KeyUpdates padded to the size under test that the peer
-// acknowledges (RFC 9147, Sections 7 and 8; RFC 8899), finds the exact
-// bottleneck on both ends without any ICMP, and that the association then
-// carries datagrams of MaxPayload bytes both ways, in the epochs the
-// probes moved it to.
+// TestTransportProbe13 runs DTLS 1.3 associations across the router turned
+// into a black hole, in front of a 1400-byte or a 1280-byte link on the
+// server's side, and checks that post-handshake probing, with KeyUpdates
+// padded to the size under test that the peer acknowledges (RFC 9147,
+// Sections 7 and 8; RFC 8899), finds the exact bottleneck without any
+// ICMP, and that the association then carries datagrams of MaxPayload
+// bytes both ways, in the epochs the probes moved it to. The client, on
+// the wide link, must search from BASE_PLPMTU up to the bottleneck with
+// probes lost above it; the server, whose own link is the bottleneck,
+// searches only up to that link's MTU. Over IPv6 with the 1280-byte link,
+// BASE_PLPMTU is the bottleneck: the search must complete there.
 func TestTransportProbe13(t *testing.T) {
 	t.Parallel()
 	chain := peer.NewChain(t, peer.ChainOptions{Key: peer.ECDSAP256, Large: true})
@@ -234,15 +244,31 @@ func testTransportProbe13(t *testing.T, network string, mtu int, chain *peer.Cha
 		t.Fatalf("Probing() = %v, %v; want both true", p.client.Probing(), p.server.Probing())
 	}
 	toClient, toServer := startReader(t, p.client), startReader(t, p.server)
+	// The search starts at BASE_PLPMTU, 1200 bytes over IPv4 and 1280 over
+	// IPv6 (RFC 8899, Section 5.1.2); a bottleneck above it must be found
+	// by probes alone.
+	base := 1200
+	if network == "udp6" {
+		base = 1280
+	}
 	for _, e := range []struct {
 		who  string
 		c    *transport.Conn
 		from int
 	}{{"client", p.client, clientMTU}, {"server", p.server, serverMTU}} {
 		took := waitPathMTU(t, e.c, mtu)
+		waitUntil(t, "the "+e.who+"'s search to complete", func() bool {
+			return e.c.PathStats().Search == pmtu.SearchComplete
+		})
 		s := e.c.PathStats()
-		t.Logf("%s: path MTU %d after the handshake, %d after %v more; MaxPayload %d; %+v",
-			e.who, e.from, mtu, took, e.c.MaxPayload(), s)
+		t.Logf("%s: path MTU %d after the handshake, %d after %v more, %d when the search completed; MaxPayload %d; %+v",
+			e.who, e.from, mtu, took, e.c.PathMTU(), e.c.MaxPayload(), s)
+		if got := e.c.PathMTU(); got != mtu {
+			t.Errorf("the %s's search completed at %d; want %d", e.who, got, mtu)
+		}
+		if mtu <= base {
+			continue
+		}
 		if e.from >= mtu {
 			t.Errorf("the %s's path MTU is %d after a handshake through a black hole; want below %d", e.who, e.from, mtu)
 		}
