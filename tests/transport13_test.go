@@ -121,8 +121,9 @@ const blackHoleRuns = 3
 // TestTransportBlackHole13 runs handshakes through the router turned into a
 // black hole (it sends no ICMP), DTLS 1.2 and DTLS 1.3 in the same run, over
 // IPv4 and IPv6, with the server's large flight crossing the bottleneck
-// (MTUs 1280, 1500). DTLS 1.2 learns of the loss only when its
-// retransmission timer runs out, after 1 s. In DTLS 1.3 the ServerHello
+// (MTUs 1280, 1500). DTLS 1.2 learns of the loss only when a
+// retransmission timer runs out, after 1 s: the client's, whose
+// retransmitted ClientHello tells the server, or the server's own. In DTLS 1.3 the ServerHello
 // goes alone in a small datagram that gets through; the client
 // acknowledges it after a quarter of its timer, and an ACK that names only
 // small datagrams makes the server back off at once and send the rest
