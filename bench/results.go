@@ -34,6 +34,8 @@ type meta struct {
 	NumCPU        int       `json:"num_cpu"`
 	GOMAXPROCS    int       `json:"gomaxprocs"`
 	Pion          string    `json:"pion_dtls"`
+	PionV4        string    `json:"pion_dtls_v4"`
+	Impls         []string  `json:"impls"` // the implementations measured, in the table's order
 	LoadBefore    string    `json:"load_before"`
 	LoadAfter     string    `json:"load_after"`
 	OthersCores   float64   `json:"others_cores"` // CPU used by other processes over the run, in cores; -1 if unknown
