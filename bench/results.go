@@ -185,6 +185,7 @@ func figLost(size int) string        { return fmt.Sprintf("records lost %dB", si
 func figRefused(size int) string     { return fmt.Sprintf("writes failed %dB", size) }
 func figKernelDrops(size int) string { return fmt.Sprintf("kernel RcvbufErrors %dB", size) }
 func figLibDrops(size int) string    { return fmt.Sprintf("library drops %dB", size) }
+func figStopped(size int) string     { return fmt.Sprintf("receiving stopped %dB", size) }
 func figAllocsHS(s suite) string     { return "allocs/handshake " + s.name }
 func figBytesHS(s suite) string      { return "bytes/handshake " + s.name }
 

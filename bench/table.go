@@ -171,7 +171,8 @@ func handshakeNote(s suite, c int) func(*results, string) string {
 }
 
 // lossNote returns the share of the records sent that did not arrive, with
-// the kernel's receive-buffer errors and the library's own drops.
+// the kernel's receive-buffer errors and the library's own drops, and the
+// rounds after which the association no longer carried records.
 func lossNote(size int) func(*results, string) string {
 	return func(r *results, col string) string {
 		sent, _ := r.get(figSent(size), col)
@@ -184,6 +185,9 @@ func lossNote(size int) func(*results, string) string {
 		s := fmt.Sprintf("%.1f%% (%s, %s)", 100*lost/sent, countOr(k, kok), countOr(l, lok))
 		if v, _ := r.get(figRefused(size), col); v > 0 {
 			s += fmt.Sprintf("; %s writes failed", countOr(v, true))
+		}
+		if v, _ := r.get(figStopped(size), col); v > 0 {
+			s += fmt.Sprintf("; receiving stopped in %.0f round(s)", v)
 		}
 		return s
 	}
