@@ -19,7 +19,8 @@ const (
 	marginR    = 20.0
 	marginT0   = 124.0 // the top margin with two rows of legend
 	marginB    = 60.0
-	legendW    = 195.0 // the width of a legend entry
+	legendL    = 30.0  // the legend's left edge, from the panel's
+	legendW    = 215.0 // the width of a legend entry
 	legendRowH = 16.0
 )
 
@@ -126,7 +127,7 @@ func (p panel) legendRows() int {
 }
 
 // legendPerRow returns how many legend entries fit in a row.
-func (panel) legendPerRow() int { return max(1, int((panelW-marginL-marginR)/legendW)) }
+func (panel) legendPerRow() int { return max(1, int((panelW-legendL-marginR)/legendW)) }
 
 // draw writes the panel's axes, ticks, lines and legend, in a plot of
 // height plotH.
@@ -162,16 +163,16 @@ func (p panel) draw(b *strings.Builder, plotH float64) {
 	for _, s := range p.series {
 		s.draw(b, px, py)
 	}
-	p.legend(b, x0)
+	p.legend(b)
 }
 
 // legend writes the names of the panel's lines in rows between its title
 // and its plot area.
-func (p panel) legend(b *strings.Builder, x0 float64) {
+func (p panel) legend(b *strings.Builder) {
 	perRow := p.legendPerRow()
 	first := p.top - 38 - legendRowH*float64(max(0, p.legendRows()-2))
 	for i, s := range p.series {
-		lx := x0 + legendW*float64(i%perRow)
+		lx := p.left + legendL + legendW*float64(i%perRow)
 		ly := first + legendRowH*float64(i/perRow)
 		dash := ""
 		if s.dashed {
