@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,21 +42,28 @@ func TestQuickRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkTable(t, table.String(), o)
-	checkResults(t, results, o)
-	checkSVG(t, plot)
+	r := checkResults(t, results, o)
+	checkSVG(t, plot, r.Meta)
 	checkGoroutines(t, before)
 }
 
 // checkTable checks that the table has a line for every row, each with
-// a value for pion and pathdtls.
+// a value for every DTLS implementation and a cell for each ratio.
 func checkTable(t *testing.T, table string, o options) {
 	t.Helper()
-	for _, rw := range rows(meta{Concurrencies: o.concurrencies, Sizes: o.sizes, Idle: o.idle}) {
+	m := meta{Concurrencies: o.concurrencies, Sizes: o.sizes, Idle: o.idle}
+	for _, im := range makeImpls(o.impls, &pki{}) {
+		m.Impls = append(m.Impls, im.name())
+	}
+	if len(m.Impls) != 5 || len(ratiosOf(m)) != 3 {
+		t.Fatalf("the quick run measures %q with %d ratios, want 5 implementations and 3 ratios", m.Impls, len(ratiosOf(m)))
+	}
+	for _, rw := range rows(m) {
 		found := false
 		for line := range strings.Lines(table) {
 			if cells := strings.Split(line, " | "); strings.HasPrefix(line, "| "+rw.label+" |") {
 				found = true
-				if len(cells) != 5 || cells[1] == "—" || cells[2] == "—" {
+				if len(cells) != 1+len(m.Impls)+len(ratiosOf(m)) || slices.Contains(cells[1:len(secureColumns(m))+1], "—") {
 					t.Errorf("row %q lacks a figure: %q", rw.label, line)
 				}
 			}
@@ -67,8 +75,8 @@ func checkTable(t *testing.T, table string, o options) {
 }
 
 // checkResults checks that the JSON results decode and summarise the
-// figures the plot needs for every implementation.
-func checkResults(t *testing.T, name string, o options) {
+// figures the plot needs for every implementation, and returns them.
+func checkResults(t *testing.T, name string, o options) *results {
 	t.Helper()
 	b, err := os.ReadFile(name)
 	if err != nil {
@@ -79,7 +87,7 @@ func checkResults(t *testing.T, name string, o options) {
 		t.Fatalf("decoding %s: %v", name, err)
 	}
 	for _, size := range o.sizes {
-		for _, col := range columns {
+		for _, col := range columns(r.Meta) {
 			if v, ok := r.get(figRecords(size), col); !ok || v <= 0 {
 				t.Errorf("%s for %s: %v, %v", figRecords(size), col, v, ok)
 			}
@@ -87,21 +95,22 @@ func checkResults(t *testing.T, name string, o options) {
 	}
 	for _, c := range o.concurrencies {
 		for _, s := range suites {
-			for _, col := range columns[:2] {
+			for _, col := range secureColumns(r.Meta) {
 				if v, ok := r.get(figHandshakes(s, c), col); !ok || v <= 0 {
 					t.Errorf("%s for %s: %v, %v", figHandshakes(s, c), col, v, ok)
 				}
 			}
 		}
 	}
-	if r.Meta.Rounds != 1 || !r.Meta.Quick || len(r.Samples) == 0 {
+	if r.Meta.Rounds != 1 || !r.Meta.Quick || len(r.Samples) == 0 || r.Meta.PionV4 == "?" {
 		t.Errorf("meta %+v with %d samples", r.Meta, len(r.Samples))
 	}
+	return &r
 }
 
 // checkSVG checks that the plot is well-formed XML with an svg root and a
-// line for each implementation.
-func checkSVG(t *testing.T, name string) {
+// line for each implementation of m.
+func checkSVG(t *testing.T, name string, m meta) {
 	t.Helper()
 	b, err := os.ReadFile(name)
 	if err != nil {
@@ -126,9 +135,11 @@ func checkSVG(t *testing.T, name string) {
 			}
 		}
 	}
-	// Two axes, three record lines, four handshake lines.
-	if root != "svg" || paths != 2+3+4 {
-		t.Errorf("%s: root %q with %d paths, want svg with %d", name, root, paths, 2+3+4)
+	// Two axes, a record line for each implementation, and two handshake
+	// lines for each DTLS one.
+	want := 2 + len(columns(m)) + 2*len(secureColumns(m))
+	if root != "svg" || paths != want {
+		t.Errorf("%s: root %q with %d paths, want svg with %d", name, root, paths, want)
 	}
 }
 

@@ -82,12 +82,10 @@ func childImpl() (impl, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch name := os.Getenv(envImpl); name {
-	case "pion":
-		return pionImpl{pki: p}, nil
-	case "pathdtls":
-		return newPathdtls(p), nil
-	default:
+	name := os.Getenv(envImpl)
+	im := implNamed(name, p)
+	if im == nil || !im.secure() {
 		return nil, fmt.Errorf("bench: no implementation %q for idle clients", name)
 	}
+	return im, nil
 }

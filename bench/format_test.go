@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"io"
+	"slices"
+	"testing"
+)
 
 func TestMedian(t *testing.T) {
 	for _, tc := range []struct {
@@ -49,17 +53,44 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !o.quick || o.rounds != 2 || o.plot != "p.svg" || o.json != "r.json" || o.idle != 20 {
+	if !o.quick || o.rounds != 2 || o.plot != "p.svg" || o.json != "r.json" || o.idle != 20 || len(o.impls) != len(implMakers) {
 		t.Errorf("options %+v", o)
 	}
 	if _, err := parseFlags([]string{"extra"}, nil); err == nil {
 		t.Error("an argument was accepted")
 	}
+	o, err = parseFlags([]string{"-impl", "raw,pathdtls13, pion13,pathdtls13"}, nil)
+	if want := []string{"pion13", "pathdtls13", "raw"}; err != nil || !slices.Equal(o.impls, want) {
+		t.Errorf("-impl: %q, %v; want %q", o.impls, err, want)
+	}
+	if _, err := parseFlags([]string{"-impl", "pion,tls"}, io.Discard); err == nil {
+		t.Error("-impl took an unknown implementation")
+	}
+}
+
+// TestImplNames checks that every implementation has a distinct column,
+// with a colour in the plot, and that implNamed finds it, as a child
+// process of the idle phase does.
+func TestImplNames(t *testing.T) {
+	p, err := newPKI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, im := range makeImpls(allImplKeys(), p) {
+		if seen[im.name()] || colors[im.name()] == "" {
+			t.Errorf("%q: repeated, or without a colour", im.name())
+		}
+		seen[im.name()] = true
+		if got := implNamed(im.name(), p); got == nil || got.name() != im.name() {
+			t.Errorf("implNamed(%q) = %v", im.name(), got)
+		}
+	}
 }
 
 func TestSummarize(t *testing.T) {
 	r := newResults()
-	pion, pd := pionImpl{}, &pathdtlsImpl{}
+	pion, pd := pionImpl{}, newPathdtls(&pki{})
 	for i, others := range []float64{0.1, 1.2, 0, 0.9} {
 		from := len(r.Samples)
 		r.add("rate", pion, i+1, float64(10*(i+1)))    // 10 40 quiet; 20 40 loud

@@ -95,8 +95,8 @@ func shortLivedClients(im impl, addr net.Addr, s suite, start, deadline time.Tim
 }
 
 // checkSuite completes one handshake of s with the server at addr and
-// checks that it negotiated s's cipher suite, so that the implementations
-// compared do the same work.
+// checks that it negotiated im's version and s's cipher suite in it, so
+// that the implementations compared do the same work.
 func checkSuite(im impl, addr net.Addr, s suite) error {
 	ctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
 	defer cancel()
@@ -105,8 +105,10 @@ func checkSuite(im impl, addr net.Addr, s suite) error {
 		return err
 	}
 	defer c.Close()
-	if got := im.negotiated(c); got != s.id {
-		return fmt.Errorf("negotiated %s, want %s", dtls.CipherSuiteName(got), dtls.CipherSuiteName(s.id))
+	v, got := im.negotiated(c)
+	if want := s.idFor(im.version()); v != im.version() || got != want {
+		return fmt.Errorf("negotiated %s in version %#04x, want %s in %#04x",
+			dtls.CipherSuiteName(got), v, dtls.CipherSuiteName(want), im.version())
 	}
 	return nil
 }

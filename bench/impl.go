@@ -9,15 +9,19 @@ import (
 	"time"
 )
 
-// An impl is one of the implementations measured side by side: pion/dtls,
-// pathdtls, or raw UDP, which has no handshake and stands for what the
-// socket alone can carry.
+// An impl is one of the implementations measured side by side: pion/dtls
+// v3 and pathdtls in DTLS 1.2, pion/dtls v4 and pathdtls in DTLS 1.3, or
+// raw UDP, which has no handshake and stands for what the socket alone can
+// carry.
 type impl interface {
 	// name is the implementation's column in the table.
 	name() string
 	// secure reports whether the implementation runs DTLS; raw UDP takes
 	// part only in the record phases.
 	secure() bool
+	// version is the only DTLS version the implementation offers and
+	// accepts, 0 without DTLS.
+	version() uint16
 	// listen opens a server for s on the IPv4 loopback.
 	listen(s suite) (net.Listener, error)
 	// acceptsEstablished reports whether Accept returns associations whose
@@ -29,8 +33,9 @@ type impl interface {
 	// dial opens a new client socket to addr and completes a handshake
 	// of s within ctx.
 	dial(ctx context.Context, addr net.Addr, s suite) (net.Conn, error)
-	// negotiated returns the cipher suite c negotiated, 0 without DTLS.
-	negotiated(c net.Conn) uint16
+	// negotiated returns the DTLS version and the cipher suite c
+	// negotiated, 0 and 0 without DTLS.
+	negotiated(c net.Conn) (version, suite uint16)
 	// awaitPayload waits until the client c can send records of size
 	// bytes, for an implementation whose largest record follows the path.
 	awaitPayload(ctx context.Context, c net.Conn, size int) error

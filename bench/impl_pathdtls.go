@@ -11,19 +11,23 @@ import (
 )
 
 // pathdtlsImpl runs pathdtls through its public API: transport.Listen and
-// transport.Dial with its defaults (the path MTU managed, probing on).
-// Its configurations are made once per suite, as an application would.
+// transport.Dial with its defaults (the path MTU managed, probing on, the
+// server's stateless cookie exchange on). Its configurations are made once
+// per suite, as an application would; they allow one DTLS version.
 type pathdtlsImpl struct {
+	label          string
+	ver            uint16
 	client, server map[string]*dtls.Config
 }
 
-// newPathdtls makes the configurations of both suites over p.
+// newPathdtls makes the DTLS 1.2 configurations of both suites over p.
 func newPathdtls(p *pki) *pathdtlsImpl {
 	ecdsa := []uint16{dtls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}
 	p256 := []tls.CurveID{tls.CurveP256}
 	psk := []uint16{dtls.TLS_PSK_WITH_AES_128_GCM_SHA256}
 	key := func([]byte) ([]byte, error) { return pskKey, nil }
 	im := &pathdtlsImpl{
+		label: "pathdtls", ver: dtls.VersionDTLS12,
 		client: map[string]*dtls.Config{
 			suiteECDSA.name: {CipherSuites: ecdsa, CurvePreferences: p256, RootCAs: p.pool, ServerName: serverName},
 			suitePSK.name:   {CipherSuites: psk, PSK: key, PSKIdentity: pskIdentity},
@@ -38,8 +42,9 @@ func newPathdtls(p *pki) *pathdtlsImpl {
 	return im
 }
 
-func (*pathdtlsImpl) name() string { return "pathdtls" }
-func (*pathdtlsImpl) secure() bool { return true }
+func (im *pathdtlsImpl) name() string    { return im.label }
+func (*pathdtlsImpl) secure() bool       { return true }
+func (im *pathdtlsImpl) version() uint16 { return im.ver }
 
 func (im *pathdtlsImpl) listen(s suite) (net.Listener, error) {
 	return transport.Listen("udp4", "127.0.0.1:0", im.server[s.name])
@@ -55,8 +60,9 @@ func (im *pathdtlsImpl) dial(ctx context.Context, addr net.Addr, s suite) (net.C
 	return transport.Dial(ctx, "udp4", addr.String(), im.client[s.name])
 }
 
-func (*pathdtlsImpl) negotiated(c net.Conn) uint16 {
-	return c.(*transport.Conn).ConnectionState().CipherSuite
+func (*pathdtlsImpl) negotiated(c net.Conn) (version, suite uint16) {
+	st := c.(*transport.Conn).ConnectionState()
+	return st.Version, st.CipherSuite
 }
 
 // awaitPayload waits until c's MaxPayload is at least size: after the

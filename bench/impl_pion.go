@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"github.com/pion/dtls/v3/pkg/crypto/elliptic"
 	"net"
 
+	pathdtls "github.com/pathdtls/pathdtls/dtls"
 	"github.com/pion/dtls/v3"
+	"github.com/pion/dtls/v3/pkg/crypto/elliptic"
 )
 
 // pionImpl runs pion/dtls v3 through its public API, with the options its
@@ -13,8 +14,9 @@ import (
 // them its stateless cookie exchange).
 type pionImpl struct{ pki *pki }
 
-func (pionImpl) name() string { return "pion" }
-func (pionImpl) secure() bool { return true }
+func (pionImpl) name() string    { return "pion" }
+func (pionImpl) secure() bool    { return true }
+func (pionImpl) version() uint16 { return pathdtls.VersionDTLS12 }
 
 // options returns the options both sides of s share.
 func (p pionImpl) options(s suite) []dtls.Option {
@@ -71,12 +73,13 @@ func (p pionImpl) dial(ctx context.Context, addr net.Addr, s suite) (net.Conn, e
 	return c, nil
 }
 
-func (pionImpl) negotiated(c net.Conn) uint16 {
+func (pionImpl) negotiated(c net.Conn) (version, suite uint16) {
 	st, ok := c.(*dtls.Conn).ConnectionState()
 	if !ok {
-		return 0
+		return 0, 0
 	}
-	return uint16(st.CipherSuiteID)
+	// pion/dtls v3 speaks DTLS 1.2 only.
+	return pathdtls.VersionDTLS12, uint16(st.CipherSuiteID)
 }
 
 func (pionImpl) awaitPayload(context.Context, net.Conn, int) error { return nil }

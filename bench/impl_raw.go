@@ -14,8 +14,9 @@ import (
 // socket itself, which answers whoever wrote to it last.
 type rawImpl struct{}
 
-func (rawImpl) name() string { return "raw UDP" }
-func (rawImpl) secure() bool { return false }
+func (rawImpl) name() string    { return "raw UDP" }
+func (rawImpl) secure() bool    { return false }
+func (rawImpl) version() uint16 { return 0 }
 
 func (rawImpl) listen(suite) (net.Listener, error) {
 	pc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -34,7 +35,7 @@ func (rawImpl) dial(_ context.Context, addr net.Addr, _ suite) (net.Conn, error)
 	return net.DialUDP("udp4", nil, addr.(*net.UDPAddr))
 }
 
-func (rawImpl) negotiated(net.Conn) uint16 { return 0 }
+func (rawImpl) negotiated(net.Conn) (version, suite uint16) { return 0, 0 }
 
 func (rawImpl) awaitPayload(context.Context, net.Conn, int) error { return nil }
 

@@ -1,7 +1,9 @@
-// Command bench measures pathdtls beside pion/dtls v3 and raw UDP on the
+// Command bench measures pathdtls beside pion/dtls and raw UDP on the
 // loopback, in one run whose phases alternate between the implementations:
-// handshakes per second, sequential and concurrent, with short-lived
-// clients that close (ECDHE-ECDSA P-256 and PSK, both AES-128-GCM), the CPU
+// pion/dtls v3 and pathdtls in DTLS 1.2, pion/dtls v4 and pathdtls in DTLS
+// 1.3, and raw UDP. It measures handshakes per second, sequential and
+// concurrent, with short-lived clients that close (ECDHE-ECDSA and PSK,
+// both AES-128-GCM; see suite for what each version negotiates), the CPU
 // those use, one-way records per second and what was lost, echo round trips
 // per second, the memory and goroutines of idle associations, and the
 // allocations per handshake and per record. It prints a table, and writes
@@ -9,7 +11,10 @@
 //
 // Usage, from the bench directory:
 //
-//	go run . [-quick] [-rounds n] [-phase d] [-idle n] [-o plot.svg] [-json results.json]
+//	go run . [-quick] [-rounds n] [-phase d] [-idle n] [-impl list] [-o plot.svg] [-json results.json]
+//
+// -impl takes a comma-separated list of pion, pathdtls (DTLS 1.2), pion13,
+// pathdtls13 (DTLS 1.3) and raw; all of them by default.
 package main
 
 import (
@@ -18,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -31,6 +37,7 @@ type options struct {
 	recordAllocs  int           // records whose allocations are counted
 	concurrencies []int         // concurrent clients in the handshake phases
 	sizes         []int         // record sizes of the one-way phases
+	impls         []string      // the implementations measured, by -impl name, in order
 	plot, json    string        // files to write, if not empty
 }
 
@@ -42,6 +49,7 @@ func defaultOptions(quick bool) options {
 		hsAllocs: 200, recordAllocs: 5000,
 		concurrencies: []int{1, 8, 32, 128},
 		sizes:         []int{100, 1000, 1400},
+		impls:         allImplKeys(),
 	}
 	if quick {
 		o.rounds, o.phase, o.idle, o.hsAllocs, o.recordAllocs = 1, 50*time.Millisecond, 20, 3, 50
@@ -57,6 +65,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	rounds := fs.Int("rounds", 0, "rounds of every phase (default 3, 1 with -quick)")
 	phase := fs.Duration("phase", 0, "length of each timed phase (default 1s, 50ms with -quick)")
 	idle := fs.Int("idle", 0, "idle associations measured at once (default 1000, 20 with -quick)")
+	impls := fs.String("impl", "", "comma-separated implementations to measure, from "+
+		strings.Join(allImplKeys(), ",")+" (default all)")
 	plot := fs.String("o", "", "write the SVG plot to this file")
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
 	if err := fs.Parse(args); err != nil {
@@ -74,6 +84,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if *idle > 0 {
 		o.idle = *idle
+	}
+	if *impls != "" {
+		keys, err := parseImpls(*impls)
+		if err != nil {
+			return options{}, err
+		}
+		o.impls = keys
 	}
 	o.plot, o.json = *plot, *jsonOut
 	return o, nil

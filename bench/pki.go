@@ -5,27 +5,40 @@ import (
 	"crypto/x509"
 	"fmt"
 
+	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/internal/testpki"
 )
 
-// A suite is one of the two cipher suites the handshakes are measured
-// with. Every implementation builds its own configurations from it, so that
-// both negotiate the same thing: DTLS 1.2 with
+// A suite is one of the two kinds of handshake measured. Every
+// implementation builds its own configurations from it, so that all of one
+// version negotiate the same thing. In DTLS 1.2:
 // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 over P-256 and a server
 // certificate chain of two (leaf and CA), or TLS_PSK_WITH_AES_128_GCM_SHA256
-// (RFC 4279 §2, RFC 5487).
+// (RFC 4279 §2, RFC 5487). In DTLS 1.3 (RFC 9147): TLS_AES_128_GCM_SHA256
+// with an X25519 key share, and either the same certificate chain
+// (ecdsa_secp256r1_sha256) or an external PSK in psk_dhe_ke mode (RFC 8446
+// §4.2.9), which adds an X25519 exchange that the 1.2 PSK suite does not do.
 type suite struct {
 	name string // "ECDHE-ECDSA" or "PSK"
-	id   uint16 // the cipher suite's IANA number
+	id   uint16 // the DTLS 1.2 cipher suite's IANA number
+	id13 uint16 // the DTLS 1.3 cipher suite's IANA number
 	psk  bool
 }
 
 var (
-	suiteECDSA = suite{name: "ECDHE-ECDSA", id: 0xc02b}
-	suitePSK   = suite{name: "PSK", id: 0x00a8, psk: true}
+	suiteECDSA = suite{name: "ECDHE-ECDSA", id: 0xc02b, id13: 0x1301}
+	suitePSK   = suite{name: "PSK", id: 0x00a8, id13: 0x1301, psk: true}
 	// suites are the suites of the handshake phases, in the table's order.
 	suites = []suite{suiteECDSA, suitePSK}
 )
+
+// idFor returns the cipher suite s negotiates in DTLS version v.
+func (s suite) idFor(v uint16) uint16 {
+	if v == dtls.VersionDTLS13 {
+		return s.id13
+	}
+	return s.id
+}
 
 // pskKey, pskIdentity and pskHint are the pre-shared key of the PSK suite,
 // the identity a client sends and the hint a server sends.

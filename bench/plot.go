@@ -8,18 +8,28 @@ import (
 	"strings"
 )
 
-// The plot's size and each panel's margins, in SVG user units.
+// The plot's width and each panel's margins, in SVG user units. The top
+// margin holds the panel's title and legend, and grows with the legend's
+// rows (legendRowH each) beyond two; the plot's height grows with it.
 const (
-	plotW, plotH = 960.0, 480.0
-	panelW       = plotW / 2
-	marginL      = 70.0
-	marginR      = 20.0
-	marginT      = 124.0
-	marginB      = 60.0
+	plotW      = 960.0
+	plotH0     = 480.0 // the height with two rows of legend
+	panelW     = plotW / 2
+	marginL    = 70.0
+	marginR    = 20.0
+	marginT0   = 124.0 // the top margin with two rows of legend
+	marginB    = 60.0
+	legendL    = 30.0  // the legend's left edge, from the panel's
+	legendW    = 215.0 // the width of a legend entry
+	legendRowH = 16.0
 )
 
 // colors are the implementations' colours in the plot.
-var colors = map[string]string{"pion": "#d95f02", "pathdtls": "#1f5fa8", "raw UDP": "#7a7a7a"}
+var colors = map[string]string{
+	"pion": "#d95f02", "pathdtls": "#1f5fa8",
+	"pion v4 DTLS 1.3": "#e7298a", "pathdtls DTLS 1.3": "#1b9e77",
+	"raw UDP": "#7a7a7a",
+}
 
 // A series is one line of a panel.
 type series struct {
@@ -33,6 +43,7 @@ type series struct {
 type panel struct {
 	title, xLabel, yLabel string
 	left                  float64   // x of the panel's left edge
+	top                   float64   // the top margin, above the plot area
 	xTicks                []float64 // values marked on the x axis
 	xMin, xMax            float64
 	xLog                  bool
@@ -43,16 +54,20 @@ type panel struct {
 // against record size for the three implementations, and handshakes per
 // second against the number of concurrent clients for the DTLS ones.
 func writePlot(name string, r *results) error {
+	rp, hp := recordsPanel(r), handshakePanel(r)
+	extra := legendRowH * float64(max(0, max(rp.legendRows(), hp.legendRows())-2))
+	rp.top, hp.top = marginT0+extra, marginT0+extra
+	plotH := plotH0 + extra
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="12">`+"\n",
 		plotW, plotH, plotW, plotH)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	m := r.Meta
-	text(&b, plotW/2, 20, "middle", 15, fmt.Sprintf("pathdtls, pion/dtls %s and raw UDP on the loopback", m.Pion))
+	text(&b, plotW/2, 20, "middle", 15, fmt.Sprintf("%s on the loopback (pion/dtls %s, v4 %s)", strings.Join(m.Impls, ", "), m.Pion, m.PionV4))
 	text(&b, plotW/2, 38, "middle", 11, fmt.Sprintf("%s %s/%s, %d CPUs; medians of the quiet rounds of %d, phases of %s; load average %s → %s; other processes %s",
 		m.GoVersion, m.OS, m.Arch, m.NumCPU, m.Rounds, m.Phase, orDash(m.LoadBefore), orDash(m.LoadAfter), others(m.OthersCores)))
-	recordsPanel(r).draw(&b)
-	handshakePanel(r).draw(&b)
+	rp.draw(&b, plotH)
+	hp.draw(&b, plotH)
 	b.WriteString("</svg>\n")
 	if err := os.WriteFile(name, []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("bench: %w", err)
@@ -67,7 +82,7 @@ func recordsPanel(r *results) panel {
 	for _, s := range r.Meta.Sizes {
 		p.xTicks = append(p.xTicks, float64(s))
 	}
-	for _, col := range columns {
+	for _, col := range columns(r.Meta) {
 		sr := series{name: col, color: colors[col]}
 		for _, size := range r.Meta.Sizes {
 			if v, ok := r.get(figRecords(size), col); ok {
@@ -91,7 +106,7 @@ func handshakePanel(r *results) panel {
 	for _, c := range cs {
 		p.xTicks = append(p.xTicks, float64(c))
 	}
-	for _, col := range columns[:2] {
+	for _, col := range secureColumns(r.Meta) {
 		for _, s := range suites {
 			sr := series{name: col + " " + s.name, color: colors[col], dashed: s.psk}
 			for _, c := range cs {
@@ -105,10 +120,20 @@ func handshakePanel(r *results) panel {
 	return p
 }
 
-// draw writes the panel's axes, ticks, lines and legend.
-func (p panel) draw(b *strings.Builder) {
+// legendRows returns how many rows the panel's legend takes.
+func (p panel) legendRows() int {
+	perRow := p.legendPerRow()
+	return (len(p.series) + perRow - 1) / perRow
+}
+
+// legendPerRow returns how many legend entries fit in a row.
+func (panel) legendPerRow() int { return max(1, int((panelW-legendL-marginR)/legendW)) }
+
+// draw writes the panel's axes, ticks, lines and legend, in a plot of
+// height plotH.
+func (p panel) draw(b *strings.Builder, plotH float64) {
 	x0, x1 := p.left+marginL, p.left+panelW-marginR
-	y0, y1 := plotH-marginB, marginT // bottom and top of the plot area
+	y0, y1 := plotH-marginB, p.top // bottom and top of the plot area
 	yMax := 0.0
 	for _, s := range p.series {
 		for _, pt := range s.pts {
@@ -122,7 +147,7 @@ func (p panel) draw(b *strings.Builder) {
 	}
 	px := func(x float64) float64 { return x0 + (x1-x0)*p.frac(x) }
 	py := func(y float64) float64 { return y0 - (y0-y1)*y/yTop }
-	text(b, (x0+x1)/2, marginT-60, "middle", 13, p.title)
+	text(b, (x0+x1)/2, p.top-60-legendRowH*float64(max(0, p.legendRows()-2)), "middle", 13, p.title)
 	for y := 0.0; y <= yTop+step/2; y += step {
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#e4e4e4"/>`+"\n", x0, py(y), x1, py(y))
 		text(b, x0-6, py(y)+4, "end", 11, tick(y))
@@ -138,17 +163,17 @@ func (p panel) draw(b *strings.Builder) {
 	for _, s := range p.series {
 		s.draw(b, px, py)
 	}
-	p.legend(b, x0, x1)
+	p.legend(b)
 }
 
 // legend writes the names of the panel's lines in rows between its title
 // and its plot area.
-func (p panel) legend(b *strings.Builder, x0, x1 float64) {
-	const entryW, rowH = 195.0, 16.0
-	perRow := max(1, int((x1-x0)/entryW))
+func (p panel) legend(b *strings.Builder) {
+	perRow := p.legendPerRow()
+	first := p.top - 38 - legendRowH*float64(max(0, p.legendRows()-2))
 	for i, s := range p.series {
-		lx := x0 + entryW*float64(i%perRow)
-		ly := marginT - 38 + rowH*float64(i/perRow)
+		lx := p.left + legendL + legendW*float64(i%perRow)
+		ly := first + legendRowH*float64(i/perRow)
 		dash := ""
 		if s.dashed {
 			dash = ` stroke-dasharray="6 4"`

@@ -17,6 +17,8 @@ const (
 	quietTime = 200 * time.Millisecond
 	// drainLimit bounds the wait for the receiver after the sender stopped.
 	drainLimit = 3 * time.Second
+	// aliveRecords is how many records, at most, stillReceives writes.
+	aliveRecords = 20
 )
 
 // A receiver counts the records of one size that the server side of a
@@ -50,7 +52,8 @@ func (r *receiver) run(c net.Conn) {
 // fast as it can through im.writeBurst, one reader counts what arrives. It
 // records the records received per second until the last arrived, what was
 // sent and lost, the kernel's UDP receive-buffer errors over the phase (for
-// the whole network namespace) and the records the library itself dropped.
+// the whole network namespace), the records the library itself dropped,
+// and whether the association still carried records after the phase.
 func (b *bench) oneWay(im impl, size, round int) error {
 	rc := &receiver{size: size, base: time.Now(), ready: make(chan net.Conn, 1)}
 	sv, err := startServer(im, suiteECDSA, rc.run)
@@ -76,11 +79,14 @@ func (b *bench) oneWay(im impl, size, round int) error {
 	}
 	waitQuiet(rc, sent)
 	kernel1, _ := udpRcvbufErrors()
-	got := rc.received.Load()
+	got, last := rc.received.Load(), time.Duration(rc.last.Load())
 	if got == 0 {
 		return errors.New("no record arrived")
 	}
-	b.res.add(figRecords(size), im, round, float64(got)/(time.Duration(rc.last.Load())-start.Sub(rc.base)).Seconds())
+	b.res.add(figRecords(size), im, round, float64(got)/(last-start.Sub(rc.base)).Seconds())
+	if !stillReceives(c, rc) {
+		b.res.addCount(figStopped(size), im, round, 1)
+	}
 	b.res.addCount(figSent(size), im, round, float64(sent))
 	b.res.addCount(figRefused(size), im, round, float64(refused))
 	b.res.addCount(figLost(size), im, round, float64(sent-got))
@@ -112,6 +118,31 @@ func send(im impl, c net.Conn, size int, deadline time.Time) (sent, refused int6
 		}
 	}
 	return sent, refused, nil
+}
+
+// stillReceives reports whether the association of the client c still
+// carries records once a one-way phase is over: it writes up to
+// aliveRecords more, paced so that none is lost to a full buffer, and
+// waits for one of them to arrive. An association that lost a long run of
+// records may not: a DTLS 1.3 receiver reconstructs each record's sequence
+// number from its low 16 bits (RFC 9147 §4.2.2), so after 2^15 records
+// lost in a row it may fail to authenticate every later one.
+func stillReceives(c net.Conn, rc *receiver) bool {
+	before := rc.received.Load()
+	msg := make([]byte, rc.size)
+	for range aliveRecords {
+		if rc.received.Load() > before {
+			return true
+		}
+		c.Write(msg)
+		time.Sleep(2 * time.Millisecond)
+	}
+	for limit := time.Now().Add(quietTime); time.Now().Before(limit); time.Sleep(5 * time.Millisecond) {
+		if rc.received.Load() > before {
+			return true
+		}
+	}
+	return false
 }
 
 // waitQuiet waits until rc has received sent records, or has received

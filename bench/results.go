@@ -34,6 +34,8 @@ type meta struct {
 	NumCPU        int       `json:"num_cpu"`
 	GOMAXPROCS    int       `json:"gomaxprocs"`
 	Pion          string    `json:"pion_dtls"`
+	PionV4        string    `json:"pion_dtls_v4"`
+	Impls         []string  `json:"impls"` // the implementations measured, in the table's order
 	LoadBefore    string    `json:"load_before"`
 	LoadAfter     string    `json:"load_after"`
 	OthersCores   float64   `json:"others_cores"` // CPU used by other processes over the run, in cores; -1 if unknown
@@ -183,6 +185,7 @@ func figLost(size int) string        { return fmt.Sprintf("records lost %dB", si
 func figRefused(size int) string     { return fmt.Sprintf("writes failed %dB", size) }
 func figKernelDrops(size int) string { return fmt.Sprintf("kernel RcvbufErrors %dB", size) }
 func figLibDrops(size int) string    { return fmt.Sprintf("library drops %dB", size) }
+func figStopped(size int) string     { return fmt.Sprintf("receiving stopped %dB", size) }
 func figAllocsHS(s suite) string     { return "allocs/handshake " + s.name }
 func figBytesHS(s suite) string      { return "bytes/handshake " + s.name }
 

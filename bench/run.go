@@ -14,7 +14,7 @@ import (
 type bench struct {
 	opts  options
 	pki   *pki
-	impls []impl // pion, pathdtls, raw UDP
+	impls []impl // those of opts.impls, in the table's order
 	res   *results
 	log   io.Writer     // progress
 	child time.Duration // CPU time of the child processes that ended
@@ -30,7 +30,7 @@ func run(o options, stdout, progress io.Writer) error {
 	b := &bench{
 		opts:  o,
 		pki:   p,
-		impls: []impl{pionImpl{pki: p}, newPathdtls(p), rawImpl{}},
+		impls: makeImpls(o.impls, p),
 		res:   newResults(),
 		log:   progress,
 	}
@@ -62,15 +62,21 @@ func run(o options, stdout, progress io.Writer) error {
 func (b *bench) meta() meta {
 	m := meta{
 		Start: time.Now(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
-		NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Pion: "?",
+		NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Pion: "?", PionV4: "?",
 		LoadBefore: loadAverage(), Quick: b.opts.quick, Rounds: b.opts.rounds,
 		Phase: b.opts.phase.String(), Idle: b.opts.idle,
 		Concurrencies: b.opts.concurrencies, Sizes: b.opts.sizes,
 	}
+	for _, im := range b.impls {
+		m.Impls = append(m.Impls, im.name())
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
-			if d.Path == "github.com/pion/dtls/v3" {
+			switch d.Path {
+			case "github.com/pion/dtls/v3":
 				m.Pion = d.Version
+			case "github.com/pion/dtls/v4":
+				m.PionV4 = d.Version
 			}
 		}
 	}

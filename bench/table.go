@@ -3,11 +3,49 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
-// The columns of the table, by implementation name.
-var columns = []string{"pion", "pathdtls", "raw UDP"}
+// columns returns the columns of the table, by implementation name: those
+// the run measured.
+func columns(m meta) []string { return m.Impls }
+
+// secureColumns returns the columns of the DTLS implementations.
+func secureColumns(m meta) []string {
+	var cs []string
+	for _, c := range m.Impls {
+		if c != (rawImpl{}).name() {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+// A ratioColumn is a column of the table that divides one implementation's
+// figures by another's.
+type ratioColumn struct {
+	label, num, den string
+}
+
+// ratioColumns are the ratios the table shows, those whose implementations
+// both ran.
+var ratioColumns = []ratioColumn{
+	{"pathdtls/pion", "pathdtls", "pion"},
+	{"1.3: pathdtls/pion v4", "pathdtls DTLS 1.3", "pion v4 DTLS 1.3"},
+	{"pathdtls 1.3/1.2", "pathdtls DTLS 1.3", "pathdtls"},
+}
+
+// ratiosOf returns the ratio columns of a run that measured m.Impls.
+func ratiosOf(m meta) []ratioColumn {
+	var rs []ratioColumn
+	for _, rc := range ratioColumns {
+		if slices.Contains(m.Impls, rc.num) && slices.Contains(m.Impls, rc.den) {
+			rs = append(rs, rc)
+		}
+	}
+	return rs
+}
 
 // A row is one line of the table: a figure, formatted, and an optional note
 // after each cell.
@@ -54,19 +92,29 @@ func rows(m meta) []row {
 // settings and load above it.
 func printTable(w io.Writer, r *results) {
 	m := r.Meta
-	fmt.Fprintf(w, "pathdtls beside pion/dtls %s and raw UDP on the loopback, %s, %s/%s, %d CPUs (GOMAXPROCS %d)\n",
-		m.Pion, m.GoVersion, m.OS, m.Arch, m.NumCPU, m.GOMAXPROCS)
+	fmt.Fprintf(w, "%s on the loopback, %s, %s/%s, %d CPUs (GOMAXPROCS %d)\n",
+		strings.Join(m.Impls, ", "), m.GoVersion, m.OS, m.Arch, m.NumCPU, m.GOMAXPROCS)
+	fmt.Fprintf(w, "pion is pion/dtls %s (DTLS 1.2), pion v4 pion/dtls %s; every server runs its default stateless cookie exchange: a HelloVerifyRequest in DTLS 1.2, a HelloRetryRequest in DTLS 1.3, for every first ClientHello\n",
+		m.Pion, m.PionV4)
 	fmt.Fprintf(w, "%d round(s) of %s phases alternating between implementations, %.0f s: rates are medians over the rounds whose phase had other processes using under %.2f cores (* where none did), amounts medians over all, losses summed\n",
 		m.Rounds, m.Phase, m.Seconds, quietCores)
 	fmt.Fprintf(w, "load average before %s, after %s; other processes used %s over the run\n\n",
 		orDash(m.LoadBefore), orDash(m.LoadAfter), others(m.OthersCores))
-	fmt.Fprintf(w, "| figure | %s | pathdtls/pion |\n|---|%s---|\n", strings.Join(columns, " | "), strings.Repeat("---|", len(columns)))
+	cols, ratios := columns(m), ratiosOf(m)
+	head := slices.Clone(cols)
+	for _, rc := range ratios {
+		head = append(head, rc.label)
+	}
+	fmt.Fprintf(w, "| figure | %s |\n|---|%s\n", strings.Join(head, " | "), strings.Repeat("---|", len(head)))
 	for _, rw := range rows(m) {
-		cells := make([]string, len(columns))
-		for i, col := range columns {
-			cells[i] = cell(r, rw, col)
+		cells := make([]string, 0, len(head))
+		for _, col := range cols {
+			cells = append(cells, cell(r, rw, col))
 		}
-		fmt.Fprintf(w, "| %s | %s | %s |\n", rw.label, strings.Join(cells, " | "), ratio(r, rw))
+		for _, rc := range ratios {
+			cells = append(cells, ratio(r, rw, rc))
+		}
+		fmt.Fprintf(w, "| %s | %s |\n", rw.label, strings.Join(cells, " | "))
 	}
 }
 
@@ -91,10 +139,10 @@ func cell(r *results, rw row, col string) string {
 	return s
 }
 
-// ratio returns pathdtls's figure over pion's, for rows with a format.
-func ratio(r *results, rw row) string {
-	p, ok1 := r.get(rw.figure, "pathdtls")
-	q, ok2 := r.get(rw.figure, "pion")
+// ratio returns rc's quotient of row rw's figures, for rows with a format.
+func ratio(r *results, rw row, rc ratioColumn) string {
+	p, ok1 := r.get(rw.figure, rc.num)
+	q, ok2 := r.get(rw.figure, rc.den)
 	if rw.format == nil || !ok1 || !ok2 || q == 0 {
 		return ""
 	}
@@ -123,7 +171,8 @@ func handshakeNote(s suite, c int) func(*results, string) string {
 }
 
 // lossNote returns the share of the records sent that did not arrive, with
-// the kernel's receive-buffer errors and the library's own drops.
+// the kernel's receive-buffer errors and the library's own drops, and the
+// rounds after which the association no longer carried records.
 func lossNote(size int) func(*results, string) string {
 	return func(r *results, col string) string {
 		sent, _ := r.get(figSent(size), col)
@@ -136,6 +185,9 @@ func lossNote(size int) func(*results, string) string {
 		s := fmt.Sprintf("%.1f%% (%s, %s)", 100*lost/sent, countOr(k, kok), countOr(l, lok))
 		if v, _ := r.get(figRefused(size), col); v > 0 {
 			s += fmt.Sprintf("; %s writes failed", countOr(v, true))
+		}
+		if v, _ := r.get(figStopped(size), col); v > 0 {
+			s += fmt.Sprintf("; receiving stopped in %.0f round(s)", v)
 		}
 		return s
 	}

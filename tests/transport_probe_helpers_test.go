@@ -12,15 +12,21 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
+	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/tests/internal/netns"
 	"github.com/pathdtls/pathdtls/tests/internal/peer"
 	"github.com/pathdtls/pathdtls/transport"
 )
 
-// connectWith is connectPMTU with the given Dialer and ListenConfig.
-func connectWith(t *testing.T, tp *netns.Topology, network string, chain *peer.Chain, d transport.Dialer, lc transport.ListenConfig) *pmtuPair {
+// connectWith is connectPMTU with the given Dialer and ListenConfig; each
+// of adjust, if any, changes the client's and the server's configurations
+// before use.
+func connectWith(t *testing.T, tp *netns.Topology, network string, chain *peer.Chain, d transport.Dialer, lc transport.ListenConfig, adjust ...func(client, server *dtls.Config)) *pmtuPair {
 	t.Helper()
 	ccfg, scfg, ctr, str := pmtuConfigs(chain)
+	for _, f := range adjust {
+		f(ccfg, scfg)
+	}
 	var l *transport.Listener
 	tp.Server.Run(t, func() {
 		var err error
