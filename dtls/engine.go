@@ -155,8 +155,9 @@ func (c *Conn) advanceLocked() {
 // learns that the path is narrower (a validated ICMP message).
 func (c *Conn) PathShrank() {
 	c.in.Lock()
-	if hs := c.in.hs; hs != nil && c.in.err == nil && hs.waiting &&
-		c.link.MaxDatagramSize() < c.in.flightLargest {
+	hs := c.in.hs
+	waiting := hs != nil && hs.waiting || hs == nil && c.in.acks.wait // DTLS 1.3's flights after the handshake wait for an ACK
+	if c.in.err == nil && waiting && c.link.MaxDatagramSize() < c.in.flightLargest {
 		c.retransmitLocked("path shrank")
 	}
 	c.in.Unlock()

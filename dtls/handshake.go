@@ -261,6 +261,10 @@ func (c *Conn) peerRetransmittedLocked() {
 		hs.timeouts++
 		c.link.FlightLost(c.in.flightLargest)
 		c.retransmitLocked("peer retransmitted")
+	case hs == nil && c.p13 != nil && c.in.acks.wait && c.out.hasFlight():
+		// DTLS 1.3: the peer sent its flight again, so our last flight,
+		// which it has not acknowledged, was lost.
+		c.retransmitLocked("peer retransmitted its flight after ours was complete")
 	case hs == nil && c.p13 != nil:
 		// DTLS 1.3: the flight we acknowledged came again, our ACK was
 		// lost; the new records' numbers are acknowledged, or the last ACK

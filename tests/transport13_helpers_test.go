@@ -23,28 +23,12 @@ func pinVersion(v uint16) func(client, server *dtls.Config) {
 }
 
 // noClientAuth is a configuration change for connectWith that makes the
-// server ask for no client certificate: the DTLS 1.3 server does not ask
-// for one yet (see clientAuth13Known), and a server flight crossing the
+// server ask for no client certificate: a server flight crossing the
 // bottleneck needs none.
 func noClientAuth(_, server *dtls.Config) {
 	server.ClientAuth = tls.NoClientCert
 	server.ClientCAs = nil
 }
-
-// clientAuth13Known is why the DTLS 1.3 cases whose client flight must
-// carry the large chain are skipped: they need the server to ask for a
-// client certificate.
-const clientAuth13Known = "known: a server with Config.ClientAuth set and DTLS 1.3 enabled panics on a DTLS 1.3 ClientHello " +
-	"(nil pointer dereference in (*cipherSuite).psk from (*serverHandshake).wantsClientCert, called by answerClientHello " +
-	"in dtls/handshake_server.go before hs.suite is chosen); the DTLS 1.3 server sends no CertificateRequest at all"
-
-// icmp13Known is why the checks that a DTLS 1.3 sender learns the path MTU
-// from the router's ICMP message are skipped.
-const icmp13Known = "known: every ICMP Packet Too Big / fragmentation needed about a DTLS 1.3 datagram is rejected " +
-	"(\"dtls: icmp: quoted datagram was not sent recently\"): transport's path.tooBig matches the quote with " +
-	"dtls.ParseRecordID, which reads only the DTLS 1.2 record header (version 254.x), and the oversized datagrams " +
-	"of a DTLS 1.3 flight begin with a unified header (RFC 9147, Section 4) with an encrypted sequence number; " +
-	"the sender learns the size from the peer's ACK after a quarter of its timer instead"
 
 // versionName names a DTLS version for test names and logs.
 func versionName(v uint16) string {
