@@ -142,7 +142,10 @@ type Config struct {
 	// handshake without key exchange, certificates or signatures (RFC 5246
 	// §7.4.1.2, RFC 4347 §4.2.4). Sessions are kept by ServerName, or by
 	// the server's address without one. Only sessions with the extended
-	// master secret are resumed (RFC 7627 §5.3).
+	// master secret are resumed (RFC 7627 §5.3). In DTLS 1.3 the server
+	// sends its tickets after the handshake (RFC 8446 §4.6.1), and a
+	// session is cached when one arrives: an association closed as soon as
+	// it is made may not have one yet.
 	ClientSessionCache ClientSessionCache
 	// SessionCacheSize is how many sessions a server remembers by session
 	// ID for clients to resume: zero means DefaultSessionCacheSize,
@@ -391,8 +394,8 @@ func (c *Config) CheckServer() error {
 	if err := c.check(); err != nil {
 		return err
 	}
-	if c.supportsVersion(VersionDTLS13) && (c.PSK != nil || len(c.Certificates) > 0 || c.GetCertificate != nil || c.GetConfigForClient != nil) {
-		return nil // DTLS 1.3's suites work with either
+	if c.supportsVersion(VersionDTLS13) && c.canServe13() {
+		return nil
 	}
 	for _, id := range c.suites() {
 		switch s := suiteByID(id); {

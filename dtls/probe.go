@@ -100,6 +100,7 @@ func (c *Conn) sendProbe13Locked(payload []byte, size int) (int, error) {
 		return 0, ErrProbeTooSmall
 	}
 	id := RecordID{Epoch: ku.Epoch, Seq: es.seq}
+	c.out.trimSent(maxProbeRecords)
 	c.out.noteSent(fragment.Record{Epoch: ku.Epoch, Type: uint8(record.Handshake), Payload: msg})
 	bp := sendBuffers.Get().(*[]byte)
 	defer putSendBuffer(bp)

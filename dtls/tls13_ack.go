@@ -111,7 +111,7 @@ func (c *Conn) handleACK(epoch uint16, b []byte) {
 		// Done when no message of the flight is left unacknowledged.
 		if c.out.flight = c.out.unacked(); len(c.out.flight) == 0 {
 			c.out.flight = nil
-			c.out.resetSent()
+			c.out.releaseSent()
 		} else {
 			acked = false
 		}
@@ -166,7 +166,7 @@ func (c *Conn) ackTimeoutLocked(now time.Time) {
 		a.wait = false
 		c.out.Lock()
 		c.out.flight = nil
-		c.out.resetSent()
+		c.out.releaseSent()
 		c.out.Unlock()
 		return
 	}

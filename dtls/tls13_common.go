@@ -86,6 +86,7 @@ func (hs *hsBase) finish13(s *suite13, write, read []byte) {
 	if hs.waiting {
 		hs.answered()
 		c.out.flight = nil
+		c.out.releaseSent()
 	}
 	c.out.dataEpoch = c.out.cur.epoch
 	c.out.Unlock()

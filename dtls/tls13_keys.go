@@ -5,6 +5,7 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"errors"
+	"slices"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/record"
 	"github.com/pathdtls/pathdtls/dtls/internal/tls13"
@@ -157,3 +158,28 @@ func finishedMAC(h crypto.Hash, base, thash []byte) []byte {
 
 // errBadFinished13 is a Finished or binder whose MAC is wrong.
 var errBadFinished13 = errors.New("dtls: the peer's Finished is wrong")
+
+// canServe13 reports whether a DTLS 1.3 server could authenticate with c:
+// a callback that supplies certificates, a PSK with a suite whose hash is
+// SHA-256 (the hash of our external PSKs, RFC 8446 §4.2.11), or a
+// certificate with its chain and a private key that signs with a scheme
+// of RFC 8446 §4.2.3. The suites of DTLS 1.0 and 1.2 in
+// Config.CipherSuites play no part: they do not name the key exchange in
+// DTLS 1.3.
+func (c *Config) canServe13() bool {
+	if c.GetCertificate != nil || c.GetConfigForClient != nil {
+		return true
+	}
+	if c.PSK != nil && slices.ContainsFunc(c.suites13(), func(s *suite13) bool { return s.hash == crypto.SHA256 }) {
+		return true
+	}
+	for i := range c.Certificates {
+		signer, ok := c.Certificates[i].PrivateKey.(crypto.Signer)
+		if ok && len(c.Certificates[i].Certificate) > 0 {
+			if _, ok := pickSignature13(signer.Public(), signatureAlgorithms13); ok {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -98,6 +98,9 @@ func (c *Conn) keyUpdateAcked() {
 	c.out.Lock()
 	c.out.nextEpoch13(ci, c.out.cur.epoch+1, c.out.cur.cid)
 	c.out.dataEpoch = c.out.cur.epoch
+	if len(c.out.flight) == 0 {
+		c.out.prev = nil // nothing is left to send again in the old epoch
+	}
 	epoch := c.out.cur.epoch
 	c.out.Unlock()
 	if c.config.logs(slog.LevelDebug) {
@@ -152,6 +155,9 @@ func (c *Conn) keyUpdateReceived(m fragment.Message) {
 	if c.config.logs(slog.LevelDebug) {
 		c.config.event(slog.LevelDebug, "KeyUpdate received", "received KeyUpdate (update requested: %v)", slog.Bool("request_update", ku.RequestUpdate))
 	}
+	// The epoch before the current one is forgotten: its records, which
+	// came before the peer's last two KeyUpdates, are too late now.
+	c.in.prev = nil
 	c.setReadCipher13(ci, c.in.cur.epoch+1, false)
 	if ku.RequestUpdate {
 		if p.updating {

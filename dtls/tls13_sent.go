@@ -37,6 +37,34 @@ func (o *outHalf) resetSent() {
 	o.sent, o.sentFrags = o.sent[:0], o.sentFrags[:0]
 }
 
+// releaseSent forgets the records of a flight that is done, and lets their
+// memory go: a flight of probes or of a long chain may have grown them,
+// and an idle association should not keep that. c.out is held.
+func (o *outHalf) releaseSent() {
+	o.sent, o.sentFrags = nil, nil
+}
+
+// maxProbeRecords is how many records of a KeyUpdate that probes a silent
+// peer are kept, the newest: each probe is another record of the same
+// flight, and an ACK of one of the newest is as good as any.
+const maxProbeRecords = 4
+
+// trimSent keeps the newest keep records of the flight once it has 2*keep.
+// c.out is held.
+func (o *outHalf) trimSent(keep int) {
+	if len(o.sent) < 2*keep {
+		return
+	}
+	drop := len(o.sent) - keep
+	cut := o.sent[drop].from
+	o.sent = append(o.sent[:0], o.sent[drop:]...)
+	o.sentFrags = append(o.sentFrags[:0], o.sentFrags[cut:]...)
+	for i := range o.sent {
+		o.sent[i].from -= cut
+		o.sent[i].to -= cut
+	}
+}
+
 // noteSent remembers r, about to be sealed as the next record of its
 // epoch. c.out is held.
 func (o *outHalf) noteSent(r fragment.Record) {

@@ -73,9 +73,11 @@ func TestCheckServer(t *testing.T) {
 		"nothing":                    {},
 		"an empty certificate":       {Certificates: []tls.Certificate{{}}},
 		"no private key":             {Certificates: []tls.Certificate{keyless}},
-		"ECDSA key, RSA suites only": {Certificates: []tls.Certificate{p.ecdsa}, CipherSuites: []uint16{TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}},
-		"PSK suites only, no PSK":    {Certificates: []tls.Certificate{p.ecdsa}, CipherSuites: []uint16{TLS_PSK_WITH_AES_128_GCM_SHA256}},
+		"ECDSA key, RSA suites only": {Certificates: []tls.Certificate{p.ecdsa}, CipherSuites: []uint16{TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}, MaxVersion: VersionDTLS12},
+		"PSK suites only, no PSK":    {Certificates: []tls.Certificate{p.ecdsa}, CipherSuites: []uint16{TLS_PSK_WITH_AES_128_GCM_SHA256}, MaxVersion: VersionDTLS12},
 		"a bad version, and a cert":  {Certificates: []tls.Certificate{p.ecdsa}, MinVersion: 0x0303},
+		"1.3, PSK, SHA-384 only":     {PSK: psk, MinVersion: VersionDTLS13, MaxVersion: VersionDTLS13, CipherSuites: []uint16{TLS_AES_256_GCM_SHA384}},
+		"1.3, no private key":        {Certificates: []tls.Certificate{keyless}, MinVersion: VersionDTLS13, MaxVersion: VersionDTLS13},
 	}
 	for name, c := range bad {
 		if err := c.CheckServer(); err == nil {
@@ -87,6 +89,10 @@ func TestCheckServer(t *testing.T) {
 		"RSA":       {Certificates: []tls.Certificate{p.rsa}},
 		"PSK":       {PSK: psk},
 		"PSK suite": {PSK: psk, Certificates: []tls.Certificate{keyless}, CipherSuites: []uint16{TLS_PSK_WITH_AES_128_CBC_SHA}},
+		// DTLS 1.3 takes the certificate whatever the DTLS 1.2 suites.
+		"ECDSA key, RSA suites, 1.3": {Certificates: []tls.Certificate{p.ecdsa}, CipherSuites: []uint16{TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}, MaxVersion: VersionDTLS13},
+		"1.3 only, PSK":              {PSK: psk, MinVersion: VersionDTLS13, MaxVersion: VersionDTLS13},
+		"1.3 only, RSA":              {Certificates: []tls.Certificate{p.rsa}, MinVersion: VersionDTLS13, MaxVersion: VersionDTLS13},
 	}
 	for name, c := range good {
 		if err := c.CheckServer(); err != nil {
@@ -262,7 +268,7 @@ func TestPSKClientWithoutName(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range suites {
-		if !suiteByID(id).psk() {
+		if s := suiteByID(id); s != nil && !s.psk() { // nil: a DTLS 1.3 suite, which a PSK serves
 			t.Errorf("a PSK client without a name offers %s", CipherSuiteName(id))
 		}
 	}
@@ -271,7 +277,7 @@ func TestPSKClientWithoutName(t *testing.T) {
 	}
 	for name, c := range map[string]*Config{
 		"no PSK":                  {},
-		"certificate suites only": {PSK: psk, CipherSuites: []uint16{TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}},
+		"certificate suites only": {PSK: psk, CipherSuites: []uint16{TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, MaxVersion: VersionDTLS12},
 	} {
 		if _, err := offered(c); err != errNoServerName {
 			t.Errorf("%s: %v, want errNoServerName", name, err)
