@@ -97,6 +97,10 @@ type Config struct {
 	// every supported suite that the configuration can use (see CipherSuites()).
 	CipherSuites []uint16
 	// CurvePreferences lists the ECDHE groups; nil means X25519, P-256, P-384.
+	// In DTLS 1.3 a client may list tls.X25519MLKEM768, the hybrid of
+	// ML-KEM-768 and X25519 (its ClientHello then takes two datagrams of
+	// 1200 bytes); a server with nil CurvePreferences prefers it, then the
+	// curves above.
 	CurvePreferences []tls.CurveID
 	// MinVersion and MaxVersion bound the protocol version; zero means
 	// VersionDTLS12 for both (RFC 8996 deprecates DTLS 1.0).

@@ -122,7 +122,7 @@ func newConn(link Link, config *Config, isClient bool) *Conn {
 
 // ConnectionState describes a DTLS association.
 type ConnectionState struct {
-	Version              uint16 // VersionDTLS10 or VersionDTLS12
+	Version              uint16 // VersionDTLS10, VersionDTLS12 or VersionDTLS13
 	HandshakeComplete    bool
 	CipherSuite          uint16
 	ServerName           string // the server_name the client sent

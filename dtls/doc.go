@@ -1,6 +1,6 @@
-// Package dtls implements DTLS 1.0 (RFC 4347) and DTLS 1.2 (RFC 6347): the
-// record layer with explicit epochs and sequence numbers and an anti-replay
-// window, the handshake with fragmentation, reassembly, flights and a
+// Package dtls implements DTLS 1.0 (RFC 4347), DTLS 1.2 (RFC 6347) and
+// DTLS 1.3 (RFC 9147, see Versions below): the record layer with explicit
+// epochs and sequence numbers and an anti-replay window, the handshake with fragmentation, reassembly, flights and a
 // retransmission timer, the stateless cookie exchange, ECDHE and PSK key
 // exchange, and alerts.
 //
@@ -48,8 +48,13 @@
 //
 // # Versions
 //
-// DTLS 1.2 is the default. RFC 8996 deprecates DTLS 1.0; a caller that must
-// talk to old peers opts in with Config.MinVersion = VersionDTLS10.
+// DTLS 1.2 is the default. Config.MaxVersion = VersionDTLS13 adds DTLS 1.3
+// (RFC 9147), preferred when the peer speaks it: its own suites, the
+// unified record header, HelloRetryRequest with a stateless cookie, ACKs
+// and selective retransmission, KeyUpdate (Conn.UpdateKeys), tickets sent
+// after the handshake, connection IDs; no early data, and no
+// renegotiation. RFC 8996 deprecates DTLS 1.0; a caller that must talk to
+// old peers opts in with Config.MinVersion = VersionDTLS10.
 //
 // # Resumption
 //

@@ -73,18 +73,18 @@ func (o *options) register(fs *flag.FlagSet, r role) {
 	fs.BoolVar(&o.verbose, "v", false, "trace the handshake on standard error")
 	fs.BoolVar(&o.noTicket, "no_ticket", false, "do not use session tickets (RFC 5077): sessions are resumed by session ID only")
 	fs.StringVar(&o.alpn, "alpn", "", "offer (client) or accept (server) the application protocols of comma-separated `LIST` (ALPN, RFC 7301), in order of preference")
-	fs.StringVar(&o.srtp, "use_srtp", "", "negotiate DTLS-SRTP (RFC 5764) with the colon-separated `PROFILES` (SRTP_AES128_CM_SHA1_80, SRTP_AES128_CM_SHA1_32, SRTP_AEAD_AES_128_GCM, SRTP_AEAD_AES_256_GCM); DTLS 1.2: without a version flag, DTLS 1.3 is not offered")
-	fs.StringVar(&o.keymatLabel, "keymatexport", "", "after each handshake, print keying material exported with `LABEL` (RFC 5705), such as EXTRACTOR-dtls_srtp (DTLS 1.2: without a version flag, DTLS 1.3 is not offered)")
+	fs.StringVar(&o.srtp, "use_srtp", "", "negotiate DTLS-SRTP (RFC 5764) with the colon-separated `PROFILES` (SRTP_AES128_CM_SHA1_80, SRTP_AES128_CM_SHA1_32, SRTP_AEAD_AES_128_GCM, SRTP_AEAD_AES_256_GCM)")
+	fs.StringVar(&o.keymatLabel, "keymatexport", "", "after each handshake, print keying material exported with `LABEL` (RFC 5705), such as EXTRACTOR-dtls_srtp")
 	fs.IntVar(&o.keymatLen, "keymatexportlen", 0, "length in bytes of the material -keymatexport prints (`N`, 60 for SRTP_AES128_CM_SHA1_80)")
 	fs.StringVar(&o.keylogFile, "keylogfile", "", "append each handshake's master secret to `FILE` in the NSS key log format, for Wireshark (debugging only)")
-	fs.IntVar(&o.cid, "cid", -1, "use connection IDs (RFC 9146), asking the peer to send IDs of `N` bytes (0: none, while sending the peer's); -1: off. DTLS 1.2: without a version flag, DTLS 1.3 is not offered")
+	fs.IntVar(&o.cid, "cid", -1, "use connection IDs (RFC 9146; RFC 9147 §9 in DTLS 1.3), asking the peer to send IDs of `N` bytes (0: none, while sending the peer's); -1: off")
 	switch r {
 	case roleClient:
 		fs.StringVar(&o.caFile, "CAfile", "", "`FILE` of trusted CA certificates (PEM); default: the system roots")
 		fs.BoolVar(&o.insecure, "insecure", false, "do not verify the server's certificate")
 		fs.StringVar(&o.serverName, "servername", "", "`NAME` to verify the server's certificate against and send in server_name; default: the host in HOST:PORT")
 		fs.StringVar(&o.pskIdentity, "psk_identity", defaultPSKIdentity, "PSK identity `ID` to send")
-		fs.BoolVar(&o.reconnect, "reconnect", false, "complete a handshake, close, and connect again resuming the session (DTLS 1.2: without a version flag, DTLS 1.3 is not offered)")
+		fs.BoolVar(&o.reconnect, "reconnect", false, "complete a handshake, close, and connect again resuming the session")
 		fs.BoolVar(&o.renegAllow, "renegotiate", false, "accept the server's requests to renegotiate (secure renegotiation, RFC 5746); default: refuse them")
 	case roleServer:
 		fs.StringVar(&o.pskIdentity, "psk_identity", "", "accept only the PSK identity `ID`; default: any")
