@@ -28,7 +28,10 @@ type assoc struct {
 
 	idleTimeout time.Duration // 0: never
 	idled       atomic.Bool   // the idle timer ended the association
-	congested   bool          // its reader waited for room in vain (roomWaiter); the reader's alone
+	// congested says that a reader waited for room in vain (roomWaiter).
+	// Usually one reader has the association, but a datagram with its
+	// connection ID may reach it through another socket of the listener.
+	congested atomic.Bool
 
 	mu        sync.Mutex
 	idleTimer *time.Timer

@@ -22,16 +22,15 @@ type roomWaiter struct {
 }
 
 // wait waits up to roomWait for room in a's queue, unless a's application
-// already let a wait pass in vain and has not read since (a.congested),
-// which the shard's reader alone reads and writes. done ends the wait
-// early.
+// already let a wait pass in vain and has not read since (a.congested).
+// done ends the wait early.
 func (w *roomWaiter) wait(a *assoc, done <-chan struct{}) {
 	room := a.conn.ReceiveRoom()
 	if room == nil {
-		a.congested = false
+		a.congested.Store(false)
 		return
 	}
-	if a.congested {
+	if a.congested.Load() {
 		return
 	}
 	if w.timer == nil {
@@ -43,7 +42,7 @@ func (w *roomWaiter) wait(a *assoc, done <-chan struct{}) {
 	case <-room:
 		w.timer.Stop()
 	case <-w.timer.C:
-		a.congested = true
+		a.congested.Store(true)
 	case <-done:
 		w.timer.Stop()
 	}
