@@ -166,69 +166,82 @@ func TestInteropWolfSSL13ResumptionLabel(t *testing.T) {
 	c := wolf13Case{name: "label", chain: peer.NewChain(t, peer.ChainOptions{Key: peer.ECDSAP256})}
 	t.Run("client", func(t *testing.T) {
 		t.Parallel()
-		opts := c.peerOptions()
-		opts.Args = []string{peer.WolfSSLServerResume}
-		server := w.Server(t, opts)
-		cfg, events := c.clientConfig(t)
-		cfg.ClientSessionCache = dtls.NewLRUClientSessionCache(0)
-		conn := dial(t, server.Addr, cfg)
-		writeLine(t, conn, "first")
-		readLine(t, conn, "first")
-		if n := events.awaitCount("ticket received", 1); n != 1 {
-			t.Fatalf("%d tickets received, want 1", n)
-		}
-		conn.Close()
-		// The server exits once it refused the binder; the dial ends then.
-		ctx, cancel := context.WithTimeout(context.Background(), interopTimeout)
-		defer cancel()
-		go func() {
-			<-server.Done()
-			cancel()
-		}()
-		if conn, err := transport.Dial(ctx, "udp", server.Addr.String(), cfg); err == nil {
-			conn.Close()
-			t.Fatalf("the second handshake completed (resumed %v): %s", conn.ConnectionState().DidResume, fixedResumption13)
-		}
-		server.Await(t, `(?m)^SSL_accept error -423, binder does not verify$`, interopTimeout)
+		resumptionLabelClient(t, w, c)
 	})
 	t.Run("server", func(t *testing.T) {
 		t.Parallel()
-		cfg, _ := c.serverConfig(t)
-		failed := make(chan error, 1)
-		lc := transport.ListenConfig{HandshakeFailed: func(_ net.Addr, err error) {
-			select {
-			case failed <- err:
-			default:
-			}
-		}}
-		l, err := lc.Listen(t.Context(), "udp4", "127.0.0.1:0", cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { l.Close() })
-		opts := c.peerOptions()
-		opts.Addr, opts.Args = udpAddr(l), []string{peer.WolfSSLClientResume}
-		client := w.Client(t, opts)
-		conn := accept(t, l)
-		readRecord(t, conn, []byte(peer.WolfSSLClientLine))
-		writeLine(t, conn, "first")
-		awaitEOF(t, conn)
-		var alert *dtls.AlertError
-		select {
-		case err := <-failed:
-			// RFC 8446, Section 4.2.11: a binder that does not verify
-			// ends the handshake with decrypt_error.
-			if !errors.As(err, &alert) || alert.Remote || !errors.Is(err, dtls.AlertDecryptError) {
-				t.Errorf("the second handshake failed with %v, want our decrypt_error", err)
-			}
-		case <-time.After(interopTimeout):
-			t.Fatalf("the second handshake did not fail: %s", fixedResumption13)
-		}
-		client.Await(t, `(?m)^wolfSSL_connect resume error -313, received alert fatal error$`, interopTimeout)
-		if err := client.Wait(t, interopTimeout); err == nil {
-			t.Errorf("%v exited successfully", client)
-		}
+		resumptionLabelServer(t, w, c)
 	})
+}
+
+// resumptionLabelClient connects our client twice to a wolfSSL server
+// that serves two connections: the server refuses the binder of the
+// second's ticket and exits.
+func resumptionLabelClient(t *testing.T, w *peer.Wolf, c wolf13Case) {
+	opts := c.peerOptions()
+	opts.Args = []string{peer.WolfSSLServerResume}
+	server := w.Server(t, opts)
+	cfg, events := c.clientConfig(t)
+	cfg.ClientSessionCache = dtls.NewLRUClientSessionCache(0)
+	conn := dial(t, server.Addr, cfg)
+	writeLine(t, conn, "first")
+	readLine(t, conn, "first")
+	if n := events.awaitCount("ticket received", 1); n != 1 {
+		t.Fatalf("%d tickets received, want 1", n)
+	}
+	conn.Close()
+	// The server exits once it refused the binder; the dial ends then.
+	ctx, cancel := context.WithTimeout(context.Background(), interopTimeout)
+	defer cancel()
+	go func() {
+		<-server.Done()
+		cancel()
+	}()
+	if conn, err := transport.Dial(ctx, "udp", server.Addr.String(), cfg); err == nil {
+		conn.Close()
+		t.Fatalf("the second handshake completed (resumed %v): %s", conn.ConnectionState().DidResume, fixedResumption13)
+	}
+	server.Await(t, `(?m)^SSL_accept error -423, binder does not verify$`, interopTimeout)
+}
+
+// resumptionLabelServer serves the wolfSSL client twice: our server
+// refuses the binder of the second's ticket with decrypt_error.
+func resumptionLabelServer(t *testing.T, w *peer.Wolf, c wolf13Case) {
+	cfg, _ := c.serverConfig(t)
+	failed := make(chan error, 1)
+	lc := transport.ListenConfig{HandshakeFailed: func(_ net.Addr, err error) {
+		select {
+		case failed <- err:
+		default:
+		}
+	}}
+	l, err := lc.Listen(t.Context(), "udp4", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	opts := c.peerOptions()
+	opts.Addr, opts.Args = udpAddr(l), []string{peer.WolfSSLClientResume}
+	client := w.Client(t, opts)
+	conn := accept(t, l)
+	readRecord(t, conn, []byte(peer.WolfSSLClientLine))
+	writeLine(t, conn, "first")
+	awaitEOF(t, conn)
+	var alert *dtls.AlertError
+	select {
+	case err := <-failed:
+		// RFC 8446, Section 4.2.11: a binder that does not verify
+		// ends the handshake with decrypt_error.
+		if !errors.As(err, &alert) || alert.Remote || !errors.Is(err, dtls.AlertDecryptError) {
+			t.Errorf("the second handshake failed with %v, want our decrypt_error", err)
+		}
+	case <-time.After(interopTimeout):
+		t.Fatalf("the second handshake did not fail: %s", fixedResumption13)
+	}
+	client.Await(t, `(?m)^wolfSSL_connect resume error -313, received alert fatal error$`, interopTimeout)
+	if err := client.Wait(t, interopTimeout); err == nil {
+		t.Errorf("%v exited successfully", client)
+	}
 }
 
 // fixedResumption13 is what TestInteropWolfSSL13ResumptionLabel says when
