@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/pathdtls/pathdtls/dtls"
-	"github.com/pathdtls/pathdtls/internal/testenv"
 	"github.com/pathdtls/pathdtls/tests/internal/peer"
 	"github.com/pathdtls/pathdtls/transport"
 )
@@ -163,23 +162,10 @@ func TestInteropWolfSSL13ConnectionIDRebinding(t *testing.T) {
 	for _, readers := range []int{1, 4} {
 		t.Run(fmt.Sprintf("readers-%d", readers), func(t *testing.T) {
 			t.Parallel()
-			if readers > 1 && testenv.Race {
-				t.Skip(knownCrossReaderRace)
-			}
 			testRebinding13(t, w, chain, transport.ListenConfig{Readers: readers})
 		})
 	}
 }
-
-// knownCrossReaderRace is why the case with several readers skips under
-// the race detector: two readers of one listener write the congested
-// field of one association (transport/room.go:31, roomWaiter.wait, from
-// shard.deliverByConnectionID, transport/cid.go:96), which the field's
-// comment says the shard's reader alone reads and writes. Once the
-// client's new port hashes to another socket, the new socket's reader
-// delivers to the association by its ID while its own reader also may;
-// the race detector reported it in about one run in eight.
-const knownCrossReaderRace = "known: data race on assoc.congested (transport/room.go:31) when two readers deliver to one association by connection ID"
 
 // testRebinding13 runs the rebinding case against a listener of lc.
 func testRebinding13(t *testing.T, w *peer.Wolf, chain *peer.Chain, lc transport.ListenConfig) {
