@@ -103,7 +103,10 @@ type Config struct {
 	// curves above.
 	CurvePreferences []tls.CurveID
 	// MinVersion and MaxVersion bound the protocol version; zero means
-	// VersionDTLS12 for both (RFC 8996 deprecates DTLS 1.0).
+	// VersionDTLS12 for both (RFC 8996 deprecates DTLS 1.0), except that a
+	// zero MaxVersion follows a newer MinVersion. MaxVersion =
+	// VersionDTLS13 offers DTLS 1.3 (RFC 9147) and 1.2, 1.3 preferred;
+	// MinVersion = VersionDTLS13 allows 1.3 only.
 	MinVersion, MaxVersion uint16
 
 	// InsecureNoCookie turns off the server's stateless cookie exchange
@@ -251,9 +254,11 @@ func (c *Config) minVersion() uint16 {
 	return c.MinVersion
 }
 
+// maxVersion is MaxVersion, or by default DTLS 1.2, or MinVersion when
+// that is newer: MinVersion = VersionDTLS13 alone asks for DTLS 1.3 only.
 func (c *Config) maxVersion() uint16 {
 	if c.MaxVersion == 0 {
-		return VersionDTLS12
+		return min(VersionDTLS12, c.minVersion()) // newer is smaller
 	}
 	return c.MaxVersion
 }

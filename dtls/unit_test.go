@@ -312,3 +312,24 @@ func TestSuiteOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionDefaults checks the range of versions a Config allows.
+func TestVersionDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		c        Config
+		min, max uint16
+	}{
+		{"zero", Config{}, VersionDTLS12, VersionDTLS12},
+		{"1.3 offered", Config{MaxVersion: VersionDTLS13}, VersionDTLS12, VersionDTLS13},
+		{"1.3 only", Config{MinVersion: VersionDTLS13}, VersionDTLS13, VersionDTLS13},
+		{"1.0 too", Config{MinVersion: VersionDTLS10}, VersionDTLS10, VersionDTLS12},
+	} {
+		if err := tc.c.check(); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		if lo, hi := tc.c.minVersion(), tc.c.maxVersion(); lo != tc.min || hi != tc.max {
+			t.Errorf("%s: versions %#x to %#x, want %#x to %#x", tc.name, lo, hi, tc.min, tc.max)
+		}
+	}
+}
