@@ -95,6 +95,11 @@ type Config struct {
 
 	// CipherSuites lists the enabled suites in order of preference; nil means
 	// every supported suite that the configuration can use (see CipherSuites()).
+	// DTLS 1.3 has suites of its own (TLS_AES_128_GCM_SHA256 and the
+	// others, RFC 8446 Appendix B.4): a list that names some of them
+	// enables those for DTLS 1.3; one that names none leaves DTLS 1.3 its
+	// default suites, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384 and
+	// TLS_CHACHA20_POLY1305_SHA256, as crypto/tls does.
 	CipherSuites []uint16
 	// CurvePreferences lists the ECDHE groups; nil means X25519, P-256, P-384.
 	// In DTLS 1.3 a client may list tls.X25519MLKEM768, the hybrid of
