@@ -182,19 +182,30 @@ func TestKeyUpdate(t *testing.T) {
 	}
 }
 
-// TestKeyUpdate12 runs -keyupdate on a DTLS 1.2 association: each side
+// TestKeyUpdate12 runs -keyupdate on a DTLS 1.2 association, each side in
+// turn against a peer that speaks DTLS 1.2 only: the side with -keyupdate
 // says once that KeyUpdate needs DTLS 1.3, and the association goes on.
 func TestKeyUpdate12(t *testing.T) {
-	srv := startServer(t, "-naccept", "1", "-dtls1_2", "-keyupdate", "0.1", "-psk", pskHex)
-	c := clientLines(t, []string{"-keyupdate", "0.1", "-psk", pskHex, "-wait", "300ms", "127.0.0.1:" + srv.port}, []string{"on 1.2"}, 1)
-	s := srv.wait(t)
 	const why = " not sent: KeyUpdate needs DTLS 1.3, and this association is DTLSv1.2\n"
-	if c.code != 0 || c.stdout != "on 1.2\n" || c.stderr != "KEYUPDATE 127.0.0.1:"+srv.port+why {
-		t.Errorf("client exited %d, printed %q\nstderr: %s", c.code, c.stdout, c.stderr)
-	}
-	if s.code != 0 || strings.Count(s.stderr, "KEYUPDATE") != 1 || !strings.Contains(s.stderr, why) {
-		t.Errorf("server exited %d with stderr:\n%s", s.code, s.stderr)
-	}
+	t.Run("client", func(t *testing.T) {
+		srv := startServer(t, "-naccept", "1", "-dtls1_2", "-psk", pskHex)
+		c := clientLines(t, []string{"-keyupdate", "0.1", "-psk", pskHex, "-wait", "300ms", "127.0.0.1:" + srv.port}, []string{"on 1.2"}, 1)
+		srv.wait(t)
+		if c.code != 0 || c.stdout != "on 1.2\n" || c.stderr != "KEYUPDATE 127.0.0.1:"+srv.port+why {
+			t.Errorf("client exited %d, printed %q\nstderr: %s", c.code, c.stdout, c.stderr)
+		}
+	})
+	t.Run("server", func(t *testing.T) {
+		srv := startServer(t, "-naccept", "1", "-keyupdate", "0.1", "-psk", pskHex)
+		c := clientLines(t, []string{"-dtls1_2", "-psk", pskHex, "-wait", "300ms", "127.0.0.1:" + srv.port}, []string{"on 1.2"}, 1)
+		s := srv.wait(t)
+		if c.code != 0 || c.stdout != "on 1.2\n" {
+			t.Errorf("client exited %d, printed %q\nstderr: %s", c.code, c.stdout, c.stderr)
+		}
+		if s.code != 0 || strings.Count(s.stderr, "KEYUPDATE") != 1 || !strings.Contains(s.stderr, why) {
+			t.Errorf("server exited %d with stderr:\n%s", s.code, s.stderr)
+		}
+	})
 }
 
 // TestRenegotiate13 runs a server with -renegotiate against a DTLS 1.3

@@ -146,6 +146,12 @@ func (o *options) config(r role, log *slog.Logger) (*dtls.Config, error) {
 	if err := o.suites(c); err != nil {
 		return nil, err
 	}
+	switch {
+	case (o.renegAllow || o.renegEvery > 0) && c.MaxVersion == dtls.VersionDTLS13 && c.MinVersion == dtls.VersionDTLS13:
+		return nil, errors.New("-renegotiate is a DTLS 1.2 feature (DTLS 1.3 has none; -keyupdate gives new keys): it cannot go with DTLS 1.3 only")
+	case o.keyUpdate > 0 && c.MaxVersion != dtls.VersionDTLS13:
+		return nil, errors.New("-keyupdate is a DTLS 1.3 feature, and DTLS 1.3 is not offered (-dtls1_2, -dtls1, or a -cipher list without DTLS 1.3 suites)")
+	}
 	if err := o.certificates(c); err != nil {
 		return nil, err
 	}
