@@ -317,13 +317,13 @@ func TestSuiteOrder(t *testing.T) {
 func TestVersionDefaults(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
-		c        Config
+		c        *Config
 		min, max uint16
 	}{
-		{"zero", Config{}, VersionDTLS12, VersionDTLS12},
-		{"1.3 offered", Config{MaxVersion: VersionDTLS13}, VersionDTLS12, VersionDTLS13},
-		{"1.3 only", Config{MinVersion: VersionDTLS13}, VersionDTLS13, VersionDTLS13},
-		{"1.0 too", Config{MinVersion: VersionDTLS10}, VersionDTLS10, VersionDTLS12},
+		{"zero", &Config{}, VersionDTLS12, VersionDTLS12},
+		{"1.3 offered", &Config{MaxVersion: VersionDTLS13}, VersionDTLS12, VersionDTLS13},
+		{"1.3 only", &Config{MinVersion: VersionDTLS13}, VersionDTLS13, VersionDTLS13},
+		{"1.0 too", &Config{MinVersion: VersionDTLS10}, VersionDTLS10, VersionDTLS12},
 	} {
 		if err := tc.c.check(); err != nil {
 			t.Errorf("%s: %v", tc.name, err)
