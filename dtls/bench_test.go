@@ -105,3 +105,26 @@ func BenchmarkPumpHandshakeResumed(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPumpHandshake13 measures DTLS 1.3 handshakes (a
+// HelloRetryRequest with a cookie included), with an ECDSA certificate and
+// with an external PSK (psk_dhe_ke), beside the DTLS 1.2 ones above.
+func BenchmarkPumpHandshake13(b *testing.B) {
+	for _, psk := range []bool{false, true} {
+		name := "ECDSA"
+		if psk {
+			name = "PSK"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			cc, sc := config13(psk)
+			var wire, datagrams int
+			for b.Loop() {
+				n, d, _ := pumpHandshake(b, cc, sc)
+				wire, datagrams = wire+n, datagrams+d
+			}
+			b.ReportMetric(float64(wire)/float64(b.N), "wire-bytes/op")
+			b.ReportMetric(float64(datagrams)/float64(b.N), "datagrams/op")
+		})
+	}
+}

@@ -3,10 +3,10 @@ package tls13
 import (
 	"crypto"
 	"crypto/hkdf"
+	"crypto/hmac"
 	_ "crypto/sha256" // the hashes of the DTLS 1.3 cipher suites, for crypto.Hash.New
 	_ "crypto/sha512"
-
-	"golang.org/x/crypto/cryptobyte"
+	"hash"
 )
 
 // labelPrefix is put in front of every HKDF-Expand-Label label: "dtls13"
@@ -39,38 +39,63 @@ const (
 // in an HkdfLabel, if length is larger than HKDF allows (255 times the hash
 // size) or if h is not available.
 func ExpandLabel(h crypto.Hash, secret []byte, label string, context []byte, length int) []byte {
+	if !h.Available() {
+		return nil
+	}
+	return newExpander(h, secret).label(label, context, length)
+}
+
+// An expander computes HKDF-Expand-Label for several labels of one secret
+// with one HMAC.
+type expander struct {
+	size int
+	mac  hash.Hash
+}
+
+// newExpander returns an expander of secret; h must be available.
+func newExpander(h crypto.Hash, secret []byte) expander {
+	return expander{size: h.Size(), mac: hmac.New(h.New, secret)}
+}
+
+// label returns HKDF-Expand-Label(secret, label, context, length), or nil
+// as ExpandLabel does. It is HKDF-Expand(PRK, info, L) of RFC 5869,
+// Section 2.3, with the HkdfLabel as info:
+//
+//	T(0) = empty string
+//	T(i) = HMAC-Hash(PRK, T(i-1) | info | i)
+//	OKM  = first L octets of T(1) | T(2) | ...
+func (e expander) label(label string, context []byte, length int) []byte {
 	info := hkdfLabel(labelPrefix, label, context, length)
-	if info == nil || !h.Available() {
+	if info == nil || length > 255*e.size {
 		return nil
 	}
-	out, err := hkdf.Expand(h.New, secret, string(info), length)
-	if err != nil {
-		return nil
+	out := make([]byte, 0, (length+e.size-1)/e.size*e.size)
+	msg := append(info, 0) // hkdfLabel left room for the counter
+	for i := 1; len(out) < length; i++ {
+		msg[len(msg)-1] = byte(i)
+		e.mac.Reset()
+		if i > 1 {
+			e.mac.Write(out[len(out)-e.size:])
+		}
+		e.mac.Write(msg)
+		out = e.mac.Sum(out)
 	}
-	return out
+	return out[:length]
 }
 
 // hkdfLabel returns the encoded HkdfLabel structure (RFC 8446, Section 7.1)
-// for the given prefix, or nil if a field does not fit its bounds.
+// for the given prefix, or nil if a field does not fit its bounds. Its
+// slice has one byte of spare capacity, for HKDF-Expand's counter.
 func hkdfLabel(prefix, label string, context []byte, length int) []byte {
 	if length < 0 || length > maxLength ||
 		len(prefix)+len(label) > maxLabel || len(context) > maxContext {
 		return nil
 	}
-	b := cryptobyte.NewFixedBuilder(make([]byte, 0, 2+1+len(prefix)+len(label)+1+len(context)))
-	b.AddUint16(uint16(length))
-	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
-		b.AddBytes([]byte(prefix))
-		b.AddBytes([]byte(label))
-	})
-	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
-		b.AddBytes(context)
-	})
-	info, err := b.Bytes()
-	if err != nil {
-		return nil
-	}
-	return info
+	b := make([]byte, 0, 2+1+len(prefix)+len(label)+1+len(context)+1)
+	b = append(b, byte(length>>8), byte(length), byte(len(prefix)+len(label)))
+	b = append(append(b, prefix...), label...)
+	b = append(b, byte(len(context)))
+	return append(b, context...)
 }
 
 // DeriveSecret returns Derive-Secret(Secret, Label, Messages) of RFC 8446,

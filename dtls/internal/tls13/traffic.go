@@ -23,9 +23,13 @@ const (
 // CLIENT_TRAFFIC_SECRET_0 decoded from hex). It returns three nils if a
 // length is out of range or h is not available.
 func TrafficKeys(h crypto.Hash, secret []byte, keyLen, ivLen int) (key, iv, sn []byte) {
-	key = ExpandLabel(h, secret, labelKey, nil, keyLen)
-	iv = ExpandLabel(h, secret, labelIV, nil, ivLen)
-	sn = ExpandLabel(h, secret, labelSN, nil, keyLen)
+	if !h.Available() {
+		return nil, nil, nil
+	}
+	e := newExpander(h, secret)
+	key = e.label(labelKey, nil, keyLen)
+	iv = e.label(labelIV, nil, ivLen)
+	sn = e.label(labelSN, nil, keyLen)
 	if key == nil || iv == nil || sn == nil {
 		return nil, nil, nil
 	}
