@@ -3,14 +3,12 @@ package tests
 import (
 	"context"
 	"net"
-	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/internal/testenv"
 	"github.com/pathdtls/pathdtls/tests/internal/peer"
-	"github.com/pathdtls/pathdtls/transport"
 )
 
 // TestInteropHeartbeat checks the in-band path probe against GnuTLS
@@ -56,17 +54,4 @@ func TestInteropHeartbeat(t *testing.T) {
 	case <-time.After(interopTimeout):
 		t.Fatal("no HeartbeatResponse")
 	}
-}
-
-// dialWith is dial with the Dialer d.
-func dialWith(t *testing.T, d transport.Dialer, addr netip.AddrPort, cfg *dtls.Config) *transport.Conn {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), interopTimeout)
-	defer cancel()
-	conn, err := d.Dial(ctx, "udp", addr.String(), cfg)
-	if err != nil {
-		t.Fatalf("handshake with %v: %v", addr, err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
 }

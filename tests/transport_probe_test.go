@@ -3,11 +3,13 @@
 package tests
 
 import (
+	"context"
 	"net"
 	"net/netip"
 	"sync/atomic"
 	"testing"
 
+	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/internal/testenv"
 	"github.com/pathdtls/pathdtls/pmtu"
 	"github.com/pathdtls/pathdtls/tests/internal/netns"
@@ -251,4 +253,17 @@ func TestTransportProbingWhenDialReturns(t *testing.T) {
 	if late != 0 {
 		t.Errorf("Probing() = false when Dial returned %d times in %d (each probing a moment later)", late, probingDials)
 	}
+}
+
+// dialWith is dial with the Dialer d.
+func dialWith(t *testing.T, d transport.Dialer, addr netip.AddrPort, cfg *dtls.Config) *transport.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), interopTimeout)
+	defer cancel()
+	conn, err := d.Dial(ctx, "udp", addr.String(), cfg)
+	if err != nil {
+		t.Fatalf("handshake with %v: %v", addr, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }

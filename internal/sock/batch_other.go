@@ -10,7 +10,7 @@ import "net/netip"
 type batcher struct{}
 
 // initBatch has nothing to set up.
-func (u *udpConn) initBatch() {}
+func (u *udpConn) initBatch() { u.batch = batcher{} }
 
 // readOne reads one datagram.
 func (u *udpConn) readOne(b []byte) (int, netip.AddrPort, error) {
