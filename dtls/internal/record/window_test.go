@@ -1,6 +1,7 @@
 package record
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -185,8 +186,9 @@ func TestWindowAllocs(t *testing.T) {
 }
 
 func TestNewWindowCaps(t *testing.T) {
-	w := NewWindow(1 << 40)
+	const huge = math.MaxInt // 1<<63 - 1, or 1<<31 - 1 on 32-bit systems
+	w := NewWindow(huge)
 	if w.size != maxWindowSize {
-		t.Errorf("NewWindow(1<<40) covers %d, want %d", w.size, maxWindowSize)
+		t.Errorf("NewWindow(%d) covers %d, want %d", huge, w.size, maxWindowSize)
 	}
 }
