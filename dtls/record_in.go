@@ -505,6 +505,9 @@ func (c *Conn) postHandshakeMessagesLocked() {
 	for c.in.err == nil {
 		m, ok := c.in.reasm.Pop()
 		if !ok {
+			if c.p13 != nil {
+				c.in.reasm.Release() // an idle association keeps no window
+			}
 			return
 		}
 		if c.p13 != nil {

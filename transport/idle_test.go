@@ -25,7 +25,7 @@ const maxIdleAssociationBytes = 8 << 10
 // numbers (RFC 9147 §4.2.3), the peer's next epoch is keyed when its
 // KeyUpdate comes, and the probe a silent peer leaves unacknowledged is
 // kept.
-const maxIdleAssociationBytes13 = 12<<10 + 512
+const maxIdleAssociationBytes13 = 12 << 10
 
 // TestIdleAssociationMemory measures what a listener holds per idle
 // association, in virtual time over the in-memory network: n clients

@@ -137,6 +137,11 @@ func (r *Reassembler) SetLimits(l Limits) {
 	}
 }
 
+// Release gives the window's memory back if no message is buffered, as
+// SetLimits does: for a caller that has taken the messages of a burst and
+// expects no more for a while (the post-handshake messages of DTLS 1.3).
+func (r *Reassembler) Release() { r.release() }
+
 // release drops the window if no message is in it.
 func (r *Reassembler) release() {
 	for _, p := range r.window {

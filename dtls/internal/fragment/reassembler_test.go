@@ -422,3 +422,37 @@ func TestSetLimitsReleasesWindow(t *testing.T) {
 	}
 	checkBuffered(t, r)
 }
+
+// TestRelease checks that Release gives the window back only when no
+// message is buffered, and that the Reassembler goes on after it.
+func TestRelease(t *testing.T) {
+	r := NewReassembler(Limits{})
+	r.Push(hdr(handshake.TypeKeyUpdate, 2, 1, 0, 2), []byte("ab")) // message 1, before 0
+	r.Release()
+	if r.window == nil {
+		t.Fatal("Release dropped a buffered message")
+	}
+	r.Push(hdr(handshake.TypeKeyUpdate, 1, 0, 0, 1), []byte{0})
+	for range 2 {
+		if _, ok := r.Pop(); !ok {
+			t.Fatal("Pop found nothing")
+		}
+	}
+	r.Push(hdr(handshake.TypeKeyUpdate, 4, 2, 2, 2), []byte("cd")) // half of message 2
+	r.Release()
+	if r.window == nil {
+		t.Fatal("Release dropped a partial message")
+	}
+	r.Push(hdr(handshake.TypeKeyUpdate, 4, 2, 0, 2), []byte("ab"))
+	if m, ok := r.Pop(); !ok || m.Seq != 2 || string(m.Body) != "abcd" {
+		t.Fatalf("Pop = %+v, %v", m, ok)
+	}
+	r.Release()
+	if r.window != nil || r.arena != nil {
+		t.Fatal("Release kept the window of an empty Reassembler")
+	}
+	r.Push(hdr(handshake.TypeKeyUpdate, 1, 3, 0, 1), []byte{1})
+	if m, ok := r.Pop(); !ok || m.Seq != 3 {
+		t.Fatalf("after Release: Pop = %+v, %v", m, ok)
+	}
+}
