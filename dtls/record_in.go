@@ -44,14 +44,14 @@ type inHalf struct {
 	epoch0    epochIn       // cur at first
 	next      record.Cipher // cipher of epoch cur+1, once the handshake knows it
 	nextCID   bool          // epoch cur+1's records carry our connection ID
-	// next13 is the cipher of a DTLS 1.3 epoch after cur, nextEpoch its
-	// number (2 after epoch 0), once the handshake knows them.
-	next13    *record.Cipher13
-	nextEpoch uint16
-	acks      ackState // DTLS 1.3 records to acknowledge (RFC 9147 §7)
-	resync    []byte   // a copy of a record being tried again (tls13_limits.go)
-	note0     bool     // epoch 0's handshake records are acknowledged too (a client offering DTLS 1.3)
-	cid       []byte   // our connection ID, once one is negotiated (RFC 9146)
+	// next13 is the read state of a DTLS 1.3 epoch after cur (2 after
+	// epoch 0), once the handshake or a KeyUpdate knows its keys: made
+	// when they are armed, so that a record of it allocates nothing.
+	next13 *epochIn
+	acks   ackState // DTLS 1.3 records to acknowledge (RFC 9147 §7)
+	resync []byte   // a copy of a record being tried again (tls13_limits.go)
+	note0  bool     // epoch 0's handshake records are acknowledged too (a client offering DTLS 1.3)
+	cid    []byte   // our connection ID, once one is negotiated (RFC 9146)
 	// newest is the epoch and sequence number of the newest record with
 	// our connection ID that authenticated; sawNewest says that the
 	// datagram being processed held a newer one (RFC 9146 §6).

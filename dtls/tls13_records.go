@@ -21,8 +21,8 @@ func (in *inHalf) epoch13(bits uint8) (es *epochIn, next bool) {
 	switch {
 	case in.cur.c13 != nil && uint8(in.cur.epoch&3) == bits:
 		return in.cur, false
-	case in.next13 != nil && uint8(in.nextEpoch&3) == bits:
-		return &epochIn{epoch: in.nextEpoch, c13: in.next13, cid: in.nextCID}, true
+	case in.next13 != nil && uint8(in.next13.epoch&3) == bits:
+		return in.next13, true
 	case in.prev != nil && in.prev.c13 != nil && uint8(in.prev.epoch&3) == bits:
 		return in.prev, false
 	}
@@ -33,7 +33,7 @@ func (in *inHalf) epoch13(bits uint8) (es *epochIn, next bool) {
 // the records held for them. Handshake messages come in that epoch or later
 // from now on. c.in is held.
 func (c *Conn) setReadCipher13(ci *record.Cipher13, epoch uint16, handshake bool) {
-	c.in.next13, c.in.nextEpoch = ci, epoch
+	c.in.next13 = &epochIn{epoch: epoch, c13: ci, cid: c.in.nextCID}
 	if handshake {
 		c.in.hsEpoch = epoch
 	}
@@ -121,7 +121,7 @@ func (c *Conn) handleRecord13(d []byte) (rest []byte, ok bool) {
 // advance13 makes es, the next epoch, current.
 func (in *inHalf) advance13(es *epochIn) {
 	in.prev, in.cur = in.cur, es
-	in.next13, in.nextEpoch = nil, 0
+	in.next13 = nil
 }
 
 // newPeerEpoch13 resets what the limits count of the peer's epoch, once

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pathdtls/pathdtls/dtls/internal/dgramtest"
+	"github.com/pathdtls/pathdtls/internal/testenv"
 )
 
 // config13 returns a client and a server Config that speak DTLS 1.3 only.
@@ -429,6 +430,70 @@ func TestIntegrityLimit13(t *testing.T) {
 		server.in.Unlock()
 		if epoch != 4 || failed != 0 {
 			t.Fatalf("the server reads epoch %d, %d failures counted, after 70 forgeries; want epoch 4 and 0: the client should have updated its keys", epoch, failed)
+		}
+	})
+}
+
+// TestDataPathDoesNotAllocate13 checks that DTLS 1.3's data path
+// allocates nothing per record, as DTLS 1.2's does
+// (TestDataPathDoesNotAllocate): a Write and the Read that receives it,
+// and a forged record of the peer's next epoch, armed by a KeyUpdate but
+// not used yet.
+func TestDataPathDoesNotAllocate13(t *testing.T) {
+	if testenv.Race {
+		t.Skip("the race detector makes sync.Pool drop buffers: allocations are counted without it")
+	}
+	synctest.Test(t, func(t *testing.T) {
+		cc, sc := config13(false)
+		client, server, cl, _ := pumpPair(t, cc, sc)
+		defer client.Close()
+		defer server.Close()
+		msg, buf := make([]byte, 1000), make([]byte, 2000)
+		allocs := testing.AllocsPerRun(1000, func() {
+			if _, err := client.Write(msg); err != nil {
+				t.Fatal(err)
+			}
+			cl.pump()
+			if n, err := server.Read(buf); err != nil || n != len(msg) {
+				t.Fatal(n, err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%v allocations per Write+Read, want 0", allocs)
+		}
+
+		// The server arms epoch 4 at the client's KeyUpdate; its ACK is
+		// not delivered, so the client goes on writing in epoch 3.
+		if err := client.UpdateKeys(false); err != nil {
+			t.Fatal(err)
+		}
+		cl.pump()
+		server.in.Lock()
+		armed := server.in.next13 != nil && server.in.next13.epoch == 4
+		server.in.Unlock()
+		if !armed {
+			t.Fatal("the server did not arm epoch 4")
+		}
+		if _, err := client.Write(msg[:100]); err != nil {
+			t.Fatal(err)
+		}
+		cl.mu.Lock()
+		forged := append([]byte(nil), cl.bufs[cl.n-1]...)
+		cl.n = 0
+		cl.mu.Unlock()
+		forged[0] &^= 3            // the epoch bits of epoch 4
+		forged[len(forged)-1] ^= 1 // a tag that fails
+		d := make([]byte, len(forged))
+		bad := server.stats.badRecords.Load()
+		allocs = testing.AllocsPerRun(100, func() {
+			copy(d, forged) // opening alters the record
+			server.HandleDatagram(d)
+		})
+		if allocs != 0 {
+			t.Errorf("%v allocations per forged record of the next epoch, want 0", allocs)
+		}
+		if n := server.stats.badRecords.Load() - bad; n != 101 {
+			t.Errorf("%d records failed to authenticate, want 101", n)
 		}
 	})
 }
