@@ -91,12 +91,14 @@ func (c *Conn) sendProbe13Locked(payload []byte, size int) (int, error) {
 		return 0, errors.New("dtls: internal error: no KeyUpdate to probe with")
 	}
 	ku := c.out.flight[i]
-	ku.From, ku.To = 0, 0
 	msg := (&handshake.Header{Type: ku.Type, Length: uint32(len(ku.Body)), MessageSeq: ku.Seq, FragmentLength: uint32(len(ku.Body))}).Append(nil)
 	msg = append(msg, ku.Body...)
 	es := c.out.epochState(ku.Epoch)
+	if es == nil || es.c13 == nil {
+		return 0, errors.New("dtls: internal error: no DTLS 1.3 write state for the KeyUpdate")
+	}
 	padding := size - c.out.recordLen(ku.Epoch, len(msg))
-	if es == nil || es.c13 == nil || padding < 0 {
+	if padding < 0 {
 		return 0, ErrProbeTooSmall
 	}
 	id := RecordID{Epoch: ku.Epoch, Seq: es.seq}
@@ -104,9 +106,12 @@ func (c *Conn) sendProbe13Locked(payload []byte, size int) (int, error) {
 	c.out.noteSent(fragment.Record{Epoch: ku.Epoch, Type: uint8(record.Handshake), Payload: msg})
 	bp := sendBuffers.Get().(*[]byte)
 	defer putSendBuffer(bp)
-	b := es.c13.AppendRecord((*bp)[:0], uint64(ku.Epoch), es.seq, es.cid, record.Handshake, msg, padding)
-	es.seq++
+	b, err := c.out.appendPadded((*bp)[:0], record.Handshake, ku.Epoch, msg, padding)
 	*bp = b
+	if err != nil {
+		c.out.err = err
+		return 0, err
+	}
 	c.out.sizeSent(len(c.out.sent)-1, len(b))
 	a.probe, a.probePayload = id, append(a.probePayload[:0], payload...)
 	if c.config.logs(slog.LevelDebug) {

@@ -127,6 +127,13 @@ func (o *outHalf) maxPlaintext(epoch uint16, space int) int {
 // appendRecord seals payload as a record of the given type and epoch and
 // appends it to dst.
 func (o *outHalf) appendRecord(dst []byte, typ record.ContentType, epoch uint16, payload []byte) ([]byte, error) {
+	return o.appendPadded(dst, typ, epoch, payload, 0)
+}
+
+// appendPadded is appendRecord with padding zero bytes after the content
+// (RFC 8446 §5.4): only a record whose content type is inside, DTLS 1.3's
+// or one with a connection ID (RFC 9146 §4), can hold them.
+func (o *outHalf) appendPadded(dst []byte, typ record.ContentType, epoch uint16, payload []byte, padding int) ([]byte, error) {
 	es := o.epochState(epoch)
 	if es == nil {
 		return dst, errors.New("dtls: internal error: no write state for epoch")
@@ -140,7 +147,7 @@ func (o *outHalf) appendRecord(dst []byte, typ record.ContentType, epoch uint16,
 		if seq >= updateAfterRecords && es == o.cur {
 			o.wantUpdate.Store(true) // the next Write sends a KeyUpdate (tls13_limits.go)
 		}
-		return es.c13.AppendRecord(dst, uint64(epoch), seq, es.cid, typ, payload, 0), nil
+		return es.c13.AppendRecord(dst, uint64(epoch), seq, es.cid, typ, payload, padding), nil
 	}
 	if es.cid != nil {
 		cc, ok := es.cipher.(record.CIDCipher)
@@ -148,7 +155,10 @@ func (o *outHalf) appendRecord(dst []byte, typ record.ContentType, epoch uint16,
 			return dst, errors.New("dtls: internal error: a connection ID without a cipher for it")
 		}
 		h := record.CIDHeader{Version: o.version, Epoch: epoch, Seq: seq, CID: es.cid}
-		return record.AppendCIDRecord(dst, h, typ, payload, 0, cc), nil
+		return record.AppendCIDRecord(dst, h, typ, payload, padding, cc), nil
+	}
+	if padding != 0 {
+		return dst, errors.New("dtls: internal error: padding in a record without an inner content type")
 	}
 	h := record.Header{Type: typ, Version: o.version, Epoch: epoch, Seq: seq}
 	return record.AppendRecord(dst, h, payload, es.cipher), nil

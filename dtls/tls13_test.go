@@ -3,6 +3,7 @@ package dtls
 import (
 	"bytes"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -494,6 +495,45 @@ func TestDataPathDoesNotAllocate13(t *testing.T) {
 		}
 		if n := server.stats.badRecords.Load() - bad; n != 101 {
 			t.Errorf("%d records failed to authenticate, want 101", n)
+		}
+	})
+}
+
+// TestProbe13 sends DTLS 1.3 path probes (probe.go): each is a record of
+// the KeyUpdate padded to the size asked, whose ACK hands the probe's
+// payload to the handler; a size that cannot hold the KeyUpdate fails.
+func TestProbe13(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cc, sc := config13(false)
+		client, server, cl, sl := pumpPair(t, cc, sc)
+		defer client.Close()
+		defer server.Close()
+		if !client.ProbeAllowed() {
+			t.Fatal("ProbeAllowed is false after a DTLS 1.3 handshake")
+		}
+		var got [][]byte
+		client.SetProbeHandler(func(p []byte) { got = append(got, append([]byte(nil), p...)) })
+		if _, err := client.SendProbe([]byte("small"), 20); !errors.Is(err, ErrProbeTooSmall) {
+			t.Fatalf("SendProbe of 20 bytes: %v, want ErrProbeTooSmall", err)
+		}
+		for _, size := range []int{400, 1100} {
+			n, err := client.SendProbe([]byte(fmt.Sprint(size)), size)
+			if err != nil || n != size {
+				t.Fatalf("SendProbe(%d) = %d, %v", size, n, err)
+			}
+			cl.mu.Lock()
+			sent := len(cl.bufs[cl.n-1])
+			cl.mu.Unlock()
+			if sent != size {
+				t.Errorf("probe of %d bytes went in a %d-byte datagram", size, sent)
+			}
+			cl.pump()
+			synctest.Wait()
+			sl.pump()
+			synctest.Wait()
+			if len(got) == 0 || string(got[len(got)-1]) != fmt.Sprint(size) {
+				t.Fatalf("probe of %d: handler got %q", size, got)
+			}
 		}
 	})
 }
