@@ -219,7 +219,7 @@ func (c *Conn) handleRecord(h record.Header, frag, whole []byte, ch *record.CIDH
 	if c.in.note0 && h.Epoch == 0 && h.Type == record.Handshake {
 		c.in.acks.note(0, h.Seq) // a DTLS 1.3 client acknowledges the ServerHello too
 	}
-	c.noteNewest(h, ch)
+	c.noteNewest(h, ch != nil)
 	c.authenticated(h, plain)
 }
 
@@ -254,11 +254,11 @@ func (c *Conn) open(ci record.Cipher, h *record.Header, frag []byte, ch *record.
 	return plain, err
 }
 
-// noteNewest notes a record with our connection ID that authenticated and
-// is newer than every one before it: the one that may move the
-// association to its sender's address (RFC 9146 §6).
-func (c *Conn) noteNewest(h record.Header, ch *record.CIDHeader) {
-	if ch == nil {
+// noteNewest notes a record that authenticated, if it carried our
+// connection ID (cid) and is newer than every one before it: the one that
+// may move the association to its sender's address (RFC 9146 §6).
+func (c *Conn) noteNewest(h record.Header, cid bool) {
+	if !cid {
 		return
 	}
 	if n := &c.in.newest; h.Epoch > n.Epoch || h.Epoch == n.Epoch && h.Seq > n.Seq {
@@ -327,7 +327,7 @@ func (c *Conn) handleFutureRecord(h record.Header, frag, whole []byte, ch *recor
 	w.Init(c.in.window)
 	w.Mark(h.Seq)
 	c.in.advance(w)
-	c.noteNewest(h, ch)
+	c.noteNewest(h, ch != nil)
 	c.authenticated(h, plain)
 }
 

@@ -110,7 +110,7 @@ func (c *Conn) handleRecord13(d []byte) (rest []byte, ok bool) {
 	}
 	es.window.Mark(seq)
 	h := record.Header{Type: typ, Version: VersionDTLS12, Epoch: es.epoch, Seq: seq}
-	c.noteNewest13(h, es.cid)
+	c.noteNewest(h, es.cid)
 	if typ == record.Handshake {
 		c.in.acks.note(es.epoch, seq)
 	}
@@ -130,14 +130,6 @@ func (c *Conn) newPeerEpoch13() {
 	if p := c.p13; p != nil {
 		p.failed, p.badRun = 0, 0
 	}
-}
-
-// noteNewest13 is noteNewest for a record with a unified header.
-func (c *Conn) noteNewest13(h record.Header, cid bool) {
-	if !cid {
-		return
-	}
-	c.noteNewest(h, &record.CIDHeader{})
 }
 
 // badRecord13 counts a record that failed authentication, or ends the
