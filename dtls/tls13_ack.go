@@ -153,7 +153,7 @@ func (c *Conn) ackTimerAt() time.Time {
 }
 
 // ackTimeoutLocked sends the final flight again, or gives up on an ACK
-// after maxACKWaits. c.in is held.
+// after maxACKWaits for a flight that nothing waits on. c.in is held.
 func (c *Conn) ackTimeoutLocked(now time.Time) {
 	a := &c.in.acks
 	if !a.wait || now.Before(c.ackTimerAt()) {
@@ -161,8 +161,10 @@ func (c *Conn) ackTimeoutLocked(now time.Time) {
 	}
 	a.waits++
 	if a.waits > maxACKWaits && a.onAcked == nil {
-		// The peer may have it all the same: a KeyUpdate is taken as
-		// acknowledged, a final flight as received.
+		// The peer may have the flight all the same: it is taken as
+		// received. A flight with onAcked, a KeyUpdate's, goes on being
+		// sent until acknowledged, since our keys change only then (RFC
+		// 9147 §8).
 		a.wait = false
 		c.out.Lock()
 		c.out.flight = nil
