@@ -78,17 +78,11 @@ func FuzzParseInnerPlaintext(f *testing.F) {
 func decryptInner(tb testing.TB, c CIDCipher, fragment []byte) []byte {
 	tb.Helper()
 	switch c := c.(type) {
-	case *gcmCipher:
-		copy(c.nonce[gcmFixedIVLen:], fragment[:gcmExplicitLen])
+	case *aeadCipher:
 		ad := appendCIDAdditionalData(nil, testCIDHeader, len(fragment)-c.overhead)
-		inner, err := c.aead.Open(nil, c.nonce[:], fragment[gcmExplicitLen:], ad)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return inner
-	case *chachaCipher:
-		ad := appendCIDAdditionalData(nil, testCIDHeader, len(fragment)-chachaOverhead)
-		inner, err := c.aead.Open(nil, c.setNonce(testCIDHeader.Epoch, testCIDHeader.Seq), fragment, ad)
+		nonce := c.setNonce(testCIDHeader.Epoch, testCIDHeader.Seq)
+		copy(nonce[aeadNonceLen-c.explicit:], fragment[:c.explicit])
+		inner, err := c.aead.Open(nil, nonce, fragment[c.explicit:], ad)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -108,7 +102,7 @@ func decryptInner(tb testing.TB, c CIDCipher, fragment []byte) []byte {
 // that authenticate are those SealCID produces: the seeds are real records,
 // and no mutation of them may open.
 func FuzzOpenCID(f *testing.F) {
-	gcm := newTestGCM(f).(*gcmCipher)
+	gcm := newTestGCM(f).(*aeadCipher)
 	cbc := newTestCBC(f, nil).(*cbcCipher)
 	for _, n := range []int{0, 1, 16, 100} {
 		h := testCIDHeader
@@ -148,8 +142,8 @@ func FuzzOpenCID(f *testing.F) {
 // fragment sealed by c.
 func innerLen(c CIDCipher, fragment []byte) int {
 	switch c := c.(type) {
-	case *gcmCipher:
-		return len(fragment) - gcmOverhead
+	case *aeadCipher:
+		return len(fragment) - c.overhead
 	case *cbcCipher:
 		_, n, _, _ := c.decrypt(bytes.Clone(fragment))
 		return n
