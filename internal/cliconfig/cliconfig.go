@@ -9,7 +9,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/pathdtls/pathdtls/dtls"
@@ -99,4 +101,31 @@ func Versions(dtls1, dtls12, dtls13 bool) (minVersion, maxVersion uint16, err er
 		return minVersion, maxVersion, nil
 	}
 	return 0, 0, fmt.Errorf("%s and %s are mutually exclusive", strings.Join(given[:len(given)-1], ", "), given[len(given)-1])
+}
+
+// AppendEvent appends to b the line -v shows for an event: its message,
+// then attrs and r's attributes as key=value, a value that is empty or
+// holds a space, a quote or an equals sign quoted, so that each stays one
+// field.
+func AppendEvent(b *strings.Builder, r slog.Record, attrs []slog.Attr) {
+	b.WriteString(r.Message)
+	add := func(a slog.Attr) bool {
+		b.WriteByte(' ')
+		b.WriteString(a.Key)
+		b.WriteByte('=')
+		b.WriteString(QuoteValue(a.Value.Resolve().String()))
+		return true
+	}
+	for _, a := range attrs {
+		add(a)
+	}
+	r.Attrs(add)
+}
+
+// QuoteValue quotes s as AppendEvent writes an attribute's value.
+func QuoteValue(s string) string {
+	if s == "" || strings.ContainsAny(s, " \"=\t\n") {
+		return strconv.Quote(s)
+	}
+	return s
 }
