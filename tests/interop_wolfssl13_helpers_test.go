@@ -5,12 +5,9 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/netip"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -267,50 +264,6 @@ func readRecord(t *testing.T, conn *transport.Conn, want []byte) {
 	if !bytes.Equal(buf[:n], want) {
 		t.Errorf("read %q, want %q", buf[:n], want)
 	}
-}
-
-// eventCounts counts our side's events by their message, and writes
-// each, with its attributes, to the test's trace log.
-type eventCounts struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-// countEvents makes cfg report its events to the returned eventCounts and
-// to a trace log written out if t fails.
-func countEvents(t *testing.T, cfg *dtls.Config) *eventCounts {
-	trace := newTraceLog(t)
-	ev := &eventCounts{n: map[string]int{}}
-	watchEvents(cfg, func(r slog.Record) {
-		var b strings.Builder
-		b.WriteString(r.Message)
-		r.Attrs(func(a slog.Attr) bool {
-			fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-			return true
-		})
-		trace.add(b.String())
-		ev.mu.Lock()
-		ev.n[r.Message]++
-		ev.mu.Unlock()
-	})
-	return ev
-}
-
-// count returns how many events named msg have happened.
-func (e *eventCounts) count(msg string) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.n[msg]
-}
-
-// awaitCount waits up to interopTimeout for at least n events named msg,
-// which may follow the data that caused them, and returns the count.
-func (e *eventCounts) awaitCount(msg string, n int) int {
-	deadline := time.Now().Add(interopTimeout)
-	for e.count(msg) < n && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	return e.count(msg)
 }
 
 // udpAddr is the address a listener is bound to.
