@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"net/netip"
@@ -9,15 +10,14 @@ import (
 )
 
 // relay forwards UDP datagrams between a server and one client, the first
-// to send it one, and records the size of every datagram in each
-// direction.
+// to send it one, and keeps every datagram in each direction.
 type relay struct {
 	front, back *net.UDPConn // front faces the client, back the server
 	wg          sync.WaitGroup
 
 	mu                 sync.Mutex
 	client             netip.AddrPort
-	toServer, toClient []int
+	toServer, toClient [][]byte
 }
 
 // newRelay starts a relay to server on the same address family; the
@@ -51,7 +51,15 @@ func (r *relay) addr() netip.AddrPort { return r.front.LocalAddr().(*net.UDPAddr
 func (r *relay) sizes() (toServer, toClient []int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]int(nil), r.toServer...), append([]int(nil), r.toClient...)
+	return lens(r.toServer), lens(r.toClient)
+}
+
+func lens(datagrams [][]byte) []int {
+	n := make([]int, len(datagrams))
+	for i, d := range datagrams {
+		n[i] = len(d)
+	}
+	return n
 }
 
 func (r *relay) forwardToServer() {
@@ -68,7 +76,7 @@ func (r *relay) forwardToServer() {
 		}
 		ok := err == nil && from == r.client
 		if ok {
-			r.toServer = append(r.toServer, n)
+			r.toServer = append(r.toServer, bytes.Clone(buf[:n]))
 		}
 		r.mu.Unlock()
 		if ok {
@@ -89,7 +97,7 @@ func (r *relay) forwardToClient() {
 		client := r.client
 		ok := err == nil && client.IsValid()
 		if ok {
-			r.toClient = append(r.toClient, n)
+			r.toClient = append(r.toClient, bytes.Clone(buf[:n]))
 		}
 		r.mu.Unlock()
 		if ok {

@@ -202,28 +202,22 @@ func (c wolf13Case) checkPeer(t *testing.T, p *peer.Peer) {
 	}
 }
 
-// frontOf puts the relays that a case needs between the client and the
-// server at addr: a helloTap, which keeps what the server sends, and for
-// a case with an MTU a relay in front of it, which counts every datagram.
-// It returns the address the client sends to.
-func (c wolf13Case) frontOf(t *testing.T, addr netip.AddrPort) (netip.AddrPort, *helloTap, *relay) {
-	tap := newHelloTap(t, addr)
-	if c.mtu == 0 {
-		return tap.addr(), tap, nil
-	}
-	r := newRelay(t, tap.addr())
-	return r.addr(), tap, r
+// frontOf puts a relay between the client and the server at addr, which
+// keeps every datagram, and returns the address the client sends to.
+func (c wolf13Case) frontOf(t *testing.T, addr netip.AddrPort) (netip.AddrPort, *relay) {
+	r := newRelay(t, addr)
+	return r.addr(), r
 }
 
 // checkWire checks, once the handshake is over, whether the server sent
 // a HelloRetryRequest and, with an MTU, that every datagram fitted it and
 // that the server's chain took as many datagrams as its size implies.
-func (c wolf13Case) checkWire(t *testing.T, tap *helloTap, r *relay, conn *transport.Conn) {
+func (c wolf13Case) checkWire(t *testing.T, r *relay, conn *transport.Conn) {
 	t.Helper()
-	if got := tap.sawHelloRetryRequest(); got != c.hrr {
+	if got := r.sawHelloRetryRequest(); got != c.hrr {
 		t.Errorf("server sent a HelloRetryRequest: %v, want %v", got, c.hrr)
 	}
-	if r == nil {
+	if c.mtu == 0 {
 		return
 	}
 	ic := interopCase{mtu: c.mtu, chain: c.chain, clientCert: c.clientCert}
@@ -274,10 +268,10 @@ func udpAddr(l *transport.Listener) netip.AddrPort { return l.Addr().(*net.UDPAd
 // 5).
 var downgradeSentinel12 = []byte("DOWNGRD\x01")
 
-// sentDowngradeSentinel reports whether a ServerHello the tap saw ends
+// sentDowngradeSentinel reports whether a ServerHello the relay saw ends
 // with the DTLS 1.2 downgrade sentinel.
-func sentDowngradeSentinel(tap *helloTap) bool {
-	return slices.ContainsFunc(tap.serverHelloRandoms(), func(r []byte) bool {
+func sentDowngradeSentinel(r *relay) bool {
+	return slices.ContainsFunc(r.serverHelloRandoms(), func(r []byte) bool {
 		return bytes.HasSuffix(r, downgradeSentinel12)
 	})
 }
