@@ -87,7 +87,7 @@ func (c *Conn) sealBatchLocked(s *batchScratch, bufs [][]byte) error {
 	es := c.out.epochState(c.out.dataEpoch)
 	need := 0
 	for _, b := range bufs {
-		need += c.out.recordLen(es.epoch, len(b)) + 1
+		need += c.out.recordLen(es.epoch, len(b))
 	}
 	if cap(s.buf) < need {
 		s.buf = make([]byte, 0, need)

@@ -81,7 +81,8 @@ type Config struct {
 	// GetConfigForClient, if set, returns the Config for a server's
 	// handshake with the client of a ClientHello, or nil to keep this
 	// one. The cookie exchange has used this Config; the record layer
-	// keeps its ReplayWindow, ReceiveQueueSize and DatagramSize.
+	// keeps its ReplayWindow, ReceiveQueueSize and DatagramSize. It is
+	// not called for a renegotiation, which keeps the association's Config.
 	GetConfigForClient func(*ClientHelloInfo) (*Config, error)
 
 	// PSK returns the pre-shared key (RFC 4279). A client calls it with the

@@ -62,20 +62,18 @@ func (hs *serverHandshake) ecdhePSKServerKeyExchange() ([]byte, error) {
 // ecdhePSKClientKeyExchange takes the client's identity and ECDH public
 // value, and returns the premaster secret.
 func (hs *serverHandshake) ecdhePSKClientKeyExchange(m fragment.Message) ([]byte, error) {
-	c := hs.c
 	var cke handshake.ClientKeyExchangeECDHEPSK
 	if !cke.Unmarshal(m.Body) {
 		return nil, hs.decodeError(m)
 	}
-	psk, err := c.config.PSK(cke.Identity)
-	if err != nil || len(psk) == 0 {
-		return nil, c.sendAlert(AlertUnknownPSKIdentity, errors.New("dtls: unknown PSK identity"))
+	psk, err := hs.clientPSK(cke.Identity)
+	if err != nil {
+		return nil, err
 	}
 	shared, err := ecdheShared(hs.ecdhKey, cke.PublicKey)
 	if err != nil {
-		return nil, c.sendAlert(AlertIllegalParameter, err)
+		return nil, hs.c.sendAlert(AlertIllegalParameter, err)
 	}
-	hs.identity = bytes.Clone(cke.Identity)
 	return ecdhePSKPremaster(shared, psk), nil
 }
 

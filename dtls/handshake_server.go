@@ -377,6 +377,18 @@ func (hs *serverHandshake) clientFinished(m fragment.Message) error {
 	return hs.complete()
 }
 
+// clientPSK returns the pre-shared key of the identity the client's
+// ClientKeyExchange names, and records the identity (RFC 4279 §2, RFC 5489
+// §2); an unknown one fails the handshake with unknown_psk_identity.
+func (hs *serverHandshake) clientPSK(identity []byte) ([]byte, error) {
+	psk, err := hs.c.config.PSK(identity)
+	if err != nil || len(psk) == 0 {
+		return nil, hs.c.sendAlert(AlertUnknownPSKIdentity, errors.New("dtls: unknown PSK identity"))
+	}
+	hs.identity = bytes.Clone(identity)
+	return psk, nil
+}
+
 // processClientKeyExchange returns the premaster secret.
 func (hs *serverHandshake) processClientKeyExchange(m fragment.Message) ([]byte, error) {
 	c := hs.c
@@ -388,11 +400,10 @@ func (hs *serverHandshake) processClientKeyExchange(m fragment.Message) ([]byte,
 		if !cke.Unmarshal(m.Body) {
 			return nil, hs.decodeError(m)
 		}
-		psk, err := c.config.PSK(cke.Identity)
-		if err != nil || len(psk) == 0 {
-			return nil, c.sendAlert(AlertUnknownPSKIdentity, errors.New("dtls: unknown PSK identity"))
+		psk, err := hs.clientPSK(cke.Identity)
+		if err != nil {
+			return nil, err
 		}
-		hs.identity = bytes.Clone(cke.Identity)
 		return pskPremaster(psk), nil
 	}
 	var cke handshake.ClientKeyExchangeECDHE

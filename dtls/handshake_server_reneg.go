@@ -35,7 +35,9 @@ func (hs *serverHandshake) checkRenegotiationInfo() error {
 // renegotiationHello takes the ClientHello of a renegotiation, the first
 // message of the new handshake, in the current epoch: no cookie exchange,
 // the record layer having authenticated it. The version stays the one
-// negotiated.
+// negotiated, and the Config the association's: GetConfigForClient chose
+// it for the first handshake, and SendHeartbeat and the record layer read
+// c.config without c.in's lock.
 func (hs *serverHandshake) renegotiationHello(m fragment.Message) error {
 	c := hs.c
 	if m.Type != handshake.TypeClientHello {
@@ -48,9 +50,6 @@ func (hs *serverHandshake) renegotiationHello(m fragment.Message) error {
 	hs.ch = ch
 	if c.config.logs(slog.LevelDebug) {
 		c.config.event(slog.LevelDebug, "renegotiation ClientHello received", "renegotiation: received ClientHello")
-	}
-	if err := hs.configForClient(); err != nil {
-		return err
 	}
 	return hs.answerClientHello()
 }

@@ -280,3 +280,44 @@ func TestRenegotiationKeepsSession(t *testing.T) {
 		})
 	}
 }
+
+// TestRenegotiationKeepsConfig renegotiates with a server whose first
+// handshake took its Config from GetConfigForClient, while the server
+// sends heartbeats, which read the Config without the handshake's lock:
+// the renegotiation keeps the association's Config, calling
+// GetConfigForClient only for the first handshake.
+func TestRenegotiationKeepsConfig(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cc, sc := renegConfigs()
+		calls := 0
+		sc.GetConfigForClient = func(*ClientHelloInfo) (*Config, error) {
+			calls++
+			_, nc := renegConfigs()
+			nc.GetConfigForClient = sc.GetConfigForClient
+			return nc, nil
+		}
+		client, server, cerr, serr := handshakePair(t, cc, sc, clean, clean)
+		if cerr != nil || serr != nil {
+			t.Fatalf("handshake: %v / %v", cerr, serr)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range 200 {
+				if _, err := server.SendHeartbeat([]byte("hb"), 200); err != nil {
+					t.Errorf("SendHeartbeat: %v", err)
+					return
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+		}()
+		if err := client.Rehandshake(context.Background()); err != nil {
+			t.Fatalf("Rehandshake: %v", err)
+		}
+		<-done
+		if calls != 1 {
+			t.Errorf("GetConfigForClient called %d times, want 1 (the first handshake)", calls)
+		}
+		bothWays(t, client, server)
+	})
+}

@@ -1,61 +1,83 @@
 package tests
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
 // relay forwards UDP datagrams between a server and one client, the first
-// to send it one, and records the size of every datagram in each
-// direction.
+// to send it one, and keeps every datagram of both directions. It sends
+// to the server from one of two ports: the first until rebind, the second
+// from then on, as a NAT whose binding expired does. What the server sends
+// to either port goes back to the client.
 type relay struct {
-	front, back *net.UDPConn // front faces the client, back the server
-	wg          sync.WaitGroup
+	front  *net.UDPConn    // faces the client
+	outs   [2]*net.UDPConn // face the server
+	server netip.AddrPort
+	cur    atomic.Int32 // the index in outs of the port in use
+	wg     sync.WaitGroup
 
 	mu                 sync.Mutex
 	client             netip.AddrPort
-	toServer, toClient []int
+	toServer, toClient [][]byte
 }
 
-// newRelay starts a relay to server on the same address family; the
-// client sends to its addr.
+// newRelay starts a relay to server, on server's address; the client
+// sends to its addr.
 func newRelay(t *testing.T, server netip.AddrPort) *relay {
 	t.Helper()
-	front, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(server.Addr(), 0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(server))
-	if err != nil {
-		front.Close()
-		t.Fatal(err)
-	}
-	r := &relay{front: front, back: back}
-	r.wg.Add(2)
-	go r.forwardToServer()
-	go r.forwardToClient()
+	r := &relay{server: server}
+	conns := []**net.UDPConn{&r.front, &r.outs[0], &r.outs[1]}
 	t.Cleanup(func() {
-		front.Close()
-		back.Close()
+		for _, c := range conns {
+			if *c != nil {
+				(*c).Close()
+			}
+		}
 		r.wg.Wait()
 	})
+	for _, c := range conns {
+		var err error
+		if *c, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(server.Addr(), 0))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.wg.Go(r.forwardToServer)
+	for _, out := range r.outs {
+		r.wg.Go(func() { r.forwardToClient(out) })
+	}
 	return r
 }
 
 func (r *relay) addr() netip.AddrPort { return r.front.LocalAddr().(*net.UDPAddr).AddrPort() }
 
+// port returns the address the server sees the client at: that of outs[i].
+func (r *relay) port(i int) netip.AddrPort { return r.outs[i].LocalAddr().(*net.UDPAddr).AddrPort() }
+
+// rebind makes the relay send the client's datagrams from its second port.
+func (r *relay) rebind() { r.cur.Store(1) }
+
 // sizes returns the sizes of the datagrams relayed so far, in order.
 func (r *relay) sizes() (toServer, toClient []int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]int(nil), r.toServer...), append([]int(nil), r.toClient...)
+	s, c := r.datagrams()
+	return lens(s), lens(c)
+}
+
+func lens(datagrams [][]byte) []int {
+	n := make([]int, len(datagrams))
+	for i, d := range datagrams {
+		n[i] = len(d)
+	}
+	return n
 }
 
 func (r *relay) forwardToServer() {
-	defer r.wg.Done()
 	buf := make([]byte, 1<<16)
 	for {
 		n, from, err := r.front.ReadFromUDPAddrPort(buf)
@@ -68,32 +90,38 @@ func (r *relay) forwardToServer() {
 		}
 		ok := err == nil && from == r.client
 		if ok {
-			r.toServer = append(r.toServer, n)
+			r.toServer = append(r.toServer, bytes.Clone(buf[:n]))
 		}
 		r.mu.Unlock()
 		if ok {
-			r.back.Write(buf[:n])
+			r.outs[r.cur.Load()].WriteToUDPAddrPort(buf[:n], r.server)
 		}
 	}
 }
 
-func (r *relay) forwardToClient() {
-	defer r.wg.Done()
+func (r *relay) forwardToClient(out *net.UDPConn) {
 	buf := make([]byte, 1<<16)
 	for {
-		n, err := r.back.Read(buf)
+		n, from, err := out.ReadFromUDPAddrPort(buf)
 		if errors.Is(err, net.ErrClosed) {
 			return
 		}
 		r.mu.Lock()
 		client := r.client
-		ok := err == nil && client.IsValid()
+		ok := err == nil && client.IsValid() && from == r.server
 		if ok {
-			r.toClient = append(r.toClient, n)
+			r.toClient = append(r.toClient, bytes.Clone(buf[:n]))
 		}
 		r.mu.Unlock()
 		if ok {
 			r.front.WriteToUDPAddrPort(buf[:n], client)
 		}
 	}
+}
+
+// datagrams returns the datagrams relayed so far, in order.
+func (r *relay) datagrams() (toServer, toClient [][]byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.toServer), slices.Clone(r.toClient)
 }

@@ -3,13 +3,10 @@ package tests
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/tests/internal/peer"
@@ -22,40 +19,12 @@ import (
 // client's renegotiation, after which the association goes on. Each side
 // checks that data flows after it. gnutls-serv never asks for one.
 
-// renegotiated counts the renegotiations a Config's Logger reports as
-// complete.
-type renegotiated struct {
-	mu sync.Mutex
-	n  int
-}
-
-func countRenegotiations(cfg *dtls.Config) *renegotiated {
-	r := new(renegotiated)
-	watchEvents(cfg, func(rec slog.Record) {
-		if rec.Message == "renegotiation complete" {
-			r.mu.Lock()
-			r.n++
-			r.mu.Unlock()
-		}
-	})
-	return r
-}
-
-// await waits until n renegotiations completed.
-func (r *renegotiated) await(t *testing.T, n int) {
+// awaitRenegotiations waits until events count n completed
+// renegotiations.
+func awaitRenegotiations(t *testing.T, events *eventCounts, n int) {
 	t.Helper()
-	deadline := time.Now().Add(interopTimeout)
-	for {
-		r.mu.Lock()
-		got := r.n
-		r.mu.Unlock()
-		if got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d renegotiations completed, want %d", got, n)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if got := events.awaitCount("renegotiation complete", n); got < n {
+		t.Fatalf("%d renegotiations completed, want %d", got, n)
 	}
 }
 
@@ -101,9 +70,9 @@ func TestInteropOpenSSLRenegotiation(t *testing.T) {
 				server := peer.OpenSSLServer(t, opts)
 				cfg := c.clientConfig(t)
 				cfg.Renegotiation = dtls.RenegotiateFreely
-				count := countRenegotiations(cfg)
+				events := countEvents(t, cfg)
 				conn := dial(t, server.Addr, cfg)
-				count.await(t, 1)
+				awaitRenegotiations(t, events, 1)
 				writeLine(t, conn, "after the renegotiation")
 				server.Await(t, `(?m)^after the renegotiation$`, interopTimeout)
 			})
@@ -130,12 +99,12 @@ func TestInteropGnuTLSRenegotiation(t *testing.T) {
 			t.Parallel()
 			server := peer.GnuTLSServer(t, c.peerOptions())
 			cfg := c.clientConfig(t)
-			count := countRenegotiations(cfg)
+			events := countEvents(t, cfg)
 			conn := dial(t, server.Addr, cfg)
 			if err := conn.Rehandshake(context.Background()); err != nil {
 				t.Fatalf("Rehandshake: %v", err)
 			}
-			count.await(t, 1)
+			awaitRenegotiations(t, events, 1)
 			writeLine(t, conn, "after the renegotiation")
 			readLine(t, conn, "after the renegotiation") // gnutls-serv echoes
 		})
@@ -172,12 +141,12 @@ func ourServerAsks(t *testing.T, c interopCase, start peerClient) {
 func peerClientAsks(t *testing.T, c interopCase, opts peer.Options, start peerClient) {
 	cfg := c.serverConfig(t)
 	cfg.Renegotiation = dtls.RenegotiateFreely
-	count := countRenegotiations(cfg)
+	events := countEvents(t, cfg)
 	l := listen(t, cfg)
 	opts.Addr = l.Addr().(*net.UDPAddr).AddrPort()
 	client := start(t, opts)
 	conn := accept(t, l)
-	count.await(t, 1)
+	awaitRenegotiations(t, events, 1)
 	writeLine(t, conn, "after the renegotiation")
 	client.Await(t, `(?m)^after the renegotiation$`, interopTimeout)
 }
@@ -186,14 +155,14 @@ func peerClientAsks(t *testing.T, c interopCase, opts peer.Options, start peerCl
 // line that the server must print (linePattern, with %s for the line).
 func ourClientAsks(t *testing.T, c interopCase, server *peer.Peer, linePattern string) {
 	cfg := c.clientConfig(t)
-	count := countRenegotiations(cfg)
+	events := countEvents(t, cfg)
 	conn := dial(t, server.Addr, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), interopTimeout)
 	defer cancel()
 	if err := conn.Rehandshake(ctx); err != nil {
 		t.Fatalf("Rehandshake: %v", err)
 	}
-	count.await(t, 1)
+	awaitRenegotiations(t, events, 1)
 	line := "after the renegotiation"
 	writeLine(t, conn, line)
 	server.Await(t, strings.Replace(linePattern, "%s", regexp.QuoteMeta(line), 1), interopTimeout)

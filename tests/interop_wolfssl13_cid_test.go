@@ -71,7 +71,7 @@ func ourClientCID13(t *testing.T, w *peer.Wolf, chain *peer.Chain, c wolf13CIDCa
 	opts := wc.peerOptions()
 	opts.Args = peer.WolfSSLCID(t, c.wolfID)
 	server := w.Server(t, opts)
-	r := newCIDRelay(t, server.Addr)
+	r := newRelay(t, server.Addr)
 	cfg, _ := wc.clientConfig(t)
 	c.cidConfig(cfg)
 	conn := dial(t, r.addr(), cfg)
@@ -96,7 +96,7 @@ func ourServerCID13(t *testing.T, w *peer.Wolf, chain *peer.Chain, c wolf13CIDCa
 	cfg, _ := wc.serverConfig(t)
 	c.cidConfig(cfg)
 	l := listen(t, cfg)
-	r := newCIDRelay(t, udpAddr(l))
+	r := newRelay(t, udpAddr(l))
 	opts := wc.peerOptions()
 	opts.Addr, opts.Args = r.addr(), peer.WolfSSLCID(t, c.wolfID)
 	client := w.Client(t, opts)
@@ -178,7 +178,7 @@ func testRebinding13(t *testing.T, w *peer.Wolf, chain *peer.Chain, lc transport
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	r := newCIDRelay(t, udpAddr(l))
+	r := newRelay(t, udpAddr(l))
 	opts := wc.peerOptions()
 	opts.Addr = r.addr()
 	opts.Args = append([]string{peer.WolfSSLClientKeyUpdate}, peer.WolfSSLCID(t, c.wolfID)...)
@@ -205,7 +205,7 @@ func testRebinding13(t *testing.T, w *peer.Wolf, chain *peer.Chain, lc transport
 }
 
 // checkRemote checks that the association is at the relay's port i.
-func checkRemote(t *testing.T, conn *transport.Conn, r *cidRelay, i int) {
+func checkRemote(t *testing.T, conn *transport.Conn, r *relay, i int) {
 	t.Helper()
 	if got, want := conn.RemoteAddr().String(), r.port(i).String(); got != want {
 		t.Errorf("the association is at %s, want %s (the relay's port %d)", got, want, i)

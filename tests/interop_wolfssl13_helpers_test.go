@@ -5,12 +5,9 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/netip"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -205,28 +202,22 @@ func (c wolf13Case) checkPeer(t *testing.T, p *peer.Peer) {
 	}
 }
 
-// frontOf puts the relays that a case needs between the client and the
-// server at addr: a helloTap, which keeps what the server sends, and for
-// a case with an MTU a relay in front of it, which counts every datagram.
-// It returns the address the client sends to.
-func (c wolf13Case) frontOf(t *testing.T, addr netip.AddrPort) (netip.AddrPort, *helloTap, *relay) {
-	tap := newHelloTap(t, addr)
-	if c.mtu == 0 {
-		return tap.addr(), tap, nil
-	}
-	r := newRelay(t, tap.addr())
-	return r.addr(), tap, r
+// frontOf puts a relay between the client and the server at addr, which
+// keeps every datagram, and returns the address the client sends to.
+func (c wolf13Case) frontOf(t *testing.T, addr netip.AddrPort) (netip.AddrPort, *relay) {
+	r := newRelay(t, addr)
+	return r.addr(), r
 }
 
 // checkWire checks, once the handshake is over, whether the server sent
 // a HelloRetryRequest and, with an MTU, that every datagram fitted it and
 // that the server's chain took as many datagrams as its size implies.
-func (c wolf13Case) checkWire(t *testing.T, tap *helloTap, r *relay, conn *transport.Conn) {
+func (c wolf13Case) checkWire(t *testing.T, r *relay, conn *transport.Conn) {
 	t.Helper()
-	if got := tap.sawHelloRetryRequest(); got != c.hrr {
+	if got := r.sawHelloRetryRequest(); got != c.hrr {
 		t.Errorf("server sent a HelloRetryRequest: %v, want %v", got, c.hrr)
 	}
-	if r == nil {
+	if c.mtu == 0 {
 		return
 	}
 	ic := interopCase{mtu: c.mtu, chain: c.chain, clientCert: c.clientCert}
@@ -269,50 +260,6 @@ func readRecord(t *testing.T, conn *transport.Conn, want []byte) {
 	}
 }
 
-// eventCounts counts our side's events by their message, and writes
-// each, with its attributes, to the test's trace log.
-type eventCounts struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-// countEvents makes cfg report its events to the returned eventCounts and
-// to a trace log written out if t fails.
-func countEvents(t *testing.T, cfg *dtls.Config) *eventCounts {
-	trace := newTraceLog(t)
-	ev := &eventCounts{n: map[string]int{}}
-	watchEvents(cfg, func(r slog.Record) {
-		var b strings.Builder
-		b.WriteString(r.Message)
-		r.Attrs(func(a slog.Attr) bool {
-			fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-			return true
-		})
-		trace.add(b.String())
-		ev.mu.Lock()
-		ev.n[r.Message]++
-		ev.mu.Unlock()
-	})
-	return ev
-}
-
-// count returns how many events named msg have happened.
-func (e *eventCounts) count(msg string) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.n[msg]
-}
-
-// awaitCount waits up to interopTimeout for at least n events named msg,
-// which may follow the data that caused them, and returns the count.
-func (e *eventCounts) awaitCount(msg string, n int) int {
-	deadline := time.Now().Add(interopTimeout)
-	for e.count(msg) < n && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	return e.count(msg)
-}
-
 // udpAddr is the address a listener is bound to.
 func udpAddr(l *transport.Listener) netip.AddrPort { return l.Addr().(*net.UDPAddr).AddrPort() }
 
@@ -321,10 +268,10 @@ func udpAddr(l *transport.Listener) netip.AddrPort { return l.Addr().(*net.UDPAd
 // 5).
 var downgradeSentinel12 = []byte("DOWNGRD\x01")
 
-// sentDowngradeSentinel reports whether a ServerHello the tap saw ends
+// sentDowngradeSentinel reports whether a ServerHello the relay saw ends
 // with the DTLS 1.2 downgrade sentinel.
-func sentDowngradeSentinel(tap *helloTap) bool {
-	return slices.ContainsFunc(tap.serverHelloRandoms(), func(r []byte) bool {
+func sentDowngradeSentinel(r *relay) bool {
+	return slices.ContainsFunc(r.serverHelloRandoms(), func(r []byte) bool {
 		return bytes.HasSuffix(r, downgradeSentinel12)
 	})
 }

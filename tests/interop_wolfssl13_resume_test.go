@@ -74,7 +74,7 @@ func ourClientResumes13(t *testing.T, w *peer.Wolf, c wolf13Case) {
 	how := resumedBy(cfg)
 	for i, resumed := range []bool{false, true} {
 		conn := dial(t, server.Addr, cfg)
-		checkResumed13(t, c, conn.ConnectionState(), true, resumed)
+		checkResumed13(t, c, conn, true, resumed)
 		line := fmt.Sprintf("hello from pathdtls client, handshake %d", i)
 		writeLine(t, conn, line)
 		readLine(t, conn, line) // the echo
@@ -109,7 +109,7 @@ func ourServerResumes13(t *testing.T, w *peer.Wolf, c wolf13Case) {
 	client := w.Client(t, opts)
 	for i, resumed := range []bool{false, true} {
 		conn := accept(t, l)
-		checkResumed13(t, c, conn.ConnectionState(), false, resumed)
+		checkResumed13(t, c, conn, false, resumed)
 		want := peer.WolfSSLClientLine
 		if resumed {
 			want = peer.WolfSSLResumeLine
@@ -133,27 +133,14 @@ func ourServerResumes13(t *testing.T, w *peer.Wolf, c wolf13Case) {
 }
 
 // checkResumed13 checks what our side reports of a handshake that must
-// have resumed, or not: DidResume, the version and suite, and the
-// credentials of the first handshake, which a resumed session keeps.
-func checkResumed13(t *testing.T, c wolf13Case, st dtls.ConnectionState, client, resumed bool) {
+// have resumed, or not: DidResume, and what checkState checks, which a
+// resumed session keeps from the first handshake.
+func checkResumed13(t *testing.T, c wolf13Case, conn *transport.Conn, client, resumed bool) {
 	t.Helper()
-	if st.DidResume != resumed {
+	if st := conn.ConnectionState(); st.DidResume != resumed {
 		t.Errorf("DidResume %v, want %v", st.DidResume, resumed)
 	}
-	want, _ := suiteID(c.wantSuite())
-	if st.Version != dtls.VersionDTLS13 || st.CipherSuite != want {
-		t.Errorf("negotiated version %#04x suite %s, want DTLS 1.3 %s", st.Version, dtls.CipherSuiteName(st.CipherSuite), c.wantSuite())
-	}
-	switch {
-	case c.psk:
-		if got := string(st.PSKIdentity); got != c.pskIdentity() {
-			t.Errorf("PSK identity %q, want %q", got, c.pskIdentity())
-		}
-	case client:
-		if len(st.PeerCertificates) == 0 || !st.PeerCertificates[0].Equal(c.chain.Certificate.Leaf) {
-			t.Errorf("the session holds %d server certificates, not the test chain", len(st.PeerCertificates))
-		}
-	}
+	c.checkState(t, conn, client)
 }
 
 // TestInteropWolfSSL13ResumptionLabel checks that resumption with wolfSSL

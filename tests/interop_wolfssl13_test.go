@@ -159,8 +159,8 @@ func TestInteropWolfSSL13Server(t *testing.T) {
 const peerShortCCM8 = "wolfSSL 5.5.4 sends its CCM_8 close_notify as an 11-byte ciphertext, unpadded (RFC 9147 §4.2.3 wants 16)"
 
 // testOurClient13 runs our client against the wolfSSL server for c, and
-// returns the tap that saw what the server sent.
-func testOurClient13(t *testing.T, w *peer.Wolf, c wolf13Case) *helloTap {
+// returns the relay that saw what the server sent.
+func testOurClient13(t *testing.T, w *peer.Wolf, c wolf13Case) *relay {
 	t.Helper()
 	if c.skip != "" {
 		t.Skip(c.skip)
@@ -170,7 +170,7 @@ func testOurClient13(t *testing.T, w *peer.Wolf, c wolf13Case) *helloTap {
 		opts.Args = append(opts.Args, peer.WolfSSLServerVerifyClient)
 	}
 	server := w.Server(t, opts)
-	addr, tap, r := c.frontOf(t, server.Addr)
+	addr, r := c.frontOf(t, server.Addr)
 	cfg, _ := c.clientConfig(t)
 	conn := dial(t, addr, cfg)
 	c.checkState(t, conn, true)
@@ -178,7 +178,7 @@ func testOurClient13(t *testing.T, w *peer.Wolf, c wolf13Case) *helloTap {
 	writeLine(t, conn, line)
 	readLine(t, conn, line) // the echo
 	c.checkPeer(t, server)
-	c.checkWire(t, tap, r, conn)
+	c.checkWire(t, r, conn)
 	if err := conn.Close(); err != nil {
 		t.Errorf("close: %v", err)
 	}
@@ -186,19 +186,19 @@ func testOurClient13(t *testing.T, w *peer.Wolf, c wolf13Case) *helloTap {
 		t.Errorf("%v: %v", server, err)
 	}
 	checkRecords(t, conn)
-	return tap
+	return r
 }
 
 // testOurServer13 runs the wolfSSL client against our server for c, and
-// returns the tap that saw what our server sent.
-func testOurServer13(t *testing.T, w *peer.Wolf, c wolf13Case) *helloTap {
+// returns the relay that saw what our server sent.
+func testOurServer13(t *testing.T, w *peer.Wolf, c wolf13Case) *relay {
 	t.Helper()
 	if c.skip != "" {
 		t.Skip(c.skip)
 	}
 	cfg, _ := c.serverConfig(t)
 	l := listen(t, cfg)
-	addr, tap, r := c.frontOf(t, udpAddr(l))
+	addr, r := c.frontOf(t, udpAddr(l))
 	opts := c.peerOptions()
 	opts.Addr = addr
 	client := w.Client(t, opts)
@@ -210,7 +210,7 @@ func testOurServer13(t *testing.T, w *peer.Wolf, c wolf13Case) *helloTap {
 	client.Await(t, linePattern(line), interopTimeout)
 	c.checkPeer(t, client)
 	awaitEOF(t, conn) // the client closes once it has printed our line
-	c.checkWire(t, tap, r, conn)
+	c.checkWire(t, r, conn)
 	if err := conn.Close(); err != nil {
 		t.Errorf("close: %v", err)
 	}
@@ -218,7 +218,7 @@ func testOurServer13(t *testing.T, w *peer.Wolf, c wolf13Case) *helloTap {
 		t.Errorf("%v: %v", client, err)
 	}
 	checkRecords(t, conn)
-	return tap
+	return r
 }
 
 // noCookie turns our server's cookie exchange off.

@@ -2,12 +2,8 @@ package tests
 
 import (
 	"bytes"
-	"errors"
-	"net"
-	"net/netip"
 	"regexp"
 	"slices"
-	"sync"
 	"testing"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -72,7 +68,7 @@ func TestPeerSanityWolfSSL(t *testing.T) {
 			opts := c.opts
 			opts.Args = c.serverArgs
 			s := w.Server(t, opts)
-			tap := newHelloTap(t, s.Addr)
+			tap := newRelay(t, s.Addr)
 			opts.Addr, opts.Args = tap.addr(), c.clientArgs
 			cl := w.Client(t, opts)
 			response := c.response
@@ -137,83 +133,6 @@ func checkWolfSSLSession(t *testing.T, p *peer.Peer, version, suite string) {
 	}
 }
 
-// helloTap forwards UDP datagrams between a server and one client, the
-// first to send it one, and keeps the datagrams the server sends.
-type helloTap struct {
-	front, back *net.UDPConn // front faces the client, back the server
-	wg          sync.WaitGroup
-
-	mu       sync.Mutex
-	client   netip.AddrPort
-	toClient [][]byte
-}
-
-func newHelloTap(t *testing.T, server netip.AddrPort) *helloTap {
-	t.Helper()
-	front, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(server.Addr(), 0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(server))
-	if err != nil {
-		front.Close()
-		t.Fatal(err)
-	}
-	h := &helloTap{front: front, back: back}
-	h.wg.Add(2)
-	go h.forwardToServer()
-	go h.forwardToClient()
-	t.Cleanup(func() {
-		front.Close()
-		back.Close()
-		h.wg.Wait()
-	})
-	return h
-}
-
-func (h *helloTap) addr() netip.AddrPort { return h.front.LocalAddr().(*net.UDPAddr).AddrPort() }
-
-func (h *helloTap) forwardToServer() {
-	defer h.wg.Done()
-	buf := make([]byte, 1<<16)
-	for {
-		n, from, err := h.front.ReadFromUDPAddrPort(buf)
-		if errors.Is(err, net.ErrClosed) {
-			return
-		}
-		h.mu.Lock()
-		if !h.client.IsValid() {
-			h.client = from
-		}
-		ok := err == nil && from == h.client
-		h.mu.Unlock()
-		if ok {
-			h.back.Write(buf[:n])
-		}
-	}
-}
-
-func (h *helloTap) forwardToClient() {
-	defer h.wg.Done()
-	buf := make([]byte, 1<<16)
-	for {
-		n, err := h.back.Read(buf)
-		if errors.Is(err, net.ErrClosed) {
-			return
-		}
-		h.mu.Lock()
-		client := h.client
-		ok := err == nil && client.IsValid()
-		if ok {
-			h.toClient = append(h.toClient, bytes.Clone(buf[:n]))
-		}
-		h.mu.Unlock()
-		if ok {
-			h.front.WriteToUDPAddrPort(buf[:n], client)
-		}
-	}
-}
-
 // helloRetryRequestRandom is the Random of a HelloRetryRequest, SHA-256 of
 // "HelloRetryRequest" (RFC 8446, Section 4.1.3).
 var helloRetryRequestRandom = []byte{
@@ -224,8 +143,8 @@ var helloRetryRequestRandom = []byte{
 // sawHelloRetryRequest reports whether the server sent a plaintext
 // handshake record holding the start of a ServerHello whose Random marks
 // it as a HelloRetryRequest.
-func (h *helloTap) sawHelloRetryRequest() bool {
-	return slices.ContainsFunc(h.serverHelloRandoms(), func(r []byte) bool {
+func (r *relay) sawHelloRetryRequest() bool {
+	return slices.ContainsFunc(r.serverHelloRandoms(), func(r []byte) bool {
 		return bytes.Equal(r, helloRetryRequestRandom)
 	})
 }
@@ -233,11 +152,11 @@ func (h *helloTap) sawHelloRetryRequest() bool {
 // serverHelloRandoms returns the Random of every ServerHello, or
 // HelloRetryRequest, that the server sent in a datagram that starts with
 // it, retransmissions included.
-func (h *helloTap) serverHelloRandoms() [][]byte {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+func (r *relay) serverHelloRandoms() [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	var randoms [][]byte
-	for _, d := range h.toClient {
+	for _, d := range r.toClient {
 		if r, ok := datagramServerHelloRandom(d); ok {
 			randoms = append(randoms, r)
 		}

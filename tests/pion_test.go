@@ -18,7 +18,11 @@ func TestPionModule(t *testing.T) {
 		t.Skip("builds another module; skipped in -short mode")
 	}
 	goTool := testenv.LookPath(t, "go")
-	cmd := exec.Command(goTool, "test", "-count=1", "./...")
+	args := []string{"test", "-count=1"}
+	if testenv.Race {
+		args = append(args, "-race") // as this module's tests run
+	}
+	cmd := exec.Command(goTool, append(args, "./...")...)
 	cmd.Dir = "pion"
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -115,6 +115,8 @@ func (s *shard) move(sa *serverAssoc, to netip.AddrPort) {
 			slog.Any("peer", from), slog.Any("to", to))
 	}
 	if victim != nil {
+		// Out of the table, it is no longer forgotten when it closes.
+		s.l.cids.remove(victim)
 		_ = victim.conn.Close()
 	}
 }
@@ -127,13 +129,17 @@ func (s *shard) registerConnectionID(a *assoc) {
 		return
 	}
 	id := a.conn.ConnectionState().ConnectionID
+	// Under s.mu, so that an association that closes or is moved out
+	// of the table meanwhile is not filed after it was forgotten.
 	s.mu.Lock()
 	sa := s.table.lookup(a.peer())
-	s.mu.Unlock()
 	if sa == nil || sa.assoc != a || len(id) != l.cidLen {
+		s.mu.Unlock()
 		return
 	}
-	if !l.cids.add(id, sa) {
+	added := l.cids.add(id, sa)
+	s.mu.Unlock()
+	if !added {
 		if log := l.events(); log.Enabled(slog.LevelWarn) {
 			log.Event(slog.LevelWarn, "connection ID in use", "connection ID %s of %s is another association's: it is routed by address only",
 				slog.String("cid", hex.EncodeToString(id)), slog.Any("peer", a.peer()))

@@ -201,3 +201,67 @@ func roundTrip(t *testing.T, c *Conn, msg string) {
 		t.Fatalf("read %q, %v; want %q", buf[:n], err, msg)
 	}
 }
+
+// TestConnectionIDMoveCloses moves a client to the address of another
+// association, which the move closes: that association's connection ID
+// leaves the listener's table with it, rather than naming a closed
+// association for as long as the listener lives.
+func TestConnectionIDMoveCloses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t)
+		cc, sc := configs(t, getPKI(t).ecdsa)
+		cc.ConnectionID = &dtls.ConnectionIDConfig{Length: 0}
+		sc.ConnectionID = &dtls.ConnectionIDConfig{Length: 8}
+		l := tn.listen(t, nil, sc, false)
+		go func() {
+			for {
+				s, err := l.AcceptContext(t.Context())
+				if err != nil {
+					return
+				}
+				go echo(s)
+			}
+		}()
+		y, err := tn.client.Dial(netip.AddrPortFrom(tn.c4, 0), tn.serverAddr(false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := new(Dialer).newClient(y, tn.serverAddr(false), cc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if err := b.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+		bID := b.ConnectionState().PeerConnectionID
+		if l.cids.lookup(bID) == nil {
+			t.Fatalf("connection ID %x not filed", bID)
+		}
+
+		// a's NAT binding moves to y's address.
+		rc := newRebindConn(t, tn)
+		rc.second.Close()
+		rc.second = y
+		a, err := new(Dialer).newClient(rc, tn.serverAddr(false), cc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		if err := a.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+		roundTrip(t, a, "before")
+		rc.rebind()
+		if _, err := a.Write([]byte("after")); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if m := l.Stats().Moved; m != 1 {
+			t.Fatalf("%d moves", m)
+		}
+		if l.cids.lookup(bID) != nil {
+			t.Fatalf("connection ID %x still names the association the move closed", bID)
+		}
+	})
+}

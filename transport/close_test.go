@@ -20,7 +20,7 @@ func TestWriteAfterPeerClosed(t *testing.T) {
 				tn := newTestNet(t)
 				_, sc := configs(t, getPKI(t).ecdsa)
 				l := tn.listen(t, nil, sc, false)
-				c, s := slowPair(t, tn, l)
+				c, s := slowPair(t, tn, l, nil)
 				gone, left := c, s
 				if closer == "server" {
 					gone, left = s, c
@@ -62,17 +62,7 @@ func TestResumption(t *testing.T) {
 		cc.ClientSessionCache = dtls.NewLRUClientSessionCache(0)
 		l := tn.listen(t, nil, sc, false)
 		for i, want := range []bool{false, true} {
-			accepted := make(chan *Conn, 1)
-			go func() {
-				if s, err := l.AcceptContext(t.Context()); err == nil {
-					accepted <- s
-				}
-			}()
-			c, err := tn.dial(nil, cc, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := <-accepted
+			c, s := slowPair(t, tn, l, cc)
 			if got := c.ConnectionState().DidResume; got != want {
 				t.Errorf("handshake %d: the client's DidResume is %v", i, got)
 			}

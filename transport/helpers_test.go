@@ -270,3 +270,28 @@ func portUnreachable(reporter netip.Addr, dest netip.AddrPort) platform.QueuedEr
 		Offender: reporter, Dest: dest,
 	}
 }
+
+// slowPair returns a client association, dialed with cc (nil: configs'
+// client), and the server's end of it, over the in-memory network; the
+// server's application does nothing but what the test does.
+func slowPair(t *testing.T, tn *testNet, l *Listener, cc *dtls.Config) (c, s *Conn) {
+	t.Helper()
+	if cc == nil {
+		cc, _ = configs(t, getPKI(t).ecdsa)
+	}
+	accepted := make(chan *Conn, 1)
+	go func() {
+		s, err := l.AcceptContext(context.Background())
+		if err == nil {
+			accepted <- s
+		}
+	}()
+	c, err := tn.dial(nil, cc, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	s = <-accepted
+	t.Cleanup(func() { s.Close() })
+	return c, s
+}

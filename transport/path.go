@@ -177,13 +177,9 @@ func (p *path) FlightAnswered(size int) {
 	p.noteLocked(before, "flight answered")
 }
 
-// sending records a datagram about to be sent, by its first record, or
-// in DTLS 1.3 by its first bytes (dtls.DatagramKey).
+// sending records a datagram about to be sent, by its key (sentKey).
 func (p *path) sending(b []byte, first dtls.RecordID) {
-	key := recordKey(first)
-	if k, ok := dtls.DatagramKey(b); ok {
-		key = k
-	}
+	key := sentKey(b, first)
 	p.mu.Lock()
 	p.sent.Add(key, len(b))
 	p.mu.Unlock()
@@ -193,18 +189,21 @@ func (p *path) sending(b []byte, first dtls.RecordID) {
 func (p *path) sendingBatch(ds [][]byte, firsts []dtls.RecordID) {
 	p.mu.Lock()
 	for i, d := range ds {
-		key := recordKey(firsts[i])
-		if k, ok := dtls.DatagramKey(d); ok {
-			key = k
-		}
-		p.sent.Add(key, len(d))
+		p.sent.Add(sentKey(d, firsts[i]), len(d))
 	}
 	p.mu.Unlock()
 }
 
-// recordKey is the sent log's key of a record: its epoch and 48-bit
-// sequence number, which dtls.DatagramKey also gives for its header.
-func recordKey(id dtls.RecordID) uint64 { return uint64(id.Epoch)<<48 | id.Seq&(1<<48-1) }
+// sentKey is the sent log's key of datagram b, whose first record is
+// first: dtls.DatagramKey, which an ICMP message's quote gives too, or
+// else first's epoch and 48-bit sequence number, which DatagramKey gives
+// for a DTLS 1.2 header.
+func sentKey(b []byte, first dtls.RecordID) uint64 {
+	if k, ok := dtls.DatagramKey(b); ok {
+		return k
+	}
+	return uint64(first.Epoch)<<48 | first.Seq&(1<<48-1)
+}
 
 // tickLocked runs the estimate's timers: after the raise timer, what ICMP
 // taught is forgotten (RFC 8201 §4). Once probing has started, the prober

@@ -20,19 +20,7 @@ func TestRehandshake(t *testing.T) {
 				cc, sc := configs(t, getPKI(t).ecdsa)
 				cc.Renegotiation, sc.Renegotiation = dtls.RenegotiateFreely, dtls.RenegotiateFreely
 				l := tn.listen(t, nil, sc, false)
-				accepted := make(chan *Conn, 1)
-				go func() {
-					if s, err := l.AcceptContext(t.Context()); err == nil {
-						accepted <- s
-					}
-				}()
-				c, err := tn.dial(nil, cc, false)
-				if err != nil {
-					t.Fatal(err)
-				}
-				s := <-accepted
-				defer c.Close()
-				defer s.Close()
+				c, s := slowPair(t, tn, l, cc)
 				sendOne(t, c, s, "before")
 				ask := map[string]*Conn{"client": c, "server": s}[initiator]
 				for range 2 {

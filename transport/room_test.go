@@ -1,34 +1,10 @@
 package transport
 
 import (
-	"context"
 	"testing"
 	"testing/synctest"
 	"time"
 )
-
-// slowPair returns a client association and the server's end of it, over
-// the in-memory network; the server's application does nothing but what
-// the test does.
-func slowPair(t *testing.T, tn *testNet, l *Listener) (c, s *Conn) {
-	t.Helper()
-	cc, _ := configs(t, getPKI(t).ecdsa)
-	accepted := make(chan *Conn, 1)
-	go func() {
-		s, err := l.AcceptContext(context.Background())
-		if err == nil {
-			accepted <- s
-		}
-	}()
-	c, err := tn.dial(nil, cc, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	s = <-accepted
-	t.Cleanup(func() { s.Close() })
-	return c, s
-}
 
 // TestSlowReaderLosesNothingInTheQueue sends bursts to a server whose
 // application reads one record a millisecond: the listener's reader waits
@@ -40,7 +16,7 @@ func TestSlowReaderLosesNothingInTheQueue(t *testing.T) {
 		tn := newTestNet(t)
 		_, sc := configs(t, getPKI(t).ecdsa)
 		l := tn.listen(t, nil, sc, false)
-		c, s := slowPair(t, tn, l)
+		c, s := slowPair(t, tn, l, nil)
 		want := numbered(300, 1000) // 300 kB: five times the receive queue
 		for i := 0; i < len(want); i += 50 {
 			if n, err := c.WriteBatch(want[i : i+50]); err != nil || n != 50 {
@@ -71,8 +47,8 @@ func TestStuckReaderDoesNotStallOthers(t *testing.T) {
 		tn := newTestNet(t)
 		_, sc := configs(t, getPKI(t).ecdsa)
 		l := tn.listen(t, nil, sc, false)
-		stuck, stuckServer := slowPair(t, tn, l)
-		other, otherServer := slowPair(t, tn, l)
+		stuck, stuckServer := slowPair(t, tn, l, nil)
+		other, otherServer := slowPair(t, tn, l, nil)
 		go echo(otherServer)
 		for range 4 {
 			if _, err := stuck.WriteBatch(numbered(50, 1000)); err != nil {

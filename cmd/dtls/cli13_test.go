@@ -5,7 +5,6 @@ import (
 	"io"
 	"os/exec"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -220,20 +219,5 @@ func TestRenegotiate13(t *testing.T) {
 	}
 	if n := strings.Count(s.stderr, "RENEGOTIATE "); n != 1 || !strings.Contains(s.stderr, " not asked: DTLS 1.3 has no renegotiation") {
 		t.Errorf("server stderr:\n%s", s.stderr)
-	}
-}
-
-// awaitLines reads lines until one has started with each of prefixes, at
-// most for a bound far above what a healthy run takes.
-func awaitLines(t *testing.T, lines <-chan string, prefixes ...string) {
-	t.Helper()
-	timeout := time.After(30 * time.Second)
-	for len(prefixes) > 0 {
-		select {
-		case l := <-lines:
-			prefixes = slices.DeleteFunc(prefixes, func(p string) bool { return strings.HasPrefix(l, p) })
-		case <-timeout:
-			t.Fatalf("no lines starting with %q", prefixes)
-		}
 	}
 }

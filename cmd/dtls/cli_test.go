@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 	"github.com/pathdtls/pathdtls/internal/testenv"
 )
 
@@ -301,7 +302,7 @@ func TestReconnect(t *testing.T) {
 				cargs := slices.Concat(args[1], mode.client, []string{"-v", "-reconnect", "-wait", "100ms", "127.0.0.1:" + srv.port})
 				c := clientLines(t, cargs, []string{"again"}, 1)
 				if c.code != 0 || c.stdout != "again\n" || !strings.Contains(c.stderr, "RECONNECT 127.0.0.1:"+srv.port+" resumed") ||
-					!strings.Contains(c.stderr, "trace: session resumed by="+quoteValue(mode.by)+"\n") {
+					!strings.Contains(c.stderr, "trace: session resumed by="+cliconfig.QuoteValue(mode.by)+"\n") {
 					t.Errorf("client exited %d, printed %q\nstderr: %s", c.code, c.stdout, c.stderr)
 				}
 				s := srv.wait(t)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -148,21 +149,27 @@ func startServer(t *testing.T, args ...string) *serverProc {
 }
 
 // await waits for a line of the server's standard error that starts with
-// prefix, at most for a bound far above what a healthy run takes.
+// prefix, as awaitLines does.
 func (s *serverProc) await(t *testing.T, prefix string) {
 	t.Helper()
+	awaitLines(t, s.stderr, prefix)
+}
+
+// awaitLines reads lines until one has started with each of prefixes, at
+// most for a bound far above what a healthy run takes. lines closed before
+// that is a failure.
+func awaitLines(t *testing.T, lines <-chan string, prefixes ...string) {
+	t.Helper()
 	timeout := time.After(30 * time.Second)
-	for {
+	for len(prefixes) > 0 {
 		select {
-		case l, ok := <-s.stderr:
+		case l, ok := <-lines:
 			if !ok {
-				t.Fatalf("server exited without printing %s...", prefix)
+				t.Fatalf("exited without printing lines starting with %q", prefixes)
 			}
-			if strings.HasPrefix(l, prefix) {
-				return
-			}
+			prefixes = slices.DeleteFunc(prefixes, func(p string) bool { return strings.HasPrefix(l, p) })
 		case <-timeout:
-			t.Fatalf("server did not print %s...", prefix)
+			t.Fatalf("no lines starting with %q", prefixes)
 		}
 	}
 }

@@ -185,9 +185,9 @@ func (s *server) serve(c *transport.Conn) {
 	case s.renegotiate > 0 && st.Version == dtls.VersionDTLS13:
 		s.e.stderr.printf("RENEGOTIATE %s not asked: DTLS 1.3 has no renegotiation (-keyupdate gives new keys)\n", peer)
 	case s.renegotiate > 0:
-		stop := make(chan struct{})
-		defer close(stop)
-		s.wg.Go(func() { s.renegotiateEvery(c, stop) })
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		s.wg.Go(func() { s.renegotiateEvery(ctx, c) })
 	}
 	ku := startKeyUpdates(c, time.Duration(s.o.keyUpdate), s.e)
 	defer ku.halt() // before the Close above
@@ -210,20 +210,14 @@ func (s *server) serve(c *transport.Conn) {
 }
 
 // renegotiateEvery asks c's client to renegotiate every s.renegotiate,
-// until stop is closed, and reports each outcome. A refusal is reported
+// until ctx is done, and reports each outcome. A refusal is reported
 // and the association goes on; a failure ends it, and serve reports that.
-func (s *server) renegotiateEvery(c *transport.Conn, stop <-chan struct{}) {
+func (s *server) renegotiateEvery(ctx context.Context, c *transport.Conn) {
 	t := time.NewTicker(s.renegotiate)
 	defer t.Stop()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		<-stop
-		cancel()
-	}()
 	for {
 		select {
-		case <-stop:
+		case <-ctx.Done():
 			return
 		case <-t.C:
 		}

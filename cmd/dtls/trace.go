@@ -3,8 +3,9 @@ package main
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"strings"
+
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 )
 
 // A traceHandler writes the events of -v on standard error, one a line:
@@ -38,18 +39,7 @@ func (h *traceHandler) Enabled(context.Context, slog.Level) bool { return true }
 func (h *traceHandler) Handle(_ context.Context, r slog.Record) error {
 	var b strings.Builder
 	b.WriteString(h.prefix)
-	b.WriteString(r.Message)
-	add := func(a slog.Attr) bool {
-		b.WriteByte(' ')
-		b.WriteString(a.Key)
-		b.WriteByte('=')
-		b.WriteString(quoteValue(a.Value.Resolve().String()))
-		return true
-	}
-	for _, a := range h.attrs {
-		add(a)
-	}
-	r.Attrs(add)
+	cliconfig.AppendEvent(&b, r, h.attrs)
 	b.WriteByte('\n')
 	h.w.print(b.String())
 	return nil
@@ -65,12 +55,3 @@ func (h *traceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 // WithGroup returns h: the engine logs no groups, and a line has room for
 // none.
 func (h *traceHandler) WithGroup(string) slog.Handler { return h }
-
-// quoteValue quotes s if it is empty or holds a space, a quote or an
-// equals sign, so that each key=value stays one field.
-func quoteValue(s string) string {
-	if s == "" || strings.ContainsAny(s, " \"=\t\n") {
-		return strconv.Quote(s)
-	}
-	return s
-}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pathdtls/pathdtls/dtls"
+	"github.com/pathdtls/pathdtls/internal/cliconfig"
 )
 
 // The version flags and -cipher: by default DTLS 1.3 (RFC 9147) and 1.2
@@ -36,29 +37,9 @@ func supportedSuites() string {
 // versions sets the range of versions of c from -dtls1, -dtls1_2 and
 // -dtls1_3: at most one of them, and by default DTLS 1.2 to 1.3.
 func (o *options) versions(c *dtls.Config) error {
-	var given []string
-	for _, f := range []struct {
-		set  bool
-		name string
-	}{{o.dtls1, "-dtls1"}, {o.dtls12, "-dtls1_2"}, {o.dtls13, "-dtls1_3"}} {
-		if f.set {
-			given = append(given, f.name)
-		}
-	}
-	if len(given) > 1 {
-		return fmt.Errorf("%s and %s are mutually exclusive", strings.Join(given[:len(given)-1], ", "), given[len(given)-1])
-	}
-	switch {
-	case o.dtls1:
-		c.MinVersion, c.MaxVersion = dtls.VersionDTLS10, dtls.VersionDTLS10
-	case o.dtls12:
-		c.MinVersion, c.MaxVersion = dtls.VersionDTLS12, dtls.VersionDTLS12
-	case o.dtls13:
-		c.MinVersion, c.MaxVersion = dtls.VersionDTLS13, dtls.VersionDTLS13
-	default:
-		c.MinVersion, c.MaxVersion = dtls.VersionDTLS12, dtls.VersionDTLS13
-	}
-	return nil
+	var err error
+	c.MinVersion, c.MaxVersion, err = cliconfig.Versions(o.dtls1, o.dtls12, o.dtls13)
+	return err
 }
 
 // suites sets c.CipherSuites from -cipher, once versions has set the range

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"strings"
 
 	"github.com/pathdtls/pathdtls/dtls"
 	"github.com/pathdtls/pathdtls/internal/cliconfig"
@@ -57,7 +56,7 @@ func (o *dtlsOptions) register(fs *flag.FlagSet) {
 // two version flags, or a -psk that is not hex.
 func (o *dtlsOptions) check() error {
 	if o.enabled {
-		if err := o.checkVersions(); err != nil {
+		if _, _, err := cliconfig.Versions(o.dtls1, o.dtls12, o.dtls13); err != nil {
 			return err
 		}
 		_, err := cliconfig.PSK(o.pskHex)
@@ -86,56 +85,14 @@ func (o *dtlsOptions) check() error {
 	return nil
 }
 
-// A versionFlag is a flag that selects one protocol version.
-type versionFlag struct {
-	name string
-	on   bool
-	v    uint16
-}
-
-// versionFlags returns the version flags, oldest first.
-func (o *dtlsOptions) versionFlags() []versionFlag {
-	return []versionFlag{
-		{"-dtls1", o.dtls1, dtls.VersionDTLS10},
-		{"-dtls1_2", o.dtls12, dtls.VersionDTLS12},
-		{"-dtls1_3", o.dtls13, dtls.VersionDTLS13},
-	}
-}
-
-// checkVersions reports two version flags given together.
-func (o *dtlsOptions) checkVersions() error {
-	var given []string
-	for _, f := range o.versionFlags() {
-		if f.on {
-			given = append(given, f.name)
-		}
-	}
-	if len(given) > 1 {
-		return fmt.Errorf("%s are mutually exclusive", strings.Join(given, " and "))
-	}
-	return nil
-}
-
-// versions returns the range of versions to offer: the one a version flag
-// selects, or else DTLS 1.2 and 1.3, so that a server that speaks DTLS 1.3
-// is probed with KeyUpdates, which need nothing of it, and one that speaks
-// only DTLS 1.2 with heartbeats.
-func (o *dtlsOptions) versions() (minVersion, maxVersion uint16) {
-	for _, f := range o.versionFlags() {
-		if f.on {
-			return f.v, f.v
-		}
-	}
-	return dtls.VersionDTLS12, dtls.VersionDTLS13
-}
-
 // without13 returns the version flag that rules DTLS 1.3 out, or "" if
 // none does.
 func (o *dtlsOptions) without13() string {
-	for _, f := range o.versionFlags() {
-		if f.on && f.v != dtls.VersionDTLS13 {
-			return f.name
-		}
+	switch {
+	case o.dtls1:
+		return "-dtls1"
+	case o.dtls12:
+		return "-dtls1_2"
 	}
 	return ""
 }
@@ -149,7 +106,11 @@ func (o *dtlsOptions) config(host string, log *slog.Logger) (*dtls.Config, error
 		InsecureSkipVerify: o.insecure,
 		Logger:             log,
 	}
-	c.MinVersion, c.MaxVersion = o.versions()
+	var err error
+	c.MinVersion, c.MaxVersion, err = cliconfig.Versions(o.dtls1, o.dtls12, o.dtls13)
+	if err != nil {
+		return nil, err
+	}
 	if c.ServerName == "" {
 		c.ServerName = host
 		if a, err := netip.ParseAddr(host); err == nil {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -308,15 +307,8 @@ func (t *tracer) Enabled(context.Context, slog.Level) bool { return true }
 // Handle writes r as one line.
 func (t *tracer) Handle(_ context.Context, r slog.Record) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%v: %s", roundDuration(time.Since(t.start)), r.Message)
-	r.Attrs(func(a slog.Attr) bool {
-		v := a.Value.Resolve().String()
-		if v == "" || strings.ContainsAny(v, " \"=\t\n") {
-			v = strconv.Quote(v)
-		}
-		fmt.Fprintf(&b, " %s=%s", a.Key, v)
-		return true
-	})
+	fmt.Fprintf(&b, "%v: ", roundDuration(time.Since(t.start)))
+	cliconfig.AppendEvent(&b, r, nil)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !t.stopped {

@@ -182,7 +182,7 @@ func TestDTLSOptionsCheck(t *testing.T) {
 		{[]string{"-dtls", "-dtls1", "-dtls1_2"}, "-dtls1 and -dtls1_2 are mutually exclusive"},
 		{[]string{"-dtls", "-dtls1_2", "-dtls1_3"}, "-dtls1_2 and -dtls1_3 are mutually exclusive"},
 		{[]string{"-dtls", "-dtls1_3", "-dtls1"}, "-dtls1 and -dtls1_3 are mutually exclusive"},
-		{[]string{"-dtls", "-dtls1", "-dtls1_2", "-dtls1_3"}, "-dtls1 and -dtls1_2 and -dtls1_3 are mutually exclusive"},
+		{[]string{"-dtls", "-dtls1", "-dtls1_2", "-dtls1_3"}, "-dtls1, -dtls1_2 and -dtls1_3 are mutually exclusive"},
 		{[]string{"-CAfile", "ca.pem"}, "-CAfile needs -dtls"},
 		{[]string{"-insecure"}, "-insecure needs -dtls"},
 		{[]string{"-dtls", "-psk", "0g"}, "not a non-empty hex string"},

@@ -46,3 +46,29 @@ func TestFiles(t *testing.T) {
 		t.Errorf("VersionName = %q", got)
 	}
 }
+
+func TestVersions(t *testing.T) {
+	for _, tt := range []struct {
+		dtls1, dtls12, dtls13 bool
+		min, max              uint16
+		err                   string
+	}{
+		{min: dtls.VersionDTLS12, max: dtls.VersionDTLS13},
+		{dtls1: true, min: dtls.VersionDTLS10, max: dtls.VersionDTLS10},
+		{dtls12: true, min: dtls.VersionDTLS12, max: dtls.VersionDTLS12},
+		{dtls13: true, min: dtls.VersionDTLS13, max: dtls.VersionDTLS13},
+		{dtls1: true, dtls13: true, err: "-dtls1 and -dtls1_3 are mutually exclusive"},
+		{dtls1: true, dtls12: true, dtls13: true, err: "-dtls1, -dtls1_2 and -dtls1_3 are mutually exclusive"},
+	} {
+		lo, hi, err := Versions(tt.dtls1, tt.dtls12, tt.dtls13)
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("Versions(%v, %v, %v) = %v, want %q", tt.dtls1, tt.dtls12, tt.dtls13, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || lo != tt.min || hi != tt.max {
+			t.Errorf("Versions(%v, %v, %v) = %#x, %#x, %v; want %#x, %#x", tt.dtls1, tt.dtls12, tt.dtls13, lo, hi, err, tt.min, tt.max)
+		}
+	}
+}

@@ -78,6 +78,49 @@ func echoOnce(c net.Conn) error {
 	return err
 }
 
+// echoServer listens on 127.0.0.1 with cfg until the test ends, and
+// echoes every record of each association it accepts, which it also hands
+// over on the returned channel; the channel is closed once none comes for
+// timeout, or the listener is closed.
+func echoServer(t *testing.T, cfg *dtls.Config) (*transport.Listener, <-chan *transport.Conn) {
+	t.Helper()
+	l, err := transport.Listen("udp4", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	accepted := make(chan *transport.Conn, 4)
+	go func() {
+		defer close(accepted)
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			c, err := l.AcceptContext(ctx)
+			cancel()
+			if err != nil {
+				return
+			}
+			accepted <- c
+			go func() {
+				for echoOnce(c) == nil {
+				}
+				c.Close()
+			}()
+		}
+	}()
+	return l, accepted
+}
+
+// acceptedState returns the state of the next association that an
+// echoServer accepted, and fails t if none was.
+func acceptedState(t *testing.T, accepted <-chan *transport.Conn) dtls.ConnectionState {
+	t.Helper()
+	c, ok := <-accepted
+	if !ok {
+		t.Fatal("nothing accepted")
+	}
+	return c.ConnectionState()
+}
+
 // roundTrip writes msg on c and checks that it comes back.
 func roundTrip(t *testing.T, c net.Conn, msg []byte) {
 	t.Helper()
@@ -98,22 +141,7 @@ func roundTrip(t *testing.T, c net.Conn, msg []byte) {
 func TestPionClientConnectionID(t *testing.T) {
 	for _, pionLen := range []int{0, 4} {
 		t.Run(fmt.Sprintf("pion asks for %d", pionLen), func(t *testing.T) {
-			l, err := transport.Listen("udp", "127.0.0.1:0", ourConfig(8))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			accepted := make(chan *transport.Conn, 1)
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), timeout)
-				defer cancel()
-				if c, err := l.AcceptContext(ctx); err == nil {
-					accepted <- c
-					for echoOnce(c) == nil {
-					}
-				}
-				close(accepted)
-			}()
+			l, accepted := echoServer(t, ourConfig(8))
 			pc, err := pionClient(l.Addr().(*net.UDPAddr), pionLen)
 			if err != nil {
 				t.Fatal(err)
@@ -124,12 +152,7 @@ func TestPionClientConnectionID(t *testing.T) {
 			if err := pc.HandshakeContext(ctx); err != nil {
 				t.Fatalf("pion handshake: %v", err)
 			}
-			s := <-accepted
-			if s == nil {
-				t.Fatal("nothing accepted")
-			}
-			defer s.Close()
-			st := s.ConnectionState()
+			st := acceptedState(t, accepted)
 			if len(st.ConnectionID) != 8 || len(st.PeerConnectionID) != pionLen {
 				t.Fatalf("our IDs: ours %x, pion's %x", st.ConnectionID, st.PeerConnectionID)
 			}

@@ -113,23 +113,7 @@ func TestPionClient13(t *testing.T) {
 			if tc.ours != nil {
 				tc.ours(cfg)
 			}
-			l, err := transport.Listen("udp", "127.0.0.1:0", cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			states := make(chan dtls.ConnectionState, 1)
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), timeout)
-				defer cancel()
-				if c, err := l.AcceptContext(ctx); err == nil {
-					states <- c.ConnectionState()
-					for echoOnce(c) == nil {
-					}
-					c.Close()
-				}
-				close(states)
-			}()
+			l, accepted := echoServer(t, cfg)
 			line := []byte("ping " + tc.name)
 			got, _, err := peer13Echo(t, l.Addr().(*net.UDPAddr), tc.pion, line)
 			if err != nil {
@@ -138,10 +122,7 @@ func TestPionClient13(t *testing.T) {
 			if !bytes.Equal(got, line) {
 				t.Fatalf("echo %q, want %q", got, line)
 			}
-			st, ok := <-states
-			if !ok {
-				t.Fatal("nothing accepted")
-			}
+			st := acceptedState(t, accepted)
 			checkState13(t, st, tc.suite, tc.group)
 		})
 	}
@@ -202,23 +183,10 @@ func TestKeyUpdate13(t *testing.T) {
 		cfg := our13(&cert)
 		log := new(eventLog)
 		cfg.Logger = slog.New(log)
-		l, err := transport.Listen("udp", "127.0.0.1:0", cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
+		l, _ := echoServer(t, cfg)
 		defer func() {
 			if got, sent := log.count("KeyUpdate received"), log.count("keys updated"); got != 2 || sent != 2 {
 				t.Errorf("%d updates of pion's arrived, %d of ours answered them; want 2 and 2", got, sent)
-			}
-		}()
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			if c, err := l.AcceptContext(ctx); err == nil {
-				for echoOnce(c) == nil {
-				}
-				c.Close()
 			}
 		}()
 		pcfg := peer13Config{RootCAs: pool}
@@ -333,29 +301,7 @@ func TestResumption13(t *testing.T) {
 	})
 	t.Run("pion client", func(t *testing.T) {
 		cfg := our13(&cert)
-		l, err := transport.Listen("udp", "127.0.0.1:0", cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		states := make(chan dtls.ConnectionState, 2)
-		go func() {
-			for {
-				ctx, cancel := context.WithTimeout(context.Background(), timeout)
-				c, err := l.AcceptContext(ctx)
-				cancel()
-				if err != nil {
-					close(states)
-					return
-				}
-				states <- c.ConnectionState()
-				go func() {
-					for echoOnce(c) == nil {
-					}
-					c.Close()
-				}()
-			}
-		}()
+		l, accepted := echoServer(t, cfg)
 		pcfg := peer13Config{RootCAs: pool, Sessions: new(memSessions)}
 		for i := range 2 {
 			line := []byte(fmt.Sprintf("line %d", i))
@@ -363,7 +309,7 @@ func TestResumption13(t *testing.T) {
 			if err != nil || !bytes.Equal(got, line) {
 				t.Fatalf("pion echo %d: %q, %v", i, got, err)
 			}
-			ours := <-states
+			ours := acceptedState(t, accepted)
 			if ours.DidResume != (i == 1) {
 				t.Fatalf("connection %d: our server resumed %v (pion's state: %+v)", i, ours.DidResume, st)
 			}
@@ -408,29 +354,13 @@ func TestConnectionID13(t *testing.T) {
 	t.Run("pion client", func(t *testing.T) {
 		cfg := our13(&cert)
 		cfg.ConnectionID = &dtls.ConnectionIDConfig{Length: 8}
-		l, err := transport.Listen("udp", "127.0.0.1:0", cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		states := make(chan dtls.ConnectionState, 1)
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			if c, err := l.AcceptContext(ctx); err == nil {
-				states <- c.ConnectionState()
-				for echoOnce(c) == nil {
-				}
-				c.Close()
-			}
-			close(states)
-		}()
+		l, accepted := echoServer(t, cfg)
 		pcfg := peer13Config{RootCAs: pool, CID: []byte{4, 4, 4, 4}}
 		got, _, err := peer13Echo(t, l.Addr().(*net.UDPAddr), pcfg, []byte("ping"))
 		if err != nil || string(got) != "ping" {
 			t.Fatalf("pion echo %q, %v", got, err)
 		}
-		check(t, <-states)
+		check(t, acceptedState(t, accepted))
 	})
 }
 
@@ -483,29 +413,13 @@ func TestClientAuth13(t *testing.T) {
 	// Any certificate: the test's self-signed one is no client certificate
 	// by its key usage, but its signature over the transcript is checked.
 	cfg.ClientAuth = tls.RequireAnyClientCert
-	l, err := transport.Listen("udp", "127.0.0.1:0", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	states := make(chan dtls.ConnectionState, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		if c, err := l.AcceptContext(ctx); err == nil {
-			states <- c.ConnectionState()
-			for echoOnce(c) == nil {
-			}
-			c.Close()
-		}
-		close(states)
-	}()
+	l, accepted := echoServer(t, cfg)
 	pcfg := peer13Config{RootCAs: pool, Certificate: &cert}
 	got, _, err := peer13Echo(t, l.Addr().(*net.UDPAddr), pcfg, []byte("ping"))
 	if err != nil || string(got) != "ping" {
 		t.Fatalf("pion echo %q, %v", got, err)
 	}
-	if st := <-states; len(st.PeerCertificates) != 1 {
+	if st := acceptedState(t, accepted); len(st.PeerCertificates) != 1 {
 		t.Fatalf("our server has %d client certificates", len(st.PeerCertificates))
 	}
 }

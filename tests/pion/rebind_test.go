@@ -7,8 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/pathdtls/pathdtls/transport"
 )
 
 // A nat relays a client's datagrams to a server from a port of its own,
@@ -79,19 +77,7 @@ func (n *nat) rebind() { n.cur.Store(1) }
 // finds the association by its ID, follows the client to its new address,
 // and every record of the stream is echoed.
 func TestPionClientRebinding(t *testing.T) {
-	l, err := transport.Listen("udp4", "127.0.0.1:0", ourConfig(8))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	accepted := make(chan *transport.Conn, 1)
-	go func() {
-		if c, err := l.Accept(); err == nil {
-			accepted <- c.(*transport.Conn)
-			for echoOnce(c) == nil {
-			}
-		}
-	}()
+	l, accepted := echoServer(t, ourConfig(8))
 	n := newNAT(t, l.Addr().(*net.UDPAddr))
 	pc, err := pionClient(n.front.LocalAddr().(*net.UDPAddr), 0)
 	if err != nil {
@@ -103,8 +89,10 @@ func TestPionClientRebinding(t *testing.T) {
 	if err := pc.HandshakeContext(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s := <-accepted
-	defer s.Close()
+	s, ok := <-accepted
+	if !ok {
+		t.Fatal("nothing accepted")
+	}
 	for i := range 40 {
 		if i == 20 {
 			n.rebind()

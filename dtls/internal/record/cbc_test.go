@@ -371,47 +371,16 @@ func (h countingHash) Write(p []byte) (int, error) {
 	return h.Hash.Write(p)
 }
 
-func TestCBCTampering(t *testing.T) {
+// TestCBCPlaintextTampering changes the content, MAC and padding of
+// MAC-then-encrypt records before encryption; TestOpenTampering changes the
+// records themselves.
+func TestCBCPlaintextTampering(t *testing.T) {
 	for _, v := range cbcVariants {
-		t.Run(v.name, func(t *testing.T) {
-			c := v.new(t, nil)
-			content := []byte("sixteen bytes!!!")
-			fragment := sealRecord(c, testHeader, content)
-			if got, err := openCopy(c, testHeader, fragment); err != nil || !bytes.Equal(got, content) {
-				t.Fatalf("Open = %q, %v", got, err)
-			}
-			// Every byte of the IV, the ciphertext and the MAC, if outside.
-			for i := range fragment {
-				for _, flip := range []byte{0x01, 0x80, 0xff} {
-					tampered := bytes.Clone(fragment)
-					tampered[i] ^= flip
-					if _, err := c.Open(testHeader, tampered); !errors.Is(err, ErrBadRecordMAC) {
-						t.Errorf("fragment byte %d ^ %#x: Open = %v, want ErrBadRecordMAC", i, flip, err)
-					}
-				}
-			}
-			// Every header field the MAC covers.
-			for _, h := range tamperedHeaders(testHeader) {
-				if _, err := openCopy(c, h, fragment); !errors.Is(err, ErrBadRecordMAC) {
-					t.Errorf("header %+v: Open = %v, want ErrBadRecordMAC", h, err)
-				}
-			}
-			// Truncated and extended fragments.
-			for n := range len(fragment) {
-				if _, err := openCopy(c, testHeader, fragment[:n]); !errors.Is(err, ErrBadRecordMAC) {
-					t.Errorf("%d-byte prefix: Open = %v, want ErrBadRecordMAC", n, err)
-				}
-			}
-			for _, extra := range []int{1, aes.BlockSize, v.hash.Size()} {
-				extended := append(bytes.Clone(fragment), make([]byte, extra)...)
-				if _, err := c.Open(testHeader, extended); !errors.Is(err, ErrBadRecordMAC) {
-					t.Errorf("%d bytes more: Open = %v, want ErrBadRecordMAC", extra, err)
-				}
-			}
-			if !v.etm {
-				checkPlaintextTampering(t, v, c, content)
-			}
-		})
+		if !v.etm {
+			t.Run(v.name, func(t *testing.T) {
+				checkPlaintextTampering(t, v, v.new(t, nil), []byte("sixteen bytes!!!"))
+			})
+		}
 	}
 }
 

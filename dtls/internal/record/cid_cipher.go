@@ -48,7 +48,7 @@ var ErrRecordOverflow = errors.New("dtls: record with a connection ID has more t
 var ErrNoContentType = errors.New("dtls: record with a connection ID has no content type")
 
 var (
-	_ CIDCipher = (*gcmCipher)(nil)
+	_ CIDCipher = (*aeadCipher)(nil)
 	_ CIDCipher = (*cbcCipher)(nil)
 )
 

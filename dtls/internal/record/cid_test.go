@@ -13,16 +13,27 @@ var testCID = []byte{0xa1, 0xa2, 0xa3, 0xa4}
 // testCIDHeader is the header of the records with a CID the tests seal.
 var testCIDHeader = CIDHeader{Version: VersionDTLS12, Epoch: 1, Seq: 0x0102030405, CID: testCID}
 
-// cidCipherCases are the ciphers that protect records with a CID, built
-// with the test keys.
-var cidCipherCases = []struct {
+// cidCipherCase builds one CIDCipher with the test keys.
+type cidCipherCase struct {
 	name string
 	new  func(t testing.TB) CIDCipher
-}{
+}
+
+// cidCipherCases are the ciphers that protect records with a CID, built
+// with the test keys, the four AES-CBC variants (cbcVariants) included.
+var cidCipherCases = append([]cidCipherCase{
 	{"AESGCM", func(t testing.TB) CIDCipher { return newTestGCM(t).(CIDCipher) }},
-	{"CBCSHA1", func(t testing.TB) CIDCipher { return newTestCBC(t, nil).(CIDCipher) }},
 	{"ChaCha20Poly1305", func(t testing.TB) CIDCipher { return newTestChaCha(t).(CIDCipher) }},
 	{"AESCCM8", func(t testing.TB) CIDCipher { return newTestCCM(t, 8).(CIDCipher) }},
+}, cbcCIDCipherCases()...)
+
+// cbcCIDCipherCases returns a cidCipherCase for each of cbcVariants.
+func cbcCIDCipherCases() []cidCipherCase {
+	var cases []cidCipherCase
+	for _, v := range cbcVariants {
+		cases = append(cases, cidCipherCase{"CBC" + v.name, func(t testing.TB) CIDCipher { return v.new(t, nil) }})
+	}
+	return cases
 }
 
 func TestNullIsNotCIDCipher(t *testing.T) {
@@ -327,7 +338,7 @@ func TestCIDKnownAnswers(t *testing.T) {
 }
 
 func TestSealOpenCIDRoundTrip(t *testing.T) {
-	lengths := []int{0, 1, 2, 14, 15, 16, 31, 100, 1000, MaxPlaintext - 2, MaxPlaintext - 1}
+	lengths := []int{0, 1, 2, 14, 15, 16, 31, 32, 33, 100, 1000, MaxPlaintext - 2, MaxPlaintext - 1}
 	paddings := []int{0, 1, 15, 16, 255}
 	cids := [][]byte{{0x77}, testCID, bytes.Repeat([]byte{0x3c}, MaxCIDLen)}
 	for _, cc := range cidCipherCases {
@@ -402,6 +413,13 @@ func TestOpenCIDTampering(t *testing.T) {
 				_, fragment, _, _ := SplitCID(record, len(testCID))
 				if _, _, err := c.OpenCID(h, bytes.Clone(fragment)); !errors.Is(err, ErrBadRecordMAC) {
 					t.Errorf("header %+v: OpenCID = %v, want ErrBadRecordMAC", h, err)
+				}
+			}
+			// Truncated fragments.
+			_, fragment, _, _ := SplitCID(record, len(testCID))
+			for n := range len(fragment) {
+				if _, _, err := c.OpenCID(testCIDHeader, bytes.Clone(fragment[:n])); !errors.Is(err, ErrBadRecordMAC) {
+					t.Errorf("%d-byte prefix: OpenCID = %v, want ErrBadRecordMAC", n, err)
 				}
 			}
 			if err := splitOpen(c, record, len(testCID)); err != nil {

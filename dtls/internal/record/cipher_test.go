@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"crypto/aes"
 	"errors"
 	"testing"
 )
@@ -68,25 +69,33 @@ func TestSealAppendsInPlace(t *testing.T) {
 	}
 }
 
-// TestMaxPlaintext checks MaxPlaintext against SealedLen for every space up
-// to 2000 bytes: the largest plaintext fits, and one byte more does not.
+// TestMaxPlaintext checks MaxPlaintext against SealedLen and Seal for every
+// space up to 2000 bytes and around MaxCiphertext: the largest plaintext
+// fits, one byte more does not, and Seal makes records of SealedLen bytes.
 func TestMaxPlaintext(t *testing.T) {
 	for _, cc := range cipherCases {
 		t.Run(cc.name, func(t *testing.T) {
 			c := cc.new(t)
+			spaces := []int{MaxCiphertext - 1, MaxCiphertext, MaxCiphertext + 1}
 			for space := range 2001 {
+				spaces = append(spaces, space)
+			}
+			for _, space := range spaces {
 				n := c.MaxPlaintext(space)
+				if n < 0 || n > MaxPlaintext {
+					t.Fatalf("space %d: MaxPlaintext = %d", space, n)
+				}
 				if sealed := c.SealedLen(n); sealed > space {
 					if n != 0 {
 						t.Fatalf("space %d: MaxPlaintext = %d, which seals to %d", space, n, sealed)
 					}
 					continue // nothing fits
 				}
-				if sealed := c.SealedLen(n + 1); sealed <= space {
+				if sealed := c.SealedLen(n + 1); sealed <= space && n < MaxPlaintext {
 					t.Fatalf("space %d: MaxPlaintext = %d, but %d bytes seal to %d", space, n, n+1, sealed)
 				}
-				if got := len(c.Seal(nil, testHeader, testPlaintext(n))); got > space {
-					t.Fatalf("space %d: a %d-byte plaintext sealed to %d bytes", space, n, got)
+				if got := len(c.Seal(nil, testHeader, testPlaintext(n))); got != c.SealedLen(n) {
+					t.Fatalf("space %d: a %d-byte plaintext sealed to %d bytes, SealedLen says %d", space, n, got, c.SealedLen(n))
 				}
 			}
 			for _, space := range []int{-1, -100} {
@@ -131,6 +140,47 @@ func TestOpenWrongKey(t *testing.T) {
 				t.Errorf("%s, n=%d: Open = %v, want ErrBadRecordMAC", tt.name, n, err)
 			}
 		}
+	}
+}
+
+// TestOpenTampering changes every byte of a fragment, every header field
+// that the MAC or the additional data covers, and the fragment's length:
+// the record must then fail to authenticate.
+func TestOpenTampering(t *testing.T) {
+	for _, cc := range cipherCases[1:] { // all but Null
+		t.Run(cc.name, func(t *testing.T) {
+			c := cc.new(t)
+			content := []byte("sixteen bytes!!!")
+			fragment := sealRecord(c, testHeader, content)
+			for i := range fragment {
+				for _, flip := range []byte{0x01, 0x80, 0xff} {
+					tampered := bytes.Clone(fragment)
+					tampered[i] ^= flip
+					if _, err := c.Open(testHeader, tampered); !errors.Is(err, ErrBadRecordMAC) {
+						t.Errorf("fragment byte %d ^ %#x: Open = %v, want ErrBadRecordMAC", i, flip, err)
+					}
+				}
+			}
+			for _, h := range tamperedHeaders(testHeader) {
+				if _, err := openCopy(c, h, fragment); !errors.Is(err, ErrBadRecordMAC) {
+					t.Errorf("header %+v: Open = %v, want ErrBadRecordMAC", h, err)
+				}
+			}
+			for n := range len(fragment) {
+				if _, err := openCopy(c, testHeader, fragment[:n]); !errors.Is(err, ErrBadRecordMAC) {
+					t.Errorf("%d-byte prefix: Open = %v, want ErrBadRecordMAC", n, err)
+				}
+			}
+			for _, extra := range []int{1, aes.BlockSize, 20, 32} { // a byte, a block, a MAC
+				extended := append(bytes.Clone(fragment), make([]byte, extra)...)
+				if _, err := c.Open(testHeader, extended); !errors.Is(err, ErrBadRecordMAC) {
+					t.Errorf("%d bytes more: Open = %v, want ErrBadRecordMAC", extra, err)
+				}
+			}
+			if got, err := openCopy(c, testHeader, fragment); err != nil || !bytes.Equal(got, content) {
+				t.Errorf("the untouched fragment: Open = %q, %v", got, err)
+			}
+		})
 	}
 }
 

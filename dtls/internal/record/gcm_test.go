@@ -94,42 +94,6 @@ func TestAESGCMExplicitNonceFromRecord(t *testing.T) {
 	}
 }
 
-func TestAESGCMTampering(t *testing.T) {
-	c := newTestGCM(t)
-	plaintext := []byte("sixteen bytes!!!")
-	fragment := sealRecord(c, testHeader, plaintext)
-
-	// Every byte of the explicit nonce, the ciphertext and the tag.
-	for i := range fragment {
-		for _, flip := range []byte{0x01, 0x80, 0xff} {
-			tampered := bytes.Clone(fragment)
-			tampered[i] ^= flip
-			if _, err := c.Open(testHeader, tampered); !errors.Is(err, ErrBadRecordMAC) {
-				t.Errorf("byte %d ^ %#x: Open = %v, want ErrBadRecordMAC", i, flip, err)
-			}
-		}
-	}
-	// Every header field in the additional data.
-	for _, h := range tamperedHeaders(testHeader) {
-		if _, err := openCopy(c, h, fragment); !errors.Is(err, ErrBadRecordMAC) {
-			t.Errorf("header %+v: Open = %v, want ErrBadRecordMAC", h, err)
-		}
-	}
-	// Truncated and extended fragments.
-	for n := range len(fragment) {
-		if _, err := openCopy(c, testHeader, fragment[:n]); !errors.Is(err, ErrBadRecordMAC) {
-			t.Errorf("%d-byte prefix: Open = %v, want ErrBadRecordMAC", n, err)
-		}
-	}
-	if _, err := openCopy(c, testHeader, append(bytes.Clone(fragment), 0)); !errors.Is(err, ErrBadRecordMAC) {
-		t.Errorf("extended fragment: Open = %v, want ErrBadRecordMAC", err)
-	}
-	// The untouched fragment still opens.
-	if got, err := openCopy(c, testHeader, fragment); err != nil || !bytes.Equal(got, plaintext) {
-		t.Errorf("Open = %q, %v", got, err)
-	}
-}
-
 // tamperedHeaders returns copies of h each with one authenticated field
 // changed.
 func tamperedHeaders(h Header) []Header {

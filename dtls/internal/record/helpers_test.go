@@ -23,19 +23,31 @@ var (
 	testFixedIV = []byte{0xca, 0xfe, 0xba, 0xbe}
 )
 
-// cipherCases builds each Cipher with the test keys. A test that seals and
-// opens builds two, one for each end.
-var cipherCases = []struct {
+// cipherCase builds one Cipher with the test keys.
+type cipherCase struct {
 	name string
 	new  func(t testing.TB) Cipher
-}{
+}
+
+// cipherCases builds each Cipher with the test keys, the four AES-CBC
+// variants (cbcVariants) included. A test that seals and opens builds two,
+// one for each end.
+var cipherCases = append([]cipherCase{
 	{"Null", func(testing.TB) Cipher { return NewNull() }},
 	{"AESGCM", newTestGCM},
-	{"CBCSHA1", func(t testing.TB) Cipher { return newTestCBC(t, nil) }},
 	{"AES256GCM", newTestGCM256},
 	{"ChaCha20Poly1305", newTestChaCha},
 	{"AESCCM", func(t testing.TB) Cipher { return newTestCCM(t, 16) }},
 	{"AESCCM8", func(t testing.TB) Cipher { return newTestCCM(t, 8) }},
+}, cbcCipherCases()...)
+
+// cbcCipherCases returns a cipherCase for each of cbcVariants.
+func cbcCipherCases() []cipherCase {
+	var cases []cipherCase
+	for _, v := range cbcVariants {
+		cases = append(cases, cipherCase{"CBC" + v.name, func(t testing.TB) Cipher { return v.new(t, nil) }})
+	}
+	return cases
 }
 
 func newTestCCM(t testing.TB, tagLen int) Cipher {

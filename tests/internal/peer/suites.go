@@ -14,6 +14,9 @@ const (
 	DTLS10 Version = 0xfeff
 	// DTLS12 is DTLS 1.2, RFC 6347, Section 4.1.
 	DTLS12 Version = 0xfefd
+	// DTLS13 is DTLS 1.3, RFC 9147, Section 5.3 ({254, 252} on the wire).
+	// Only the wolfSSL peers speak it.
+	DTLS13 Version = 0xfefc
 )
 
 // String returns the version's name.
@@ -23,6 +26,8 @@ func (v Version) String() string {
 		return "DTLS 1.0"
 	case DTLS12:
 		return "DTLS 1.2"
+	case DTLS13:
+		return "DTLS 1.3"
 	}
 	return fmt.Sprintf("Version(%#04x)", uint16(v))
 }

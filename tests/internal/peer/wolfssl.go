@@ -16,10 +16,6 @@ import (
 	"github.com/pathdtls/pathdtls/internal/testenv"
 )
 
-// DTLS13 is DTLS 1.3, RFC 9147, Section 5.3 ({254, 252} on the wire).
-// Only the wolfSSL peers speak it.
-const DTLS13 Version = 0xfefc
-
 // WolfSSLEnv is the environment variable naming the directory that
 // .ci/wolfssl.sh installed wolfSSL's example programs into. Without it,
 // [WolfSSL] looks in the script's default directory, under
