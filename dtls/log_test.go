@@ -142,6 +142,7 @@ func TestConnectionIDEvents(t *testing.T) {
 		if len(id) != 16 {
 			t.Fatalf("the server's connection ID is %q, want 8 bytes", id)
 		}
+		synctest.Wait() // the side that took the last flight logs as its Handshake returns
 		wantEvent(t, "server", sr, slog.LevelDebug, "connection ID negotiated", map[string]string{"own": id, "peer": ""})
 		wantEvent(t, "client", cr, slog.LevelDebug, "connection ID negotiated", map[string]string{"own": "", "peer": id})
 	})
