@@ -28,6 +28,7 @@ const (
 	AlertNoRenegotiation        Alert = 100
 	AlertUnsupportedExtension   Alert = 110
 	AlertUnknownPSKIdentity     Alert = 115
+	AlertCertificateRequired    Alert = 116 // RFC 8446 §6.2, DTLS 1.3 only
 	AlertNoApplicationProtocol  Alert = 120 // RFC 7301 §3.2
 )
 
@@ -58,6 +59,7 @@ var alertNames = map[Alert]string{
 	AlertNoRenegotiation:        "no renegotiation",
 	AlertUnsupportedExtension:   "unsupported extension",
 	AlertUnknownPSKIdentity:     "unknown PSK identity",
+	AlertCertificateRequired:    "certificate required",
 	AlertNoApplicationProtocol:  "no application protocol",
 }
 

@@ -28,12 +28,14 @@ func (c *Conn) verifyServerCertificates(raw [][]byte) ([]*x509.Certificate, [][]
 
 // verifyClientCertificates checks the client's chain as Config.ClientAuth
 // asks (RFC 5246 §7.4.6). An empty chain is an error only when a
-// certificate is required.
-func (c *Conn) verifyClientCertificates(raw [][]byte) ([]*x509.Certificate, [][]*x509.Certificate, error) {
+// certificate is required, and the alert is then missing:
+// handshake_failure in DTLS 1.2 and before, certificate_required in DTLS
+// 1.3 (RFC 8446 §4.4.2.4).
+func (c *Conn) verifyClientCertificates(raw [][]byte, missing Alert) ([]*x509.Certificate, [][]*x509.Certificate, error) {
 	auth := c.config.ClientAuth
 	if len(raw) == 0 {
 		if auth == tls.RequireAnyClientCert || auth == tls.RequireAndVerifyClientCert {
-			return nil, nil, c.sendAlert(AlertHandshakeFailure, errors.New("dtls: client sent no certificate"))
+			return nil, nil, c.sendAlert(missing, errors.New("dtls: client sent no certificate"))
 		}
 		return nil, nil, nil
 	}

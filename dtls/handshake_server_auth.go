@@ -40,7 +40,7 @@ func (hs *serverHandshake) clientCertificate(m fragment.Message) error {
 	if !cm.Unmarshal(m.Body) {
 		return hs.decodeError(m)
 	}
-	certs, chains, err := hs.c.verifyClientCertificates(cm.Certificates)
+	certs, chains, err := hs.c.verifyClientCertificates(cm.Certificates, AlertHandshakeFailure)
 	if err != nil {
 		return err
 	}

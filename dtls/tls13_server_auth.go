@@ -38,7 +38,7 @@ func (hs *serverHandshake) clientCertificate13(m fragment.Message) error {
 	if !cm.Unmarshal(m.Body) || len(cm.Context) != 0 {
 		return hs.decodeError(m)
 	}
-	certs, chains, err := hs.c.verifyClientCertificates(cm.Certificates)
+	certs, chains, err := hs.c.verifyClientCertificates(cm.Certificates, AlertCertificateRequired)
 	if err != nil {
 		return err
 	}
