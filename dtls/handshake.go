@@ -404,25 +404,35 @@ func (hs *hsBase) finish() {
 	}
 	c.out.dataEpoch = c.out.cur.epoch // the peer has the keys: ours are checked
 	c.out.Unlock()
+	hs.keepForRenegotiation()
+	hs.complete(hs.vers, hs.suite.name, hs.etm)
+}
+
+// complete ends a handshake that succeeded, after finish or finish13 has
+// settled its flight: the handshake state goes, the events are logged and
+// then whoever waits for the handshake is told, so that every event is
+// there when Handshake returns, and early application data is queued for
+// Read. c.in is held.
+func (hs *hsBase) complete(vers uint16, suite string, etm bool) {
+	c := hs.c
 	c.in.hs = nil
 	hs.releaseTranscript()
-	c.in.reasm.SetLimits(smallLimits) // only a renegotiation may come
+	c.in.reasm.SetLimits(smallLimits) // only a renegotiation or post-handshake messages may come
 	c.stopTimerLocked()
-	hs.keepForRenegotiation()
-	c.finishHandshakeLocked(nil)
-	for _, d := range c.in.early {
-		c.rq.push(d)
-	}
-	c.in.early = nil
 	if c.config.logs(slog.LevelInfo) {
 		c.config.event(slog.LevelInfo, "handshake complete", "handshake complete: %s, %s",
-			slog.String("version", versionName(hs.vers)), slog.String("suite", hs.suite.name))
+			slog.String("version", versionName(vers)), slog.String("suite", suite))
 	}
-	if hs.etm && c.config.logs(slog.LevelDebug) {
+	if etm && c.config.logs(slog.LevelDebug) {
 		c.config.event(slog.LevelDebug, "encrypt-then-MAC negotiated", "encrypt-then-MAC (RFC 7366)")
 	}
 	if hs.cid.on && c.config.logs(slog.LevelDebug) {
 		c.config.event(slog.LevelDebug, "connection ID negotiated", "connection IDs (RFC 9146): %s in the records we receive, %s in those we send",
 			slog.String("own", hex.EncodeToString(hs.cid.own)), slog.String("peer", hex.EncodeToString(hs.cid.peer)))
 	}
+	c.finishHandshakeLocked(nil)
+	for _, d := range c.in.early {
+		c.rq.push(d)
+	}
+	c.in.early = nil
 }

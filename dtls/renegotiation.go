@@ -95,11 +95,11 @@ func (hs *hsBase) keepForRenegotiation() {
 		r.clientFin, r.serverFin = hs.peerFin, hs.ownFin
 	}
 	r.timer, r.lastActive = hs.timer.cur, time.Now()
-	hs.reneg.end(nil)
 	if hs.renegotiating() && hs.c.config.logs(slog.LevelInfo) {
 		hs.c.config.event(slog.LevelInfo, "renegotiation complete", "renegotiation complete: epoch %d",
 			slog.Int("epoch", int(hs.c.out.dataEpoch)))
 	}
+	hs.reneg.end(nil) // after the event, which is then there when Rehandshake returns
 }
 
 // renegotiationTimer returns the retransmission timer a renegotiation

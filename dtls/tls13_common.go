@@ -7,10 +7,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"time"
 
@@ -90,23 +88,7 @@ func (hs *hsBase) finish13(s *suite13, write, read []byte) {
 	}
 	c.out.dataEpoch = c.out.cur.epoch
 	c.out.Unlock()
-	c.in.hs = nil
-	hs.releaseTranscript()
-	c.in.reasm.SetLimits(smallLimits)
-	c.stopTimerLocked()
-	c.finishHandshakeLocked(nil)
-	for _, d := range c.in.early {
-		c.rq.push(d)
-	}
-	c.in.early = nil
-	if c.config.logs(slog.LevelInfo) {
-		c.config.event(slog.LevelInfo, "handshake complete", "handshake complete: %s, %s",
-			slog.String("version", versionName(VersionDTLS13)), slog.String("suite", s.name))
-	}
-	if hs.cid.on && c.config.logs(slog.LevelDebug) {
-		c.config.event(slog.LevelDebug, "connection ID negotiated", "connection IDs (RFC 9146): %s in the records we receive, %s in those we send",
-			slog.String("own", hex.EncodeToString(hs.cid.own)), slog.String("peer", hex.EncodeToString(hs.cid.peer)))
-	}
+	hs.complete(VersionDTLS13, s.name, false)
 }
 
 // logKeys13 writes the handshake traffic secrets to Config.KeyLogWriter
